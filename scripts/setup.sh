@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up evalkit on a fresh Debian machine with Python 3.11, pip and apt only.
+# Idempotent: a second run only checks. Creates ./.venv and installs a CJK font.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+# Chinese chart labels need a CJK font that matplotlib can find.
+if ! (command -v fc-list >/dev/null && fc-list :lang=zh family | grep -q "Noto Sans CJK"); then
+  echo "[setup] installing fonts-noto-cjk (apt)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating .venv"
+  "$PY" -m venv .venv
+fi
+# Reinstall only when pyproject.toml changed since the last install.
+stamp=.venv/.evalkit-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "[setup] installing evalkit and its dependencies into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+  touch "$stamp"
+fi
+# matplotlib caches its font list: rebuild it if it was built before the font came.
+.venv/bin/python -c "import evalkit.charts as c; c.check_cjk_font()" 
+echo "[setup] ready: .venv/bin/evalkit"
