@@ -28,8 +28,14 @@ ledger       accepted 附件1 rows, one per inspection
     remarks (str|None), is_recheck (bool: 备注 or 完成整改情况 marks the row as a 复查)
 items        one row per 违法行为(隐患) item of an accepted ledger row
     row_id, item_no (1-based), hazard (str), rectification (str|None: the paired
-    完成整改情况 item), plus unit, period, enterprise_name, inspection_date copied from
-    the ledger row for convenience
+    完成整改情况 item), plus unit, period, enterprise_name, inspection_date, case_no,
+    is_recheck copied from the ledger row for convenience, and:
+    status ("rectified" | "pending" | "overdue" | None when the text says nothing),
+    deadline (Timestamp: a date in the text, else inspection_date + 30 days),
+    counts_as_hazard (bool: False for a 复查 item linked to an earlier item),
+    closed_by (row_id of the later 复查 row that found it rectified, else None),
+    closed_date (Timestamp|NaT), rectified (bool: status == "rectified" or closed_by set)
+    See docs/TEAM.md for the 复查 convention and the rectification vocabulary.
 figures      accepted 附件2 rows: two per submission (本月数 and 累计数)
     file, sheet, row, unit, year, month, period, kind ("本月数" | "累计数"), then one
     column per ``forms.FIGURES`` key (supervised_total … reports_verified), float|NaN
