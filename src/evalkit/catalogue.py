@@ -25,7 +25,7 @@ MAJOR_HAZARD_MARK = "重大事故隐患"
 @lru_cache(maxsize=1)
 def load_catalogue() -> pd.DataFrame:
     """The catalogue, indexed by code, with ``fine_min_wan``/``fine_max_wan`` in 万元."""
-    with resources.files("evalkit.catalogue").joinpath("violations.csv").open(encoding="utf-8") as f:
+    with resources.files("evalkit").joinpath("resources", "violations.csv").open(encoding="utf-8") as f:
         frame = pd.read_csv(f, dtype=str, keep_default_na=False)
     for side in ("min", "max"):
         yuan = pd.to_numeric(frame[f"fine_{side}_yuan"].replace("", None), errors="coerce")
