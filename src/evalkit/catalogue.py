@@ -74,7 +74,8 @@ def penalty_articles(text: str | None) -> list[str]:
     """The penalty articles cited in a 处罚依据 text, e.g. ['安全生产法第一百零五条']."""
     if not text:
         return []
-    return [m.group(0) for m in _ARTICLE.finditer(_norm(text))]
+    plain = _norm(text).replace("《", "").replace("》", "").replace("中华人民共和国", "")
+    return [m.group(0) for m in _ARTICLE.finditer(plain)]
 
 
 def codes_for_article(article: str) -> list[str]:
