@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import matplotlib
 
-matplotlib.use("Agg", force=False)
+# Headless by default (CLI, batch workers), but never override a chosen backend: inside a
+# Jupyter kernel MPLBACKEND is the inline backend, and forcing Agg would hide every chart.
+if "MPLBACKEND" not in os.environ and "ipykernel" not in sys.modules:
+    matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
@@ -56,3 +61,183 @@ def use_style() -> str:
     })
     warnings.filterwarnings("error", message=r"Glyph .* missing", category=UserWarning)
     return family
+
+
+# --------------------------------------------------------------------------- colours
+#: Colour of the town (全镇) series, drawn beside a unit's own colour.
+TOWN_COLOR = "#7f7f7f"
+#: Grey for 不适用 (undefined) cells of a heatmap.
+NA_COLOR = "#e6e6e6"
+
+
+def unit_colors(units) -> dict[str, str]:
+    """A stable unit -> colour map: the units sorted by name, colours from tab20 + tab20b.
+
+    Built from the dataset's full unit list (``Dataset.units``), so a unit has the same
+    colour in every chart of every report of that dataset, whatever subset a chart shows.
+    Past 40 units the colours repeat.
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    palette = [to_hex(c) for name in ("tab20", "tab20b") for c in colormaps[name].colors]
+    # tab20 pairs a strong and a pale shade; strong shades first keeps neighbours distinct.
+    palette = palette[0:20:2] + palette[20:40:4] + palette[1:20:2] + palette[22:40:4] \
+        + palette[21:40:4] + palette[23:40:4]
+    return {u: palette[i % len(palette)] for i, u in enumerate(sorted(map(str, units)))}
+
+
+# --------------------------------------------------------------------------- plots
+def _finish(ax, title: str | None, xlabel: str | None, ylabel: str | None) -> None:
+    if title:
+        ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+
+
+def bar_by_unit(values, *, colors: dict[str, str], title: str, ylabel: str,
+                reference: float | None = None, reference_label: str = "全镇",
+                highlight: str | None = None, fmt: str = "{:.1f}", ax=None):
+    """Vertical bars, one per unit in the given order, each in its unit colour.
+
+    ``values``: Series indexed by unit (NaN/None = 不适用, drawn as an empty slot and
+    labelled). ``reference`` draws a dashed town line; ``highlight`` fades other units.
+    """
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.6))
+    units = [str(u) for u in values.index]
+    vals = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    cols = [colors.get(u, TOWN_COLOR) for u in units]
+    alphas = [1.0 if highlight in (None, u) else 0.35 for u in units]
+    bars = ax.bar(range(len(units)), np.nan_to_num(vals), color=cols)
+    for bar, alpha, v in zip(bars, alphas, vals, strict=True):
+        bar.set_alpha(alpha)
+        label = "不适用" if np.isnan(v) else fmt.format(v)
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, 0 if np.isnan(v) else v),
+                    ha="center", va="bottom", fontsize=6.5, rotation=90 if len(units) > 12 else 0,
+                    xytext=(0, 2), textcoords="offset points")
+    if reference is not None:
+        ax.axhline(reference, color=TOWN_COLOR, linestyle="--", linewidth=1,
+                   label=f"{reference_label} {fmt.format(reference)}")
+        ax.legend(loc="upper right", fontsize=7, frameon=False)
+    ax.set_xticks(range(len(units)), units, rotation=60 if len(units) > 8 else 0, ha="right"
+                  if len(units) > 8 else "center", fontsize=7)
+    ax.grid(axis="x", visible=False)
+    _finish(ax, title, None, ylabel)
+    return ax
+
+
+def lines_by_month(frame, *, colors: dict[str, str], title: str, ylabel: str,
+                   xlabel: str = "月份", ax=None, ylim=None):
+    """One line per column of ``frame`` (index: month numbers 1-12), in its unit colour.
+
+    A column not in ``colors`` (e.g. 全镇) is drawn dashed in ``TOWN_COLOR``; NaN
+    (不适用) leaves a gap.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.2))
+    for col in frame.columns:
+        own = col in colors
+        ax.plot(frame.index, frame[col].astype(float), marker="o", markersize=3,
+                color=colors.get(col, TOWN_COLOR), linestyle="-" if own else "--", label=str(col))
+    ax.set_xticks(list(frame.index), [f"{m}月" for m in frame.index], fontsize=7.5)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.legend(fontsize=7.5, frameon=False)
+    _finish(ax, title, xlabel, ylabel)
+    return ax
+
+
+def heatmap(frame, *, title: str, colorbar_label: str, vmin: float = 0, vmax: float = 100,
+            fmt: str = "{:.0f}", cmap: str = "RdYlGn", ax=None):
+    """Units (rows) × measures (columns) heatmap with values printed; NaN shows 不适用."""
+    import numpy as np
+
+    data = frame.astype(float).to_numpy()
+    height = max(2.5, 0.24 * len(frame) + 1.2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, height))
+    masked = np.ma.masked_invalid(data)
+    cm = plt.get_cmap(cmap).copy()
+    cm.set_bad(NA_COLOR)
+    image = ax.imshow(masked, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto")
+    for (i, j), v in np.ndenumerate(data):
+        ax.text(j, i, "不适用" if np.isnan(v) else fmt.format(v), ha="center", va="center",
+                fontsize=6.5, color="#333333")
+    ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns], fontsize=7.5)
+    ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index], fontsize=7)
+    ax.grid(False)
+    ax.tick_params(length=0)
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    bar.set_label(colorbar_label)
+    _finish(ax, title, None, None)
+    return ax
+
+
+def hbar(values, *, title: str, xlabel: str, color: str = TOWN_COLOR, fmt: str = "{:g}", ax=None):
+    """Horizontal bars (largest on top) for a category breakdown."""
+    values = values.sort_values()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, max(2.0, 0.3 * len(values) + 0.8)))
+    bars = ax.barh([str(i) for i in values.index], values.astype(float), color=color)
+    for bar, v in zip(bars, values, strict=True):
+        ax.annotate(fmt.format(v), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    va="center", fontsize=7, xytext=(3, 0), textcoords="offset points")
+    ax.grid(axis="y", visible=False)
+    _finish(ax, title, xlabel, None)
+    return ax
+
+
+#: The plan's three phases (方案 三、工作步骤): (name, first day, last day) as (month, day).
+PLAN_PHASES = (("动员部署", (1, 1), (3, 31)), ("集中推进", (3, 31), (11, 30)), ("总结提高", (12, 1), (12, 20)))
+_PHASE_COLORS = ("#dbe9f6", "#e5f3e0", "#fbeedd")
+
+
+def phase_chart(monthly, cumulative=None, *, year: int, as_of=None, title: str,
+                ylabel: str, cumulative_label: str = "累计检查覆盖率（%）", ax=None):
+    """Monthly bars over the year with the plan's phases shaded; optional cumulative line.
+
+    ``monthly``: Series indexed by month (1-12); ``cumulative``: Series by month on a
+    0-100 scale (right axis); ``as_of``: a date marking where the data ends.
+    """
+    import datetime as dt
+
+    import matplotlib.dates as mdates
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.4))
+    for (name, start, end), shade in zip(PLAN_PHASES, _PHASE_COLORS, strict=True):
+        a, b = dt.date(year, *start), dt.date(year, *end) + dt.timedelta(days=1)
+        ax.axvspan(a, b, color=shade, zorder=0)
+        ax.text(a + (b - a) / 2, 0.98, name, transform=ax.get_xaxis_transform(), ha="center",
+                va="top", fontsize=7.5, color="#444444")
+    mids = [dt.date(year, int(m), 15) for m in monthly.index]
+    ax.bar(mids, monthly.astype(float), width=20, color="#1c4e80", alpha=0.85, label=ylabel, zorder=2)
+    ax.set_xlim(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    ax.xaxis.set_major_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%-m月"))
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.grid(axis="x", visible=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if cumulative is not None and len(cumulative):
+        right = ax.twinx()
+        right.plot([dt.date(year, int(m), 15) for m in cumulative.index], cumulative.astype(float),
+                   color="#c0392b", marker="o", markersize=3, label=cumulative_label, zorder=3)
+        right.set_ylim(0, 105)
+        right.set_ylabel(cumulative_label)
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        h2, l2 = right.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    if as_of is not None:
+        ax.axvline(as_of, color="#333333", linewidth=1, linestyle=":")
+        ax.annotate(f"数据截至{as_of.month}月{as_of.day}日", (as_of, 0.03),
+                    xycoords=("data", "axes fraction"), fontsize=7, ha="left", xytext=(3, 0),
+                    textcoords="offset points")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, 0.9), fontsize=7, frameon=False)
+    _finish(ax, title, "月份", ylabel)
+    return ax

@@ -37,12 +37,15 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("file_xls_legacy", "error", "旧版.xls格式", "file"),
     _R("file_encrypted", "error", "工作簿有密码保护", "file"),
     _R("file_empty", "error", "空文件或空工作簿", "file"),
+    _R("file_skipped", "warning", "隐藏或临时文件，已跳过", "file"),
     # sheet level: every row of the sheet is rejected
     _R("form_unrecognised", "error", "无法识别表格", "sheet"),
     _R("unit_missing", "error", "缺少填报单位", "sheet"),
     _R("unit_unknown", "error", "填报单位不在名录中", "sheet"),
     _R("month_missing", "error", "缺少或无法识别月份", "sheet"),
     _R("header_column_missing", "error", "缺少必需的表头列", "sheet"),
+    _R("header_column_absent", "warning", "缺少非必需的表头列", "sheet"),
+    _R("sheet_unrecognised", "warning", "工作表无法识别，已忽略", "sheet"),
     _R("submission_late", "warning", "逾期报送", "sheet"),
     _R("submission_duplicate", "error", "同一单位同月重复报送", "sheet"),
     # row / cell level
@@ -60,9 +63,12 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("enterprise_unregistered", "warning", "受检企业不在名录中", "cell"),
     _R("enterprise_date_duplicate", "warning", "同一企业同一日期重复", "row"),
     _R("figures_row_missing", "error", "缺少本月数或累计数行", "sheet"),
+    _R("figures_row_unrecognised", "error", "附件2数据行无法识别", "row"),
+    _R("formula_no_cached_value", "warning", "公式没有计算结果，按空白处理", "cell"),
     # registry files
     _R("registry_missing", "error", "缺少企业名录", "file"),
     _R("registry_invalid", "error", "名录内容有误", "cell"),
+    _R("received_file_unknown", "warning", "收到日期登记的文件不存在", "file"),
 ]}
 
 

@@ -1,0 +1,202 @@
+"""Counts read out of the free-text 其他查处(或移送)情况 column of 附件1.
+
+Units write what else they did besides a fine in their own words: "责令停产整顿",
+"移送公安机关2人", "纳入失信黑名单；暂扣安全生产许可证". This module turns such text
+into counts for the seven 附件2 columns that have no column of their own in 附件1.
+
+The vocabulary is data (``HANDLING_TERMS``): a regular expression per metric, the
+unit of measure it counts in, and examples (the examples are tested). To recognise
+a new phrasing, add a pattern or an example here; docs/metrics.md lists the table.
+
+How a text is read (``parse_handling``):
+
+1. The text is split into clauses at ，,；;。、 line breaks and the joiners 并 / 同时 /
+   以及, so a number belongs to the action written next to it.
+2. The terms are tried in the order of ``HANDLING_TERMS`` (specific before generic:
+   移送公安 before the generic 移送…部门). A match is blanked out of the clause, so a
+   later, more generic term cannot count the same words again.
+3. A match preceded by a negation (未, 不, 无, 无需, 暂不, 不予, 免予, 拟) is not counted:
+   "未移送" and "拟提请关闭" are not actions taken.
+4. Count: the first "number + unit" after the match in the same clause, else the last one
+   before it (``2人``, ``两名``, ``3件``, ``1起``); units must fit the metric (人/名 for
+   people, 件/本/张/个/份 for certificates, 起/件/宗 for referrals). No number -> 1.
+   A metric counts at most once per clause, so "移送司法机关追究刑事责任" is one referral.
+5. The 家 metrics (停产停业整顿, 提请关闭, 黑名单, 联合惩戒) count enterprises: the
+   metrics module counts each enterprise once per scope, whatever number is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class HandlingTerm:
+    """One phrasing family: ``pattern`` (regex) -> ``metric``, counted in ``unit``.
+
+    ``count_units`` are the measure words accepted after a number (empty: the metric
+    counts enterprises, numbers are ignored). ``examples`` map a text to the count this
+    term alone must read from it; tests/test_handling.py checks every one.
+    """
+
+    metric: str
+    unit: str
+    pattern: str
+    count_units: str
+    examples: tuple[tuple[str, int], ...]
+
+
+#: Metric id -> unit of measure, in 附件2 column order.
+HANDLING_METRICS: dict[str, str] = {
+    "suspended": "家",
+    "closure_requested": "家",
+    "licenses_suspended": "件",
+    "blacklisted": "家",
+    "joint_punishment": "家",
+    "criminal_referrals": "人",
+    "referred_other": "起",
+}
+
+# Targets that make a 移送 a criminal referral rather than a referral to another department.
+_JUDICIAL = r"(?:公安|司法|检察|法院|派出所|刑侦)"
+_REFER = r"(?:移送|移交|送交|转交|转送|抄告|抄送|函告)"
+
+#: Tried in this order; specific phrasings first.
+HANDLING_TERMS: tuple[HandlingTerm, ...] = (
+    HandlingTerm(
+        "criminal_referrals", "人",
+        rf"{_REFER}?(?:司法机关|公安机关)?追究(?:其)?刑事责任|{_REFER}(?:至|到|给)?[^□]{{0,8}}?{_JUDICIAL}"
+        r"|刑事(?:拘留|立案)|刑拘",
+        "人名",
+        (("移送公安机关2人", 2), ("移送公安机关", 1), ("移送司法机关追究刑事责任", 1),
+         ("移交蚶江派出所处理两名", 2), ("移送追究刑事责任3人", 3), ("对2名责任人移送公安机关", 2),
+         ("刑事拘留1人", 1)),
+    ),
+    HandlingTerm(
+        "referred_other", "起",
+        rf"{_REFER}(?:至|到|给)?(?:[^□]{{0,12}}?(?:局|部门|所|队|委|办|站|机关|单位|政府|中心|纪委|监委))?",
+        "起件宗",
+        (("移送市场监管局", 1), ("移交住建部门", 1), ("移送镇综合执法队2起", 2),
+         ("移交纪检监察机关", 1), ("抄告消防救援站", 1), ("已移送", 1)),
+    ),
+    HandlingTerm(
+        "closure_requested", "家",
+        r"提请[^□]{0,10}?关闭|关闭取缔|予以关闭|依法关闭|责令关闭|取缔",
+        "",
+        (("提请关闭", 1), ("提请镇政府予以关闭", 1), ("依法关闭取缔", 1), ("取缔", 1)),
+    ),
+    HandlingTerm(
+        "suspended", "家",
+        r"(?:责令)?(?:停产停业|停产|停业|停工|停止施工|停止生产|停止营业)(?:整顿|整改|停业|停产)?",
+        "",
+        (("责令停产整顿", 1), ("责令停产停业整顿", 1), ("停业整顿", 1), ("责令停止施工", 1),
+         ("停工整改", 1)),
+    ),
+    HandlingTerm(
+        "licenses_suspended", "件",
+        r"(?:暂扣|吊销|撤销|注销)[^□]{0,12}?(?:许可证|证照|执照|证书|证件|资格证|操作证|资质)",
+        "件本张个份",
+        (("暂扣安全生产许可证", 1), ("吊销营业执照", 1), ("暂扣特种作业操作证2本", 2),
+         ("暂扣有关证件3件", 3)),
+    ),
+    HandlingTerm(
+        "joint_punishment", "家",
+        r"(?:失信)?联合(?:失信)?惩戒",
+        "",
+        (("联合惩戒", 1), ("实施联合惩戒", 1), ("纳入失信联合惩戒对象", 1)),
+    ),
+    HandlingTerm(
+        "blacklisted", "家",
+        r"黑名单|(?:严重)?失信(?:主体)?名单",
+        "",
+        (("纳入失信黑名单", 1), ("列入黑名单", 1), ("纳入严重失信主体名单", 1)),
+    ),
+)
+
+_NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟)$")
+_CLAUSE_SPLIT = re.compile(r"[，,；;。、\n\r]|并|同时|以及")
+_NUM = r"(\d+|[一二两三四五六七八九十百]+)"
+_BLANK = "□"  # replaces a consumed match; no pattern matches it
+_COMPILED = tuple((t, re.compile(t.pattern)) for t in HANDLING_TERMS)
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(text: str) -> int:
+    """Arabic digits or a small Chinese numeral (一 … 九十九, 百) as an int."""
+    if text.isdigit():
+        return int(text)
+    if text == "百":
+        return 100
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS.get(text, 1)
+
+
+def _count_near(clause: str, start: int, end: int, units: str) -> int:
+    """The number written next to a match: first after it, else last before it; default 1."""
+    if not units:
+        return 1
+    pattern = re.compile(_NUM + rf"\s*[{units}]")
+    after = pattern.search(clause, end)
+    if after:
+        return _cn_number(after.group(1))
+    before = pattern.findall(clause[:start])
+    return _cn_number(before[-1]) if before else 1
+
+
+def parse_handling(text: str | None) -> dict[str, int]:
+    """Counts per handling metric read from one 其他查处(或移送)情况 cell.
+
+    Returns only the metrics found, e.g. ``{"suspended": 1, "criminal_referrals": 2}``
+    for "责令停产整顿；移送公安机关2人". Blank, None, NaN or "无" gives ``{}``.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return {}
+    return dict(_parse_cached(str(text)))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> tuple[tuple[str, int], ...]:
+    # Cached: a column holds few distinct texts. A tuple so callers cannot alter the cache.
+    counts: dict[str, int] = {}
+    for clause in _CLAUSE_SPLIT.split(str(text)):
+        clause = clause.strip()
+        if not clause:
+            continue
+        for term, regex in _COMPILED:
+            found = None
+            for match in regex.finditer(clause):
+                if _NEGATION.search(clause[: match.start()]):
+                    continue
+                found = match
+                break
+            if found is None:
+                continue
+            # Blank out every match of this term so later, more generic terms skip the words.
+            blanked = regex.sub(lambda m: _BLANK * len(m.group(0)), clause)
+            counts[term.metric] = counts.get(term.metric, 0) + _count_near(
+                clause, found.start(), found.end(), term.count_units)
+            clause = blanked
+    return tuple(counts.items())
+
+
+def handling_counts(texts: pd.Series) -> pd.DataFrame:
+    """One row per cell of ``texts``, one int column per ``HANDLING_METRICS`` id.
+
+    Vectorised: each distinct text is parsed once, then the rows are gathered by code.
+    """
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    table = np.zeros((len(uniques) + 1, len(HANDLING_METRICS)), dtype=np.int64)
+    metric_pos = {m: i for i, m in enumerate(HANDLING_METRICS)}
+    for k, text in enumerate(uniques):
+        for metric, n in parse_handling(str(text)).items():
+            table[k, metric_pos[metric]] = n
+    # NaN/None cells have code -1 -> the last, all-zero row.
+    rows = table[np.where(codes < 0, len(uniques), codes)]
+    return pd.DataFrame(rows, index=texts.index, columns=list(HANDLING_METRICS))

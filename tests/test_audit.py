@@ -1,0 +1,427 @@
+"""Audit rules (evalkit.audit): each rule on a small hand-built fixture, config, output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fixtures_audit import build, figure, row
+
+from evalkit.audit import AUDIT_RULES, RULE_FUNCTIONS, load_audit_config, run_audit
+from evalkit.audit_rules import compare_values
+from evalkit.exceptions import ConfigError
+
+A, B, C = "锦里村", "应急站", "水头村"
+
+
+def _rule(result, rule):
+    return result.findings[result.findings["rule"] == rule].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ catalogue of rules
+def test_every_rule_has_function_title_clause_and_docstring():
+    """Every rule id has a check function with a docstring, a Chinese title and a plan clause."""
+    assert list(RULE_FUNCTIONS) == list(AUDIT_RULES)
+    for rid, fn in RULE_FUNCTIONS.items():
+        assert fn.__doc__ and len(fn.__doc__) > 80, rid
+        assert AUDIT_RULES[rid].title and AUDIT_RULES[rid].clause, rid
+        assert AUDIT_RULES[rid].severity in ("高", "中", "低")
+
+
+# ------------------------------------------------------------------ rule 1
+def test_compare_values_blank_zero_and_not_applicable():
+    """Blank equals 0 or 不适用; a reported 0 equals 不适用; otherwise the tolerance decides."""
+    nan = float("nan")
+    assert compare_values(nan, 0, 0) and compare_values(nan, None, 0)
+    assert compare_values(0, None, 0.01) and not compare_values(5, None, 0.01)
+    assert not compare_values(nan, 2, 0)
+    assert compare_values(99.99, 100.0, 0.01) and not compare_values(99.98, 100.0, 0.01)
+
+
+def _reconciliation_ds():
+    # June: 甲 2 hazards (1 rectified), case C1, fine 0.5; 乙 no hazards. Recomputed for the month:
+    # supervised 2, inspected 2, coverage 2/2 = 100.00, hazards 2, rectified 1, cases 1,
+    # case_ratio 1/2 = 50.00, 违法行为查处率 = items on cased rows / hazards = 2/2 = 100.00, fines 0.5.
+    rows = [row(A, 6, "甲厂", "2024-06-03", ["未设置安全警示标志", "未配劳动防护用品"], ["已整改", "限期整改"],
+                case_no="C1", fine=0.5, basis="安全生产法第九十九条"),
+            row(A, 6, "乙厂", "2024-06-04")]
+    good = dict(supervised_total=2, inspected=2, hazards_rectified=1, cases_filed=1,
+                violation_handling_rate=100)
+    figs = [
+        # 本月数: hazards 3 (≠2), coverage 99.99 (|Δ| 0.01 ≤ 0.01, ok), case_ratio 50.02 (|Δ| 0.02 > 0.01),
+        # fines 0.5001 (|Δ| 0.0001 ≤ 0.0001, ok)
+        figure(A, 6, "本月数", row=6, hazards_found=3, coverage_rate=99.99, case_ratio=50.02,
+               fines_wan=0.5001, **good),
+        # 累计数 (ytd = June only): all correct
+        figure(A, 6, "累计数", row=7, hazards_found=2, coverage_rate=100, case_ratio=50, fines_wan=0.5, **good),
+    ]
+    return build(rows, figures=figs)
+
+
+def test_reconciliation_mismatch_names_metric_and_both_values():
+    """附件2 vs recomputed 附件1: only hazards_found (3 vs 2) and case_ratio (50.02 vs 50) differ."""
+    found = _rule(run_audit(_reconciliation_ds(), "2024-06"), "reconciliation_mismatch")
+    got = {(f["details"]["metric"], f["details"]["kind"]): (f["details"]["reported"], f["details"]["recomputed"])
+           for f in found.to_dict("records")}
+    assert got == {("hazards_found", "本月数"): (3.0, 2.0), ("case_ratio", "本月数"): (50.02, 50.0)}
+    assert set(found["unit"]) == {A}
+    assert all(ev == [f"submissions/{A}_202406.xlsx#附件2#6"] for ev in found["evidence"])
+
+
+def test_reconciliation_tolerance_from_config(tmp_path):
+    """A wider rate tolerance (0.05) accepts 50.02 vs 50.00; the count still differs."""
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text("reconciliation:\n  tolerance_rate: 0.05\n", encoding="utf-8")
+    found = _rule(run_audit(_reconciliation_ds(), "2024-06", config=cfg), "reconciliation_mismatch")
+    assert [f["metric"] for f in found["details"]] == ["hazards_found"]
+
+
+# ------------------------------------------------------------------ rule 2
+def test_cumulative_inconsistent_additive_and_distinct_bounds():
+    """Feb: 处 累计 1 < 本月 2 and ≠ 4+2; 家 累计 8 > 3+4; 家 累计 0 < Jan's 1: three findings."""
+    figs = [
+        figure(A, 1, "本月数", row=6, inspected=3, hazards_found=4, cases_filed=1),
+        figure(A, 1, "累计数", row=7, inspected=3, hazards_found=4, cases_filed=1),
+        figure(A, 2, "本月数", row=6, inspected=4, hazards_found=2, cases_filed=0),
+        figure(A, 2, "累计数", row=7, inspected=8, hazards_found=1, cases_filed=0),
+    ]
+    ds = build([row(A, 2, "甲厂", "2024-02-05")], figures=figs)
+    found = _rule(run_audit(ds, "2024-02"), "cumulative_inconsistent")
+    by_metric = {d["metric"]: m for d, m in zip(found["details"], found["message"], strict=True)}
+    assert set(by_metric) == {"inspected", "hazards_found", "cases_filed"}
+    assert "大于各月之和 7" in by_metric["inspected"]  # 3 + 4 = 7
+    assert "小于本月数 2" in by_metric["hazards_found"] and "= 6" in by_metric["hazards_found"]  # 4 + 2
+    assert "小于各月最大值 1" in by_metric["cases_filed"]
+
+
+def test_cumulative_consistent_gives_no_finding():
+    """Jan 本月 2 万元 / 累计 2; Feb 本月 1.5 / 累计 3.5 (= 2 + 1.5): no finding."""
+    figs = [figure(A, 1, "本月数", fines_wan=2), figure(A, 1, "累计数", row=7, fines_wan=2),
+            figure(A, 2, "本月数", fines_wan=1.5), figure(A, 2, "累计数", row=7, fines_wan=3.5)]
+    ds = build([row(A, 2, "甲厂", "2024-02-05")], figures=figs)
+    assert _rule(run_audit(ds, "2024-02"), "cumulative_inconsistent").empty
+
+
+# ------------------------------------------------------------------ rule 3
+def _key_ds():
+    ents = [{"name": "甲厂", "unit": A, "key_industry": "危化品"}, {"name": "乙厂", "unit": A},
+            {"name": "丙厂", "unit": A, "key_industry": "渔业船舶"}, {"name": "丁厂", "unit": B, "key_industry": "校车"}]
+    rows = [row(A, 3, "甲厂", "2024-03-05"), row(A, 7, "丙厂", "2024-07-08")]
+    return build(rows, enterprises=ents)
+
+
+def test_key_industry_uninspected_by_period_end():
+    """At 2024-06: 丙厂 (inspected only in July) and 丁厂 (never) are open, severity 中."""
+    found = _rule(run_audit(_key_ds(), "2024-06"), "key_industry_uninspected")
+    assert sorted(found["enterprise"]) == ["丁厂", "丙厂"]
+    assert set(found["severity"]) == {"中"}
+
+
+def test_key_industry_uninspected_year_end_is_high():
+    """For the year 2024 only 丁厂 remains, severity 高 (the year is over)."""
+    found = _rule(run_audit(_key_ds(), "2024"), "key_industry_uninspected")
+    assert list(found["enterprise"]) == ["丁厂"] and list(found["severity"]) == ["高"]
+
+
+# ------------------------------------------------------------------ rules 4, 5
+def _plan_ds():
+    plan = [
+        {"name": "e1", "unit": A, "month": 3, "method": "双随机"},   # done by A in April
+        {"name": "e2", "unit": A, "month": 5, "method": "双随机"},   # A inspected it in April only: too early
+        {"name": "e3", "unit": A, "month": 7, "method": "重点检查"},  # not due at June
+        {"name": "e4", "unit": A, "month": 6, "method": "重点检查"},  # inspected by B, not A
+        {"name": "f1", "unit": B, "month": 2, "method": "双随机"},
+        {"name": "f2", "unit": B, "month": 2, "method": "双随机"},
+    ]
+    rows = [row(A, 4, "e1", "2024-04-02"), row(A, 4, "e2", "2024-04-03"), row(B, 6, "e4", "2024-06-03"),
+            row(B, 2, "f1", "2024-02-10"), row(B, 3, "f2", "2024-03-10")]
+    units = [{"unit": A, "supervised_total": 40}, {"unit": B, "supervised_total": 50}]
+    return build(rows, plan=plan, units=units)
+
+
+def test_plan_not_executed():
+    """Due by June and not done by the planning unit in/after the planned month: e2 and e4."""
+    found = _rule(run_audit(_plan_ds(), "2024-06"), "plan_not_executed")
+    assert sorted(found["enterprise"]) == ["e2", "e4"]
+
+
+def test_random_inspection_share_planned():
+    """Planned 双随机: A 2/40 = 5% (not below), B 2/50 = 4% (below): one finding, B."""
+    found = _rule(run_audit(_plan_ds(), "2024-06"), "random_inspection_low")
+    assert list(found["unit"]) == [B]
+    d = found.at[0, "details"]
+    assert (d["planned"], d["executed"], d["planned_share"], d["executed_share"]) == (2, 2, 0.04, 0.04)
+
+
+def test_random_inspection_share_executed_at_year_end():
+    """In December the executed share counts too: A executed 1/40 = 2.5% < 5%."""
+    found = _rule(run_audit(_plan_ds(), "2024-12"), "random_inspection_low")
+    assert sorted(found["unit"]) == sorted([A, B])
+    a = found[found["unit"] == A].iloc[0]["details"]
+    assert (a["planned_share"], a["executed_share"]) == (0.05, 0.025)
+
+
+def test_plan_rules_skipped_without_plan():
+    """No plan file: rules 4 and 5 give no finding and a note says why."""
+    res = run_audit(build([row(A, 6, "甲厂", "2024-06-03")]), "2024-06")
+    assert _rule(res, "plan_not_executed").empty and _rule(res, "random_inspection_low").empty
+    assert any("执法计划" in n for n in res.notes)
+
+
+# ------------------------------------------------------------------ rule 6
+def test_criminal_referral_missing():
+    """V17 always due; V20 only when major and refused/overdue; a later referral row counts."""
+    rows = [
+        row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"], fine=1),          # due, not referred
+        row(A, 6, "丁厂", "2024-06-03", ["关闭、破坏监控报警设备"], ["已整改"], other="移送公安机关1人"),
+        row(A, 6, "丙厂", "2024-06-04", ["重大事故隐患：粉尘积聚"], ["限期整改"]),               # not refused
+        row(A, 6, "戊厂", "2024-06-05", ["粉尘积聚"], ["拒不整改"]),                            # not major
+        row(A, 6, "己厂", "2024-06-06", ["重大事故隐患：粉尘积聚"], ["拒不整改"]),               # due ...
+        row(A, 6, "己厂", "2024-06-20", other="移送公安机关追究刑事责任"),                        # ... referred later
+        row(A, 6, "庚厂", "2024-06-07", ["重大事故隐患：粉尘积聚"], ["逾期未整改"], fine=2),     # due, not referred
+        row(A, 5, "辛厂", "2024-05-08", ["关闭、破坏监控报警设备"], ["限期整改"], other="移送公安机关1人"),
+        row(A, 6, "辛厂", "2024-06-08", ["关闭、破坏监控报警设备"], ["已整改"], remarks="复查"),  # restated: referred in May
+    ]
+    found = _rule(run_audit(build(rows), "2024-06"), "criminal_referral_missing")
+    assert sorted(found["enterprise"]) == ["乙厂", "庚厂"]
+    assert set(found["severity"]) == {"高"}
+    assert {d["code"] for d in found["details"]} == {"V17", "V20"}
+
+
+# ------------------------------------------------------------------ rule 7
+def test_rectification_instead_of_penalty_share_above_threshold():
+    """A 4/5 = 80% (not above 80%; its 复查 row is no new inspection); B 4/4 = 100%; C n=2 < 3."""
+    h = ["未设置安全警示标志"]
+    rows = [row(A, 6, f"a{i}", f"2024-06-0{i}", h, ["限期整改"]) for i in range(1, 5)]
+    rows += [row(A, 6, "a5", "2024-06-05", h, ["已整改"], case_no="CA", fine=0.5),
+             row(A, 6, "a1", "2024-06-20", h, ["未整改"], remarks="复查（原检查2024-06-01）")]
+    rows += [row(B, 6, f"b{i}", f"2024-06-0{i}", h, ["已整改"]) for i in range(1, 5)]
+    rows += [row(B, 6, "b9", "2024-06-09")]  # no hazard: not counted
+    rows += [row(C, 6, f"c{i}", f"2024-06-0{i}", h, ["已整改"]) for i in range(1, 3)]
+    found = _rule(run_audit(build(rows), "2024-06"), "rectification_instead_of_penalty")
+    assert list(found["unit"]) == [B]
+    d = found.at[0, "details"]
+    assert (d["inspections_with_violations"], d["without_case"], d["share"]) == (4, 4, 1.0)
+    assert len(found.at[0, "evidence"]) == 4
+
+
+def test_rectification_instead_of_penalty_threshold_from_config(tmp_path):
+    """With max_share 0.7, A's 80% is a finding too."""
+    h = ["未设置安全警示标志"]
+    rows = [row(A, 6, f"a{i}", f"2024-06-0{i}", h, ["限期整改"]) for i in range(1, 5)]
+    rows += [row(A, 6, "a5", "2024-06-05", h, ["已整改"], case_no="CA", fine=0.5)]
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text("rectification_only:\n  max_share: 0.7\n", encoding="utf-8")
+    found = _rule(run_audit(build(rows), "2024-06", config=cfg), "rectification_instead_of_penalty")
+    assert list(found["unit"]) == [A] and found.at[0, "details"]["share"] == 0.8
+
+
+# ------------------------------------------------------------------ rule 8
+def test_repeat_not_escalated():
+    """Only 甲厂 (V01 again in 5 months, same 0.5 万元 fine) lacks heavier handling."""
+    rows = [
+        row(A, 1, "甲厂", "2024-01-10", ["疏散通道堵塞"], ["已整改"], case_no="J1", fine=0.5),
+        row(A, 6, "甲厂", "2024-06-05", ["疏散通道堵塞"], ["已整改"], case_no="J2", fine=0.5),
+        row(A, 3, "乙厂", "2024-03-01", ["未安装可燃气体报警装置"], ["已整改"]),
+        row(A, 6, "乙厂", "2024-06-10", ["未安装可燃气体报警装置"], ["已整改"], case_no="Y1", fine=0.5),  # case added
+        row(A, 5, "丙厂", "2023-05-01", ["疏散通道堵塞"], ["已整改"], year=2023),
+        row(A, 6, "丙厂", "2024-06-12", ["疏散通道堵塞"], ["已整改"]),  # 13 months later: outside window
+        row(A, 5, "丁厂", "2024-05-02", ["未设置安全警示标志"], ["已整改"]),
+        row(A, 6, "丁厂", "2024-06-03", ["未设置安全警示标志"], ["限期整改"], other="责令停产停业整顿"),
+        row(A, 5, "戊厂", "2024-05-03", ["疏散通道堵塞"], ["限期整改"]),
+        row(A, 6, "戊厂", "2024-06-04", ["疏散通道堵塞"], ["已整改"], remarks="复查（原检查2024-05-03）"),  # restated
+    ]
+    found = _rule(run_audit(build(rows), "2024-06"), "repeat_not_escalated")
+    assert list(found["enterprise"]) == ["甲厂"]
+    assert found.at[0, "evidence"] == [f"submissions/{A}_202401.xlsx#附件1#5", f"submissions/{A}_202406.xlsx#附件1#5"]
+
+
+# ------------------------------------------------------------------ rule 9
+def _overdue_ds():
+    rows = [
+        # deadline 05-10 + 30 = 06-09, passed, nothing since
+        row(A, 5, "甲厂", "2024-05-10", ["未配劳动防护用品"], ["限期整改"]),
+        # deadline 06-10 passed, but a later 停产整顿 row: escalated
+        row(A, 5, "乙厂", "2024-05-20", ["重大事故隐患：疏散通道堵塞"], ["限2024年6月10日前整改"],
+            deadlines=["2024-06-10"]),
+        row(A, 6, "乙厂", "2024-06-15", other="责令停产停业整顿"),
+        # deadline 07-05: not passed at June
+        row(A, 6, "丙厂", "2024-06-05", ["未设置安全警示标志"], ["限期整改"]),
+        # closed by a 复查 on 06-03
+        row(A, 5, "丁厂", "2024-05-02", ["未安装可燃气体报警装置"], ["限期整改"]),
+        row(A, 6, "丁厂", "2024-06-03", ["未安装可燃气体报警装置"], ["已整改"], remarks="复查"),
+        # closed only by a 复查 submitted in July
+        row(A, 5, "戊厂", "2024-05-03", ["消防设施损坏"], ["限期整改"]),
+        row(A, 7, "戊厂", "2024-07-02", ["消防设施损坏"], ["已整改"], remarks="复查"),
+        # major, 复查 says overdue, no escalation
+        row(A, 5, "己厂", "2024-05-04", ["重大事故隐患：粉尘积聚"], ["限期整改"]),
+        row(A, 6, "己厂", "2024-06-10", ["重大事故隐患：粉尘积聚"], ["逾期未整改"], remarks="复查"),
+    ]
+    return build(rows)
+
+
+def test_overdue_not_escalated_june():
+    """At June: 甲厂 (中), 戊厂 (中, its 复查 came in July), 己厂 (高, major)."""
+    found = _rule(run_audit(_overdue_ds(), "2024-06"), "overdue_not_escalated")
+    assert dict(zip(found["enterprise"], found["severity"], strict=True)) == {"甲厂": "中", "戊厂": "中", "己厂": "高"}
+    jia = found[found["enterprise"] == "甲厂"].iloc[0]["details"]
+    assert (jia["deadline"], jia["days_overdue"]) == ("2024-06-09", 21)  # 06-30 − 06-09
+
+
+@pytest.mark.parametrize("grace, expected", [(20, {"甲厂", "戊厂", "己厂"}), (22, {"戊厂", "己厂"}), (30, set())])
+def test_overdue_grace_days(tmp_path, grace, expected):
+    """grace_days shifts the deadline: 甲 06-09 (+20 = 06-29 < 06-30; +22 = 07-01 not), 戊 06-02, 己 06-03."""
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text(f"overdue:\n  grace_days: {grace}\n", encoding="utf-8")
+    found = _rule(run_audit(_overdue_ds(), "2024-06", config=cfg), "overdue_not_escalated")
+    assert set(found["enterprise"]) == expected
+
+
+def test_overdue_not_escalated_july():
+    """At July: 戊厂 closed; 丙厂's deadline 07-05 has passed; 甲厂 and 己厂 remain."""
+    found = _rule(run_audit(_overdue_ds(), "2024-07"), "overdue_not_escalated")
+    assert sorted(found["enterprise"]) == ["丙厂", "己厂", "甲厂"]
+
+
+# ------------------------------------------------------------------ rule 10
+def test_fine_out_of_range():
+    """Ranges: V01 [0,5]; V01+V18 [0,10]; V22 [2,5]; 第九十九条 [0,5]; 复查 row: minimum only."""
+    rows = [
+        row(A, 6, "r1", "2024-06-01", ["疏散通道堵塞"], case_no="F1", fine=6, basis="安全生产法第一百零五条"),  # > 5
+        row(A, 6, "r2", "2024-06-02", ["疏散通道堵塞", "未配劳动防护用品"], case_no="F2", fine=8,
+            basis="安全生产法第一百零五条、第九十九条"),                                             # ≤ 5+5
+        row(A, 6, "r3", "2024-06-03", ["主要负责人未履行安全生产管理职责"], case_no="F3", fine=1,
+            basis="安全生产法第九十四条"),                                                          # < 2
+        row(A, 6, "r4", "2024-06-04", ["其他问题"], case_no="F4", fine=100, basis="依法"),         # unknown
+        row(A, 6, "r5", "2024-06-05", ["其他问题"], case_no="F5", fine=6, basis="《安全生产法》第九十九条"),  # > 5
+        row(A, 6, "r6", "2024-06-06", ["疏散通道堵塞"], ["逾期未整改"], case_no="F6", fine=8, remarks="复查"),
+        row(A, 6, "r7", "2024-06-07", ["疏散通道堵塞", "其他问题"], case_no="F7", fine=7,
+            basis="安全生产法第一百零五条"),                                                        # max unknown
+    ]
+    found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
+    got = {f["case_no"]: (f["low_wan"], f["high_wan"]) for f in found["details"]}
+    assert got == {"F1": (0.0, 5.0), "F3": (2.0, 5.0), "F5": (0.0, 5.0)}
+
+
+def test_fine_lower_bound_any_or_every_item(tmp_path):
+    """V22 (min 2) + V14 (min 0) fined 1 万元: fine under any_item (min of minimums 0), too low under every_item (2)."""
+    rows = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
+                case_no="F1", fine=1, basis="安全生产法第九十四条")]
+    assert _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range").empty
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text("fines:\n  lower_bound: every_item\n", encoding="utf-8")
+    found = _rule(run_audit(build(rows), "2024-06", config=cfg), "fine_out_of_range")
+    assert [(d["low_wan"], d["high_wan"]) for d in found["details"]] == [(2.0, 10.0)]  # 5 + 5
+
+
+def test_case_basis_missing():
+    """Blank basis -> 中; text without any article -> 低; a regulation's article or a later row's basis is fine."""
+    rows = [
+        row(A, 6, "b1", "2024-06-01", ["疏散通道堵塞"], case_no="X1", fine=1),
+        row(A, 6, "b2", "2024-06-02", ["疏散通道堵塞"], case_no="X2", fine=1, basis="依法处理"),
+        row(A, 6, "b3", "2024-06-03", ["其他问题"], case_no="X3", fine=1, basis="《烟花爆竹安全管理条例》第三十六条"),
+        row(A, 6, "b4", "2024-06-04", ["疏散通道堵塞"], case_no="X4"),
+        row(A, 6, "b4", "2024-06-14", ["疏散通道堵塞"], ["已整改"], case_no="X4", fine=1,
+            basis="安全生产法第一百零五条", remarks="复查"),
+    ]
+    found = _rule(run_audit(build(rows), "2024-06"), "case_basis_missing")
+    assert {d["case_no"]: s for d, s in zip(found["details"], found["severity"], strict=True)} == {"X1": "中", "X2": "低"}
+
+
+# ------------------------------------------------------------------ rule 11
+def test_closure_due_180_days_and_one_year():
+    """甲: 3 major penalties in 162 days (not requested, 高); 乙: 4 in 274 days, 3-in-180 not met
+    (184 and 182 days), closure requested (低); 丙: third penalty after June; 丁: not major."""
+    major, plain = ["重大事故隐患：疏散通道堵塞"], ["疏散通道堵塞"]
+    rows = [
+        row(A, 1, "甲", "2024-01-10", major, case_no="J1", fine=1),
+        row(A, 3, "甲", "2024-03-01", major, case_no="J2"),
+        row(A, 6, "甲", "2024-06-20", major, fine=2),
+        row(A, 8, "乙", "2023-08-01", major, case_no="Y1", fine=1, year=2023),
+        row(A, 11, "乙", "2023-11-01", major, case_no="Y2", fine=1, year=2023),
+        row(A, 2, "乙", "2024-02-01", major, case_no="Y3", fine=1),
+        row(A, 5, "乙", "2024-05-01", major, case_no="Y4", fine=1, other="提请镇人民政府予以关闭"),
+        row(A, 1, "丙", "2024-01-02", major, case_no="B1", fine=1),
+        row(A, 3, "丙", "2024-03-02", major, case_no="B2", fine=1),
+        row(A, 7, "丙", "2024-07-02", major, case_no="B3", fine=1),
+        *[row(A, m, "丁", f"2024-0{m}-03", plain, case_no=f"D{m}", fine=1) for m in (2, 3, 4)],
+    ]
+    found = _rule(run_audit(build(rows), "2024-06"), "closure_due")
+    assert dict(zip(found["enterprise"], found["severity"], strict=True)) == {"甲": "高", "乙": "低"}
+    yi = found[found["enterprise"] == "乙"].iloc[0]["details"]
+    assert yi["test"] == "一年内4次" and yi["requested"] is True
+
+
+# ------------------------------------------------------------------ rule 12
+def test_fine_disparity_names_outlier_unit():
+    """V25 fines A 0.5,0.5; B 0.6; C 2.0,2.0 -> town median 0.6; C's 2.0 > 3×0.6 = 1.8."""
+    v25, v14 = ["消防设施损坏"], ["未设置安全警示标志"]
+    rows = [row(A, 4, "a1", "2024-04-01", v25, case_no="A1", fine=0.5),
+            row(A, 5, "a2", "2024-05-01", v25, case_no="A2", fine=0.5),
+            row(B, 5, "b1", "2024-05-02", v25, case_no="B1", fine=0.6),
+            row(C, 6, "c1", "2024-06-01", v25, case_no="C1", fine=2.0),
+            row(C, 6, "c2", "2024-06-02", v25, case_no="C2", fine=2.0),
+            row(C, 6, "c3", "2024-06-03", v25 + v14, case_no="C3", fine=9.0),      # two codes: excluded
+            *[row(A, 6, f"a{i}", f"2024-06-1{i}", v14, case_no=f"A1{i}", fine=f) for i, f in ((3, 0.1), (4, 3.0), (5, 4.0))]]
+    res = run_audit(build(rows), "2024Q2")
+    found = _rule(res, "fine_disparity")
+    assert list(found["unit"]) == [C]
+    d = found.at[0, "details"]
+    assert (d["code"], d["unit_median_wan"], d["town_median_wan"]) == ("V25", 2.0, 0.6)
+    spread = res.tables["fine_spread"].set_index("code")
+    assert spread.at["V25", "rows"] == 5 and spread.at["V14", "units"] == 1  # V14: one unit, not compared
+
+
+# ------------------------------------------------------------------ period, output, config
+def test_rows_after_the_period_are_ignored():
+    """A July row cannot change a June audit (the V17 row is in July)."""
+    rows = [row(A, 7, "乙厂", "2024-07-02", ["关闭、破坏监控报警设备"], ["已整改"], fine=1)]
+    assert run_audit(build(rows), "2024-06").findings.empty
+
+
+def test_to_dict_and_to_text():
+    """to_dict has period, findings, counts for every rule (JSON-able); to_text groups by rule title."""
+    res = run_audit(_overdue_ds(), "2024-06")
+    out = res.to_dict()
+    json.dumps(out, ensure_ascii=False, default=str)
+    assert out["period"] == "2024-06" and set(out["counts"]) == set(AUDIT_RULES)
+    assert out["counts"]["overdue_not_escalated"] == 3 == len(out["findings"]) - sum(
+        v for k, v in out["counts"].items() if k != "overdue_not_escalated")
+    first = out["findings"][0]
+    assert set(first) == {"rule", "rule_name", "severity", "unit", "enterprise", "period", "message",
+                          "evidence", "details"}
+    text = res.to_text()
+    assert "【逾期未整改且未加重处理】" in text and "行政处罚法第六十条" in text
+
+
+def test_disabled_rule_is_not_run(tmp_path):
+    """A rule listed under disabled gives no finding and a note."""
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text("disabled: [overdue_not_escalated]\n", encoding="utf-8")
+    res = run_audit(_overdue_ds(), "2024-06", config=cfg)
+    assert _rule(res, "overdue_not_escalated").empty
+    assert any("overdue_not_escalated" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("text, key", [
+    ("nonsense_key: 1\n", "nonsense_key"),
+    ("closure:\n  short_count: -1\n", "closure.short_count"),
+    ("rectification_only:\n  max_share: 高\n", "rectification_only.max_share"),
+    ("fine_disparity:\n  typo: 1\n", "fine_disparity.typo"),
+    ("disabled: [no_such_rule]\n", "disabled"),
+    ("fines:\n  lower_bound: average\n", "fines.lower_bound"),
+    ("overdue:\n  grace_days: 1.5\n", "overdue.grace_days"),
+    ("patterns:\n  report: '(举报'\n", "patterns.report"),
+])
+def test_config_errors_name_the_key(tmp_path, text, key):
+    """An invalid audit config raises ConfigError naming the key."""
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_audit_config(cfg)
+
+
+def test_config_missing_file(tmp_path):
+    """A missing config file is a ConfigError, not a traceback."""
+    with pytest.raises(ConfigError, match="不存在"):
+        run_audit(_overdue_ds(), "2024-06", config=tmp_path / "none.yaml")

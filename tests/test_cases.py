@@ -1,0 +1,126 @@
+"""Typical cases (evalkit.cases): ranking, timeline, 回头看."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures_audit import build, row
+
+from evalkit.cases import CRITERIA, case_candidates, case_timeline, lookback
+from evalkit.exceptions import ParameterError
+
+A, B = "锦里村", "应急站"
+
+
+def _ranking_ds():
+    ents = [{"name": n, "unit": A} for n in ("k1", "k3", "k4", "k5", "u1")]
+    ents.append({"name": "k2", "unit": A, "key_industry": "危化品"})
+    rows = [
+        # K1: referral 4 + major 3 = 7
+        row(A, 6, "k1", "2024-06-01", ["重大事故隐患：疏散通道堵塞"], case_no="K1", fine=1,
+            basis="安全生产法第一百零五条", other="移送公安机关1人"),
+        # K2: 停产整顿 3 + key industry 1 = 4, fine 2
+        row(A, 6, "k2", "2024-06-02", ["未设置安全警示标志"], case_no="K2", fine=2,
+            basis="安全生产法第九十九条", other="责令停产停业整顿"),
+        # K3: 顶格 (V14 max 5 万元) 2 + 举报 1 = 3
+        row(A, 6, "k3", "2024-06-03", ["未设置安全警示标志"], case_no="K3", fine=5,
+            basis="安全生产法第九十九条", remarks="举报件"),
+        # K4: 一案双罚 2 + repeat of V18 within 12 months 2 = 4, fine 1
+        row(A, 3, "k4", "2024-03-03", ["未配劳动防护用品"], ["已整改"]),
+        row(A, 6, "k4", "2024-06-04", ["未配劳动防护用品"], case_no="K4", fine=1,
+            basis="安全生产法第九十九条", other="对主要负责人处0.2万元罚款"),
+        # K5: nothing special = 0
+        row(A, 6, "k5", "2024-06-05", ["未设置安全警示标志"], case_no="K5", fine=0.5, basis="安全生产法第九十九条"),
+        # U1: no case number but a criminal referral: 4, fine 0
+        row(A, 6, "u1", "2024-06-06", ["关闭、破坏监控报警设备"], other="移送公安机关2人"),
+    ]
+    return build(rows, enterprises=ents)
+
+
+def test_criteria_weights_documented():
+    """Every criterion has a Chinese title and a positive weight."""
+    assert all(c.title and c.weight > 0 for c in CRITERIA.values())
+
+
+def test_candidates_ranked_by_score_then_fine():
+    """Scores K1 7; K2 4 (2 万元), K4 4 (1 万元), U1 4 (0); K3 3; K5 0 → that order."""
+    cands = case_candidates(_ranking_ds(), "2024-06")
+    assert list(cands["key"]) == ["K1", "K2", "K4", cands.iloc[3]["key"], "K3", "K5"]
+    assert cands.iloc[3]["case_no"] is None and cands.iloc[3]["enterprise"] == "u1"
+    assert list(cands["score"]) == [7, 4, 4, 4, 3, 0]
+    assert list(cands["rank"]) == [1, 2, 3, 4, 5, 6]
+    crit = dict(zip(cands["key"], cands["criteria"], strict=True))
+    assert set(crit["K1"]) == {"criminal_referral", "major_hazard"}
+    assert set(crit["K3"]) == {"top_fine", "from_report"}
+    assert set(crit["K4"]) == {"dual_penalty", "repeat_offender"}
+    assert crit["K5"] == []
+
+
+def test_candidates_top_and_reasons():
+    """top=2 keeps the two best; reasons are Chinese sentences."""
+    cands = case_candidates(_ranking_ds(), "2024-06", top=2)
+    assert list(cands["key"]) == ["K1", "K2"]
+    assert any("重点行业：危化品" in r for r in cands.iloc[1]["reasons"])
+    with pytest.raises(ParameterError):
+        case_candidates(_ranking_ds(), "2024-06", top=0)
+
+
+def _refused_ds():
+    return build([
+        row(A, 5, "甲", "2024-05-05", ["重大事故隐患：粉尘积聚"], ["限期整改"]),
+        row(A, 6, "甲", "2024-06-01", ["重大事故隐患：粉尘积聚"], ["拒不整改"], case_no="R1", fine=5,
+            basis="安全生产法第一百零二条", other="责令停产停业整顿", remarks="复查（原检查2024-05-05）"),
+        row(A, 7, "甲", "2024-07-01", ["重大事故隐患：粉尘积聚"], ["已整改"], remarks="复查（原检查2024-05-05）"),
+    ])
+
+
+def test_case_timeline_for_a_case_filed_on_a_recheck():
+    """Original inspection 05-05, the 06-01 复查 with the case, other handling, the 07-01 复查;
+    the decision has no date and comes last."""
+    tl = case_timeline(_refused_ds(), "R1")
+    kinds = [(d, e.split("：")[0]) for d, e, _ in tl]
+    assert kinds == [("2024-05-05", "现场检查（原检查）"), ("2024-06-01", "现场检查"), ("2024-06-01", "立案"),
+                     ("2024-06-01", "其他查处"), ("2024-07-01", "复查"), (None, "处罚决定")]
+    assert tl[-1][2].endswith("#附件1#5") and "决定日期未记录" in tl[-1][1]
+
+
+def test_case_timeline_unknown_case():
+    """An unknown case number is a ParameterError naming case_no."""
+    with pytest.raises(ParameterError, match="case_no"):
+        case_timeline(_refused_ds(), "NOPE")
+
+
+def test_lookback_checks_each_case():
+    """L1 闭环 (closed by 复查, 公示); L2 rectified but not verified; L3 V17 fined 6 > 5, not referred;
+    L4 repeat with the same fine (从重 not applied)."""
+    rows = [
+        row(A, 5, "l1", "2024-05-02", ["未设置安全警示标志"], ["限期整改"], case_no="L1", fine=1,
+            basis="安全生产法第九十九条", other="处罚决定已在网站公示"),
+        row(A, 6, "l1", "2024-06-02", ["未设置安全警示标志"], ["已整改"], remarks="复查"),
+        row(A, 5, "l2", "2024-05-03", ["疏散通道堵塞"], ["已整改"], case_no="L2", fine=1, basis="安全生产法第一百零五条"),
+        row(A, 6, "l3", "2024-06-03", ["关闭、破坏监控报警设备"], ["当场整改"], case_no="L3", fine=6,
+            basis="安全生产法第九十九条"),
+        row(A, 1, "l4", "2024-01-04", ["未配劳动防护用品"], ["当场整改"], case_no="L0", fine=0.5,
+            basis="安全生产法第九十九条"),
+        row(A, 6, "l4", "2024-06-04", ["未配劳动防护用品"], ["当场整改"], case_no="L4", fine=0.5,
+            basis="安全生产法第九十九条"),
+    ]
+    lb = lookback(build(rows), "2024Q2").set_index("case_no")
+    assert list(lb.index) == ["L1", "L2", "L3", "L4"]
+    assert lb.at["L1", "status"] == "闭环" and lb.at["L1", "published"] == "已公示"
+    assert lb.at["L1", "open_items"] == [] and lb.at["L1", "fine_in_range"]
+    assert lb.at["L2", "rectified"] and not lb.at["L2", "verified"] and lb.at["L2", "status"] == "未闭环"
+    assert lb.at["L2", "published"] == "未记录" and any("阳光执法" in n for n in lb.at["L2", "notes"])
+    assert lb.at["L3", "fine_in_range"] is False and lb.at["L3", "referral_made"] is False
+    assert set(lb.at["L3", "open_items"]) == {"罚款超出法定幅度", "涉嫌犯罪，未移送司法机关"}
+    assert lb.at["L4", "escalation_applied"] is False and lb.at["L1", "escalation_applied"] is None
+    assert lb.at["L4", "referral_made"] is None
+
+
+def test_lookback_named_cases_and_unknown():
+    """case_nos limits the review; an unknown number is a ParameterError."""
+    lb = lookback(_refused_ds(), "2024Q2", case_nos=["R1"])
+    assert list(lb["case_no"]) == ["R1"]
+    # the refused major hazard (V20) was fined, not referred; the 07-01 复查 closed the hazard
+    assert lb.at[0, "referral_made"] is False and lb.at[0, "rectified"]
+    with pytest.raises(ParameterError):
+        lookback(_refused_ds(), "2024Q2", case_nos=["X"])

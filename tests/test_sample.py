@@ -1,0 +1,274 @@
+"""The sample year (data/sample): generator invariants, determinism, and the intake round trip."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from evalkit.catalogue import is_major_hazard, load_catalogue, match_violation
+from evalkit.exceptions import ParameterError
+from evalkit.problems import RULES
+from evalkit.samplegen import generate, simulate
+from evalkit.samplegen_events import CRIMINAL_CODES, HAZARD_TEXTS, MAJOR_PREFIX
+from evalkit.samplegen_figures import FigRow, money, rate, unit_figures
+from evalkit.samplegen_script import LOW_RANDOM_SHARE
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+MANIFEST = SAMPLE / "MANIFEST.json"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    if not MANIFEST.exists():
+        pytest.skip("data/sample not generated (run: evalkit sample --out data/sample --seed 2024)")
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def year():
+    return simulate(2024)
+
+
+# ---------------------------------------------------------------------------- small pieces
+def test_hazard_wordings_map_back_to_their_code():
+    """Every hazard wording (plain and as 重大事故隐患) is recognised as its own catalogue code."""
+    for code, texts in HAZARD_TEXTS.items():
+        for text in texts:
+            assert match_violation(text) == code, text
+            assert match_violation(MAJOR_PREFIX + text) == code, text
+            assert not is_major_hazard(text), text
+            assert not any(ch.isdigit() for ch in text), text
+
+
+def test_rates_round_half_up_and_zero_denominator():
+    """Rates round half up to 2 d.p. (3.125 -> 3.13) and a zero denominator gives None."""
+    assert rate(1, 32) == 3.13
+    assert rate(2, 3) == 66.67
+    assert rate(0, 5) == 0.0
+    assert rate(3, 0) is None
+    assert money([0.00025]) == 0.0003
+    assert money([0.5, None, 1.25]) == 1.75
+
+
+def test_unit_figures_hand_worked():
+    """本月数/累计数 of a 4-enterprise unit over two months, worked out by hand."""
+    jan = [FigRow("A", True, new_hazards=2, rectified_events=1, has_case=True, fine_wan=0.5,
+                  flags=frozenset({"suspended"})),
+           FigRow("B", True, new_hazards=1),
+           FigRow("X", False, new_hazards=1, report=True)]
+    feb = [FigRow("A", True, rectified_events=1),  # a 复查 closing one of January's items
+           FigRow("C", True, criminal=2, referred=1, licenses=1)]
+    cur, cum = unit_figures({1: jan, 2: feb}, 4, 1)
+    assert (cur["inspected"], cur["coverage_rate"], cur["hazards_found"], cur["hazards_rectified"]) == (2, 50.0, 4, 1)
+    assert (cur["cases_filed"], cur["case_ratio"], cur["violation_handling_rate"]) == (1, 50.0, 50.0)
+    assert (cur["suspended"], cur["fines_wan"], cur["reports_verified"]) == (1, 0.5, 1)
+    assert cum == cur
+    cur, cum = unit_figures({1: jan, 2: feb}, 4, 2)
+    assert (cur["inspected"], cur["hazards_found"], cur["hazards_rectified"], cur["cases_filed"]) == (2, 0, 1, 0)
+    assert (cur["case_ratio"], cur["violation_handling_rate"], cur["suspended"]) == (0.0, None, 0)
+    assert (cur["criminal_referrals"], cur["referred_other"], cur["licenses_suspended"]) == (2, 1, 1)
+    assert (cum["inspected"], cum["coverage_rate"], cum["hazards_found"], cum["hazards_rectified"]) == (3, 75.0, 4, 2)
+    assert (cum["cases_filed"], cum["case_ratio"], cum["violation_handling_rate"]) == (1, 33.33, 50.0)
+    assert (cum["suspended"], cum["fines_wan"], cum["reports_verified"], cum["supervised_total"]) == (1, 0.5, 1, 4)
+
+
+def test_generate_refuses_months_outside_the_sample():
+    """generate(months=[12]) is a usage error naming the parameter."""
+    with pytest.raises(ParameterError, match="months"):
+        generate("/nonexistent-never-written", months=[12])
+
+
+# ---------------------------------------------------------------------------- invariants
+def test_sample_size_and_registry(year):
+    """27 units (19 villages + 8 departments), 400–800 enterprises, 3,000–6,000 ledger rows."""
+    assert len(year.units) == 27
+    assert sum(u.kind == "村" for u in year.units) == 19
+    assert 400 <= len(year.enterprises) <= 800
+    assert 3000 <= len(year.rows) <= 6000
+    codes = [e.credit_code for e in year.enterprises]
+    assert len(set(codes)) == len(codes) and all(len(c) == 18 for c in codes)
+    assert len({e.name for e in year.enterprises}) == len(year.enterprises)
+
+
+def test_fines_inside_legal_range_except_planted(year):
+    """Every case fine is inside its article's range, except the two planted ones."""
+    cat = load_catalogue()
+    outside = []
+    for r in year.rows:
+        if r.case and r.fine is not None and r.case.code != "V28":
+            lo, hi = cat.loc[r.case.code, "fine_min_wan"], cat.loc[r.case.code, "fine_max_wan"]
+            if r.fine < lo or r.fine > hi or r.fine <= 0:
+                outside.append(r)
+    assert sorted(r.uid for r in outside) == sorted(r.uid for r in year.rows if "fine_out_of_range" in r.tags)
+    assert len(outside) == 2
+
+
+def test_case_numbers_unique_except_planted(year):
+    """Each case number is used once, except the one planted duplicate."""
+    seen = defaultdict(list)
+    for r in year.rows:
+        if r.case:
+            seen[r.case.number].append(r)
+    dups = {n: rs for n, rs in seen.items() if len(rs) > 1}
+    assert len(dups) == 1 and len(next(iter(dups.values()))) == 2
+
+
+def test_plan_key_industries_and_random_share(year):
+    """All key-industry enterprises are planned; 双随机 is 5% or more except the two planted units."""
+    planned_key = {p["name"] for p in year.plan if p["method"] == "重点检查"}
+    assert planned_key == {e.name for e in year.enterprises if e.is_key}
+    for unit in year.units:
+        size = sum(e.unit == unit.name for e in year.enterprises)
+        n = sum(p["unit"] == unit.name and p["method"] == "双随机" for p in year.plan)
+        assert (n / size < 0.05) == (unit.name in LOW_RANDOM_SHARE), unit.name
+
+
+def test_plan_carried_out_except_planted(year):
+    """Every planned inspection happens in its month, except the key school and the 石农村 sample."""
+    done = {(r.enterprise, r.month) for r in year.rows}
+    missed = {p["name"] for p in year.plan if (p["name"], p["month"]) not in done}
+    assert missed == {year.cast.roles["key_never_inspected"].name, year.cast.roles["plan_not_carried_out"].name}
+
+
+def test_recheck_items_restate_an_open_earlier_item(year):
+    """A 复查 item has the text of an earlier item of the same enterprise that was still open."""
+    for r in year.rows:
+        for it in r.items:
+            if it.origin is not None:
+                assert r.is_recheck and it.hazard == it.origin.hazard
+                assert r.recheck_of.date < r.date
+                assert it.origin.closed_by is None or it.origin.closed_by.date >= r.date
+
+
+def test_criminal_risk_cases_are_the_scripted_ones(year):
+    """Cases on rows with V17/V20/V28: two referred (V17, V28), one only fined (V20: 以罚代刑)."""
+    found = sorted((tuple(sorted({it.code for it in r.items} & set(CRIMINAL_CODES))), r.criminal > 0)
+                   for r in year.rows if r.case and any(it.code in CRIMINAL_CODES for it in r.items))
+    assert found == [(("V17",), True), (("V20",), False), (("V28",), True)]
+
+
+def test_inspectors_two_or_more_except_planted(year):
+    """Every row has two distinct inspectors or more, except the six planted rows."""
+    single = [r for r in year.rows if len(set(r.inspectors)) < 2]
+    assert len(single) == 6 and all("single_inspector" in r.tags for r in single)
+
+
+# ---------------------------------------------------------------------------- the committed folder
+def test_manifest_matches_the_folder(manifest):
+    """MANIFEST.json lists exactly the workbooks on disk, and received.csv one line per file."""
+    on_disk = sorted(str(p.relative_to(SAMPLE)).replace("\\", "/") for p in (SAMPLE / "submissions").rglob("*.xlsx"))
+    assert sorted(f["file"] for f in manifest["files"]) == on_disk
+    received = (SAMPLE / "registry" / "received.csv").read_text(encoding="utf-8").splitlines()
+    assert len(received) - 1 == len(on_disk) == manifest["totals"]["files"]
+    totals = manifest["totals"]
+    assert totals["rows_read"] == sum(f["rows_read"] for f in manifest["files"])
+    assert totals["rows_read"] == totals["rows_accepted"] + totals["rows_rejected"]
+
+
+def _cells(path: Path) -> dict:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb}
+
+
+def test_generation_is_deterministic(tmp_path, manifest):
+    """Two runs for February give identical bytes, and the same cells as data/sample."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    ma = generate(a, seed=2024, months=[2])
+    mb = generate(b, seed=2024, months=[2])
+    assert ma == mb
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    committed = {f["file"] for f in manifest["files"] if f["month"] == 2}
+    assert {f["file"] for f in ma["files"]} == committed
+    for rel in committed:
+        assert _cells(a / rel) == _cells(SAMPLE / rel), rel
+    for name in ("enterprises.csv", "units.csv", "plan.csv"):
+        assert (a / "registry" / name).read_bytes() == (SAMPLE / "registry" / name).read_bytes()
+
+
+# ---------------------------------------------------------------------------- intake round trip
+@pytest.fixture(scope="module")
+def dataset(manifest):
+    intake = pytest.importorskip("evalkit.intake")
+    return intake.load(SAMPLE)
+
+
+def _planted_by_rule(manifest) -> dict[str, set]:
+    """rule -> expected problem locations; sheet-scope rules by (file, sheet), others by
+    (file, sheet, row). Of a duplicate pair only the repeat is flagged."""
+    out: dict[str, set] = defaultdict(set)
+    for d in manifest["defects"]:
+        rule = d["rule"]
+        if rule is None:
+            continue
+        for loc in d["locations"]:
+            if loc.get("role") == "first":
+                continue
+            if RULES[rule].scope in ("sheet", "file"):
+                out[rule].add((loc["file"], loc["sheet"]))
+            else:
+                out[rule].add((loc["file"], loc["sheet"], loc["row"]))
+    return out
+
+
+def test_roundtrip_row_counts(dataset, manifest):
+    """intake reads every row the generator wrote, per file, and rejects only the planted one."""
+    totals = manifest["totals"]
+    assert dataset.rows_read == totals["rows_read"]
+    assert dataset.rows_accepted + dataset.rows_rejected == dataset.rows_read
+    assert dataset.rows_rejected == totals["rows_rejected"]
+    read = dict(zip(dataset.files["file"], dataset.files["rows_read"], strict=True))
+    assert read == {f["file"]: f["rows_read"] for f in manifest["files"]}
+    assert len(dataset.ledger) == totals["ledger_rows"] - totals["rows_rejected"]
+    assert len(dataset.figures) == totals["figures_rows"]
+    assert len(dataset.enterprises) == totals["enterprises"]
+    assert len(dataset.units) == totals["units"]
+
+
+def test_roundtrip_planted_problems(dataset, manifest):
+    """For every rule intake reports, the problems found are exactly the planted ones."""
+    expected = _planted_by_rule(manifest)
+    found: dict[str, set] = defaultdict(set)
+    for p in dataset.problems.itertuples():
+        if RULES[p.rule].scope in ("sheet", "file"):
+            found[p.rule].add((p.file, p.sheet))
+        else:
+            found[p.rule].add((p.file, p.sheet, int(p.row)))
+    assert set(found) == set(expected), "rules found but not planted, or planted but not found"
+    for rule in expected:
+        assert found[rule] == expected[rule], rule
+
+
+def test_roundtrip_items_and_rechecks(dataset, manifest):
+    """Items, 复查 links and closures as intake reads them match what the generator wrote."""
+    totals = manifest["totals"]
+    items = dataset.items
+    assert len(items) == totals["hazard_items"]
+    assert int(items["counts_as_hazard"].sum()) == totals["new_hazard_items"]
+    new = items[items["counts_as_hazard"]]
+    assert int(new["rectified"].sum()) == totals["rectified_new_items"]
+    assert int(dataset.ledger["is_recheck"].sum()) == totals["recheck_rows"]
+    assert int(dataset.ledger["case_no"].notna().sum()) == totals["case_rows"]
+    assert round(float(dataset.ledger["fine_wan"].sum()), 4) == totals["fines_wan"]
+
+
+def test_roundtrip_figures(dataset, year):
+    """Every 附件2 value intake reads equals the value the generator wrote."""
+    keys = [k for k in dataset.figures.columns if k in year.reported[("石壁村", 1)][0]]
+    for r in dataset.figures.itertuples():
+        cur, cum = year.reported[(r.unit, r.month)]
+        want = cur if r.kind == "本月数" else cum
+        for key in keys:
+            value = getattr(r, key)
+            expected = want[key]
+            if expected is None:
+                assert value != value, (r.file, r.kind, key)  # NaN: the cell is blank
+            else:
+                assert value == pytest.approx(expected, abs=1e-9), (r.file, r.kind, key)
