@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures_audit import build, figure, row
 
 from evalkit.audit import AUDIT_RULES, RULE_FUNCTIONS, load_audit_config, run_audit
 from evalkit.audit_rules import compare_values
 from evalkit.exceptions import ConfigError
+from fixtures_audit import build, figure, row
 
 A, B, C = "锦里村", "应急站", "水头村"
 
@@ -92,6 +92,23 @@ def test_cumulative_inconsistent_additive_and_distinct_bounds():
     assert "大于各月之和 7" in by_metric["inspected"]  # 3 + 4 = 7
     assert "小于本月数 2" in by_metric["hazards_found"] and "= 6" in by_metric["hazards_found"]  # 4 + 2
     assert "小于各月最大值 1" in by_metric["cases_filed"]
+
+
+def test_cumulative_rectified_counts_late_closures():
+    """隐患整改数: Feb 累计 7 ≥ 3 + 2 (a Feb 复查 closed a Jan hazard) and ≤ 累计排查 8: fine;
+    B's 累计 4 < 3 + 2 and C's 累计 9 > 累计排查 8: findings."""
+    figs = []
+    for unit, cum in ((A, 7), (B, 4), (C, 9)):
+        figs += [figure(unit, 1, "本月数", hazards_found=5, hazards_rectified=3),
+                 figure(unit, 1, "累计数", row=7, hazards_found=5, hazards_rectified=3),
+                 figure(unit, 2, "本月数", hazards_found=3, hazards_rectified=2),
+                 figure(unit, 2, "累计数", row=7, hazards_found=8, hazards_rectified=cum)]
+    ds = build([row(A, 2, "甲厂", "2024-02-05")], figures=figs)
+    found = _rule(run_audit(ds, "2024-02"), "cumulative_inconsistent")
+    assert dict(zip(found["unit"], [d["metric"] for d in found["details"]], strict=True)) == {
+        B: "hazards_rectified", C: "hazards_rectified"}
+    assert "小于上月累计 3 + 本月 2 = 5" in found[found["unit"] == B].iloc[0]["message"]
+    assert "大于累计排查隐患数 8" in found[found["unit"] == C].iloc[0]["message"]
 
 
 def test_cumulative_consistent_gives_no_finding():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fixtures_audit import build, row
 
 from evalkit.cases import CRITERIA, case_candidates, case_timeline, lookback
 from evalkit.exceptions import ParameterError
+from fixtures_audit import build, row
 
 A, B = "锦里村", "应急站"
 

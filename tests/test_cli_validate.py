@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from intake_helpers import inspection, ledger_file, make_data_dir
 
 from evalkit.cli import main
+from intake_helpers import inspection, ledger_file, make_data_dir
 
 
 @pytest.fixture

@@ -102,3 +102,12 @@ def test_vectorised_reader_agrees_with_parsing_each_cell(cells):
     for k, text in enumerate(cells):
         expected = parse_handling(text)
         assert {m: int(v) for m, v in frame.iloc[k].items() if v} == expected
+
+
+def test_docs_list_every_vocabulary_example():
+    """docs/metrics.md shows every example of HANDLING_TERMS (the documented vocabulary)."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    missing = [text for _, text, _ in EXAMPLES if text not in docs]
+    assert not missing, f"docs/metrics.md lacks examples: {missing}"

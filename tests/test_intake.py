@@ -7,12 +7,12 @@ import math
 
 import pandas as pd
 import pytest
-from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 from openpyxl import Workbook
 
 from evalkit import intake
 from evalkit.exceptions import DataDirError
 from evalkit.layout import write_figures_sheet
+from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 
 TITLE1 = "石狮市2024年安全生产执法提升专项行动情况统计表（一）"
 
@@ -435,3 +435,52 @@ def test_received_entry_for_a_missing_file(tmp_path):
     data_dir = make_data_dir(tmp_path, received={"gone.xlsx": "2024-06-01"})
     assert where(intake.load(data_dir).problems, "received_file_unknown") == [
         ("registry/received.csv", None, 2, "文件")]
+
+
+def test_every_intake_rule_is_documented():
+    """Each rule id intake, registry or cells can emit has a row in docs/intake.md."""
+    from pathlib import Path
+
+    from evalkit.problems import RULES
+
+    root = Path(__file__).resolve().parents[1]
+    source = "".join((root / "src" / "evalkit" / f).read_text(encoding="utf-8")
+                     for f in ("intake.py", "registry.py", "cells.py"))
+    doc = (root / "docs" / "intake.md").read_text(encoding="utf-8")
+    used = [rule for rule in RULES if f'"{rule}"' in source]
+    assert len(used) >= 30
+    assert [rule for rule in used if f"| {rule} |" not in doc] == []
+
+
+def test_repeated_header_row_is_not_data(data_dir):
+    """A header row repeated below the data (a second table) is skipped, not rejected."""
+    grid_file(data_dir, "x.xlsx", {"Sheet1": [
+        ["填报部门：石壁村", "月份：5月"], LEDGER_HEADER,
+        [1, "石狮市宏达五金厂", "2024-05-06", "张三、李四"],
+        LEDGER_HEADER,
+        [2, "蚶江锦里制衣有限公司", "2024-05-07", "张三、李四"],
+    ]})
+    ds = intake.load(data_dir)
+    assert list(ds.ledger["row"]) == [3, 5]
+    assert ds.summary()["rows_rejected"] == 0
+
+
+def test_xml_entity_bomb_is_refused(data_dir):
+    """A workbook whose XML declares entities is refused by defusedxml: one file_unreadable."""
+    import io
+    import zipfile
+
+    path = ledger_file(data_dir, "a.xlsx", [inspection()])
+    src = path.read_bytes()
+    out = io.BytesIO()
+    doctype = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", doctype + b"<worksheet", 1)
+            zout.writestr(item, data)
+    path.write_bytes(out.getvalue())
+    ds = intake.load(data_dir)
+    assert where(ds.problems, "file_unreadable") == [("submissions/a.xlsx", None, None, None)]
+    assert "不安全的 XML" in ds.problems["message"].iloc[0]

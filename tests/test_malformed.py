@@ -12,11 +12,11 @@ import io
 import zipfile
 
 import pytest
-from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 from openpyxl import Workbook
 
 from evalkit import intake
 from evalkit.layout import write_submission
+from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 
 S = "submissions"
 L1 = "统计表一"  # the sheet name layout.write_submission gives 附件1

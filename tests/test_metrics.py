@@ -9,7 +9,6 @@ import types
 
 import pandas as pd
 import pytest
-from fixtures_dataset import figures_row, inspection, make_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +30,7 @@ from evalkit.metrics import (
     register_metric,
     round_half_up,
 )
+from fixtures_dataset import figures_row, inspection, make_dataset
 
 # --------------------------------------------------------------------------- the hand-worked town
 # Registry (supervised_total): 石壁村 A厂 B厂 C厂 D厂 (4); 锦里村 E厂 F厂 G厂 (3);
@@ -252,6 +252,17 @@ def test_a_unit_without_data_gets_zero_counts():
     assert all(row[d.id] == 0 for d in list_metrics() if d.kind in ("count", "distinct") and d.id != "supervised_total")
 
 
+def test_an_empty_ledger_and_an_empty_unit_list_do_not_fail():
+    """No inspections: counts 0, 检查覆盖率 0.00 (1 registered, 0 inspected), other rates None;
+    no units at all: only the 全镇合计 row, with None rates."""
+    empty = compute_metrics(make_dataset([("A厂", "石壁村")], []), "2024-05").to_dict()
+    assert empty["total"]["inspected"] == 0 and empty["total"]["coverage_rate"] == 0.0
+    assert empty["total"]["case_ratio"] is None
+    none = compute_metrics(make_dataset([], [], units=[]), "2024")
+    assert none.to_dict()["units"] == {} and none.total["coverage_rate"] is None
+    assert "全镇合计" in none.to_text()
+
+
 def test_rows_of_an_unlisted_unit_are_ignored():
     """Ledger rows of a unit not in Dataset.units count nowhere, not even in the total."""
     ds = make_dataset([("A厂", "石壁村")], [inspection("石壁村", "A厂", "2024-05-02"),
@@ -366,6 +377,20 @@ def test_every_registered_metric_is_documented_and_hand_tested():
         assert func.__name__ == d.id and d.formula in func.__doc__ and d.clause in func.__doc__, d.id
         assert d.id in EXPECTED_MAY and d.id in EXPECTED_YTD, f"{d.id} 未在手算用例中覆盖"
     assert set(EXPECTED_MAY) == set(metric_ids()) == set(EXPECTED_YTD)
+
+
+def test_docs_table_lists_every_metric_with_its_formula_and_clause():
+    """docs/metrics.md has a row per registered metric giving its formula and clause."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    rows: dict[str, str] = {}
+    for line in docs.splitlines():
+        if line.startswith("| `"):
+            rows.setdefault(line.split("|")[1].strip(" `"), line)  # the metric table comes first
+    for d in list_metrics():
+        assert d.id in rows, d.id
+        assert d.formula in rows[d.id] and d.clause in rows[d.id], d.id
 
 
 def test_plain_functions_give_a_unit_value_or_the_town_total():
@@ -575,7 +600,7 @@ def test_cli_on_generated_sample_data(tmp_path, capsys):
     """End to end on the sample generator's data: one JSON object listing every unit."""
     samplegen = pytest.importorskip("evalkit.samplegen")
     intake = pytest.importorskip("evalkit.intake")
-    samplegen.generate(tmp_path / "data", seed=2024)
+    samplegen.generate(tmp_path / "data", seed=2024, months=[5])  # one month keeps it quick
     units = [str(u) for u in intake.load(tmp_path / "data").units["unit"]]
     assert main(["metrics", str(tmp_path / "data"), "--period", "2024-05", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -57,23 +58,23 @@ def test_rates_round_half_up_and_zero_denominator():
 
 def test_unit_figures_hand_worked():
     """本月数/累计数 of a 4-enterprise unit over two months, worked out by hand."""
-    jan = [FigRow("A", True, new_hazards=2, rectified_events=1, has_case=True, fine_wan=0.5,
-                  flags=frozenset({"suspended"})),
+    jan = [FigRow("A", True, new_hazards=2, fixed_on_row=1, closed_on=(dt.date(2024, 2, 10),),
+                  has_case=True, fine_wan=0.5, flags=frozenset({"suspended"})),
            FigRow("B", True, new_hazards=1),
-           FigRow("X", False, new_hazards=1, report=True)]
-    feb = [FigRow("A", True, rectified_events=1),  # a 复查 closing one of January's items
+           FigRow("X", False, new_hazards=1, report=True)]  # not in the unit's registry
+    feb = [FigRow("A", True),  # the 复查 of 2024-02-10 that closed A's second item
            FigRow("C", True, criminal=2, referred=1, licenses=1)]
     cur, cum = unit_figures({1: jan, 2: feb}, 4, 1)
-    assert (cur["inspected"], cur["coverage_rate"], cur["hazards_found"], cur["hazards_rectified"]) == (2, 50.0, 4, 1)
-    assert (cur["cases_filed"], cur["case_ratio"], cur["violation_handling_rate"]) == (1, 50.0, 50.0)
+    assert (cur["inspected"], cur["coverage_rate"], cur["hazards_found"], cur["hazards_rectified"]) == (3, 50.0, 4, 1)
+    assert (cur["cases_filed"], cur["case_ratio"], cur["violation_handling_rate"]) == (1, 33.33, 50.0)
     assert (cur["suspended"], cur["fines_wan"], cur["reports_verified"]) == (1, 0.5, 1)
     assert cum == cur
     cur, cum = unit_figures({1: jan, 2: feb}, 4, 2)
-    assert (cur["inspected"], cur["hazards_found"], cur["hazards_rectified"], cur["cases_filed"]) == (2, 0, 1, 0)
+    assert (cur["inspected"], cur["hazards_found"], cur["hazards_rectified"], cur["cases_filed"]) == (2, 0, 0, 0)
     assert (cur["case_ratio"], cur["violation_handling_rate"], cur["suspended"]) == (0.0, None, 0)
     assert (cur["criminal_referrals"], cur["referred_other"], cur["licenses_suspended"]) == (2, 1, 1)
-    assert (cum["inspected"], cum["coverage_rate"], cum["hazards_found"], cum["hazards_rectified"]) == (3, 75.0, 4, 2)
-    assert (cum["cases_filed"], cum["case_ratio"], cum["violation_handling_rate"]) == (1, 33.33, 50.0)
+    assert (cum["inspected"], cum["coverage_rate"], cum["hazards_found"], cum["hazards_rectified"]) == (4, 75.0, 4, 2)
+    assert (cum["cases_filed"], cum["case_ratio"], cum["violation_handling_rate"]) == (1, 25.0, 50.0)
     assert (cum["suspended"], cum["fines_wan"], cum["reports_verified"], cum["supervised_total"]) == (1, 0.5, 1, 4)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import json
 
+import pandas as pd
 import pytest
 import yaml
-from fixtures_audit import build, row
 
 from evalkit.exceptions import ConfigError
 from evalkit.scoring import grade_for, load_scoring_config, score_units
 from evalkit.yaml_config import packaged_default
+from fixtures_audit import build, row
 
 GRADES = {"优秀": 90, "良好": 80, "合格": 60}
 
@@ -92,16 +93,10 @@ def test_not_applicable_rates_reweight_the_dimension(simple_result):
     D: no row: coverage 0 → 0; case_ratio 不适用 → 工作成效 dropped; total 35 × 100/75 = 46.67."""
     f = simple_result.frame
     assert (f.at["C", "enforcement"], f.at["C", "effectiveness"], f.at["C", "total"]) == (20, 0, 55)
-    assert f.at["D", "total"] == 46.67 and f.at["D", "effectiveness"] is pd_na()
+    assert f.at["D", "total"] == 46.67 and f.at["D", "effectiveness"] is pd.NA
     c_text = "\n".join(f.at["C", "explanation"])
     assert "隐患整改率：不适用" in c_text and "40 × 7.50/15 = 20.00" in c_text
     assert "35.00 × 100/75 = 46.67" in "\n".join(f.at["D", "explanation"])
-
-
-def pd_na():
-    import pandas as pd
-
-    return pd.NA
 
 
 def test_ranks_ties_and_veto_order(simple_result):
@@ -121,10 +116,12 @@ def test_explanation_cites_rule_and_evidence(simple_result):
     assert "检查覆盖率：实际 50%，目标 100%，得 7.50/15，失 7.50 分" in text
 
 
-@pytest.mark.parametrize("total, grade", [(100, "优秀"), (90, "优秀"), (89.99, "良好"), (80, "良好"),
-                                          (79.99, "合格"), (60, "合格"), (59.99, "不合格"), (0, "不合格")])
+@pytest.mark.parametrize("total, grade", [(100, "优秀"), (90, "优秀"), (89.99, "良好"), (89.995, "优秀"),
+                                          (80, "良好"), (79.99, "合格"), (60, "合格"), (59.99, "不合格"),
+                                          (59.994, "不合格"), (0, "不合格")])
 def test_grade_boundaries(total, grade):
-    """Lower bounds are inclusive: 90 优秀, 89.99 良好, 60 合格, 59.99 不合格."""
+    """Lower bounds are inclusive: 90 优秀, 89.99 良好, 60 合格, 59.99 不合格; totals round half-up
+    to 2 decimals first (89.995 -> 90.00 优秀, 59.994 -> 59.99 不合格)."""
     assert grade_for(total, GRADES) == grade
 
 
@@ -143,6 +140,21 @@ def test_veto_flag_from_config(tmp_path):
     assert "发生生产安全亡人事故" in res.frame.at["A", "explanation"][-1]
     # not vetoed: F 95, B 86.5, C 55, D 46.67 → 1–4; vetoed, by total: E 100 → 5, A 95 → 6
     assert res.frame["rank"].to_dict() == {"F": 1, "B": 2, "C": 3, "D": 4, "E": 5, "A": 6}
+
+
+def test_late_submission_deduction_via_submissions(tmp_path):
+    """A submission_late problem is attributed to its sheet's unit and month: 100 − 2 = 98 for B only."""
+    rows = [row("A", 6, "甲", "2024-06-01"), row("B", 6, "乙", "2024-06-02")]
+    subs = [{"file": "submissions/B_202406.xlsx", "sheet": "附件2", "form": "figures", "unit": "B", "year": 2024,
+             "month": 6, "period": "2024-06", "late": True},
+            {"file": "submissions/B_202405.xlsx", "sheet": "附件2", "form": "figures", "unit": "B", "year": 2024,
+             "month": 5, "period": "2024-05", "late": True}]
+    probs = [{"file": s["file"], "sheet": "附件2", "row": None, "column": None, "rule": "submission_late",
+              "severity": "warning", "message": "逾期报送", "value": None} for s in subs]
+    data = _single({"type": "deduction", "rules": {"submission_late": {"points": 2, "cap": 3, "source": "validation"}}})
+    data["scope"] = "month"  # June only: the May lateness is outside the span
+    res = score_units(build(rows, submissions=subs, problems=probs), "2024-06", config=_cfg(tmp_path, data))
+    assert (res.frame.at["A", "total"], res.frame.at["B", "total"]) == (100, 98)
 
 
 def test_deduction_cap(tmp_path):
@@ -165,7 +177,8 @@ def test_prorated_target(tmp_path):
 
 
 def test_overdue_closure_rate_indicator(tmp_path):
-    """A: 3 items due by 06-30 (rectified on row, closed by 复查, open) → 2/3 = 66.67; B: none due → 不适用."""
+    """A: 甲 rectified on its row (no deadline to meet, left out); 乙 closed by 复查, 丙 open → 1/2 = 50;
+    B: 戊's deadline 07-21 not reached → 不适用."""
     rows = [
         row("A", 5, "甲", "2024-05-01", ["未配劳动防护用品"], ["已整改"]),
         row("A", 5, "乙", "2024-05-02", ["未设置安全警示标志"], ["限期整改"]),
@@ -176,8 +189,8 @@ def test_overdue_closure_rate_indicator(tmp_path):
     ]
     data = _single({"type": "ratio", "indicator": "overdue_closure_rate", "target": 100})
     res = score_units(build(rows), "2024-06", config=_cfg(tmp_path, data))
-    assert res.frame.at["A", "total"] == 66.67
-    assert res.frame.at["B", "total"] is pd_na() and res.frame.at["B", "grade"] == "不适用"
+    assert res.frame.at["A", "total"] == 50
+    assert res.frame.at["B", "total"] is pd.NA and res.frame.at["B", "grade"] == "不适用"
 
 
 def test_referral_rate_indicator(tmp_path):
@@ -189,7 +202,7 @@ def test_referral_rate_indicator(tmp_path):
     data = _single({"type": "ratio", "indicator": "referral_rate", "target": 100})
     res = score_units(build(rows), "2024-06", config=_cfg(tmp_path, data))
     assert res.frame.at["A", "total"] == 50
-    assert res.frame.at["B", "total"] is pd_na()
+    assert res.frame.at["B", "total"] is pd.NA
 
 
 def test_typical_cases_indicator(tmp_path):

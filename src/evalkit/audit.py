@@ -25,7 +25,7 @@ import pandas as pd
 
 from .audit_facts import LOWER_BOUNDS, Facts, Patterns
 from .audit_penalty import RULES_HANDLING
-from .audit_rules import AUDIT_RULES, FINDING_COLUMNS, SEVERITIES, RULES_REPORTS_AND_PLAN, Context
+from .audit_rules import AUDIT_RULES, FINDING_COLUMNS, RULES_REPORTS_AND_PLAN, SEVERITIES, Context
 from .dataset import Dataset
 from .exceptions import ConfigError
 from .periods import Period, parse_period

@@ -28,7 +28,13 @@ from functools import cached_property
 
 import pandas as pd
 
-from .catalogue import codes_for_article, is_major_hazard, load_catalogue, match_violation, penalty_articles
+from .catalogue import (
+    codes_for_article,
+    is_major_hazard,
+    load_catalogue,
+    match_violation,
+    penalty_articles,
+)
 from .dataset import Dataset
 from .handling import parse_handling
 from .periods import Period

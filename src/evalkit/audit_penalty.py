@@ -337,7 +337,7 @@ def check_fine_disparity(ctx: Context) -> list[dict]:
                 ctx, "fine_disparity", unit=unit, enterprise=None,
                 message=(f"「{_short(code)}」本单位罚款中位数 {fmt(med)} 万元，"
                          f"{'高于' if high else '低于'}全镇中位数 {fmt(town)} 万元的"
-                         f"{'{:g}倍'.format(ratio) if high else '1/{:g}'.format(ratio)}"
+                         f"{f'{ratio:g}倍' if high else f'1/{ratio:g}'}"
                          f"（全镇 {len(grp)} 起，{fmt(grp['fine'].min())}–{fmt(grp['fine'].max())} 万元）"),
                 evidence=list(mine["row_id"]),
                 details={"code": code, "unit_median_wan": float(med), "town_median_wan": town,

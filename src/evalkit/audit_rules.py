@@ -163,6 +163,10 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
 
 
 # ------------------------------------------------------------------ rule 2
+#: 隐患整改数 accumulates late closures: a 复查 in June closing a May hazard raises the June
+#: 累计数 but neither month's 本月数 (evalkit.metrics: only hazards found in the scope count,
+#: rectified by its end). So 累计数(m) >= 累计数(m−1) + 本月数(m), and <= 累计 排查隐患数(m).
+CLOSING = {"hazards_rectified": "hazards_found"}
 ADDITIVE = [c for c in FIGURES.columns if c.kind in ("count", "money_wan") and c.unit != "家"]
 #: 家 columns count distinct enterprises; supervised_total is a stock, not a flow, so excluded.
 DISTINCT = [c for c in FIGURES.columns if c.kind == "count" and c.unit == "家" and c.key != "supervised_total"]
@@ -178,7 +182,9 @@ def check_cumulative_inconsistent(ctx: Context) -> list[dict]:
     """Rule 2. 累计数 arithmetic of 附件2, month by month.
 
     Additive columns (处, 件, 人, 起, 万元): 累计数(m) = 累计数(m−1) + 本月数(m); in January
-    累计数 = 本月数; skipped when the previous month's 累计数 is missing.
+    累计数 = 本月数; skipped when the previous month's 累计数 is missing. 隐患整改数 also
+    counts later closures of earlier hazards, so for it: 累计数(m−1) + 本月数(m) <= 累计数(m)
+    <= 累计 排查隐患数(m).
     家 columns (distinct enterprises, except the stock 监管企业总数):
     max(本月数 of months 1..m) <= 累计数(m) <= sum(本月数 1..m); the upper bound only when every
     month 1..m was submitted. Every count / 万元 column: 累计数 >= 本月数. Blank = 0.
@@ -210,7 +216,14 @@ def check_cumulative_inconsistent(ctx: Context) -> list[dict]:
                 if col in ADDITIVE and (m == 1 or prev is not None):
                     p = _val(prev, col.key) if prev is not None else 0.0
                     details["previous_cumulative"] = p
-                    if abs(c - (p + n)) > tol:
+                    if col.key in CLOSING:
+                        found = _val(cum, CLOSING[col.key])
+                        details["cumulative_found"] = found
+                        if c < p + n - tol:
+                            broken.append(f"累计数 {fmt(c)} 小于上月累计 {fmt(p)} + 本月 {fmt(n)} = {fmt(p + n)}")
+                        if c > found + tol:
+                            broken.append(f"累计数 {fmt(c)} 大于累计排查隐患数 {fmt(found)}")
+                    elif abs(c - (p + n)) > tol:
                         broken.append(f"累计数 {fmt(c)} ≠ 上月累计 {fmt(p)} + 本月 {fmt(n)} = {fmt(p + n)}")
                     if prev is not None:
                         refs.append(_figure_ref(prev))

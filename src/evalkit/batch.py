@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .cache import (
+    CACHE_ENV,
     atomic_write,
     data_fingerprint,
     load_cached,
@@ -188,6 +189,17 @@ class ReportOutcome:
 _STATUS_ZH = {"done": "完成", "skipped": "跳过（未变化）", "failed": "失败"}
 
 
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 @dataclass
 class BatchResult:
     """The outcome of ``run_batch``: one ``ReportOutcome`` per planned report."""
@@ -216,14 +228,16 @@ class BatchResult:
                 "failed": self.count("failed"), "reports": [asdict(o) for o in self.outcomes]}
 
     def to_text(self) -> str:
-        width = max([len(o.title) for o in self.outcomes] + [4])
-        lines = [f"{self.period.label} 报告批量生成：{self.out_dir}", ""]
-        lines.append(f"{'报告'.ljust(width, '　')}　状态　　　　　　用时(秒)")
+        rows = [["报告", "状态", "用时(秒)"]]
         for o in self.outcomes:
-            secs = f"{o.seconds:8.1f}" if o.status != "skipped" else "       —"
-            lines.append(f"{o.title.ljust(width, '　')}　{_STATUS_ZH[o.status].ljust(8, '　')}{secs}")
-        lines += ["", f"完成 {self.count('done')}　跳过 {self.count('skipped')}　失败 {self.count('failed')}"
-                      f"　用时 {self.seconds:.1f} 秒（{self.jobs} 个并行进程）"]
+            rows.append([o.title, _STATUS_ZH[o.status], f"{o.seconds:.1f}" if o.status != "skipped" else "—"])
+        widths = [max(_width(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{self.period.label} 报告批量生成：{self.out_dir}", ""]
+        for r in rows:
+            lines.append("  ".join([_pad(r[0], widths[0]), _pad(r[1], widths[1]),
+                                    " " * (widths[2] - _width(r[2])) + r[2]]).rstrip())
+        lines += ["", f"完成 {self.count('done')}，跳过 {self.count('skipped')}，失败 {self.count('failed')}，"
+                      f"用时 {self.seconds:.1f} 秒（{self.jobs} 个并行进程）"]
         failed = [o for o in self.outcomes if o.status == "failed"]
         if failed:
             lines.append("失败的报告（其余报告不受影响）：")
@@ -288,6 +302,9 @@ def _warm_kernel(kernel_name: str, start_timeout: float):
         _run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()
         kc.start_channels()
+        from .render import warm_up
+
+        warm_up()  # compile the HTML templates while the kernel boots
         try:
             _run_sync(kc.wait_for_ready)(timeout=start_timeout)
         except Exception:
@@ -511,7 +528,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
         raise ParameterError("jobs", jobs, "正整数")
     out_root = Path(out_dir).resolve()
     out = out_root / period.text
-    cache_dir = out_root / ".cache"
+    cache_dir = Path(os.environ.get(CACHE_ENV) or out_root / ".cache").resolve()
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale_temps(out)
 
@@ -557,7 +574,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     workers = min(jobs, len(todo))
     if todo:
         _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
-        env = {"EVALKIT_CACHE_DIR": str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                **pin_environment(data_dir, ds.meta["cache_key"])}
         subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
         job_of = {s.report_id: s for s in todo}
@@ -607,8 +624,6 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
 
 def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries: dict,
                  hashes: dict, outcomes: dict) -> Path:
-    from .render import render_index
-
     rows = []
     for group in GROUPS:
         for spec in (s for s in full_plan if s.group == group):

@@ -19,11 +19,13 @@ at a folder others can write to.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
 import os
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -202,7 +204,7 @@ def load_cached(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None
     if not refresh and key in _MEMO:
         ds = _MEMO[key]
     else:
-        folder = Path(cache_dir) if cache_dir else default_cache_dir()
+        folder = (Path(cache_dir) if cache_dir else default_cache_dir()).resolve()
         pkl = folder / key / "dataset.pkl"
         ds = None
         if pkl.is_file() and not refresh:
@@ -220,11 +222,67 @@ def load_cached(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None
             atomic_write(pkl, pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
             _prune(folder, keep=key)
         ds.meta["cache_key"] = key
+        ds.meta["cache_dir"] = str(folder)
         _MEMO.clear()  # one dataset per process is enough; keeps a warm kernel small
         _MEMO[key] = ds
     view = _private_copy(ds)
     view.data_dir = data_dir
     return view
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` across processes (POSIX flock; no lock elsewhere)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def cached_result(ds, name: str, compute):
+    """A town-wide result (scores, audit, ...) computed once per dataset and shared on disk.
+
+    Stored beside the dataset (``<cache dir>/<key>/results/<name>.pkl``), so every report
+    of a batch, and every kernel, computes it once: the first caller computes it while
+    holding a lock, the others wait and read it. The key covers the data and evalkit's
+    source (packaged configs included), so a stale result is never read. A dataset not
+    loaded through ``load_cached`` is simply computed.
+    """
+    key, folder = (ds.meta or {}).get("cache_key"), (ds.meta or {}).get("cache_dir")
+    if not key or not folder:
+        return compute()
+    path = Path(folder) / key / "results" / (re.sub(r"[^\w.-]+", "_", name) + ".pkl")
+
+    def read():
+        try:
+            with open(path, "rb") as f:
+                return True, pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return False, None
+
+    if path.is_file():
+        ok, value = read()
+        if ok:
+            return value
+    with _locked(path.with_suffix(".lock")):
+        if path.is_file():
+            ok, value = read()
+            if ok:
+                return value
+        value = compute()
+        try:
+            atomic_write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            pass  # not picklable: still correct, only not shared
+    return value
 
 
 def _pinned_key(data_dir: Path) -> str | None:

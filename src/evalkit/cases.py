@@ -110,7 +110,7 @@ def _criteria(facts: Facts, ids: list[str], repeats: pd.DataFrame) -> tuple[list
     if rows["major"].any():
         met.append("major_hazard")
         reasons.append("涉及重大事故隐患")
-    for rid, row in rows.iterrows():
+    for _, row in rows.iterrows():
         chk = check_fine(row)
         if chk and chk.range and chk.range.high is not None and not chk.escalation \
                 and abs(row["fine"] - chk.range.high) < 1e-9:
@@ -138,12 +138,14 @@ def _criteria(facts: Facts, ids: list[str], repeats: pd.DataFrame) -> tuple[list
     return met, reasons
 
 
-def case_candidates(dataset: Dataset, period, top: int | None = None) -> pd.DataFrame:
+def case_candidates(dataset: Dataset, period, top: int | None = None, *,
+                    with_timeline: bool = True) -> pd.DataFrame:
     """The period's cases ranked for 典型案例 (see the module docstring and ``CRITERIA``).
 
     Columns: rank (1 = best), key (case number, or row_id of an uncased row), case_no,
     unit, enterprise, date (first row), fine_wan (sum over the case's rows), score, criteria
-    (ids), reasons (Chinese), timeline (list of (date, event, evidence)), rows (row ids).
+    (ids), reasons (Chinese), timeline (list of (date, event, evidence); empty when
+    ``with_timeline`` is False, which scoring uses to save time), rows (row ids).
     """
     period = as_period(period)
     if top is not None and (not isinstance(top, int) or top < 1):
@@ -161,7 +163,7 @@ def case_candidates(dataset: Dataset, period, top: int | None = None) -> pd.Data
             "enterprise": rows["enterprise"].iloc[0], "date": rows["date"].min(),
             "fine_wan": round(float(rows["fine"].sum()), 6),
             "score": sum(CRITERIA[c].weight for c in met), "criteria": met, "reasons": reasons,
-            "timeline": _timeline(facts, ids, case_no), "rows": ids,
+            "timeline": _timeline(facts, ids, case_no) if with_timeline else [], "rows": ids,
         })
     out = pd.DataFrame(recs, columns=[c for c in CANDIDATE_COLUMNS if c != "rank"])
     out["case_no"] = pd.Series([r["case_no"] for r in recs], index=out.index, dtype=object)  # keep None
@@ -175,11 +177,12 @@ def case_candidates(dataset: Dataset, period, top: int | None = None) -> pd.Data
 
 # ------------------------------------------------------------------ timeline
 def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[str | None, str, str]]:
-    rows, items = facts.rows, facts.items
+    rows = facts.rows
     case_rows = rows.loc[ids]
     first_id = ids[0]
     first = rows.loc[first_id]
     ent = first["enterprise"]
+    items = facts.items_by_enterprise.get(ent, facts.items.iloc[0:0])
     events: list[tuple[str | None, str, str]] = []
     mine = items[items["row_id"].isin(ids)]
     # A case filed on a 复查 row: its items restate hazards found at an earlier inspection.
@@ -213,7 +216,8 @@ def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[s
     for rec in mine[mine["row_id"] == first_id].itertuples(index=False):
         if rec.status == "rectified":
             events.append((_date(rec.inspection_date), f"整改：「{rec.hazard}」{rec.rectification}", rec.row_id))
-    later = rows[(rows["enterprise"] == ent) & rows["is_recheck"] & (rows["date"] > first["date"])]
+    later = facts.enterprise_rows(ent)
+    later = later[later["is_recheck"] & (later["date"] > first["date"])]
     for rid, row in later.sort_values("date").iterrows():
         its = items[items["row_id"] == rid]
         said = "；".join(f"「{h}」{r if isinstance(r, str) and r else '未记录'}"

@@ -71,19 +71,20 @@ NA_COLOR = "#e6e6e6"
 
 
 def unit_colors(units) -> dict[str, str]:
-    """A stable unit -> colour map: the units sorted by name, colours from tab20 + tab20b.
+    """A stable unit -> colour map: the units sorted by name, each given a distinct colour.
 
     Built from the dataset's full unit list (``Dataset.units``), so a unit has the same
     colour in every chart of every report of that dataset, whatever subset a chart shows.
-    Past 40 units the colours repeat.
+    The 30 strong shades of tab20/tab20b/tab20c come first (readable as thin lines);
+    pale shades follow, and past 60 units the colours repeat.
     """
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
-    palette = [to_hex(c) for name in ("tab20", "tab20b") for c in colormaps[name].colors]
-    # tab20 pairs a strong and a pale shade; strong shades first keeps neighbours distinct.
-    palette = palette[0:20:2] + palette[20:40:4] + palette[1:20:2] + palette[22:40:4] \
-        + palette[21:40:4] + palette[23:40:4]
+    t20, t20b, t20c = ([to_hex(c) for c in colormaps[name].colors] for name in ("tab20", "tab20b", "tab20c"))
+    strong = t20[0::2] + t20b[0::4] + t20b[1::4] + t20c[0::4] + t20c[1::4]
+    pale = t20[1::2] + t20b[2::4] + t20b[3::4] + t20c[2::4] + t20c[3::4]
+    palette = strong + pale
     return {u: palette[i % len(palette)] for i, u in enumerate(sorted(map(str, units)))}
 
 

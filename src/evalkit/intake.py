@@ -35,8 +35,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import defusedxml  # noqa: F401  (openpyxl uses it when importable; we insist)
 import pandas as pd
+from defusedxml import DefusedXmlException  # openpyxl parses with defusedxml when importable
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.xml import DEFUSEDXML
@@ -278,12 +278,12 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
             sheet.problems.append(_problem(
                 "sheet_unrecognised", f"工作表“{sheet.sheet}”不是附件1或附件2：已忽略，其内容未读取", sheet))
         else:
-            _reject_unrecognised(sheet, grid_of(grids, sheet.sheet))
+            _reject_unrecognised(sheet, _grid_of(grids, sheet.sheet))
         result.sheets.append(sheet)
     return result
 
 
-def grid_of(grids, title):
+def _grid_of(grids, title):
     return next(g for t, g in grids if t == title)
 
 
@@ -485,21 +485,24 @@ def _data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRea
     """(Excel row number, row) of data rows below the header.
 
     Skipped and not counted: blank rows; template rows holding only a 序号 or
-    placeholders; a note that nothing was done ("本月无执法检查"); footer rows (first non-empty cell starts 填报人, 联系电话, 备注,
+    placeholders; a note that nothing was done ("本月无执法检查"); the header
+    row repeated; footer rows (first non-empty cell starts 填报人, 联系电话, 备注,
     日期, 合计 …) and, after the first footer row, rows with fewer than two
     non-empty cells (the notes).
     """
     footer = False
     header_rows = grid[header.top - 1: header.row]
+    blanks: dict[int, list[int]] = defaultdict(list)
+    for r, c in sorted(formula_blanks):
+        blanks[r].append(c)
     for n in range(header.row + 1, len(grid) + 1):
         row = grid[n - 1]
-        for (r, c) in sorted(formula_blanks):
-            if r == n:
-                col = header.columns.get(c - 1)
-                sheet.problems.append(_problem(
-                    "formula_no_cached_value",
-                    "单元格是公式但没有计算结果：已按空白处理；请在 Excel 中打开、保存后重新报送，或直接填写数值",
-                    sheet, row=n, column=col.header if col else None))
+        for c in blanks.get(n, ()):
+            col = header.columns.get(c - 1)
+            sheet.problems.append(_problem(
+                "formula_no_cached_value",
+                "单元格是公式但没有计算结果：已按空白处理；请在 Excel 中打开、保存后重新报送，或直接填写数值",
+                sheet, row=n, column=col.header if col else None))
         filled = _nonblank(row)
         if not filled:
             continue
@@ -510,6 +513,8 @@ def _data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRea
             continue
         if not _meaningful(row, filled, header):
             continue
+        if len(_match_row(_norm_row(row), header.form)) >= MIN_HEADER_MATCHES:
+            continue  # the header repeated (a second table, or a page break copy)
         yield n, row, _raw_values(row, header, header_rows)
 
 
@@ -747,7 +752,7 @@ def _mark_late(files: list[FileRead], registry: Registry) -> None:
                     s.problems.append(_problem(
                         "submission_late",
                         f"{s.year}年{s.month}月的统计表于 {s.received.isoformat()} 收到，晚于报送期限 "
-                        f"{deadline.isoformat()}（次月30日前）", s, value=s.received.isoformat()))
+                        f"{deadline.isoformat()}", s, value=s.received.isoformat()))
 
 
 def _unknown_received(files: list[FileRead], registry: Registry, skipped: list[Problem]) -> list[Problem]:
@@ -907,7 +912,6 @@ def _tables(files: list[FileRead]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
                              "rows_read": n, "rows_accepted": a, "rows_rejected": j})
             rejected += [{"file": s.file, "sheet": s.sheet, "row": r.row, "form": s.form,
                           "reason": ";".join(r.errors), "values": r.values} for r in s.rows if r.rejected]
-        assert read == accepted + rejected_n, f"{f.file}: rows lost ({read} != {accepted} + {rejected_n})"
         file_rows.append({"file": f.file, "rows_read": read, "rows_accepted": accepted,
                           "rows_rejected": rejected_n})
     submissions = pd.DataFrame(subs, columns=SUBMISSION_COLUMNS)
@@ -929,10 +933,29 @@ def _read_one(path: Path, rel: str, registry: Registry) -> FileRead:
         return read_file(path, rel, registry)
     except Exception as exc:  # an unreadable workbook must not stop the other files
         result = FileRead(rel)
-        result.problems.append(make_problem(
-            "file_unreadable", f"工作簿无法读取（{type(exc).__name__}: {str(exc)[:120]}）：请重新导出 .xlsx 后报送",
-            file=rel))
+        result.problems.append(make_problem("file_unreadable", _unreadable_message(exc), file=rel))
         return result
+
+
+def _unreadable_message(exc: BaseException) -> str:
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 5:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if any(isinstance(e, DefusedXmlException) for e in chain):
+        return "工作簿含有不安全的 XML 内容（实体或 DTD 声明），为安全起见未读取：请在 Excel 中另存为 .xlsx 后报送"
+    first = (str(exc).splitlines() or [""])[0][:120]
+    return f"工作簿无法读取（{type(exc).__name__}: {first}）：请重新导出 .xlsx 后报送"
+
+
+def _assert_nothing_lost(ds: Dataset) -> None:
+    """Every row read is in ledger/figures or in rejected, file by file (internal check)."""
+    kept = pd.concat([ds.ledger["file"], ds.figures["file"]]).value_counts().to_dict()
+    dropped = ds.rejected["file"].value_counts().to_dict()
+    for f in ds.files.to_dict("records"):
+        out = kept.get(f["file"], 0), dropped.get(f["file"], 0)
+        assert (f["rows_accepted"], f["rows_rejected"]) == out, f"{f['file']}: rows lost {f} != {out}"
+        assert f["rows_read"] == f["rows_accepted"] + f["rows_rejected"], f"{f['file']}: rows lost {f}"
 
 
 def load(data_dir) -> Dataset:
@@ -979,7 +1002,6 @@ def load(data_dir) -> Dataset:
         problems=problems_frame(problems),
         meta={"rectification_days": cells.DEFAULT_RECTIFICATION_DAYS},
     )
-    assert dataset.rows_read == dataset.rows_accepted + dataset.rows_rejected
-    assert dataset.rows_accepted == len(dataset.ledger) + len(dataset.figures)
+    _assert_nothing_lost(dataset)
     dataset.meta["load_seconds"] = round(time.perf_counter() - started, 3)
     return dataset

@@ -42,6 +42,7 @@ import pandas as pd
 from . import yaml_config
 from .dataset import Dataset
 from .exceptions import ConfigError, ParameterError, UnknownMetricError
+from .forms import FIGURES
 from .handling import HANDLING_METRICS, handling_counts
 from .periods import Period, parse_period
 
@@ -123,7 +124,7 @@ COMPONENTS: dict[str, str] = {
     "cases_among_violating": "既有立案案号又有新违法行为(隐患)的不同企业数（家）",
     "rectification_orders": "责令整改数：有新违法行为(隐患)的检查行数（每次检查下一份整改指令）",
     "fines_micro": "罚款金额合计，单位 1e-6 万元（整数，精确求和）",
-    **{m: f"其他查处(或移送)情况 中读出的 {m}（{u}）" for m, u in HANDLING_METRICS.items()},
+    **{m: f"从 其他查处(或移送)情况 读出的 {FIGURES.column(m).header}" for m in HANDLING_METRICS},
     "reports_verified": "备注含“举报”的检查行数（件）",
 }
 
@@ -787,8 +788,12 @@ class MetricsResult:
         """Readable tables with Chinese headers, one per 附件2 column group."""
         src = "附件1台账重算" if self.source == "ledger" else "附件2报送数"
         lines = [f"执法提升专项行动指标 {self.period.label}（来源：{src}）", ""]
-        for title, ids in _TEXT_GROUPS:
+        grouped = {i for _, ids in _TEXT_GROUPS for i in ids}
+        extra = ("其他指标", tuple(i for i in self.definitions if i not in grouped))  # registered later
+        for title, ids in (*_TEXT_GROUPS, extra):
             ids = [i for i in ids if i in self.definitions]
+            if not ids:
+                continue
             headers = ["单位", *[self.definitions[i].header for i in ids]]
             body = []
             for unit, row in self.frame.iterrows():

@@ -58,6 +58,13 @@ def _exporter():
     return _EXPORTER
 
 
+def warm_up() -> None:
+    """Build the exporter and compile its templates (about 0.5 s), e.g. while a kernel boots."""
+    import nbformat
+
+    render_report(nbformat.v4.new_notebook(), "warm-up", index_href=None)
+
+
 def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "index.html") -> str:
     """HTML of an executed notebook: no code cells, Chinese ``title``, print CSS, offline.
 

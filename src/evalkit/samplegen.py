@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalogue import load_catalogue
-from .exceptions import ParameterError
+from .exceptions import DataDirError, ParameterError
 from .periods import submission_deadline
 from .samplegen_defects import Planted, plant_row_defects
 from .samplegen_events import MONTHS, YEAR, Row, Simulator
@@ -100,14 +100,18 @@ def simulate(seed: int = 2024) -> SampleYear:
 
 
 # ---------------------------------------------------------------------------- 附件2
-def fig_row(row: Row, unit_view: bool = True) -> FigRow:
-    """The figures' view of a row; the unit counts a 待定 fine as no fine yet."""
+def fig_row(row: Row, registry: dict[str, str]) -> FigRow:
+    """The figures' view of a row, as the unit counts it: names as written, a 待定 fine as
+    no fine yet. ``registry`` maps enterprise name -> its unit."""
     flags = frozenset(k for k, on in (("suspended", row.suspend), ("closure_requested", row.closure),
                                       ("blacklisted", row.blacklist), ("joint_punishment", row.joint)) if on)
+    name = row.written_name or row.enterprise
+    new = [it for it in row.items if it.origin is None]
     return FigRow(
-        enterprise=row.enterprise, registered=row.registered,
-        new_hazards=sum(1 for it in row.items if it.origin is None),
-        rectified_events=sum(1 for it in row.items if it.status == "rectified"),
+        enterprise=name, in_registry=registry.get(name) == row.unit,
+        new_hazards=len(new),
+        fixed_on_row=sum(1 for it in new if it.status == "rectified"),
+        closed_on=tuple(it.closed_by.date for it in new if it.status != "rectified" and it.closed_by),
         has_case=row.case is not None,
         fine_wan=row.fine if row.fine_text is None else None,
         flags=flags, licenses=1 if row.license else 0, criminal=row.criminal,
@@ -117,11 +121,12 @@ def fig_row(row: Row, unit_view: bool = True) -> FigRow:
 
 def _figures(units, enterprises, rows, planted):
     supervised = {u.name: sum(1 for e in enterprises if e.unit == u.name) for u in units}
+    registry = {e.name: e.unit for e in enterprises}
     reported, computed = {}, {}
     for unit in units:
         mine = [r for r in rows if r.unit == unit.name]
-        own = {m: [fig_row(r) for r in mine if r.month == m] for m in MONTHS}
-        accepted = {m: [fig_row(r) for r in mine if r.month == m and r.accepted] for m in MONTHS}
+        own = {m: [fig_row(r, registry) for r in mine if r.month == m] for m in MONTHS}
+        accepted = {m: [fig_row(r, registry) for r in mine if r.month == m and r.accepted] for m in MONTHS}
         for m in MONTHS:
             reported[unit.name, m] = unit_figures(own, supervised[unit.name], m)
             computed[unit.name, m] = unit_figures(accepted, supervised[unit.name], m)
@@ -129,9 +134,10 @@ def _figures(units, enterprises, rows, planted):
         for m in months:
             cur, cum = (dict(v) for v in reported[unit, m])
             for block in (cur, cum):
-                if how == "inspected_plus_3":
+                if how == "inspected_plus_3":  # padded: three more enterprises "inspected"
+                    sup = block["supervised_total"]
                     block["inspected"] += 3
-                    block["coverage_rate"] = rate(block["inspected"], block["supervised_total"])
+                    block["coverage_rate"] = rate(round(block["coverage_rate"] * sup / 100) + 3, sup)
                     block["case_ratio"] = rate(block["cases_filed"], block["inspected"])
                 elif how == "all_rectified":
                     block["hazards_rectified"] = block["hazards_found"]
@@ -183,6 +189,7 @@ def generate(out_dir, seed: int = 2024, months=None) -> dict:
     if bad or not months:
         raise ParameterError("months", bad or months, "1—11 中的月份列表（样例数据覆盖 2024 年 1—11 月）")
     out = Path(out_dir)
+    _refuse_foreign_folder(out)
     year = simulate(seed)
     for sub in ("registry", "submissions"):
         if (out / sub).exists():
@@ -210,6 +217,19 @@ def generate(out_dir, seed: int = 2024, months=None) -> dict:
     (out / "MANIFEST.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
     return manifest
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    """Never delete real data: only a folder that is empty or holds an earlier sample."""
+    if not any((out / sub).exists() for sub in ("registry", "submissions")):
+        return
+    try:
+        ours = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8")).get("generator") == "evalkit.samplegen"
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise DataDirError(out, "已有 registry/ 或 submissions/，但不是样例生成器写的（缺少 MANIFEST.json）；"
+                                "为免覆盖真实数据，请换一个空目录")
 
 
 def _filled(year: SampleYear, unit: str, month: int) -> dt.date:

@@ -89,7 +89,9 @@ def plant_row_defects(rng: random.Random, sim: Simulator, registry: set[str]) ->
                                "in the same month"))
 
     # 待定 in the fine cell of a case row: number_unparseable (error, the row is rejected).
-    cands = [r for r in rows if r.case and not r.tags and r.month == 9 and r.unit in ("水头村", "莲塘村", "锦江村")]
+    rechecked = {id(r.recheck_of) for r in rows if r.is_recheck}
+    cands = [r for r in rows if r.case and not r.tags and not r.is_recheck and r.month == 11
+             and r.unit in ("水头村", "莲塘村", "锦江村", "石壁村") and id(r) not in rechecked]
     row = rng.choice(cands)
     row.fine_text, row.accepted = "待定", False
     row.tags.append("tbd")
@@ -163,17 +165,20 @@ def plant_row_defects(rng: random.Random, sim: Simulator, registry: set[str]) ->
                                row.month, [row], "检查时间", row.written_date.isoformat(),
                                f"a date in 2024-{row.month:02d}"))
 
-    # Fines outside the legal range.
-    cands = [r for r in rows if r.case and not r.tags and r.unit not in ("锦里村",)
-             and sim.cat.loc[r.case.code, "fine_min_wan"] > 0]
+    # Fines outside the legal range: on first-time case rows with a single violation, so
+    # the range is unambiguous (a 复查 row escalates and may exceed the first range).
+    def single(r: Row) -> bool:
+        return (r.case is not None and not r.tags and not r.is_recheck and len(r.items) == 1
+                and r.unit != "锦里村")
+
+    cands = [r for r in rows if single(r) and sim.cat.loc[r.case.code, "fine_min_wan"] > 0]
     row = rng.choice(cands)
     lo = sim.cat.loc[row.case.code, "fine_min_wan"]
     row.fine = round(lo / 2, 4)
     row.tags.append("fine_out_of_range")
     planted.append(Planted("fine-range-1", "fine_below_minimum", None, row.unit, row.month, [row],
                            "罚款金额(万)", f"{row.fine:g}", f">= {lo:g} ({row.case.code})"))
-    cands = [r for r in rows if r.case and not r.tags and r.unit not in ("锦里村",)
-             and sim.cat.loc[r.case.code, "fine_max_wan"] == 5]
+    cands = [r for r in rows if single(r) and sim.cat.loc[r.case.code, "fine_max_wan"] == 5]
     row = rng.choice(cands)
     row.fine = 8.0
     row.tags.append("fine_out_of_range")

@@ -165,13 +165,13 @@ class Row:
     basis: str | None = None  # the article punished, catalogue wording
     suspend: bool = False
     closure: bool = False
+    closure_text: str = "提请镇人民政府予以关闭"
     license: str | None = None  # 暂扣… text
     blacklist: bool = False
     joint: bool = False
     criminal: int = 0  # persons referred for criminal liability
     referred_to: str | None = None  # other department
     notice: bool = False  # 下达责令限期整改指令书 (no penalty)
-    extra_handling: list[str] = field(default_factory=list)  # e.g. 依法取缔
     report: bool = False  # 举报件
     remarks: list[str] = field(default_factory=list)
     # how it is written (defects)
@@ -296,16 +296,18 @@ class Simulator:
         self.used.setdefault(enterprise, set()).add(d)
 
     def fine_for(self, unit: str, code: str, level: float | None = None) -> float:
+        """A fine for ``code`` in the unit's habit. Fines stay in the lower part of the legal
+        range (as discretion benchmarks do), so units differ little except where planted
+        (``FINE_OVERRIDES``); ``level`` 0..1 picks low or high within that band."""
         override = FINE_OVERRIDES.get(unit, {}).get(code)
         if override:
             return self.rng.choice(override)
         lo, hi = self.cat.loc[code, "fine_min_wan"], self.cat.loc[code, "fine_max_wan"]
-        options = [v for v in NICE_FINES if (v >= lo if lo > 0 else True) and v <= hi]
+        band = [v for v in NICE_FINES if max(lo, hi * 0.06) <= v <= min(hi, max(lo * 2.5, hi * 0.25))]
         if level is None:
             level = self.units[unit].profile.fine_level
-        centre = level * (len(options) - 1) * 0.6
-        idx = round(min(len(options) - 1, max(0, self.rng.gauss(centre, 1.2))))
-        return options[idx]
+        idx = round(level * (len(band) - 1) + self.rng.gauss(0, 0.8))
+        return band[min(len(band) - 1, max(0, idx))]
 
     def hazard_text(self, code: str, major: bool, variant: int | None = None,
                     sector: str | None = None) -> str:
@@ -355,7 +357,7 @@ class Simulator:
         if major and tier in ("strong", "good") and rng.random() < 0.5:
             row.suspend = True
         if ent is not None and ent.sector == "transport" and rng.random() < 0.35:
-            row.license = "暂扣道路运输证"
+            row.license = "暂扣道路运输经营许可证"
         if ent is not None and ent.sector == "fishery" and rng.random() < 0.25:
             row.license = "暂扣渔业船舶证书"
         if (major or (row.fine or 0) >= 2) and rng.random() < 0.3:
@@ -455,7 +457,7 @@ class Simulator:
         open_items = [it for it in origin.items if it.is_open]
         if not open_items:
             return None
-        p_fix = {"strong": 0.9, "good": 0.82, "mid": 0.72, "weak": 0.5}[unit.profile.tier]
+        p_fix = {"strong": 0.93, "good": 0.88, "mid": 0.72, "weak": 0.5}[unit.profile.tier]
         items = []
         row = Row(self._next_uid(), origin.unit, origin.enterprise, origin.registered, date,
                   self.inspectors(origin.unit), items, recheck_of=origin,
@@ -483,7 +485,7 @@ class Simulator:
         pending = [it for it in origin.items if it.is_open]
         if not pending:
             return
-        p = prof.recheck if round_no == 1 else {"strong": 0.95, "good": 0.85, "mid": 0.5, "weak": 0.2}[prof.tier]
+        p = prof.recheck if round_no == 1 else {"strong": 1.0, "good": 0.95, "mid": 0.5, "weak": 0.2}[prof.tier]
         if any(it.status is None for it in pending):
             p *= 0.5
         if rng.random() >= p:

@@ -1,49 +1,47 @@
 """附件2 figures as a unit computes them from its own 附件1 (sample generator only).
 
-Deliberately independent of ``evalkit.metrics``: the sample must be able to catch a
-metrics bug, so the generator carries its own small implementation of the definitions.
-
-For a unit, month m, and R(m) = its 附件1 rows of month m (the form's 月份):
+Deliberately independent of ``evalkit.metrics`` (the sample must be able to catch a
+metrics bug), but the same definitions (docs/metrics.md). For a unit and a scope S (the
+month, or January..month for 累计数) ending on day E, over the unit's 附件1 rows of S
+(by the form's 月份):
 
 - supervised_total   registry enterprises whose 监管单位 is the unit (both rows)
-- inspected          distinct registered enterprises among R(m); 累计数: distinct over R(1..m)
-- coverage_rate      inspected / supervised_total × 100
-- hazards_found      items that count as new hazards (a 复查 item restating an earlier
-                     item does not); 累计数: sum over months
-- hazards_rectified  rectification events in the month: new items marked rectified on their
-                     own row, plus 复查 items that close an earlier item; 累计数: sum
-- cases_filed        distinct enterprises with a 立案案号 (家); 累计数: distinct over 1..m
+- inspected          distinct enterprise names written (a misspelt name is another name)
+- coverage_rate      distinct inspected names in the unit's own registry / supervised × 100
+- hazards_found      items that are new hazards (a 复查 item restating an earlier one is not)
+- hazards_rectified  of those, the items rectified on their own row, or closed by a 复查
+                     dated on or before E (so 累计数 is not the sum of the months)
+- cases_filed        distinct names with a 立案案号 (家)
 - case_ratio         cases_filed / inspected × 100
-- violation_handling_rate  违法行为查处数 / hazards_found × 100, where 违法行为查处数 = the new
-                     hazard items on rows that carry a 立案案号
-- suspended, closure_requested, blacklisted, joint_punishment   distinct enterprises (家)
-                     whose 其他查处 says so; 累计数: distinct over 1..m
-- fines_wan          sum of 罚款金额 in 万元 (4 d.p.); 累计数: sum
-- licenses_suspended rows with 暂扣/吊销 (件); criminal_referrals persons (人);
-  referred_other     rows referred to another department (起); reports_verified rows marked
-                     举报 (件): all sums.
+- violation_handling_rate  new hazard items on rows with a 立案案号 / hazards_found × 100
+- suspended, closure_requested, blacklisted, joint_punishment   distinct names (家)
+- fines_wan          sum of 罚款金额 in 万元, 4 d.p.
+- licenses_suspended (件), criminal_referrals (人), referred_other (起), reports_verified
+  (件, rows whose 备注 says 举报): sums
 
 Rates are rounded half up to 2 decimals; a zero denominator gives None (cell left blank).
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 DISTINCT_KEYS = ("suspended", "closure_requested", "blacklisted", "joint_punishment")
-SUM_KEYS = ("licenses_suspended", "criminal_referrals", "referred_other", "reports_verified")
 
 
 @dataclass(frozen=True)
 class FigRow:
     """What the figures need from one 附件1 row."""
 
-    enterprise: str
-    registered: bool
-    new_hazards: int = 0  # items counting as new hazards
-    rectified_events: int = 0  # new items rectified on the row + earlier items closed by it
+    enterprise: str  # the name as written
+    in_registry: bool  # the written name is in the unit's own registry
+    new_hazards: int = 0
+    fixed_on_row: int = 0  # new items rectified on this row
+    closed_on: tuple[dt.date, ...] = ()  # dates of the 复查 that closed the row's other new items
     has_case: bool = False
     fine_wan: float | None = None
     flags: frozenset[str] = field(default_factory=frozenset)  # DISTINCT_KEYS present
@@ -66,16 +64,17 @@ def money(values: Iterable[float | None]) -> float:
     return float(total.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-def _block(rows: Sequence[FigRow], supervised: int) -> dict:
-    inspected = {r.enterprise for r in rows if r.registered}
+def _block(rows: Sequence[FigRow], supervised: int, end: dt.date) -> dict:
+    inspected = {r.enterprise for r in rows}
+    own = {r.enterprise for r in rows if r.in_registry}
     found = sum(r.new_hazards for r in rows)
     cases = {r.enterprise for r in rows if r.has_case}
     values = {
         "supervised_total": supervised,
         "inspected": len(inspected),
-        "coverage_rate": rate(len(inspected), supervised),
+        "coverage_rate": rate(len(own), supervised),
         "hazards_found": found,
-        "hazards_rectified": sum(r.rectified_events for r in rows),
+        "hazards_rectified": sum(r.fixed_on_row + sum(d <= end for d in r.closed_on) for r in rows),
         "cases_filed": len(cases),
         "case_ratio": rate(len(cases), len(inspected)),
         "violation_handling_rate": rate(sum(r.new_hazards for r in rows if r.has_case), found),
@@ -90,8 +89,10 @@ def _block(rows: Sequence[FigRow], supervised: int) -> dict:
     return values
 
 
-def unit_figures(by_month: dict[int, Sequence[FigRow]], supervised: int, month: int) -> tuple[dict, dict]:
+def unit_figures(by_month: dict[int, Sequence[FigRow]], supervised: int, month: int,
+                 year: int = 2024) -> tuple[dict, dict]:
     """(本月数, 累计数) of ``month`` from the unit's rows of each month so far."""
+    end = dt.date(year, month, calendar.monthrange(year, month)[1])
     current = list(by_month.get(month, ()))
     so_far = [r for m in sorted(by_month) if m <= month for r in by_month[m]]
-    return _block(current, supervised), _block(so_far, supervised)
+    return _block(current, supervised, end), _block(so_far, supervised, end)

@@ -108,7 +108,8 @@ def build_plan(rng: random.Random, units: list[Unit], enterprises: list[Enterpri
                                                    round(len(mine) * rng.uniform(0.05, 0.10)))
         chosen = rng.sample(others, min(n, len(others)))
         if unit.name == cast.roles["plan_not_carried_out"].unit:
-            chosen = chosen[:-1] + [cast.roles["plan_not_carried_out"]]
+            # one more than drawn, so the share carried out still reaches 5%
+            chosen = chosen + [cast.roles["plan_not_carried_out"]]
         for e in chosen:
             taken = {p["month"] for p in plan if p["name"] == e.name}
             month = rng.choice([m for m in range(4, 12) if m not in taken])
@@ -274,7 +275,7 @@ def run_scenarios(sim: Simulator, cast: Cast) -> dict[str, list[Row]]:
                registered=False, remarks=["举报件", "打非治违"])
     sim.file_case(row, "V28", fine=2.0, major=True)
     row.basis = "《烟花爆竹安全管理条例》第三十六条第一款"
-    row.criminal, row.report, row.extra_handling = 1, True, ["依法取缔"]
+    row.criminal, row.report, row.closure, row.closure_text = 1, True, True, "依法取缔"
     row.tags.append("unregistered")
     out["illegal_fireworks"] = [row]
     unit, name = cast.unregistered["illegal_workshop"]

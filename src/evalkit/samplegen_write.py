@@ -108,12 +108,11 @@ def handling_text(row: Row) -> str | None:
     if row.license:
         parts.append(row.license)
     if row.closure:
-        parts.append("提请镇人民政府予以关闭")
+        parts.append(row.closure_text)
     if row.blacklist:
         parts.append("纳入黑名单管理")
     if row.joint:
         parts.append("实施联合惩戒")
-    parts += row.extra_handling
     if row.criminal:
         parts.append(f"移送公安机关追究刑事责任{row.criminal}人")
     if row.referred_to:

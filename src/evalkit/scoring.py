@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .audit import AuditResult, as_period, run_audit
-from .audit_facts import Facts, history_mask, referral_due
+from .audit_facts import Facts, referral_due
 from .audit_rules import AUDIT_RULES, SEVERITIES
 from .dataset import Dataset
 from .exceptions import ConfigError
@@ -50,16 +50,18 @@ _TOP_KEYS = ("scope", "audit_config", "grades", "dimensions", "veto")
 
 # ------------------------------------------------------------------ built-in indicators
 def overdue_closure_rate(ctx: ScoringContext) -> pd.Series:
-    """到期隐患整改闭环率 = items due by the period end and rectified by then ÷ items due × 100.
+    """到期隐患整改闭环率 = 限期整改 items due by the period end and rectified by then ÷ items due × 100.
 
-    Items: new hazards (counts_as_hazard) found in the scoring span whose deadline is
-    before the period end. Rectified: on their own row, or closed by a 复查 submitted by
-    the period end. No item due -> None (不适用).
+    Items: new hazards (counts_as_hazard) found in the scoring span that were not rectified
+    on their own row (they were given a deadline) and whose deadline is before the period
+    end. Rectified: closed by a 复查 submitted by the period end. Items rectified on the
+    spot are left out: they never had a deadline to meet. No item due -> None (不适用).
     """
     it = ctx.facts.items
     if it.empty:
         return pd.Series(dtype=object)
-    due = it[it["in_period"] & it["counts_as_hazard"].astype(bool) & (it["deadline"] < ctx.facts.end)]
+    on_row = it["status"].eq("rectified").fillna(False).astype(bool)
+    due = it[it["in_period"] & it["counts_as_hazard"].astype(bool) & ~on_row & (it["deadline"] < ctx.facts.end)]
     rows = ctx.facts.rows
     due = due.assign(unit=[rows.at[r, "unit"] for r in due["row_id"]])
     g = due.groupby("unit")
@@ -80,7 +82,7 @@ def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     """Number of the unit's 典型案例 candidates (``evalkit.cases``) with score >= ``min_score``."""
     from .cases import case_candidates
 
-    cands = case_candidates(ctx.dataset, ctx.period)
+    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
     good = cands[cands["score"] >= min_score] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
     return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
@@ -94,8 +96,15 @@ INDICATORS: dict[str, tuple[str, str, Callable]] = {
 }
 
 
+def _round2(value: float) -> float:
+    """Half-up to 2 decimals, as the metrics round (89.995 -> 90.0)."""
+    from .metrics import round_half_up
+
+    return round_half_up(value, 2)
+
+
 def _pct(num: int, den: int) -> float | None:
-    return None if den == 0 else round(num * 100 / den, 2)
+    return None if den == 0 else _round2(num * 100 / den)
 
 
 # ------------------------------------------------------------------ config
@@ -214,7 +223,7 @@ def grade_for(total: float | None, grades: dict, vetoed: bool = False) -> str:
         return FAIL
     if total is None:
         return NOT_APPLICABLE
-    t = round(float(total), 2)
+    t = _round2(float(total))
     for name in GRADE_NAMES:
         if t >= float(grades[name]) - 1e-9:
             return name
@@ -238,7 +247,18 @@ class ScoringContext:
     metrics: pd.DataFrame | None = None
 
 
+_PROBLEM_CACHE: dict[tuple[int, str, str], tuple[pd.Series, dict[str, list[str]]]] = {}
+
+
 def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Series, dict[str, list[str]]]:
+    """Validation problems of ``rule`` per unit in the span (cached per scoring run)."""
+    key = (id(dataset), period.text + period.kind, rule)
+    if key not in _PROBLEM_CACHE:
+        _PROBLEM_CACHE[key] = _count_problems(dataset, period, rule)
+    return _PROBLEM_CACHE[key]
+
+
+def _count_problems(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Series, dict[str, list[str]]]:
     """Validation problems of ``rule`` per unit in the span: (count, evidence refs)."""
     probs = dataset.problems
     if probs is None or probs.empty:
@@ -374,6 +394,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
     for unit in flags:
         if unit not in units:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
+    _PROBLEM_CACHE.clear()  # per run: a dataset object may be changed between runs
     audit = run_audit(dataset, span, config=cfg.get("audit_config"))
     ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span), audit, units)
     findings = audit.findings
@@ -503,8 +524,8 @@ def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, finding
             lines.append(f"总分按适用维度折算：{raw:.2f} × 100/{applicable:g} = {total:.2f}")
         if veto_reasons:
             lines.append("一票否决：" + "；".join(veto_reasons) + " → 等级为不合格")
-        recs.append({"unit": u, **{d: None if v is None else round(v, 2) for d, v in got.items()},
-                     "total": None if total is None else round(total, 2), "vetoed": bool(veto_reasons),
+        recs.append({"unit": u, **{d: None if v is None else _round2(v) for d, v in got.items()},
+                     "total": None if total is None else _round2(total), "vetoed": bool(veto_reasons),
                      "explanation": lines})
     frame = pd.DataFrame(recs, columns=["unit", *dims, "total", "vetoed", "explanation"]).set_index("unit")
     for d in [*dims, "total"]:

@@ -59,13 +59,22 @@ def _key(ds) -> str:
     return str((ds.meta or {}).get("cache_key") or id(ds))
 
 
-def _memo(ds, name: str, *args, compute: Callable):
-    """Memoise a computation per (dataset, name, args); datasets are keyed by cache key."""
+def _memo(ds, name: str, *args, compute: Callable, shared: bool = False):
+    """Memoise a computation per (dataset, name, args); datasets are keyed by cache key.
+
+    ``shared=True`` also keeps the result on disk beside the cached dataset
+    (``cache.cached_result``), for the slow town-wide results every report needs.
+    """
     key = (_key(ds), name, *args)
     if key not in _MEMO:
         if len(_MEMO) > 256:
             _MEMO.clear()
-        _MEMO[key] = compute()
+        if shared:
+            from .cache import cached_result
+
+            _MEMO[key] = cached_result(ds, "-".join(map(str, (name, *args))), compute)
+        else:
+            _MEMO[key] = compute()
     return _MEMO[key]
 
 
@@ -132,14 +141,14 @@ def headline(figures: dict[str, str], note_text: str | None = None) -> None:
 
 
 def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, index: bool = False,
-         empty: str = "（无记录）"):
+         empty: str = "（无记录）") -> None:
     """Display a table (pandas Styler): caption, 不适用 for missing values, optional highlight.
 
     ``highlight``: a DataFrame of booleans (same shape) marking cells to colour red.
     """
     if frame is None or len(frame) == 0:
         note(f"{caption + '：' if caption else ''}{empty}")
-        return None
+        return
     styler = frame.style.format(_cell_text, na_rep=NA)
     if caption:
         styler = styler.set_caption(caption)
@@ -151,7 +160,6 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     styler = styler.set_table_styles([{"selector": "caption", "props": "caption-side:top;text-align:left;"
                                                                       "font-weight:bold;padding:4px 0"}])
     _display(styler)
-    return styler
 
 
 def _cell_text(value) -> str:
@@ -173,8 +181,8 @@ def fmt(value, kind: str = "count") -> str:
     value = float(value)
     if kind == "rate":
         return f"{value:.2f}%"
-    if kind == "money":
-        return f"{value:.4f}".rstrip("0").rstrip(".") + " 万元"
+    if kind == "money":  # 万元; the unit is in the column header or the sentence
+        return f"{value:.4f}".rstrip("0").rstrip(".")
     if kind == "score":
         return f"{value:.2f}"
     return f"{int(round(value))}"
@@ -212,7 +220,7 @@ def audit(ds, period):
     from .audit import run_audit
 
     p = as_period(period)
-    return _memo(ds, "audit", p.text, p.kind, compute=lambda: run_audit(ds, p))
+    return _memo(ds, "audit", p.text, p.kind, compute=lambda: run_audit(ds, p), shared=True)
 
 
 def scores(ds, period):
@@ -223,7 +231,25 @@ def scores(ds, period):
         warn("评议考核模块 evalkit.scoring 不可用，本节从略。")
         return None
     p = as_period(period)
-    return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p))
+    return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p), shared=True)
+
+
+def candidates(ds, period):
+    """``cases.case_candidates`` (all candidates, ranked) memoised and shared."""
+    from .cases import case_candidates
+
+    p = as_period(period)
+    return _memo(ds, "candidates", p.text, p.kind, compute=lambda: case_candidates(ds, p), shared=True)
+
+
+def lookback(ds, period, case_nos=None):
+    """``cases.lookback`` memoised and shared (for the default selection of cases)."""
+    from .cases import lookback as _lookback
+
+    p = as_period(period)
+    if case_nos is not None:
+        return _lookback(ds, p, list(case_nos))
+    return _memo(ds, "lookback", p.text, p.kind, compute=lambda: _lookback(ds, p), shared=True)
 
 
 def ytd_scope(period) -> str | None:
@@ -566,7 +592,7 @@ def town_summary(ds, period) -> dict:
         "检查企业数": fmt(_value(now.total["inspected"])) + " 家",
         "检查覆盖率" + suffix: fmt(_value(cum.total["coverage_rate"]), "rate"),
         "隐患整改率" + suffix: fmt(_value(cum.total["rectification_rate"]), "rate"),
-        "罚款金额": fmt(_value(now.total["fines_wan"]), "money"),
+        "罚款金额": fmt(_value(now.total["fines_wan"]), "money") + " 万元",
         "核查问题": f"{len(findings)} 条（高 {int((findings['severity'] == '高').sum())}）",
     }
 
@@ -634,7 +660,7 @@ def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame({"单位": [str(u) for u in table.index]})
     for col in FIGURES.columns[1:]:
         if col.key in table.columns:
-            out[col.header] = [fmt(_value(v), _kind(col.key)).replace(" 万元", "") for v in table[col.key]]
+            out[col.header] = [fmt(_value(v), _kind(col.key)) for v in table[col.key]]
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out
 
@@ -681,7 +707,7 @@ def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
     vals = table[ids].map(_value)
     any_ = vals.fillna(0).astype(float).sum(axis=1) > 0
     vals = vals[any_ | (vals.index == TOTAL_LABEL)]
-    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: fmt(v, _kind(m)).replace(" 万元", ""))
+    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: fmt(v, _kind(m)))
                         for m in ids})
     out.insert(0, "单位", [str(u) for u in vals.index])
     return out.reset_index(drop=True)
@@ -758,7 +784,7 @@ def year_end_summary(ds, period) -> str:
              f"检查覆盖率 {fmt(_value(t['coverage_rate']), 'rate')}；排查隐患 {fmt(_value(t['hazards_found']))} 处，"
              f"整改 {fmt(_value(t['hazards_rectified']))} 处，隐患整改率 {fmt(_value(t['rectification_rate']), 'rate')}。", "",
              "### 二、执法处罚情况", "",
-             f"立案 {fmt(_value(t['cases_filed']))} 家，罚款 {fmt(_value(t['fines_wan']), 'money')}；"
+             f"立案 {fmt(_value(t['cases_filed']))} 家，罚款 {fmt(_value(t['fines_wan']), 'money')} 万元；"
              f"责令停产停业整顿 {fmt(_value(t['suspended']))} 家，提请关闭 {fmt(_value(t['closure_requested']))} 家，"
              f"移送追究刑事责任 {fmt(_value(t['criminal_referrals']))} 人，移送其他部门 {fmt(_value(t['referred_other']))} 起；"
              f"违法行为查处率 {fmt(_value(t['violation_handling_rate']), 'rate')}。", "",
@@ -789,7 +815,7 @@ def period_summary_text(ds, period) -> str:
     lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
     return (lead + f"本期全镇现场检查企业 {fmt(_value(t['inspected']))} 家，排查隐患 {fmt(_value(t['hazards_found']))} 处、"
             f"已整改 {fmt(_value(t['hazards_rectified']))} 处，立案 {fmt(_value(t['cases_filed']))} 家，"
-            f"罚款 {fmt(_value(t['fines_wan']), 'money')}。年初以来检查覆盖率 {fmt(_value(c['coverage_rate']), 'rate')}，"
+            f"罚款 {fmt(_value(t['fines_wan']), 'money')} 万元。年初以来检查覆盖率 {fmt(_value(c['coverage_rate']), 'rate')}，"
             f"隐患整改率 {fmt(_value(c['rectification_rate']), 'rate')}。")
 
 
