@@ -116,6 +116,18 @@ def test_lookback_checks_each_case():
     assert lb.at["L4", "referral_made"] is None
 
 
+def test_reused_case_number_is_two_cases():
+    """The same 立案案号 on two enterprises' rows gives two candidates and two 回头看 rows, not one."""
+    rows = [row(A, 6, "甲", "2024-06-01", ["疏散通道堵塞"], case_no="D1", fine=1, basis="安全生产法第一百零五条"),
+            row(A, 6, "乙", "2024-06-09", ["未设置安全警示标志"], case_no="D1", fine=2, basis="安全生产法第九十九条")]
+    cands = case_candidates(build(rows), "2024-06")
+    assert sorted(cands["key"]) == ["D1（乙）", "D1（甲）"] and list(cands["case_no"]) == ["D1", "D1"]
+    assert [len(r) for r in cands["rows"]] == [1, 1]
+    lb = lookback(build(rows), "2024-06")
+    assert sorted(lb["enterprise"]) == ["乙", "甲"]
+    assert case_timeline(build(rows), "D1", enterprise="乙")[0][2].endswith("#附件1#6")
+
+
 def test_lookback_named_cases_and_unknown():
     """case_nos limits the review; an unknown number is a ParameterError."""
     lb = lookback(_refused_ds(), "2024Q2", case_nos=["R1"])

@@ -79,13 +79,25 @@ def _date(ts) -> str | None:
     return None if ts is None or pd.isna(ts) else f"{pd.Timestamp(ts):%Y-%m-%d}"
 
 
+def case_rows(rows: pd.DataFrame, case_no: str) -> list[list[str]]:
+    """Row ids of case ``case_no``, one list per enterprise (by first date).
+
+    A case number reused for another enterprise (validation warns case_no_duplicate) is two
+    cases, not one: their rows are kept apart.
+    """
+    mine = rows[rows["case_no"] == case_no].sort_values("date", kind="stable")
+    return [list(grp.index) for _, grp in mine.groupby("enterprise", sort=False)]
+
+
 def _groups(facts: Facts) -> list[tuple[str, str | None, list[str]]]:
     """(key, case_no, row_ids) of the period's cases and uncased serious rows."""
     rows, prow = facts.rows, facts.period_rows
     out = []
     for case in sorted(prow["case_no"].dropna().unique()):
-        ids = list(rows[rows["case_no"] == case].sort_values("date").index)
-        out.append((case, case, ids))
+        parts = [ids for ids in case_rows(rows, case) if rows.loc[ids, "in_period"].any()]
+        for ids in parts:
+            key = case if len(parts) == 1 else f"{case}（{rows.at[ids[0], 'enterprise']}）"
+            out.append((key, case, ids))
     serious = prow[prow["case_no"].isna() & (prow["referral"] | prow["suspended"] | prow["closure"]
                                              | prow["daily_penalty"])]
     out += [(rid, None, [rid]) for rid in serious.sort_values("date").index]
@@ -178,7 +190,7 @@ def case_candidates(dataset: Dataset, period, top: int | None = None, *,
 # ------------------------------------------------------------------ timeline
 def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[str | None, str, str]]:
     rows = facts.rows
-    case_rows = rows.loc[ids]
+    crows = rows.loc[ids]
     first_id = ids[0]
     first = rows.loc[first_id]
     ent = first["enterprise"]
@@ -197,7 +209,7 @@ def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[s
     events.append((_date(first["date"]), f"现场检查：{'；'.join(hz) if hz else '未记录违法行为'}", first_id))
     if case_no:
         events.append((_date(first["date"]), f"立案：{case_no}（立案日期未单独记录，以该行检查时间计）", first_id))
-    for rid, row in case_rows.iterrows():
+    for rid, row in crows.iterrows():
         if row["fine"] > 0 or row["legal_basis"]:
             what = f"罚款 {row['fine']:g} 万元" if row["fine"] > 0 else "处罚"
             basis = f"，依据{row['legal_basis']}" if row["legal_basis"] else ""
@@ -227,21 +239,26 @@ def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[s
     return sorted(events, key=lambda e: (e[0] is None, e[0] or "", order[e]))
 
 
-def case_timeline(dataset: Dataset, case_no: str) -> list[tuple[str | None, str, str]]:
+def case_timeline(dataset: Dataset, case_no: str, enterprise: str | None = None
+                  ) -> list[tuple[str | None, str, str]]:
     """The events of case ``case_no`` over all the data: (date 'YYYY-MM-DD' or None, event, row_id).
 
     Inspection (and the original inspection when the case was filed on a 复查 row), filing
     (the row with the case number; its date stands for the filing date), decision (date
     only when the text gives one), other handling, rectification on the spot, and later
-    复查 rows of the enterprise. Sorted by date; undated events last.
+    复查 rows of the enterprise. Sorted by date; undated events last. A case number used
+    for several enterprises: ``enterprise`` picks one (default: the first recorded).
     """
     facts = _facts(dataset, _latest_period(dataset))
-    ids = list(facts.rows[facts.rows["case_no"] == str(case_no).strip()].sort_values("date").index)
-    if not ids:
+    case = str(case_no).strip()
+    parts = case_rows(facts.rows, case)
+    if enterprise is not None:
+        parts = [ids for ids in parts if facts.rows.at[ids[0], "enterprise"] == enterprise]
+    if not parts:
         known = sorted(facts.rows["case_no"].dropna().unique())
         raise ParameterError("case_no", case_no, "台账中已有的立案案号，如 " + "、".join(known[:3]) if known
                              else "台账中已有的立案案号（当前台账没有立案记录）")
-    return _timeline(facts, ids, str(case_no).strip())
+    return _timeline(facts, parts[0], case)
 
 
 # ------------------------------------------------------------------ 回头看
@@ -265,11 +282,14 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
     repeats = repeat_offences(facts, in_period_only=False)
     due = referral_due(facts, in_period_only=False)
     recs = []
+    groups = []
     for case in case_nos:
-        ids = list(rows[rows["case_no"] == str(case).strip()].sort_values("date").index)
-        if not ids:
+        parts = case_rows(rows, str(case).strip())
+        if not parts:
             raise ParameterError("case_nos", case, "台账中已有的立案案号")
-        case_rows = rows.loc[ids]
+        groups += [(case, ids) for ids in parts]
+    for case, ids in groups:
+        crows = rows.loc[ids]
         mine = items[items["row_id"].isin(ids)]
         open_items, notes = [], []
         rectified = verified = True
@@ -281,7 +301,7 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
             elif not state["verified"]:
                 verified = False
                 open_items.append(f"整改未经复查确认：「{rec.hazard}」")
-        checks = [c for c in (check_fine(r) for _, r in case_rows.iterrows()) if c is not None]
+        checks = [c for c in (check_fine(r) for _, r in crows.iterrows()) if c is not None]
         known = [c.within for c in checks if c.within is not None]
         fine_ok = None if not known else all(known)
         if fine_ok is False:
@@ -294,15 +314,15 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
         made = None if ref.empty else bool(ref["referred"].all())
         if made is False:
             open_items.append("涉嫌犯罪，未移送司法机关")
-        published = "已公示" if case_rows["published"].any() else "未记录"
+        published = "已公示" if crows["published"].any() else "未记录"
         if published == "未记录":
             notes.append("台账未记录行政处罚公示情况（阳光执法），请核实")
         if not len(mine):
             notes.append("该案件行未记录违法行为(隐患)")
         recs.append({
-            "case_no": case, "unit": case_rows["unit"].iloc[0], "enterprise": case_rows["enterprise"].iloc[0],
-            "date": case_rows["date"].min(), "hazards": int(len(mine)), "rectified": rectified,
-            "verified": verified, "fine_wan": round(float(case_rows["fine"].sum()), 6),
+            "case_no": case, "unit": crows["unit"].iloc[0], "enterprise": crows["enterprise"].iloc[0],
+            "date": crows["date"].min(), "hazards": int(len(mine)), "rectified": rectified,
+            "verified": verified, "fine_wan": round(float(crows["fine"].sum()), 6),
             "fine_in_range": fine_ok, "escalation_applied": esc, "referral_made": made,
             "published": published, "status": "未闭环" if open_items else "闭环",
             "open_items": open_items, "notes": notes,
