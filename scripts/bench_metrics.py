@@ -236,14 +236,14 @@ def _sql_parts() -> dict[str, str]:
     return parts
 
 
-def run_duckdb(ds: Dataset, handling: pd.DataFrame, prepared: bool) -> tuple[dict, float]:
+def run_duckdb(ds: Dataset, handling: pd.DataFrame, prepared: bool, threads: int | None) -> tuple[dict, float]:
     """Load the frames into DuckDB tables, then one SQL statement per scope.
 
     ``prepared``: first enrich the ledger rows once (like MetricsEngine does), else join
     and aggregate items inside every scope's statement. Returns the per-scope results and
     the load time (the caller times the whole call).
     """
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": threads} if threads else {})
     t0 = time.perf_counter()
     frames = {
         "ledger": ds.ledger[["row_id", "unit", "period", "enterprise_name", "fine_wan", "case_no",
@@ -306,6 +306,7 @@ def main(argv=None) -> int:
     p.add_argument("--units", type=int, default=500)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--repeat", type=int, default=3, help="best of N runs for each timing")
+    p.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: DuckDB's, one per core)")
     args = p.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -324,7 +325,7 @@ def main(argv=None) -> int:
         t_ev = min(t_ev, time.perf_counter() - t0)
         for prepared in (True, False):
             t0 = time.perf_counter()
-            db, t_load = run_duckdb(ds, handling, prepared)
+            db, t_load = run_duckdb(ds, handling, prepared, args.threads)
             elapsed = time.perf_counter() - t0
             if elapsed < timings[prepared][0]:
                 timings[prepared] = (elapsed, t_load)
@@ -336,7 +337,7 @@ def main(argv=None) -> int:
     tracemalloc.stop()
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
-    threads = duckdb.execute("SELECT current_setting('threads')").fetchone()[0]
+    threads = args.threads or duckdb.execute("SELECT current_setting('threads')").fetchone()[0]
     print(f"scopes: {len(SCOPES)} (12 months + 12 ytd), every metric, every unit and the town; "
           f"best of {args.repeat}")
     print(f"evalkit:                     {t_ev:6.2f} s  (prepare once + 24 scopes, single thread)")

@@ -21,6 +21,11 @@ YEAR = 2024
 TWO = ["张三", "李四"]
 
 
+LEDGER_COLUMNS = ["row_id", "file", "sheet", "row", "unit", "year", "month", "period", "seq", "enterprise",
+                  "enterprise_name", "registered", "inspection_date", "inspectors", "inspector_count", "hazards",
+                  "rectifications", "case_no", "fine_wan", "legal_basis", "other_handling", "remarks", "is_recheck"]
+
+
 def row(unit, month, enterprise, date, hazards=(), rects=(), *, case_no=None, fine=None, basis=None,
         other=None, remarks=None, inspectors=TWO, deadlines=None, year=YEAR) -> dict:
     """One ledger row spec (dates as 'YYYY-MM-DD'; deadlines: list aligned with hazards)."""
@@ -83,7 +88,7 @@ def build(rows: list[dict], *, enterprises: list[dict] | None = None, units: lis
         "closed_by", "closed_date", "rectified"])
     _link_rechecks(items)
     items["rectified"] = items["status"].eq("rectified") | items["closed_by"].notna()
-    ledger = pd.DataFrame(ledger_recs)
+    ledger = pd.DataFrame(ledger_recs, columns=LEDGER_COLUMNS)
     if enterprises is None:
         first = {}
         for spec in rows:

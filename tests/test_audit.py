@@ -95,8 +95,8 @@ def test_cumulative_inconsistent_additive_and_distinct_bounds():
 
 
 def test_cumulative_rectified_counts_late_closures():
-    """隐患整改数: Feb 累计 7 ≥ 3 + 2 (a Feb 复查 closed a Jan hazard) and ≤ 累计排查 8: fine;
-    B's 累计 4 < 3 + 2 and C's 累计 9 > 累计排查 8: findings."""
+    """隐患整改数 累计 may exceed last 累计 + 本月 (late closures) but not fall below it or exceed 累计排查."""
+    # A: 7 ≥ 3 + 2 and ≤ 8: fine (a Feb 复查 closed a Jan hazard); B: 4 < 3 + 2; C: 9 > 累计排查 8
     figs = []
     for unit, cum in ((A, 7), (B, 4), (C, 9)):
         figs += [figure(unit, 1, "本月数", hazards_found=5, hazards_rectified=3),
@@ -347,8 +347,9 @@ def test_case_basis_missing():
 
 # ------------------------------------------------------------------ rule 11
 def test_closure_due_180_days_and_one_year():
-    """甲: 3 major penalties in 162 days (not requested, 高); 乙: 4 in 274 days, 3-in-180 not met
-    (184 and 182 days), closure requested (低); 丙: third penalty after June; 丁: not major."""
+    """第一百一十三条: 3 major-hazard penalties in 180 days or 4 in a year; requested or not sets severity."""
+    # 甲: 3 in 162 days (01-10 → 06-20), not requested → 高; 乙: 4 in 274 days, 3-in-180 not met
+    # (184 and 182 days), requested → 低; 丙: third penalty after June; 丁: not major
     major, plain = ["重大事故隐患：疏散通道堵塞"], ["疏散通道堵塞"]
     rows = [
         row(A, 1, "甲", "2024-01-10", major, case_no="J1", fine=1),
@@ -442,3 +443,13 @@ def test_config_missing_file(tmp_path):
     """A missing config file is a ConfigError, not a traceback."""
     with pytest.raises(ConfigError, match="不存在"):
         run_audit(_overdue_ds(), "2024-06", config=tmp_path / "none.yaml")
+
+
+def test_empty_ledger_runs():
+    """No ledger row at all: rules that need rows find nothing; registry and plan rules still run."""
+    ds = build([], enterprises=[{"name": "甲", "unit": A, "key_industry": "校车"}],
+               plan=[{"name": "甲", "unit": A, "month": 1, "method": "重点检查"}])
+    counts = run_audit(ds, "2024-06").counts()
+    # the only plan row is 重点检查, so the 双随机 share is 0/1 = 0% < 5%
+    assert {k: v for k, v in counts.items() if v} == {"key_industry_uninspected": 1, "plan_not_executed": 1,
+                                                      "random_inspection_low": 1}

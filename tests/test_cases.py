@@ -74,8 +74,7 @@ def _refused_ds():
 
 
 def test_case_timeline_for_a_case_filed_on_a_recheck():
-    """Original inspection 05-05, the 06-01 复查 with the case, other handling, the 07-01 复查;
-    the decision has no date and comes last."""
+    """A case filed on a 复查 row: original inspection first, the undated decision last."""
     tl = case_timeline(_refused_ds(), "R1")
     kinds = [(d, e.split("：")[0]) for d, e, _ in tl]
     assert kinds == [("2024-05-05", "现场检查（原检查）"), ("2024-06-01", "现场检查"), ("2024-06-01", "立案"),
@@ -90,8 +89,9 @@ def test_case_timeline_unknown_case():
 
 
 def test_lookback_checks_each_case():
-    """L1 闭环 (closed by 复查, 公示); L2 rectified but not verified; L3 V17 fined 6 > 5, not referred;
-    L4 repeat with the same fine (从重 not applied)."""
+    """回头看 per case: rectified/verified, fine range, 从重, referral, publication, 闭环 status."""
+    # L1 闭环 (closed by 复查, 公示); L2 rectified on its row but not verified; L3 V17 fined 6 > 5 and
+    # not referred; L4 repeats L0's V18 with the same 0.5 万元 fine (从重 not applied)
     rows = [
         row(A, 5, "l1", "2024-05-02", ["未设置安全警示标志"], ["限期整改"], case_no="L1", fine=1,
             basis="安全生产法第九十九条", other="处罚决定已在网站公示"),
@@ -136,3 +136,12 @@ def test_lookback_named_cases_and_unknown():
     assert lb.at[0, "referral_made"] is False and lb.at[0, "rectified"]
     with pytest.raises(ParameterError):
         lookback(_refused_ds(), "2024Q2", case_nos=["X"])
+
+
+def test_decision_date_read_from_text():
+    """A decision date written in the text (“2024年6月20日作出处罚决定”) dates the decision event."""
+    ds = build([row(A, 6, "甲", "2024-06-03", ["疏散通道堵塞"], case_no="T1", fine=1, basis="安全生产法第一百零五条",
+                    other="2024年6月20日作出处罚决定并送达")])
+    decision = [e for e in case_timeline(ds, "T1") if e[1].startswith("处罚决定")]
+    assert decision == [("2024-06-20", "处罚决定：罚款 1 万元，依据安全生产法第一百零五条",
+                         "submissions/锦里村_202406.xlsx#附件1#5")]

@@ -89,8 +89,9 @@ def test_dimension_scores_worked_by_hand(simple_result):
 
 
 def test_not_applicable_rates_reweight_the_dimension(simple_result):
-    """C: coverage 1/2 → 7.5 of 15 applicable → 40 × 7.5/15 = 20; case_ratio 0 → 0; total 55.
-    D: no row: coverage 0 → 0; case_ratio 不适用 → 工作成效 dropped; total 35 × 100/75 = 46.67."""
+    """A None rate scores nothing and loses nothing: its weight is spread over the applicable parts."""
+    # C: coverage 1/2 → 7.5 of 15 applicable → 40 × 7.5/15 = 20; case_ratio 0 → 0; total 20 + 35 + 0 = 55
+    # D: no row: coverage 0 → 0; case_ratio 不适用 → 工作成效 dropped; total (0 + 35) × 100/75 = 46.67
     f = simple_result.frame
     assert (f.at["C", "enforcement"], f.at["C", "effectiveness"], f.at["C", "total"]) == (20, 0, 55)
     assert f.at["D", "total"] == 46.67 and f.at["D", "effectiveness"] is pd.NA
@@ -120,8 +121,8 @@ def test_explanation_cites_rule_and_evidence(simple_result):
                                           (80, "良好"), (79.99, "合格"), (60, "合格"), (59.99, "不合格"),
                                           (59.994, "不合格"), (0, "不合格")])
 def test_grade_boundaries(total, grade):
-    """Lower bounds are inclusive: 90 优秀, 89.99 良好, 60 合格, 59.99 不合格; totals round half-up
-    to 2 decimals first (89.995 -> 90.00 优秀, 59.994 -> 59.99 不合格)."""
+    """Lower bounds are inclusive (90 优秀, 89.99 良好, 60 合格, 59.99 不合格), after half-up rounding."""
+    # 89.995 rounds to 90.00 → 优秀; 59.994 rounds to 59.99 → 不合格
     assert grade_for(total, GRADES) == grade
 
 
@@ -177,8 +178,9 @@ def test_prorated_target(tmp_path):
 
 
 def test_overdue_closure_rate_indicator(tmp_path):
-    """A: 甲 rectified on its row (no deadline to meet, left out); 乙 closed by 复查, 丙 open → 1/2 = 50;
-    B: 戊's deadline 07-21 not reached → 不适用."""
+    """到期隐患整改闭环率 = 限期整改 items due and closed ÷ items due; none due → 不适用."""
+    # A: 甲 rectified on its row (no deadline to meet, left out); 乙 closed by 复查, 丙 open → 1/2 = 50
+    # B: 戊's deadline 07-21 not reached → 不适用
     rows = [
         row("A", 5, "甲", "2024-05-01", ["未配劳动防护用品"], ["已整改"]),
         row("A", 5, "乙", "2024-05-02", ["未设置安全警示标志"], ["限期整改"]),

@@ -97,7 +97,11 @@ class Facts:
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
                 "published", "from_report", "dual_penalty", "codes", "major", "file", "sheet", "row"]
         if ledger is None or ledger.empty:
-            return pd.DataFrame(columns=cols).set_index("row_id")
+            empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+            flags = ["has_case", "fine_blank", "is_recheck", "in_period", "suspended", "closure", "referral",
+                     "daily_penalty", "published", "from_report", "dual_penalty", "major"]
+            empty = empty.astype({**{c: bool for c in flags}, "fine": float, "date": "datetime64[ns]"})
+            return empty.set_index("row_id")
         hist = ledger[history_mask(ledger, self.period)]
         p = self.patterns
         out = pd.DataFrame({
@@ -143,7 +147,7 @@ class Facts:
 
     @property
     def period_rows(self) -> pd.DataFrame:
-        return self.rows[self.rows["in_period"]]
+        return self.rows.loc[self.rows["in_period"].astype(bool)]
 
     @cached_property
     def by_enterprise(self) -> dict[str, pd.DataFrame]:

@@ -247,18 +247,7 @@ class ScoringContext:
     metrics: pd.DataFrame | None = None
 
 
-_PROBLEM_CACHE: dict[tuple[int, str, str], tuple[pd.Series, dict[str, list[str]]]] = {}
-
-
 def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Series, dict[str, list[str]]]:
-    """Validation problems of ``rule`` per unit in the span (cached per scoring run)."""
-    key = (id(dataset), period.text + period.kind, rule)
-    if key not in _PROBLEM_CACHE:
-        _PROBLEM_CACHE[key] = _count_problems(dataset, period, rule)
-    return _PROBLEM_CACHE[key]
-
-
-def _count_problems(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Series, dict[str, list[str]]]:
     """Validation problems of ``rule`` per unit in the span: (count, evidence refs)."""
     probs = dataset.problems
     if probs is None or probs.empty:
@@ -394,11 +383,11 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
     for unit in flags:
         if unit not in units:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
-    _PROBLEM_CACHE.clear()  # per run: a dataset object may be changed between runs
     audit = run_audit(dataset, span, config=cfg.get("audit_config"))
-    ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span), audit, units)
+    ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span, cfg.get("audit_config")), audit, units)
     findings = audit.findings
     indicator_cache: dict = {}
+    problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run
     part_rows: list[dict] = []
     dim_scores: dict[str, dict[str, float | None]] = {}
     expl: dict[str, list[str]] = {u: [] for u in units}
@@ -433,7 +422,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                             f"得 {pts:.2f}/{pw:g}，失 {pw - pts:.2f} 分")
             else:
                 for u in units:
-                    ded, lines = _deductions(dataset, span, findings, part, u, label)
+                    ded, lines = _deductions(dataset, span, findings, part, u, label, problem_cache)
                     pts = max(pw - ded, 0.0)
                     earned[u] += pts
                     applicable[u] += pw
@@ -462,11 +451,12 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                        audit, source, notes)
 
 
-def audit_facts_for(dataset: Dataset, span: Period) -> Facts:
+def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
+    """Ledger facts for the built-in indicators, read with the audit's text patterns."""
     from .audit import load_audit_config
     from .audit_facts import Patterns
 
-    cfg, _ = load_audit_config(None)
+    cfg, _ = load_audit_config(audit_config)
     return Facts(dataset, span, Patterns.from_config(cfg["patterns"]))
 
 
@@ -477,13 +467,15 @@ def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> d
 
 
 def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: dict, unit: str,
-                label: str) -> tuple[float, list[str]]:
+                label: str, cache: dict) -> tuple[float, list[str]]:
     """Total deduction of one unit for a deduction part, and a Chinese line per rule."""
     total, lines = 0.0, []
     for rid, spec in part["rules"].items():
         points, cap = float(spec["points"]), float(spec["cap"])
         if spec.get("source", "audit") == "validation":
-            counts, refs = _problem_counts(dataset, span, rid)
+            if rid not in cache:
+                cache[rid] = _problem_counts(dataset, span, rid)
+            counts, refs = cache[rid]
             n, n_ev = int(counts.get(unit, 0)), len(refs.get(unit, []))
             title = VALIDATION_RULES[rid].title
         else:

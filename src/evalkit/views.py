@@ -854,8 +854,8 @@ def case_writeup(ds, candidate) -> dict[str, str]:
     what was found; 【处理结果】 case number, fine and its basis, other measures and the
     rectification; 【典型意义】 the plan's wording for each criterion met.
     """
-    from .catalogue import load_catalogue, match_violation
     from .cases import CRITERIA
+    from .catalogue import load_catalogue, match_violation
 
     c = candidate if isinstance(candidate, dict) else candidate._asdict() if hasattr(candidate, "_asdict") \
         else dict(candidate)
