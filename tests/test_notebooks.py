@@ -99,13 +99,10 @@ def refresh_outputs() -> None:
         NotebookClient(nb, timeout=900, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         for cell in nb.cells:
-            if cell.cell_type == "code":
+            # nbval compares only cells that were run: checked cells keep their execution count.
+            if cell.cell_type == "code" and not cell.source.startswith(CHECK):
                 cell.execution_count = None
-                if not cell.source.startswith(CHECK):
-                    cell.outputs = []
-                for out in cell.outputs:
-                    if out.get("output_type") == "execute_result":
-                        out["execution_count"] = None
+                cell.outputs = []
             cell.metadata.pop("execution", None)
         nb.metadata.pop("widgets", None)
         nbformat.write(nb, path)

@@ -267,8 +267,8 @@ def scope_label(period, scope: str | None) -> str:
 def _rank(values: pd.Series, higher_is_better: bool | None, unit: str) -> str:
     known = values.dropna()
     known = known[[v is not None for v in known]].astype(float) if len(known) else known
-    if higher_is_better is None or unit not in known.index:
-        return "—"
+    if higher_is_better is None or unit not in known.index or known.nunique() <= 1:
+        return "—"  # no direction, no value, or every unit equal: a rank would say nothing
     ranks = known.rank(ascending=not higher_is_better, method="min")
     return f"{int(ranks[unit])}/{len(known)}"
 
@@ -301,6 +301,19 @@ def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
                      "全镇合计": fmt(_value(res.total[mid]), kind),
                      "本单位排名": _rank(col, d.higher_is_better, unit)})
     return pd.DataFrame(rows)
+
+
+def submission_warning(ds, period, unit: str) -> None:
+    """Warn, visibly, when the unit sent no form for some month of the period, or sent late."""
+    p = as_period(period)
+    sub = ds.submissions
+    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    missing = [k for k in p.period_keys if mine.empty or k not in set(mine["period"])]
+    if missing:
+        warn(f"{unit}未报送 {'、'.join(f'{int(k[5:])}月' for k in missing)} 的统计表：这些月份的本期指标按 0 或“不适用”计。")
+    late = sorted(set(mine.loc[mine["late"].astype(bool), "period"])) if len(mine) else []
+    if late:
+        note(f"逾期报送：{'、'.join(f'{int(k[5:])}月' for k in late)}（按收到日期判断）。")
 
 
 def unit_summary(ds, period, unit: str) -> dict:
