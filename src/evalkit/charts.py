@@ -167,8 +167,11 @@ def heatmap(frame, *, title: str, colorbar_label: str, vmin: float = 0, vmax: fl
     cm.set_bad(NA_COLOR)
     image = ax.imshow(masked, cmap=cm, vmin=vmin, vmax=vmax, aspect="auto")
     for (i, j), v in np.ndenumerate(data):
+        # Light text on dark cells (the ends of a diverging map), dark text elsewhere.
+        r, g, b, _ = cm((v - vmin) / ((vmax - vmin) or 1)) if not np.isnan(v) else (1, 1, 1, 1)
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
         ax.text(j, i, "不适用" if np.isnan(v) else fmt.format(v), ha="center", va="center",
-                fontsize=6.5, color="#333333")
+                fontsize=6.5, color="white" if dark else "#333333")
     ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns], fontsize=7.5)
     ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index], fontsize=7)
     ax.grid(False)
