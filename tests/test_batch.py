@@ -26,7 +26,7 @@ from evalkit.batch import (
     run_batch,
 )
 from evalkit.cache import atomic_write
-from evalkit.exceptions import ParameterError
+from evalkit.exceptions import DataDirError, ParameterError
 from evalkit.periods import parse_period
 from evalkit.render import external_links, external_references, headline_of, render_report
 
@@ -128,6 +128,14 @@ def test_run_refuses_notebook_without_declared_parameter(stub, tmp_path):
     nbs = write_stub_notebooks(tmp_path / "nbs2", extra_unit_param=False)
     with pytest.raises(ParameterError, match="10-unit-report.ipynb 的参数.*unit"):
         run_batch(data, "2024-06", jobs=1, out_dir=out, notebooks_dir=nbs, progress=False)
+
+
+def test_missing_data_dir_is_a_usage_error(stub, tmp_path):
+    """A data folder that does not exist is a DataDirError (exit status 2), before any work."""
+    _, nbs, out = stub
+    with pytest.raises(DataDirError, match="不存在"):
+        run_batch(tmp_path / "nope", "2024-06", out_dir=out, notebooks_dir=nbs, progress=False)
+    assert cli.main(["run", str(tmp_path / "nope"), "--period", "2024-06", "--out", str(out)]) == 2
 
 
 def test_unknown_unit_lists_the_known_ones(stub):

@@ -1,6 +1,21 @@
-"""evalkit: audit and evaluation suite for 蚶江镇's 2024 安全生产执法提升专项行动."""
+"""evalkit: audit and evaluation suite for 蚶江镇's 2024 安全生产执法提升专项行动.
+
+The public surface, one import away::
+
+    import evalkit as ek
+    ds = ek.load("data/sample")                      # intake + validation
+    ek.compute_metrics(ds, "2024-06", scope="ytd")   # metrics
+    ek.run_audit(ds, "2024-06"); ek.score_units(ds, "2024-06")
+    ek.case_candidates(ds, "2024Q2"); ek.lookback(ds, "2024-06")
+    ek.export_period(ds, "2024-06", "outputs")       # official workbooks
+    ek.run_batch("data/sample", "2024-06")           # papermill reports
+
+Heavy modules (papermill, nbconvert) load on first use, so ``import evalkit`` stays fast.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 from .dataset import Dataset
 from .exceptions import (
@@ -17,15 +32,39 @@ from .problems import RULES, Problem
 
 __version__ = "0.1.0"
 
+# name -> module that defines it; imported on first access
+_LAZY = {
+    "load": "intake",
+    "compute_metrics": "metrics",
+    "get_metric": "metrics",
+    "list_metrics": "metrics",
+    "MetricsResult": "metrics",
+    "run_audit": "audit",
+    "AuditResult": "audit",
+    "score_units": "scoring",
+    "ScoreResult": "scoring",
+    "case_candidates": "cases",
+    "case_timeline": "cases",
+    "lookback": "cases",
+    "export_period": "export",
+    "run_batch": "batch",
+    "load_cached": "cache",
+    "load_catalogue": "catalogue",
+}
+
 __all__ = [
     "Dataset", "ConfigError", "DataDirError", "EvalkitError", "ParameterError",
     "ReportExecutionError", "UnknownMetricError", "FIGURES", "FORMS", "LEDGER", "OCR_READINGS",
-    "Period", "parse_period", "RULES", "Problem", "load",
+    "Period", "parse_period", "RULES", "Problem", *_LAZY,
 ]
 
 
-def load(data_dir):
-    """Read and validate a data folder; see ``evalkit.intake.load``."""
-    from .intake import load as _load
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
 
-    return _load(data_dir)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
