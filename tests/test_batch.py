@@ -49,7 +49,8 @@ def _params(source):
     return cell
 
 
-def write_stub_notebooks(folder: Path, failing_unit: str | None = None, extra_unit_param: bool = True) -> Path:
+def write_stub_notebooks(folder: Path, failing_unit: str | None = None, extra_unit_param: bool = True,
+                         failure: str = "raise ValueError('故意出错')") -> Path:
     """Four tiny report notebooks with the real ones' parameters; one unit can be made to fail."""
     folder.mkdir(parents=True, exist_ok=True)
     code = nbformat.v4.new_code_cell
@@ -57,7 +58,7 @@ def write_stub_notebooks(folder: Path, failing_unit: str | None = None, extra_un
         nbformat.v4.new_markdown_cell("# 单位报告（测试）"),
         _params('data_dir: str = "x"  # 数据目录\n' + ('unit: str = "甲村"  # 单位\n' if extra_unit_param else "")
                 + 'period: str = "2024-06"  # 期间'),
-        code(f"if unit == {failing_unit!r}:\n    raise ValueError('故意出错')" if failing_unit else "pass"),
+        code(f"if unit == {failing_unit!r}:\n    {failure}" if failing_unit else "pass"),
         code("SECRET_SOURCE_MARKER = 1\nprint('单位', unit, period)"),
         code("from IPython.display import display\n"
              f"display({{{STUB_HEADLINE!r}: {{'得分': '90'}}, 'text/plain': '得分 90'}}, raw=True)"),
@@ -164,6 +165,18 @@ def test_failing_report_is_isolated_and_named(stub, tmp_path):
     assert "故意出错" in index and 'href="unit-甲村.html"' in index
 
 
+def test_dead_kernel_fails_one_report_and_the_next_gets_a_new_kernel(stub, tmp_path):
+    """A report whose kernel dies fails alone; the same worker runs the next report in a fresh kernel."""
+    data, _, out = stub
+    nbs = write_stub_notebooks(tmp_path / "nbs_die", failing_unit="甲村", failure="import os; os._exit(1)")
+    result = run_batch(data, "2024-06", jobs=1, out_dir=out, notebooks_dir=nbs, progress=False)
+    statuses = _statuses(result)
+    assert statuses.pop("unit-甲村") == "failed"
+    assert set(statuses.values()) == {"done"}  # 乙村 ran after 甲村 in the only worker
+    failed = next(o for o in result.outcomes if o.status == "failed")
+    assert failed.error.startswith("10-unit-report.ipynb 单位 甲村 执行失败：")
+
+
 def test_cli_run_exit_status(stub, tmp_path, monkeypatch, capsys):
     """`evalkit run` exits 1 when a report failed and 0 when all succeeded."""
     data, nbs, out = stub
@@ -215,6 +228,19 @@ def test_subset_of_units_and_manifest(stub):
     assert entry["params"]["unit"] == "乙村" and entry["headline"] == {"得分": "90"}
     index = (out / "2024-06" / "index.html").read_text(encoding="utf-8")
     assert "得分：90" in index and "unit-甲村" not in index
+
+
+def test_index_flags_reports_left_behind_by_a_subset_run(stub):
+    """After the data change, a run for 乙村 only marks 甲村's older page as not recomputed."""
+    data, _, out = stub
+    _run(stub)
+    (data / "registry" / "enterprises.csv").write_text(
+        "企业名称,行业,监管单位,重点行业,风险等级\n甲厂,服装,甲村,否,较大\n乙厂,仓储,乙村,否,一般\n", encoding="utf-8")
+    _run(stub, units=["乙村"])
+    index = (out / "2024-06" / "index.html").read_text(encoding="utf-8")
+    row = re.search(r"<tr>.*?甲村2024年6月执法工作报告.*?</tr>", index).group(0)
+    assert "输入已变化，未重算" in row
+    assert "输入已变化" not in re.search(r"<tr>.*?乙村2024年6月执法工作报告.*?</tr>", index).group(0)
 
 
 def test_leftover_temporary_files_are_removed(stub):
@@ -327,3 +353,53 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "完成 0，跳过 5，失败 0" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- cache
+@pytest.fixture
+def fixed_source(monkeypatch):
+    """Keys depend on the data only (evalkit's own source may be edited while tests run)."""
+    monkeypatch.setattr("evalkit.cache.source_fingerprint", lambda: "source")
+
+
+def test_load_cached_reads_once_and_notices_changes(tmp_path, monkeypatch, fixed_source):
+    """The workbooks are read once; a changed file gives a new key and a fresh read."""
+    import evalkit.intake
+    from evalkit import cache
+
+    data = write_tiny_data(tmp_path / "data")
+    calls = []
+    real = evalkit.intake.load
+    monkeypatch.setattr(evalkit.intake, "load", lambda d: calls.append(d) or real(d))
+    cache.clear_memory()
+    first = cache.load_cached(data, tmp_path / "c")
+    cache.clear_memory()  # the next load comes from the pickle on disk
+    second = cache.load_cached(data, tmp_path / "c")
+    assert len(calls) == 1 and first.meta["cache_key"] == second.meta["cache_key"]
+    (data / "submissions" / "note.txt").write_text("新文件", encoding="utf-8")
+    third = cache.load_cached(data, tmp_path / "c")
+    assert len(calls) == 2 and third.meta["cache_key"] != first.meta["cache_key"]
+
+
+def test_load_cached_hands_out_private_tables(tmp_path, fixed_source):
+    """A column a notebook adds to its dataset does not appear in the next caller's dataset."""
+    from evalkit import cache
+
+    data = write_tiny_data(tmp_path / "data")
+    mine = cache.load_cached(data, tmp_path / "c")
+    mine.units["extra"] = 1
+    assert "extra" not in cache.load_cached(data, tmp_path / "c").units.columns
+
+
+def test_cached_result_is_computed_once_and_shared_on_disk(tmp_path, fixed_source):
+    """cached_result computes a town-wide result once; a new process (memory cleared) reads it."""
+    from evalkit import cache
+
+    data = write_tiny_data(tmp_path / "data")
+    ds = cache.load_cached(data, tmp_path / "c")
+    calls = []
+    assert cache.cached_result(ds, "scores-2024-06", lambda: calls.append(1) or {"甲村": 90}) == {"甲村": 90}
+    cache.clear_memory()
+    again = cache.load_cached(data, tmp_path / "c")
+    assert cache.cached_result(again, "scores-2024-06", lambda: calls.append(1) or {}) == {"甲村": 90}
+    assert calls == [1]

@@ -124,6 +124,7 @@ def plan_reports(data_dir: Path, period: Period, units: list[str], notebooks_dir
 
 
 def default_notebooks_dir() -> Path:
+    """The repository's notebooks/ (found from the current directory or the installed package)."""
     root = repo_root()
     if root is None:
         raise ParameterError("notebooks_dir", None, "报告模板目录（仓库的 notebooks/）；未找到仓库根目录")
@@ -438,7 +439,8 @@ def execute_report(job: dict) -> dict:
 
     def fail(cell, ename, evalue):
         err = ReportExecutionError(notebook.name, job.get("unit"), cell, ename, evalue)
-        message = str(err)
+        message = str(err) if cell is not None else (  # kernel death, timeout, rendering
+            f"{notebook.name} {'单位 ' + job['unit'] + ' ' if job.get('unit') else ''}执行失败：{ename}: {evalue}")
         if tmp_nb.exists():
             os.replace(tmp_nb, error_nb)
             message += f"（执行记录见 {error_nb.name}）"
@@ -593,10 +595,10 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
                     try:
                         res = future.result()
                     except Exception as exc:  # the worker process itself died
-                        idx = futures.index(future)
-                        res = {"report_id": todo[idx].report_id, "status": "failed", "seconds": 0.0,
-                               "error": str(ReportExecutionError(todo[idx].notebook.name, todo[idx].unit,
-                                                                 None, type(exc).__name__, str(exc))),
+                        lost = todo[futures.index(future)]
+                        where = f"单位 {lost.unit} " if lost.unit else ""
+                        res = {"report_id": lost.report_id, "status": "failed", "seconds": 0.0,
+                               "error": f"{lost.notebook.name} {where}执行失败：工作进程异常退出（{type(exc).__name__}: {exc}）",
                                "headline": {}, "timings": {}}
                     spec = job_of[res["report_id"]]
                     outcomes[spec.report_id] = ReportOutcome(

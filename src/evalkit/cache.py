@@ -39,7 +39,7 @@ PIN_ENV = "EVALKIT_DATASET_PIN"
 CACHE_FORMAT = 1  # bump when the pickle layout changes
 KEEP_ENTRIES = 6  # older cache entries are pruned
 
-_MEMO: dict[str, object] = {}  # cache key -> Dataset, for this process
+_MEMO: dict[tuple[str, str], object] = {}  # (cache dir, cache key) -> Dataset, for this process
 _FILE_DIGESTS: dict[str, tuple[tuple, str]] = {}  # path -> (stat signature, sha256)
 _SOURCE_DIGEST: tuple[tuple, str] | None = None
 
@@ -201,10 +201,10 @@ def load_cached(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None
     """
     data_dir = resolve_data_dir(data_dir)
     key = _pinned_key(data_dir) or dataset_key(data_dir)
-    if not refresh and key in _MEMO:
-        ds = _MEMO[key]
+    folder = (Path(cache_dir) if cache_dir else default_cache_dir()).resolve()
+    if not refresh and (str(folder), key) in _MEMO:
+        ds = _MEMO[(str(folder), key)]
     else:
-        folder = (Path(cache_dir) if cache_dir else default_cache_dir()).resolve()
         pkl = folder / key / "dataset.pkl"
         ds = None
         if pkl.is_file() and not refresh:
@@ -224,7 +224,7 @@ def load_cached(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None
         ds.meta["cache_key"] = key
         ds.meta["cache_dir"] = str(folder)
         _MEMO.clear()  # one dataset per process is enough; keeps a warm kernel small
-        _MEMO[key] = ds
+        _MEMO[(str(folder), key)] = ds
     view = _private_copy(ds)
     view.data_dir = data_dir
     return view
