@@ -2,7 +2,7 @@
 
 A report page shows no code: nbconvert's ``HTMLExporter`` with ``exclude_input``,
 ``exclude_input_prompt`` and ``exclude_output_prompt``, through our own template
-(``templates/evalkit_report``) whose ``<head>`` carries only inline CSS. nbconvert's
+(``html_templates/evalkit_report``) whose ``<head>`` carries only inline CSS. nbconvert's
 default template loads MathJax and require.js from a CDN; ours loads nothing, so a
 report opens offline. ``external_references(html)`` lists anything that would still
 fetch from another host, and ``render_report`` refuses to return such a page.
@@ -31,7 +31,7 @@ _EXPORTER = None  # built once per process: loading the Jinja templates is the s
 
 
 def _templates_dir() -> Path:
-    return Path(str(resources.files("evalkit").joinpath("templates")))
+    return Path(str(resources.files("evalkit").joinpath("html_templates")))
 
 
 def report_css() -> str:
