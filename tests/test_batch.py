@@ -403,3 +403,24 @@ def test_cached_result_is_computed_once_and_shared_on_disk(tmp_path, fixed_sourc
     again = cache.load_cached(data, tmp_path / "c")
     assert cache.cached_result(again, "scores-2024-06", lambda: calls.append(1) or {}) == {"甲村": 90}
     assert calls == [1]
+
+
+def test_index_lists_exported_workbooks(tmp_path):
+    """index.html links the workbooks `evalkit export` wrote for the period, and only those."""
+    from evalkit.batch import export_files
+    from evalkit.render import external_references, render_index
+
+    (tmp_path / "excel").mkdir()
+    (tmp_path / "excel" / "附件2_全镇汇总_2024-06.xlsx").write_bytes(b"x")
+    (tmp_path / "excel" / "~$附件2_全镇汇总_2024-06.xlsx").write_bytes(b"lock")
+    (tmp_path / "templates" / "2024-07").mkdir(parents=True)
+    (tmp_path / "templates" / "2024-07" / "统计表_甲村_2024-07.xlsx").write_bytes(b"x")
+    files = export_files(tmp_path)
+    assert files == [
+        ("全镇汇总报表", "附件2_全镇汇总_2024-06.xlsx", "excel/附件2_全镇汇总_2024-06.xlsx"),
+        ("下月填报模板", "统计表_甲村_2024-07.xlsx", "templates/2024-07/统计表_甲村_2024-07.xlsx"),
+    ]
+    page = render_index("2024年6月", [], files=files)
+    assert '<a href="templates/2024-07/统计表_甲村_2024-07.xlsx">' in page
+    assert external_references(page) == []
+    assert "官方工作簿" not in render_index("2024年6月", [], files=[])

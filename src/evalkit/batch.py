@@ -300,7 +300,9 @@ def _warm_kernel(kernel_name: str, start_timeout: float):
         started = time.perf_counter()
         km = AsyncKernelManager(kernel_name=kernel_name)
         # In-memory history, as nbclient does: two kernels writing one sqlite file contend.
-        _run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        _run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.hist_file=:memory:",
+                                                                   # the kernel is local; its TCP notice is noise in the batch log
+                                                                   "--IPKernelApp.log_level=ERROR"])
         kc = km.client()
         kc.start_channels()
         from .render import warm_up
@@ -643,10 +645,25 @@ def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries
                          "href": spec.html_name if ok else (spec.error_name if (out / spec.error_name).is_file() else None),
                          "headline": entry.get("headline") or {},
                          "error": entry.get("error") if status == "failed" else None})
-    return atomic_write(out / "index.html", _render_index(period, rows))
+    return atomic_write(out / "index.html", _render_index(period, rows, export_files(out)))
 
 
-def _render_index(period: Period, rows: list[dict]) -> str:
+#: Sections of ``evalkit export``'s output folder, as the index lists them.
+EXPORT_SECTIONS = (("excel", "*.xlsx", "全镇汇总报表"), ("disclosure", "*", "阳光执法公示"),
+                   ("templates", "*/*.xlsx", "下月填报模板"))
+
+
+def export_files(out: Path) -> list[tuple[str, str, str]]:
+    """(section, file name, href relative to ``out``) of the exported workbooks that exist."""
+    found = []
+    for folder, pattern, section in EXPORT_SECTIONS:
+        for path in sorted((out / folder).glob(pattern)):
+            if path.is_file() and not path.name.startswith((".", "~$")):
+                found.append((section, path.name, path.relative_to(out).as_posix()))
+    return found
+
+
+def _render_index(period: Period, rows: list[dict], files=None) -> str:
     from .render import render_index
 
-    return render_index(period.label, rows)
+    return render_index(period.label, rows, files=files)

@@ -176,12 +176,14 @@ _STATUS = {"done": ("已生成", "ek-status-ok"), "skipped": ("未变化，沿�
            "failed": ("失败", "ek-status-bad"), "stale": ("输入已变化，未重算", "ek-status-bad")}
 
 
-def render_index(period_label: str, rows: list[dict], generated: str | None = None) -> str:
+def render_index(period_label: str, rows: list[dict], generated: str | None = None,
+                 files: list[tuple[str, str, str]] | None = None) -> str:
     """The batch's index.html: every report with its status and headline figures.
 
     ``rows``: dicts with ``group`` (section heading), ``title``, ``href`` (or None),
     ``status`` (done | skipped | failed | stale), ``headline`` (label -> value) and
-    ``error`` (text, for failed reports).
+    ``error`` (text, for failed reports). ``files``: (section, name, relative href) of the
+    workbooks ``evalkit export`` wrote for the period, listed after the reports.
     """
     from . import __version__
 
@@ -217,6 +219,13 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
                 figures = f'<span class="ek-status-bad">{esc(row["error"])}</span>'
             parts.append(f'<tr><td class="ek-text">{name}</td><td class="{css}">{label}</td>'
                          f'<td class="ek-text">{figures or "—"}</td></tr>')
+        parts.append("</tbody></table>")
+    if files:
+        parts.append("<h2>官方工作簿与公示（evalkit export）</h2>")
+        parts.append("<table><thead><tr><th>类别</th><th>文件</th></tr></thead><tbody>")
+        for section, name, href in files:
+            parts.append(f'<tr><td class="ek-text">{esc(section)}</td>'
+                         f'<td class="ek-text"><a href="{esc(href)}">{esc(name)}</a></td></tr>')
         parts.append("</tbody></table>")
     parts += ["</main>", f'<footer class="ek-footer">evalkit {esc(__version__)} 生成于 {esc(generated)}。'
               "“沿用”表示报告模板、参数与输入数据均未变化，沿用上次生成的报告。</footer>",
