@@ -17,7 +17,11 @@ head -n 14 outputs/validate.txt
 echo "   (完整报告：outputs/validate.txt；退出码 $status，1 表示发现了样例中故意埋设的错误)"
 
 echo "== 2/3 导出官方格式工作簿 (evalkit export --period $PERIOD) =="
-$EK export data/sample --period "$PERIOD" --out outputs | sed 's/^/   /'
+if [[ "$PERIOD" =~ ^[0-9]{4}-[0-9]{1,2}$ ]]; then
+  $EK export data/sample --period "$PERIOD" --out outputs | sed 's/^/   /'
+else
+  echo "   （官方报表按月导出；期间 $PERIOD 不是月份，跳过）"
+fi
 
 echo "== 3/3 批量生成报告 (evalkit run --period $PERIOD) =="
 $EK run data/sample --period "$PERIOD" --out outputs
