@@ -104,7 +104,9 @@ def _round2(value: float) -> float:
 
 
 def _pct(num: int, den: int) -> float | None:
-    return None if den == 0 else _round2(num * 100 / den)
+    from .metrics import rate  # one definition of a rate
+
+    return rate(num, den)
 
 
 # ------------------------------------------------------------------ config
