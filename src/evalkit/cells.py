@@ -484,10 +484,18 @@ def rectification_deadline(texts: Sequence[str | None], inspection_date: dt.date
             if found < inspection_date and not _FIND_YMD.search(unicodedata.normalize("NFKC", text)):
                 try:
                     found = found.replace(year=found.year + 1)
-                except ValueError:  # 2月29日
-                    found = found + dt.timedelta(days=365)
+                except ValueError:  # 2月29日, or year 9999
+                    found = _plus_days(found, 365)
             return found
-    return inspection_date + dt.timedelta(days=days)
+    return _plus_days(inspection_date, days)
+
+
+def _plus_days(date: dt.date, days: int) -> dt.date:
+    """``date`` + ``days``, capped at date.max (a typo such as 9999-12-31 must not crash)."""
+    try:
+        return date + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
 
 
 RECHECK_MARK = "复查"

@@ -62,6 +62,7 @@ _SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 # Required columns per form; 附件2 needs its 单位 column to tell 本月数 from 累计数.
 _REQUIRED = {LEDGER.id: tuple(c.key for c in LEDGER.columns if c.required), FIGURES.id: ("label",)}
 _FORM_NAMES = {LEDGER.id: "附件1（统计表一）", FIGURES.id: "附件2（统计表二）"}
+_MAX_SEQ = 2**63 - 1  # a larger 序号 is junk; it is informative only, so it is dropped
 _SHEET_ERRORS = {r for r, rule in RULES.items() if rule.scope == "sheet" and rule.severity == "error"}
 
 LEDGER_COLUMNS = ["row_id", "file", "sheet", "row", "unit", "year", "month", "period", "seq",
@@ -243,6 +244,7 @@ def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
     try:
         out: dict[str, set[tuple[int, int]]] = {}
         for ws in wb.worksheets:
+            ws.reset_dimensions()  # see _grid
             for row in ws.iter_rows():
                 for c in row:
                     if getattr(c, "data_type", None) == "f":
@@ -262,7 +264,7 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
     formulas = _formula_cells(data)
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        grids = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+        grids = [(ws.title, _grid(ws)) for ws in wb.worksheets]
     finally:
         wb.close()
     non_empty = [(title, grid) for title, grid in grids if any(_nonblank(r) for r in grid)]
@@ -281,6 +283,16 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
             _reject_unrecognised(sheet, _grid_of(grids, sheet.sheet))
         result.sheets.append(sheet)
     return result
+
+
+def _grid(ws) -> list[list]:
+    """The sheet's cell values, row by row (rows as long as their last written cell).
+
+    The sheet's own <dimension> is ignored: a 6 KB file claiming A1:XFD1048576 would
+    otherwise be padded to billions of empty cells (memory/time bomb).
+    """
+    ws.reset_dimensions()
+    return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
 def _grid_of(grids, title):
@@ -557,7 +569,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
         seq = cells.parse_count(raw.get("seq"))
     except cells.CellError:
         seq = None
-    rec["seq"] = None if seq is None else int(seq)
+    rec["seq"] = None if seq is None or seq > _MAX_SEQ else int(seq)  # the ledger stores it as Int64
     # enterprise
     written = cells.clean_name(raw.get("enterprise"))
     rec["enterprise"] = written
@@ -745,7 +757,7 @@ def _mark_late(files: list[FileRead], registry: Registry) -> None:
             if received is None or not s.form:
                 continue
             s.received = received[0]
-            if s.month and s.year:
+            if s.month and s.year and s.year < dt.MAXYEAR:  # 9999年12月 has no deadline date
                 deadline = submission_deadline(s.year, s.month)
                 if s.received > deadline:
                     s.late = True

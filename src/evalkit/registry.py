@@ -160,7 +160,9 @@ def _raw_rows(path: Path) -> list[tuple[int, list]]:
 
         wb = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
         try:
-            rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            ws = wb.worksheets[0]
+            ws.reset_dimensions()  # a false <dimension> would pad rows to billions of cells
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
         finally:
             wb.close()
     return [(n, r) for n, r in enumerate(rows, 1) if any(cells.to_text(v) for v in r)]
