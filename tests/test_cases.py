@@ -145,3 +145,12 @@ def test_decision_date_read_from_text():
     decision = [e for e in case_timeline(ds, "T1") if e[1].startswith("处罚决定")]
     assert decision == [("2024-06-20", "处罚决定：罚款 1 万元，依据安全生产法第一百零五条",
                          "submissions/锦里村_202406.xlsx#附件1#5")]
+
+
+def test_case_numbers_sort_naturally():
+    """Case numbers order by their numbers: 〔2024〕9号 before 〔2024〕10号 and 〔2024〕100号."""
+    from evalkit.cases import case_sort_key
+
+    nos = ["狮蚶应急罚〔2024〕100号", "狮蚶应急罚〔2024〕9号", "狮蚶建罚〔2024〕2号", "狮蚶应急罚〔2024〕10号"]
+    assert sorted(nos, key=case_sort_key) == [
+        "狮蚶应急罚〔2024〕9号", "狮蚶应急罚〔2024〕10号", "狮蚶应急罚〔2024〕100号", "狮蚶建罚〔2024〕2号"]

@@ -19,6 +19,7 @@ town will 对重点案件进行回头看 (方案 四（一）). Three functions:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -89,11 +90,17 @@ def case_rows(rows: pd.DataFrame, case_no: str) -> list[list[str]]:
     return [list(grp.index) for _, grp in mine.groupby("enterprise", sort=False)]
 
 
+def case_sort_key(case_no: str) -> tuple:
+    """Natural order of case numbers: 狮蚶应急罚〔2024〕9号 before 〔2024〕10号."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", str(case_no)))
+
+
 def _groups(facts: Facts) -> list[tuple[str, str | None, list[str]]]:
     """(key, case_no, row_ids) of the period's cases and uncased serious rows."""
     rows, prow = facts.rows, facts.period_rows
     out = []
-    for case in sorted(prow["case_no"].dropna().unique()):
+    for case in sorted(prow["case_no"].dropna().unique(), key=case_sort_key):
         parts = [ids for ids in case_rows(rows, case) if rows.loc[ids, "in_period"].any()]
         for ids in parts:
             key = case if len(parts) == 1 else f"{case}（{rows.at[ids[0], 'enterprise']}）"
@@ -255,7 +262,7 @@ def case_timeline(dataset: Dataset, case_no: str, enterprise: str | None = None
     if enterprise is not None:
         parts = [ids for ids in parts if facts.rows.at[ids[0], "enterprise"] == enterprise]
     if not parts:
-        known = sorted(facts.rows["case_no"].dropna().unique())
+        known = sorted(facts.rows["case_no"].dropna().unique(), key=case_sort_key)
         raise ParameterError("case_no", case_no, "台账中已有的立案案号，如 " + "、".join(known[:3]) if known
                              else "台账中已有的立案案号（当前台账没有立案记录）")
     return _timeline(facts, parts[0], case)
@@ -278,7 +285,7 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
     rows, items = facts.rows, facts.items
     if case_nos is None:
         in_p = rows["period"].isin(period.period_keys)
-        case_nos = sorted(rows.loc[in_p, "case_no"].dropna().unique())
+        case_nos = sorted(rows.loc[in_p, "case_no"].dropna().unique(), key=case_sort_key)
     repeats = repeat_offences(facts, in_period_only=False)
     due = referral_due(facts, in_period_only=False)
     recs = []
