@@ -10,7 +10,7 @@ For tests of code downstream of intake (metrics, audit, scoring, …)::
         figures=[figures_row("石壁村", "2024-05", "本月数", inspected=1, supervised_total=1)],
     )
 
-What the helper fills in the way intake would (docs/TEAM.md conventions, simplified):
+What the helper fills in the way intake would (docs/design.md conventions, simplified):
 * ``period`` = the inspection date's month unless ``period=`` is given (the form's 月份);
 * ``enterprise_name`` = the written name; ``registered`` = the name is in the registry;
 * one item per hazard, paired with the rectification of the same position; ``status``
@@ -39,7 +39,7 @@ _PENDING = ("限期整改", "责令限期整改", "整改中", "未整改")
 
 
 def rectification_status(text: str | None) -> str | None:
-    """A simplified reading of the TEAM.md vocabulary (negations first)."""
+    """A simplified reading of the docs/design.md vocabulary (negations first)."""
     if not text:
         return None
     if any(w in text for w in _OVERDUE):

@@ -274,7 +274,7 @@ def test_split_persons(raw, expected):
     ("已约谈", None), (None, None),
 ])
 def test_rectification_status(raw, expected):
-    """The rectification vocabulary of docs/TEAM.md, negations first."""
+    """The rectification vocabulary of docs/design.md, negations first."""
     assert cells.rectification_status(raw) == expected
 
 

@@ -207,7 +207,7 @@ _MONEY = re.compile(r"^(?:罚款)?[¥￥]?(?P<num>[+-]?[\d,]*\.?\d+)(?P<unit>万
 def parse_money(value, bare_unit: str = "万元") -> tuple[float | None, bool]:
     """(amount in 万元, bare) for a money cell; (None, True) for blank.
 
-    The one money rule (docs/TEAM.md): a bare number is in ``bare_unit`` (万元 for
+    The one money rule (docs/design.md): a bare number is in ``bare_unit`` (万元 for
     the official 罚款金额(万) column; 元 only when the submitted header itself says 元);
     "5000元" -> 0.5; "0.5万" or "0.5万元" -> 0.5. ``bare`` tells the caller no unit was
     written, so a bare number >= 100 can draw the fine_implausible warning.

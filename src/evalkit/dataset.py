@@ -35,7 +35,7 @@ items        one row per 违法行为(隐患) item of an accepted ledger row
     counts_as_hazard (bool: False for a 复查 item linked to an earlier item),
     closed_by (row_id of the later 复查 row that found it rectified, else None),
     closed_date (Timestamp|NaT), rectified (bool: status == "rectified" or closed_by set)
-    See docs/TEAM.md for the 复查 convention and the rectification vocabulary.
+    See docs/design.md for the 复查 convention and the rectification vocabulary.
 figures      accepted 附件2 rows: two per submission (本月数 and 累计数)
     file, sheet, row, unit, year, month, period, kind ("本月数" | "累计数"), then one
     column per ``forms.FIGURES`` key (supervised_total … reports_verified), float|NaN

@@ -14,7 +14,7 @@ of a row are documented for users in docs/intake.md. In short:
    above the header, and its data rows are parsed with ``evalkit.cells``.
 4. Checks across files: duplicate submissions, lateness, duplicate 立案案号,
    the same enterprise inspected twice on one day; then the items table and the
-   复查 linking (docs/TEAM.md).
+   复查 linking (docs/design.md).
 
 A row with an error is rejected (``Dataset.rejected``), a warning keeps it. Every
 file satisfies rows_read = rows_accepted + rows_rejected (asserted).
@@ -854,7 +854,7 @@ def _cross_row_checks(ledger: pd.DataFrame) -> list[Problem]:
 
 
 def _items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DAYS) -> pd.DataFrame:
-    """One row per hazard item, with status, deadline and the 复查 linking (docs/TEAM.md)."""
+    """One row per hazard item, with status, deadline and the 复查 linking (docs/design.md)."""
     items: list[dict] = []
     open_items: dict[tuple[str, str], list[int]] = defaultdict(list)
     for r in _order(ledger).to_dict("records"):

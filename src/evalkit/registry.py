@@ -1,6 +1,6 @@
 """The registry folder: enterprises, reporting units, the annual plan, received dates.
 
-``load_registry(data_dir)`` reads ``data_dir/registry/`` (layout in docs/TEAM.md and
+``load_registry(data_dir)`` reads ``data_dir/registry/`` (layout in docs/design.md and
 docs/intake.md) and returns a ``Registry``: the three tables in the columns
 ``evalkit.dataset`` promises, the received dates, the problems found, and the two
 name matchers intake uses (``match_enterprise``, ``match_unit``).

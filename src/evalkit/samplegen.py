@@ -1,7 +1,7 @@
 """A deterministic, realistic sample year for 蚶江镇 (January–November 2024).
 
 ``evalkit sample --out data/sample --seed 2024`` calls ``generate``. It writes the data
-folder layout of docs/TEAM.md:
+folder layout of docs/design.md:
 
     registry/enterprises.csv  registry/units.csv  registry/plan.csv  registry/received.csv
     submissions/2024-MM/…xlsx  (one workbook per unit and month, or two for some units)

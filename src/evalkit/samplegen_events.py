@@ -2,7 +2,7 @@
 
 Part of the sample generator (``evalkit.samplegen``). The simulation works on the *true*
 events; ``samplegen_defects`` later changes how a few of them are *written*. Every row
-follows the conventions of docs/TEAM.md:
+follows the conventions of docs/design.md:
 
 - a 复查 row has "复查" in 备注 and restates the still-open items of one earlier row with the
   same text; its 完成整改情况 says 已整改 / 未整改 / 逾期未整改 per item;
