@@ -19,12 +19,18 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from evalkit import intake
 from evalkit.layout import write_submission
 from evalkit.problems import RULES
-from intake_helpers import ENTERPRISES, LEDGER_HEADER, inspection, ledger_file, make_data_dir
+from intake_helpers import (
+    ENTERPRISES,
+    LEDGER_HEADER,
+    grid_file,
+    inspection,
+    ledger_file,
+    make_data_dir,
+)
 
 FUZZ = settings(max_examples=int(os.environ.get("EVALKIT_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -174,18 +180,6 @@ def ledger_grids(draw):
     return grid
 
 
-def _write_grid(path: Path, sheets: dict[str, list[list]]) -> None:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, grid in sheets.items():
-        ws = wb.create_sheet(title)
-        for r, row in enumerate(grid, 1):
-            for c, value in enumerate(row, 1):
-                if value is not None:
-                    ws.cell(r, c, value)
-    wb.save(path)
-
-
 @FUZZ
 @given(grids=st.lists(ledger_grids(), min_size=1, max_size=2), titles=st.lists(_UNICODE_JUNK, min_size=2, max_size=2))
 def test_hand_laid_sheets_with_offsets_footers_and_formulas_keep_the_promise(grids, titles):
@@ -193,8 +187,8 @@ def test_hand_laid_sheets_with_offsets_footers_and_formulas_keep_the_promise(gri
     with tempfile.TemporaryDirectory() as tmp:
         root = make_data_dir(Path(tmp))
         sheets = {f"{i}{_safe_sheet_title(t)}": g for i, (t, g) in enumerate(zip(titles, grids, strict=False))}
-        _write_grid(root / "submissions" / "b.xlsx", sheets)
-        _write_grid(root / "submissions" / "dup.xlsx", sheets)  # same unit/month: duplicate handling
+        grid_file(root, "b.xlsx", sheets)
+        grid_file(root, "dup.xlsx", sheets)  # same unit/month: duplicate handling
         ds = _load(root)
         assert sorted(ds.files["file"]) == ["submissions/b.xlsx", "submissions/dup.xlsx"]
 
