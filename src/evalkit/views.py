@@ -977,18 +977,17 @@ def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, bad
 
 
+def _case_lines(checks: pd.DataFrame, column: str) -> list[str]:
+    """One line per entry of ``column`` (a list per case): '案号（企业）：事项'."""
+    return [f"{rec['case_no']}（{rec['enterprise']}）：{item}"
+            for rec in checks.to_dict("records") for item in rec[column]]
+
+
 def open_items_list(checks: pd.DataFrame) -> list[str]:
-    """Every open item and note, one line per item: '案号（企业）：事项'."""
-    lines = []
-    for rec in checks.itertuples(index=False):
-        for item in rec.open_items:
-            lines.append(f"{rec.case_no}（{rec.enterprise}）：{item}")
-    return lines
+    """Every open item of the look-back, one line per item."""
+    return _case_lines(checks, "open_items")
 
 
 def notes_list(checks: pd.DataFrame) -> list[str]:
-    lines = []
-    for rec in checks.itertuples(index=False):
-        for item in rec.notes:
-            lines.append(f"{rec.case_no}（{rec.enterprise}）：{item}")
-    return lines
+    """Every note of the look-back (e.g. publication not recorded), one line per note."""
+    return _case_lines(checks, "notes")
