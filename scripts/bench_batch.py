@@ -57,7 +57,7 @@ def cell_seconds(path: Path) -> tuple[float, float]:
 
 
 def run_batch_timed(data: Path, period: str, jobs: int, out: Path, cache: Path) -> dict:
-    from evalkit.batch import run_batch
+    from evalkit.report.batch import run_batch
 
     os.environ["EVALKIT_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
@@ -77,9 +77,9 @@ def run_batch_timed(data: Path, period: str, jobs: int, out: Path, cache: Path) 
 
 def run_by_hand(data: Path, period: str, hand_units, out: Path, cache: Path) -> dict:
     """Sequential papermill CLI + nbconvert CLI per report; unit reports sampled."""
-    from evalkit.batch import plan_reports
-    from evalkit.cache import load_cached
-    from evalkit.periods import parse_period
+    from evalkit.core.periods import parse_period
+    from evalkit.report.batch import plan_reports
+    from evalkit.report.cache import load_cached
 
     env = {**os.environ, "EVALKIT_CACHE_DIR": str(cache)}
     p = parse_period(period)

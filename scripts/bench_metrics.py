@@ -1,4 +1,4 @@
-"""Benchmark evalkit.metrics against DuckDB on a synthetic national-scale year.
+"""Benchmark evalkit.metrics.engine against DuckDB on a synthetic national-scale year.
 
 Not a test. Run:  .venv/bin/python scripts/bench_metrics.py [--rows 1000000] [--repeat 3] [--threads 1]
 
@@ -18,7 +18,7 @@ Prints the times (best of ``--repeat``), the ratios evalkit/DuckDB, and peak mem
 peak of one extra evalkit pass). Shortcuts, because metrics never read them: the list
 columns (inspectors, hazards, rectifications) share a few list objects, closed_by holds
 a placeholder instead of a real row id. DuckDB receives the 其他查处 vocabulary already
-parsed (one row per distinct text, from evalkit.handling) since it has no parser of
+parsed (one row per distinct text, from evalkit.intake.handling) since it has no parser of
 its own; evalkit's time includes its parsing.
 """
 
@@ -35,10 +35,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from evalkit.dataset import Dataset
-from evalkit.handling import HANDLING_METRICS, handling_counts
-from evalkit.metrics import MetricsEngine
-from evalkit.periods import parse_period
+from evalkit.core.dataset import Dataset
+from evalkit.core.periods import parse_period
+from evalkit.intake.handling import HANDLING_METRICS, handling_counts
+from evalkit.metrics.engine import MetricsEngine
 
 HANDLING_TEXTS = [
     "责令停产整顿", "责令停产停业整顿；移送公安机关2人", "移送公安机关", "纳入失信黑名单",

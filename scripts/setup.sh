@@ -29,5 +29,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 # matplotlib caches its font list: rebuild it if it was built before the font came.
-.venv/bin/python -c "import evalkit.charts as c; c.check_cjk_font()" 
+.venv/bin/python -c "import evalkit.report.charts as c; c.check_cjk_font()" 
 echo "[setup] ready: .venv/bin/evalkit"

@@ -1,7 +1,7 @@
 """Small hand-built Datasets for the audit, scoring and typical-case tests.
 
 ``build(rows, ...)`` turns literal ledger rows into a ``Dataset`` with the exact columns
-of ``evalkit.dataset``. Items follow the docs/design.md conventions in a simplified form:
+of ``evalkit.core.dataset``. Items follow the docs/design.md conventions in a simplified form:
 status from a short vocabulary, deadline = a date given in ``deadlines`` else
 inspection + 30 days, and 复查 rows (备注 contains 复查) link each item to the earliest
 earlier open item of the same enterprise with the same text (closing it if rectified).
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.dataset import Dataset
-from evalkit.forms import FIGURES
-from evalkit.problems import PROBLEM_COLUMNS
+from evalkit.core.dataset import Dataset
+from evalkit.core.forms import FIGURES
+from evalkit.core.problems import PROBLEM_COLUMNS
 
 YEAR = 2024
 TWO = ["张三", "李四"]

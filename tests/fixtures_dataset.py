@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.dataset import Dataset
-from evalkit.forms import FIGURES
-from evalkit.problems import PROBLEM_COLUMNS
+from evalkit.core.dataset import Dataset
+from evalkit.core.forms import FIGURES
+from evalkit.core.problems import PROBLEM_COLUMNS
 
 _RECTIFIED = ("已整改", "已完成整改", "整改完毕", "整改完成", "已改正", "已落实整改", "当场整改", "立行立改")
 _OVERDUE = ("逾期未整改", "拒不整改", "拒不执行")

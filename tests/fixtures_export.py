@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.cells import rectification_status
-from evalkit.dataset import Dataset
-from evalkit.forms import FIGURES
-from evalkit.intake import ITEM_COLUMNS, LEDGER_COLUMNS
+from evalkit.core.dataset import Dataset
+from evalkit.core.forms import FIGURES
+from evalkit.intake.cells import rectification_status
+from evalkit.intake.loader import ITEM_COLUMNS, LEDGER_COLUMNS
 
 HOSTILE = '=HYPERLINK("http://x","y")'
 HOSTILE_REMARK = "=cmd|' /C calc'!A0"
@@ -141,7 +141,7 @@ FILLED = dt.date(2024, 7, 5)
 def write_data_dir(root: Path) -> Path:
     """The same data as ``make_dataset()`` as a data folder: registry CSVs and the units'
     workbooks in the official layout (石壁村 May and June, 综合执法队 June)."""
-    from evalkit.layout import write_submission
+    from evalkit.core.form_writer import write_submission
 
     (root / "registry").mkdir(parents=True)
     (root / "submissions").mkdir()

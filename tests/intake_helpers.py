@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
-from evalkit.layout import write_submission
+from evalkit.core.form_writer import write_submission
 
 #: (企业名称, 行业, 监管单位, 重点行业, 风险等级)
 ENTERPRISES = [

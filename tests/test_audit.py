@@ -1,4 +1,4 @@
-"""Audit rules (evalkit.audit): each rule on a small hand-built fixture, config, output."""
+"""Audit rules (evalkit.audit.run): each rule on a small hand-built fixture, config, output."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from evalkit.audit import AUDIT_RULES, RULE_FUNCTIONS, load_audit_config, run_audit
-from evalkit.audit_rules import compare_values
+from evalkit.audit.rules import compare_values
+from evalkit.audit.run import AUDIT_RULES, RULE_FUNCTIONS, load_audit_config, run_audit
 from evalkit.exceptions import ConfigError
 from fixtures_audit import build, figure, row
 

@@ -1,4 +1,4 @@
-"""evalkit.batch / evalkit run: planning, fault isolation, incremental skips, offline HTML.
+"""evalkit.report.batch / evalkit run: planning, fault isolation, incremental skips, offline HTML.
 
 Most tests run the real batch machinery (worker pool, warm kernels, papermill, nbconvert)
 on tiny stub notebooks and a two-unit data folder written into tmp_path, so they are
@@ -17,7 +17,9 @@ import nbformat
 import pytest
 
 from evalkit import cli
-from evalkit.batch import (
+from evalkit.core.periods import parse_period
+from evalkit.exceptions import DataDirError, ParameterError
+from evalkit.report.batch import (
     ReportSpec,
     _source_cell_number,
     cases_period,
@@ -25,10 +27,8 @@ from evalkit.batch import (
     plan_reports,
     run_batch,
 )
-from evalkit.cache import atomic_write
-from evalkit.exceptions import DataDirError, ParameterError
-from evalkit.periods import parse_period
-from evalkit.render import external_links, external_references, headline_of, render_report
+from evalkit.report.cache import atomic_write
+from evalkit.report.html import external_links, external_references, headline_of, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -181,9 +181,9 @@ def test_cli_run_exit_status(stub, tmp_path, monkeypatch, capsys):
     """`evalkit run` exits 1 when a report failed and 0 when all succeeded."""
     data, nbs, out = stub
     failing = write_stub_notebooks(tmp_path / "nbs_fail", failing_unit="甲村")
-    monkeypatch.setattr("evalkit.batch.default_notebooks_dir", lambda: failing)
+    monkeypatch.setattr("evalkit.report.batch.default_notebooks_dir", lambda: failing)
     assert cli.main(["run", str(data), "--period", "2024-06", "--jobs", "2", "--out", str(out)]) == 1
-    monkeypatch.setattr("evalkit.batch.default_notebooks_dir", lambda: nbs)
+    monkeypatch.setattr("evalkit.report.batch.default_notebooks_dir", lambda: nbs)
     assert cli.main(["run", str(data), "--period", "2024-06", "--jobs", "2", "--out", str(out)]) == 0
     assert "完成" in capsys.readouterr().out
 
@@ -359,18 +359,18 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
 @pytest.fixture
 def fixed_source(monkeypatch):
     """Keys depend on the data only (evalkit's own source may be edited while tests run)."""
-    monkeypatch.setattr("evalkit.cache.source_fingerprint", lambda: "source")
+    monkeypatch.setattr("evalkit.report.cache.source_fingerprint", lambda: "source")
 
 
 def test_load_cached_reads_once_and_notices_changes(tmp_path, monkeypatch, fixed_source):
     """The workbooks are read once; a changed file gives a new key and a fresh read."""
-    import evalkit.intake
-    from evalkit import cache
+    import evalkit.intake.loader
+    from evalkit.report import cache
 
     data = write_tiny_data(tmp_path / "data")
     calls = []
-    real = evalkit.intake.load
-    monkeypatch.setattr(evalkit.intake, "load", lambda d: calls.append(d) or real(d))
+    real = evalkit.intake.loader.load
+    monkeypatch.setattr(evalkit.intake.loader, "load", lambda d: calls.append(d) or real(d))
     cache.clear_memory()
     first = cache.load_cached(data, tmp_path / "c")
     cache.clear_memory()  # the next load comes from the pickle on disk
@@ -383,7 +383,7 @@ def test_load_cached_reads_once_and_notices_changes(tmp_path, monkeypatch, fixed
 
 def test_load_cached_hands_out_private_tables(tmp_path, fixed_source):
     """A column a notebook adds to its dataset does not appear in the next caller's dataset."""
-    from evalkit import cache
+    from evalkit.report import cache
 
     data = write_tiny_data(tmp_path / "data")
     mine = cache.load_cached(data, tmp_path / "c")
@@ -393,7 +393,7 @@ def test_load_cached_hands_out_private_tables(tmp_path, fixed_source):
 
 def test_cached_result_is_computed_once_and_shared_on_disk(tmp_path, fixed_source):
     """cached_result computes a town-wide result once; a new process (memory cleared) reads it."""
-    from evalkit import cache
+    from evalkit.report import cache
 
     data = write_tiny_data(tmp_path / "data")
     ds = cache.load_cached(data, tmp_path / "c")
@@ -407,8 +407,8 @@ def test_cached_result_is_computed_once_and_shared_on_disk(tmp_path, fixed_sourc
 
 def test_index_lists_exported_workbooks(tmp_path):
     """index.html links the workbooks `evalkit export` wrote for the period, and only those."""
-    from evalkit.batch import export_files
-    from evalkit.render import external_references, render_index
+    from evalkit.report.batch import export_files
+    from evalkit.report.html import external_references, render_index
 
     (tmp_path / "excel").mkdir()
     (tmp_path / "excel" / "附件2_全镇汇总_2024-06.xlsx").write_bytes(b"x")

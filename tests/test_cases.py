@@ -1,10 +1,10 @@
-"""Typical cases (evalkit.cases): ranking, timeline, 回头看."""
+"""Typical cases (evalkit.assess.cases): ranking, timeline, 回头看."""
 
 from __future__ import annotations
 
 import pytest
 
-from evalkit.cases import CRITERIA, case_candidates, case_timeline, lookback
+from evalkit.assess.cases import CRITERIA, case_candidates, case_timeline, lookback
 from evalkit.exceptions import ParameterError
 from fixtures_audit import build, row
 
@@ -149,7 +149,7 @@ def test_decision_date_read_from_text():
 
 def test_case_numbers_sort_naturally():
     """Case numbers order by their numbers: 〔2024〕9号 before 〔2024〕10号 and 〔2024〕100号."""
-    from evalkit.cases import case_sort_key
+    from evalkit.assess.cases import case_sort_key
 
     nos = ["狮蚶应急罚〔2024〕100号", "狮蚶应急罚〔2024〕9号", "狮蚶建罚〔2024〕2号", "狮蚶应急罚〔2024〕10号"]
     assert sorted(nos, key=case_sort_key) == [

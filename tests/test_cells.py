@@ -1,4 +1,4 @@
-"""evalkit.cells: one hand-worked example per parsing rule."""
+"""evalkit.intake.cells: one hand-worked example per parsing rule."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from evalkit import cells
-from evalkit.cells import CellError
+from evalkit.intake import cells
+from evalkit.intake.cells import CellError
 
 D = dt.date
 
@@ -356,7 +356,7 @@ _ITEM_TEXT = st.text(alphabet=st.sampled_from(list("消防通道堵塞灭火器�
 @given(st.lists(_ITEM_TEXT, min_size=1, max_size=6))
 def test_split_items_inverts_the_official_item_format(items):
     """layout.format_items then split_items gives the items back (when they are real items)."""
-    from evalkit.layout import format_items
+    from evalkit.core.form_writer import format_items
 
     cleaned = [cells._clean_item(i) for i in items]
     assume(all(c and cells.norm(c) not in cells.NULL_MARKERS for c in cleaned) and cleaned == items)

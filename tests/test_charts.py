@@ -7,7 +7,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 
-from evalkit.charts import use_style
+from evalkit.report.charts import use_style
 
 
 def test_chinese_figure_has_no_missing_glyphs():

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from evalkit.disclosure import (
+from evalkit.core.periods import parse_period
+from evalkit.export.disclosure import (
     CREDIT_COLUMNS,
     MISSING_CODE_NOTE,
     PENALTY_COLUMNS,
@@ -19,9 +20,8 @@ from evalkit.disclosure import (
     write_table_csv,
     write_table_xlsx,
 )
-from evalkit.export import export_paths
-from evalkit.metrics import compute_metrics
-from evalkit.periods import parse_period
+from evalkit.export.official import export_paths
+from evalkit.metrics.engine import compute_metrics
 from fixtures_export import HOSTILE, LEDGER_ROWS, make_dataset
 
 JUNE = parse_period("2024-06")
@@ -150,7 +150,7 @@ def test_xlsx_lists_keep_hostile_text_literal(dataset, tmp_path):
 
 def test_export_writes_both_formats(dataset, tmp_path):
     """export_disclosure writes the two lists as .xlsx and .csv at the documented paths."""
-    from evalkit.disclosure import export_disclosure
+    from evalkit.export.disclosure import export_disclosure
 
     paths = export_paths(tmp_path, "2024-06")
     written = export_disclosure(dataset, JUNE, paths)

@@ -13,17 +13,17 @@ import pytest
 from openpyxl import load_workbook
 
 from evalkit.cli import main as cli_main
+from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.exceptions import ParameterError
-from evalkit.export import (
+from evalkit.export.official import (
     export_paths,
     export_period,
     next_month,
     read_consolidated_figures,
     read_consolidated_ledger,
 )
-from evalkit.forms import FIGURES, LEDGER
-from evalkit.intake import load
-from evalkit.metrics import compute_metrics
+from evalkit.intake.loader import load
+from evalkit.metrics.engine import compute_metrics
 from fixtures_export import (
     FILLED,
     HOSTILE,
@@ -321,7 +321,7 @@ def test_check_libreoffice_script_fails_on_a_broken_workbook(tmp_path):
 
 def test_row_height_estimate_and_sheet_titles():
     """Wrapped-text line estimate (CJK ≈ 2.2 units) and valid unique sheet titles."""
-    from evalkit.xlsx_style import safe_sheet_title, text_lines
+    from evalkit.export.xlsx_style import safe_sheet_title, text_lines
 
     assert text_lines("1. 特种作业人员无证上岗\n2. 安全出口堵塞", 40) == 2
     assert text_lines("隐" * 30, 20) == 4  # 66 units over 19 usable per line

@@ -1,4 +1,4 @@
-"""The 其他查处(或移送)情况 vocabulary: phrasings -> metric counts (evalkit.handling)."""
+"""The 其他查处(或移送)情况 vocabulary: phrasings -> metric counts (evalkit.intake.handling)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit.forms import FIGURES
-from evalkit.handling import HANDLING_METRICS, HANDLING_TERMS, handling_counts, parse_handling
+from evalkit.core.forms import FIGURES
+from evalkit.intake.handling import (
+    HANDLING_METRICS,
+    HANDLING_TERMS,
+    handling_counts,
+    parse_handling,
+)
 
 EXAMPLES = [(t.metric, text, n) for t in HANDLING_TERMS for text, n in t.examples]
 

@@ -20,9 +20,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit import intake
-from evalkit.layout import write_submission
-from evalkit.problems import RULES
+from evalkit.core.form_writer import write_submission
+from evalkit.core.problems import RULES
+from evalkit.intake import loader as intake
 from intake_helpers import (
     ENTERPRISES,
     LEDGER_HEADER,
@@ -205,7 +205,7 @@ _FIGURE_VALUE = st.one_of(st.integers(0, 100), _JUNK)
        month=_MONTH_CELL)
 def test_figures_with_junk_keep_the_promise(month_values, cumulative_values, rows, month):
     """附件2 (and optionally 附件1 beside it) with junk figures and odd months: the promise holds."""
-    from evalkit.forms import FIGURES
+    from evalkit.core.forms import FIGURES
 
     keys = {c.key for c in FIGURES.columns}
     month_values = {k: v for k, v in month_values.items() if k in keys}

@@ -14,8 +14,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from evalkit import intake
-from evalkit.layout import write_submission
+from evalkit.core.form_writer import write_submission
+from evalkit.intake import loader as intake
 from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 
 S = "submissions"

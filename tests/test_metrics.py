@@ -1,4 +1,4 @@
-"""evalkit.metrics: every metric on a hand-worked town, rounding, scopes, config, sources, CLI."""
+"""evalkit.metrics.engine: every metric on a hand-worked town, rounding, scopes, config, sources, CLI."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import evalkit.metrics as M
+import evalkit.metrics.engine as M
 from evalkit.cli import main
+from evalkit.core.forms import FIGURES
 from evalkit.exceptions import ConfigError, ParameterError, UnknownMetricError
-from evalkit.forms import FIGURES
-from evalkit.metrics import (
+from evalkit.metrics.engine import (
     TOTAL_LABEL,
     MetricDef,
     MetricsEngine,
@@ -550,13 +550,13 @@ def test_reported_first_quarter_takes_enterprise_counts_from_the_cumulative_row(
 # --------------------------------------------------------------------------- CLI
 @pytest.fixture
 def fake_load(monkeypatch):
-    """``evalkit.intake.load`` returning the hand-worked town (a stand-in module if intake is absent)."""
+    """``evalkit.intake.loader.load`` returning the hand-worked town (a stand-in module if intake is absent)."""
     ds = _reported_town()
     try:
-        import evalkit.intake as intake
+        import evalkit.intake.loader as intake
     except Exception:  # intake not written yet (or broken): the CLI test still runs
-        intake = types.ModuleType("evalkit.intake")
-        monkeypatch.setitem(sys.modules, "evalkit.intake", intake)
+        intake = types.ModuleType("evalkit.intake.loader")
+        monkeypatch.setitem(sys.modules, "evalkit.intake.loader", intake)
     monkeypatch.setattr(intake, "load", lambda data_dir: ds, raising=False)
     return ds
 
@@ -598,8 +598,8 @@ def test_cli_text_output_and_usage_errors(fake_load, tmp_path, capsys):
 
 def test_cli_on_generated_sample_data(tmp_path, capsys):
     """End to end on the sample generator's data: one JSON object listing every unit."""
-    samplegen = pytest.importorskip("evalkit.samplegen")
-    intake = pytest.importorskip("evalkit.intake")
+    samplegen = pytest.importorskip("evalkit.sample.generate")
+    intake = pytest.importorskip("evalkit.intake.loader")
     samplegen.generate(tmp_path / "data", seed=2024, months=[5])  # one month keeps it quick
     units = [str(u) for u in intake.load(tmp_path / "data").units["unit"]]
     assert main(["metrics", str(tmp_path / "data"), "--period", "2024-05", "--json"]) == 0

@@ -72,7 +72,7 @@ def test_plot_cells_end_with_show(path):
 
 def test_default_data_dir_resolves_from_notebooks_and_root(monkeypatch):
     """The notebooks' default ../data/sample is found from notebooks/ and from the repository root."""
-    from evalkit.cache import resolve_data_dir
+    from evalkit.report.cache import resolve_data_dir
 
     monkeypatch.chdir(ROOT / "notebooks")
     assert resolve_data_dir("../data/sample") == (ROOT / "data" / "sample").resolve()

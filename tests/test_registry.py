@@ -1,4 +1,4 @@
-"""evalkit.registry: enterprises, units, plan and received dates from registry/."""
+"""evalkit.intake.registry: enterprises, units, plan and received dates from registry/."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from evalkit.exceptions import DataDirError
-from evalkit.registry import load_registry, submission_key
+from evalkit.intake.registry import load_registry, submission_key
 
 
 def write(path, text, encoding="utf-8"):

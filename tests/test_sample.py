@@ -10,13 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from evalkit.catalogue import is_major_hazard, load_catalogue, match_violation
+from evalkit.core.catalogue import is_major_hazard, load_catalogue, match_violation
+from evalkit.core.problems import RULES
 from evalkit.exceptions import ParameterError
-from evalkit.problems import RULES
-from evalkit.samplegen import generate, simulate
-from evalkit.samplegen_events import CRIMINAL_CODES, HAZARD_TEXTS, MAJOR_PREFIX
-from evalkit.samplegen_figures import FigRow, money, rate, unit_figures
-from evalkit.samplegen_script import LOW_RANDOM_SHARE
+from evalkit.sample.events import CRIMINAL_CODES, HAZARD_TEXTS, MAJOR_PREFIX
+from evalkit.sample.figures import FigRow, money, rate, unit_figures
+from evalkit.sample.generate import generate, simulate
+from evalkit.sample.script import LOW_RANDOM_SHARE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -197,7 +197,7 @@ def test_generation_is_deterministic(tmp_path, manifest):
 # ---------------------------------------------------------------------------- intake round trip
 @pytest.fixture(scope="module")
 def dataset(manifest):
-    intake = pytest.importorskip("evalkit.intake")
+    intake = pytest.importorskip("evalkit.intake.loader")
     return intake.load(SAMPLE)
 
 

@@ -1,4 +1,4 @@
-"""Unit scoring (evalkit.scoring): components, re-weighting, ranks, grades, veto, config."""
+"""Unit scoring (evalkit.assess.scoring): components, re-weighting, ranks, grades, veto, config."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from evalkit.assess.scoring import grade_for, load_scoring_config, score_units
+from evalkit.config.loader import packaged_default
 from evalkit.exceptions import ConfigError
-from evalkit.scoring import grade_for, load_scoring_config, score_units
-from evalkit.yaml_config import packaged_default
 from fixtures_audit import build, row
 
 GRADES = {"优秀": 90, "良好": 80, "合格": 60}

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from evalkit.forms import FIGURES, LEDGER
-from evalkit.intake import load
-from evalkit.periods import parse_period
-from evalkit.templates import (
+from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.periods import parse_period
+from evalkit.export.fill_in import (
     BLANK_ROWS,
     LIST_NAME,
     enterprise_choices,
     instructions,
     write_template,
 )
+from evalkit.intake.loader import load
 from fixtures_export import ENTERPRISES, HOSTILE
 
 JULY = parse_period("2024-07")
@@ -133,7 +133,7 @@ def _data_dir(root, enterprises):
 
 
 def test_filled_template_reads_back_exactly(tmp_path):
-    """Rows typed into a template come back from evalkit.intake.load exactly as entered."""
+    """Rows typed into a template come back from evalkit.intake.loader.load exactly as entered."""
     data = _data_dir(tmp_path / "data", ENTERPRISES)
     path = data / "submissions" / "石壁村7月.xlsx"
     write_template(path, unit="石壁村", period=JULY, enterprise_names=NAMES)

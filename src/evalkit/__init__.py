@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import importlib
 
-from .dataset import Dataset
-from .exceptions import (
+from evalkit.core.dataset import Dataset
+from evalkit.core.forms import FIGURES, FORMS, LEDGER, OCR_READINGS
+from evalkit.core.periods import Period, parse_period
+from evalkit.core.problems import RULES, Problem
+from evalkit.exceptions import (
     ConfigError,
     DataDirError,
     EvalkitError,
@@ -26,30 +29,27 @@ from .exceptions import (
     ReportExecutionError,
     UnknownMetricError,
 )
-from .forms import FIGURES, FORMS, LEDGER, OCR_READINGS
-from .periods import Period, parse_period
-from .problems import RULES, Problem
 
 __version__ = "0.1.0"
 
 # name -> module that defines it; imported on first access
 _LAZY = {
-    "load": "intake",
-    "compute_metrics": "metrics",
-    "get_metric": "metrics",
-    "list_metrics": "metrics",
-    "MetricsResult": "metrics",
-    "run_audit": "audit",
-    "AuditResult": "audit",
-    "score_units": "scoring",
-    "ScoreResult": "scoring",
-    "case_candidates": "cases",
-    "case_timeline": "cases",
-    "lookback": "cases",
-    "export_period": "export",
-    "run_batch": "batch",
-    "load_cached": "cache",
-    "load_catalogue": "catalogue",
+    "load": "intake.loader",
+    "compute_metrics": "metrics.engine",
+    "get_metric": "metrics.engine",
+    "list_metrics": "metrics.engine",
+    "MetricsResult": "metrics.engine",
+    "run_audit": "audit.run",
+    "AuditResult": "audit.run",
+    "score_units": "assess.scoring",
+    "ScoreResult": "assess.scoring",
+    "case_candidates": "assess.cases",
+    "case_timeline": "assess.cases",
+    "lookback": "assess.cases",
+    "export_period": "export.official",
+    "run_batch": "report.batch",
+    "load_cached": "report.cache",
+    "load_catalogue": "core.catalogue",
 }
 
 __all__ = [

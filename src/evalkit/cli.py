@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .exceptions import EvalkitError
+from evalkit.exceptions import EvalkitError
 
 
 def _emit(result, as_json: bool) -> None:
@@ -22,8 +22,8 @@ def _emit(result, as_json: bool) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .intake import load
-    from .validation_report import ValidationResult
+    from evalkit.intake.loader import load
+    from evalkit.intake.validation_report import ValidationResult
 
     result = ValidationResult(load(args.data_dir))
     _emit(result, args.json)
@@ -31,8 +31,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_metrics(args) -> int:
-    from .intake import load
-    from .metrics import compute_metrics
+    from evalkit.intake.loader import load
+    from evalkit.metrics.engine import compute_metrics
 
     result = compute_metrics(load(args.data_dir), args.period, scope=args.scope,
                              source=args.source, config=args.config)
@@ -41,24 +41,24 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import run_audit
-    from .intake import load
+    from evalkit.audit.run import run_audit
+    from evalkit.intake.loader import load
 
     _emit(run_audit(load(args.data_dir), args.period, config=args.config), args.json)
     return 0
 
 
 def cmd_score(args) -> int:
-    from .intake import load
-    from .scoring import score_units
+    from evalkit.assess.scoring import score_units
+    from evalkit.intake.loader import load
 
     _emit(score_units(load(args.data_dir), args.period, config=args.config), args.json)
     return 0
 
 
 def cmd_export(args) -> int:
-    from .export import export_period
-    from .intake import load
+    from evalkit.export.official import export_period
+    from evalkit.intake.loader import load
 
     for path in export_period(load(args.data_dir), args.period, out_dir=args.out):
         print(path)
@@ -66,7 +66,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .batch import run_batch
+    from evalkit.report.batch import run_batch
 
     result = run_batch(args.data_dir, args.period, units=args.units, jobs=args.jobs,
                        out_dir=args.out, force=args.force)
@@ -75,7 +75,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from .samplegen import generate
+    from evalkit.sample.generate import generate
 
     manifest = generate(args.out, seed=args.seed)
     print(f"样例数据已写入 {args.out}：{manifest['summary']}")

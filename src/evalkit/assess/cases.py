@@ -1,0 +1,358 @@
+"""典型案例 (typical cases): candidates for the quarterly report, case timelines, 回头看.
+
+The plan asks for 典型案例 with every quarterly report (方案 四, 报送要求) and says the
+town will 对重点案件进行回头看 (方案 四（一）). Three functions:
+
+``case_candidates(dataset, period, top=None)``
+    The period's cases ranked by the weighted criteria of ``CRITERIA``. A case is a
+    distinct 立案案号 with a ledger row in the period (all its rows up to the period end
+    belong to it); an uncased row of the period with a criminal referral, 停产停业整顿,
+    按日连续处罚 or 提请关闭 is a candidate of its own. score = sum of the weights of the
+    criteria met; ties by total fine (higher first), then date, then key.
+``case_timeline(dataset, case_no)``
+    The case's events as (date, event, evidence) tuples: inspection, filing, decision,
+    other handling, rectification, 复查.
+``lookback(dataset, period, case_nos=None)``
+    The 回头看 check of each case: hazards rectified and verified, fine within range,
+    从重 applied where due, referral made where due, publication, closed-loop status.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evalkit.audit.facts import Facts, Patterns, check_fine, referral_due, repeat_offences
+from evalkit.audit.run import as_period, load_audit_config
+from evalkit.core.catalogue import load_catalogue
+from evalkit.core.dataset import Dataset
+from evalkit.core.periods import Period, parse_period
+from evalkit.exceptions import ParameterError
+
+__all__ = ["CRITERIA", "case_candidates", "case_timeline", "lookback", "CANDIDATE_COLUMNS",
+           "LOOKBACK_COLUMNS"]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    title: str
+    weight: int
+
+
+#: Criteria of a typical case, weights summed into the candidate's score. Heavier weight for
+#: what the plan stresses most: 移送 (方案二（三）), 停产整顿 / 关闭 / 按日 (二（四）), 重大隐患.
+CRITERIA: dict[str, Criterion] = {
+    "criminal_referral": Criterion("移送司法机关追究刑事责任", 4),
+    "severe_measure": Criterion("按日连续处罚、责令停产停业或提请关闭", 3),
+    "major_hazard": Criterion("涉及重大事故隐患", 3),
+    "top_fine": Criterion("顶格处罚", 2),
+    "dual_penalty": Criterion("一案双罚", 2),
+    "repeat_offender": Criterion("屡查屡犯（12个月内同一违法行为再次出现）", 2),
+    "key_industry": Criterion("重点行业领域", 1),
+    "from_report": Criterion("举报查实", 1),
+}
+
+CANDIDATE_COLUMNS = ["rank", "key", "case_no", "unit", "enterprise", "date", "fine_wan", "score",
+                     "criteria", "reasons", "timeline", "rows"]
+LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectified", "verified",
+                    "fine_wan", "fine_in_range", "escalation_applied", "referral_made", "published",
+                    "status", "open_items", "notes"]
+
+
+def _facts(dataset: Dataset, period: Period) -> Facts:
+    cfg, _ = load_audit_config(None)
+    return Facts(dataset, period, Patterns.from_config(cfg["patterns"]))
+
+
+def _latest_period(dataset: Dataset, at_least: Period | None = None) -> Period:
+    """A year-to-date period ending at the latest submitted month (or ``at_least``'s end)."""
+    led = dataset.ledger
+    keys = [(int(y), int(m)) for y, m in zip(led["year"], led["month"], strict=True)] if len(led) else []
+    if at_least is not None:
+        keys.append((at_least.year, at_least.last_month))
+    y, m = max(keys) if keys else (2024, 12)
+    return parse_period(f"{y}-{m:02d}", scope="ytd")
+
+
+def _date(ts) -> str | None:
+    return None if ts is None or pd.isna(ts) else f"{pd.Timestamp(ts):%Y-%m-%d}"
+
+
+def case_rows(rows: pd.DataFrame, case_no: str) -> list[list[str]]:
+    """Row ids of case ``case_no``, one list per enterprise (by first date).
+
+    A case number reused for another enterprise (validation warns case_no_duplicate) is two
+    cases, not one: their rows are kept apart.
+    """
+    mine = rows[rows["case_no"] == case_no].sort_values("date", kind="stable")
+    return [list(grp.index) for _, grp in mine.groupby("enterprise", sort=False)]
+
+
+def case_sort_key(case_no: str) -> tuple:
+    """Natural order of case numbers: 狮蚶应急罚〔2024〕9号 before 〔2024〕10号."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", str(case_no)))
+
+
+def _groups(facts: Facts) -> list[tuple[str, str | None, list[str]]]:
+    """(key, case_no, row_ids) of the period's cases and uncased serious rows."""
+    rows, prow = facts.rows, facts.period_rows
+    out = []
+    for case in sorted(prow["case_no"].dropna().unique(), key=case_sort_key):
+        parts = [ids for ids in case_rows(rows, case) if rows.loc[ids, "in_period"].any()]
+        for ids in parts:
+            key = case if len(parts) == 1 else f"{case}（{rows.at[ids[0], 'enterprise']}）"
+            out.append((key, case, ids))
+    serious = prow[prow["case_no"].isna() & (prow["referral"] | prow["suspended"] | prow["closure"]
+                                             | prow["daily_penalty"])]
+    out += [(rid, None, [rid]) for rid in serious.sort_values("date").index]
+    return out
+
+
+def _criteria(facts: Facts, ids: list[str], repeats: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(criterion ids met, Chinese reasons) for the rows ``ids`` of one case."""
+    rows = facts.rows.loc[ids]
+    met, reasons = [], []
+    first = rows.iloc[0]
+    ent = first["enterprise"]
+    if rows["referral"].any():
+        text = rows.loc[rows["referral"], "other_handling"].iloc[0]
+        met.append("criminal_referral")
+        reasons.append(f"移送司法机关：{text}")
+    measures = [name for flag, name in (("daily_penalty", "按日连续处罚"), ("suspended", "责令停产停业整顿"),
+                                        ("closure", "提请关闭")) if rows[flag].any()]
+    if measures:
+        met.append("severe_measure")
+        reasons.append("采取" + "、".join(measures))
+    if rows["major"].any():
+        met.append("major_hazard")
+        reasons.append("涉及重大事故隐患")
+    for _, row in rows.iterrows():
+        chk = check_fine(row)
+        if chk and chk.range and chk.range.high is not None and not chk.escalation \
+                and abs(row["fine"] - chk.range.high) < 1e-9:
+            met.append("top_fine")
+            reasons.append(f"顶格处罚：罚款 {row['fine']:g} 万元，等于法定上限")
+            break
+    if rows["dual_penalty"].any():
+        met.append("dual_penalty")
+        reasons.append("一案双罚（对单位及其负责人均予处罚）")
+    rep = repeats[repeats["later_row"].isin(ids)]
+    if not rep.empty:
+        cat = load_catalogue()
+        names = "、".join(dict.fromkeys(f"{c} {cat.at[c, 'short']}" for c in rep["code"]))
+        met.append("repeat_offender")
+        reasons.append(f"屡查屡犯：{names} 12个月内再次出现")
+    ents = facts.dataset.enterprises
+    key = ents.loc[ents["name"] == ent, "key_industry"].dropna() if len(ents) else pd.Series(dtype=object)
+    key = [k for k in key if str(k).strip()]
+    if key:
+        met.append("key_industry")
+        reasons.append(f"重点行业：{key[0]}")
+    if rows["from_report"].any():
+        met.append("from_report")
+        reasons.append("源于举报并查实")
+    return met, reasons
+
+
+def case_candidates(dataset: Dataset, period, top: int | None = None, *,
+                    with_timeline: bool = True) -> pd.DataFrame:
+    """The period's cases ranked for 典型案例 (see the module docstring and ``CRITERIA``).
+
+    Columns: rank (1 = best), key (case number, or row_id of an uncased row), case_no,
+    unit, enterprise, date (first row), fine_wan (sum over the case's rows), score, criteria
+    (ids), reasons (Chinese), timeline (list of (date, event, evidence); empty when
+    ``with_timeline`` is False, which scoring uses to save time), rows (row ids).
+    """
+    period = as_period(period)
+    if top is not None and (not isinstance(top, int) or top < 1):
+        raise ParameterError("top", top, "正整数或 None")
+    facts = _facts(dataset, period)
+    if facts.rows.empty:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    repeats = repeat_offences(facts)
+    recs = []
+    for key, case_no, ids in _groups(facts):
+        met, reasons = _criteria(facts, ids, repeats)
+        rows = facts.rows.loc[ids]
+        recs.append({
+            "key": key, "case_no": case_no, "unit": rows["unit"].iloc[0],
+            "enterprise": rows["enterprise"].iloc[0], "date": rows["date"].min(),
+            "fine_wan": round(float(rows["fine"].sum()), 6),
+            "score": sum(CRITERIA[c].weight for c in met), "criteria": met, "reasons": reasons,
+            "timeline": _timeline(facts, ids, case_no) if with_timeline else [], "rows": ids,
+        })
+    out = pd.DataFrame(recs, columns=[c for c in CANDIDATE_COLUMNS if c != "rank"])
+    out["case_no"] = pd.Series([r["case_no"] for r in recs], index=out.index, dtype=object)  # keep None
+    if out.empty:
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    out = out.sort_values(["score", "fine_wan", "date", "key"], ascending=[False, False, True, True],
+                          kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out.head(top) if top else out
+
+
+# ------------------------------------------------------------------ timeline
+def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[str | None, str, str]]:
+    rows = facts.rows
+    crows = rows.loc[ids]
+    first_id = ids[0]
+    first = rows.loc[first_id]
+    ent = first["enterprise"]
+    items = facts.items_by_enterprise.get(ent, facts.items.iloc[0:0])
+    events: list[tuple[str | None, str, str]] = []
+    mine = items[items["row_id"].isin(ids)]
+    # A case filed on a 复查 row: its items restate hazards found at an earlier inspection.
+    restated = mine[~mine["counts_as_hazard"].astype(bool)]
+    if not restated.empty:
+        orig = items[(items["enterprise_name"] == ent) & items["counts_as_hazard"].astype(bool)
+                     & items["hazard"].isin(restated["hazard"]) & (items["inspection_date"] < first["date"])]
+        for rid in dict.fromkeys(orig.sort_values("inspection_date")["row_id"]):
+            n = int((orig["row_id"] == rid).sum())
+            events.append((_date(rows.at[rid, "date"]), f"现场检查（原检查）：发现{n}项违法行为(隐患)", rid))
+    hz = mine[mine["row_id"] == first_id]["hazard"].tolist()
+    events.append((_date(first["date"]), f"现场检查：{'；'.join(hz) if hz else '未记录违法行为'}", first_id))
+    if case_no:
+        events.append((_date(first["date"]), f"立案：{case_no}（立案日期未单独记录，以该行检查时间计）", first_id))
+    for rid, row in crows.iterrows():
+        if row["fine"] > 0 or row["legal_basis"]:
+            what = f"罚款 {row['fine']:g} 万元" if row["fine"] > 0 else "处罚"
+            basis = f"，依据{row['legal_basis']}" if row["legal_basis"] else ""
+            found = facts.patterns.decision_date.search(
+                "；".join(t for t in (row["other_handling"], row["remarks"]) if t))
+            when = None
+            if found:
+                try:
+                    when = _date(pd.Timestamp(int(found.group(1)), int(found.group(2)), int(found.group(3))))
+                except ValueError:
+                    when = None
+            note = "" if when else "（决定日期未记录）"
+            events.append((when, f"处罚决定：{what}{basis}{note}", rid))
+        if row["other_handling"]:
+            events.append((_date(row["date"]), f"其他查处：{row['other_handling']}", rid))
+    for rec in mine[mine["row_id"] == first_id].itertuples(index=False):
+        if rec.status == "rectified":
+            events.append((_date(rec.inspection_date), f"整改：「{rec.hazard}」{rec.rectification}", rec.row_id))
+    later = facts.enterprise_rows(ent)
+    later = later[later["is_recheck"] & (later["date"] > first["date"])]
+    for rid, row in later.sort_values("date").iterrows():
+        its = items[items["row_id"] == rid]
+        said = "；".join(f"「{h}」{r if isinstance(r, str) and r else '未记录'}"
+                        for h, r in zip(its["hazard"], its["rectification"], strict=True))
+        events.append((_date(row["date"]), f"复查：{said or '未记录整改情况'}", rid))
+    order = {e: i for i, e in enumerate(events)}
+    return sorted(events, key=lambda e: (e[0] is None, e[0] or "", order[e]))
+
+
+def case_timeline(dataset: Dataset, case_no: str, enterprise: str | None = None
+                  ) -> list[tuple[str | None, str, str]]:
+    """The events of case ``case_no`` over all the data: (date 'YYYY-MM-DD' or None, event, row_id).
+
+    Inspection (and the original inspection when the case was filed on a 复查 row), filing
+    (the row with the case number; its date stands for the filing date), decision (date
+    only when the text gives one), other handling, rectification on the spot, and later
+    复查 rows of the enterprise. Sorted by date; undated events last. A case number used
+    for several enterprises: ``enterprise`` picks one (default: the first recorded).
+    """
+    facts = _facts(dataset, _latest_period(dataset))
+    case = str(case_no).strip()
+    parts = case_rows(facts.rows, case)
+    if enterprise is not None:
+        parts = [ids for ids in parts if facts.rows.at[ids[0], "enterprise"] == enterprise]
+    if not parts:
+        known = sorted(facts.rows["case_no"].dropna().unique(), key=case_sort_key)
+        raise ParameterError("case_no", case_no, "台账中已有的立案案号，如 " + "、".join(known[:3]) if known
+                             else "台账中已有的立案案号（当前台账没有立案记录）")
+    return _timeline(facts, parts[0], case)
+
+
+# ------------------------------------------------------------------ 回头看
+def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.DataFrame:
+    """回头看 of the period's cases (or ``case_nos``), using all data up to the latest month.
+
+    Per case: rectified (every hazard item of its rows rectified, by its own text or a
+    复查), verified (each closed by a 复查, or rectified on the spot: 当场整改/立行立改 seen by
+    the inspectors), fine_in_range (None: no fine or range unknown), escalation_applied
+    (从重 where the violation repeated within 12 months; None: not a repeat),
+    referral_made (None: no referral due), published ("已公示" when 其他查处/备注 say 公示/
+    公开, else "未记录": we have no publication register), status 闭环 / 未闭环 and the open
+    items. Publication "未记录" is a note, not an open item (absence of a record is not proof).
+    """
+    period = as_period(period)
+    facts = _facts(dataset, _latest_period(dataset, period))
+    rows, items = facts.rows, facts.items
+    if case_nos is None:
+        in_p = rows["period"].isin(period.period_keys)
+        case_nos = sorted(rows.loc[in_p, "case_no"].dropna().unique(), key=case_sort_key)
+    repeats = repeat_offences(facts, in_period_only=False)
+    due = referral_due(facts, in_period_only=False)
+    recs = []
+    groups = []
+    for case in case_nos:
+        parts = case_rows(rows, str(case).strip())
+        if not parts:
+            raise ParameterError("case_nos", case, "台账中已有的立案案号")
+        groups += [(case, ids) for ids in parts]
+    for case, ids in groups:
+        crows = rows.loc[ids]
+        mine = items[items["row_id"].isin(ids)]
+        open_items, notes = [], []
+        rectified = verified = True
+        for rec in mine.itertuples(index=False):
+            state = _resolve(items, rec)
+            if not state["rectified"]:
+                rectified = verified = False
+                open_items.append(f"隐患未整改：「{rec.hazard}」")
+            elif not state["verified"]:
+                verified = False
+                open_items.append(f"整改未经复查确认：「{rec.hazard}」")
+        checks = [c for c in (check_fine(r) for _, r in crows.iterrows()) if c is not None]
+        known = [c.within for c in checks if c.within is not None]
+        fine_ok = None if not known else all(known)
+        if fine_ok is False:
+            open_items.append("罚款超出法定幅度")
+        rep = repeats[repeats["later_row"].isin(ids)]
+        esc = None if rep.empty else bool(all(len(w) > 0 for w in rep["ways"]))
+        if esc is False:
+            open_items.append("同一违法行为反复出现，未依法从重")
+        ref = due[due["row_id"].isin(ids)]
+        made = None if ref.empty else bool(ref["referred"].all())
+        if made is False:
+            open_items.append("涉嫌犯罪，未移送司法机关")
+        published = "已公示" if crows["published"].any() else "未记录"
+        if published == "未记录":
+            notes.append("台账未记录行政处罚公示情况（阳光执法），请核实")
+        if not len(mine):
+            notes.append("该案件行未记录违法行为(隐患)")
+        recs.append({
+            "case_no": case, "unit": crows["unit"].iloc[0], "enterprise": crows["enterprise"].iloc[0],
+            "date": crows["date"].min(), "hazards": int(len(mine)), "rectified": rectified,
+            "verified": verified, "fine_wan": round(float(crows["fine"].sum()), 6),
+            "fine_in_range": fine_ok, "escalation_applied": esc, "referral_made": made,
+            "published": published, "status": "未闭环" if open_items else "闭环",
+            "open_items": open_items, "notes": notes,
+        })
+    out = pd.DataFrame(recs, columns=LOOKBACK_COLUMNS)
+    # Tri-state columns (True / False / None) stay Python objects, so None is not lost.
+    for col in ("rectified", "verified", "fine_in_range", "escalation_applied", "referral_made"):
+        out[col] = pd.Series([r[col] for r in recs], index=out.index, dtype=object)
+    return out
+
+
+_ON_THE_SPOT = ("当场整改", "立行立改", "当场改正")
+
+
+def _resolve(items: pd.DataFrame, rec) -> dict:
+    """Rectified / verified state of one item; a restated 复查 item follows its original."""
+    target = rec
+    if not bool(rec.counts_as_hazard):
+        orig = items[(items["enterprise_name"] == rec.enterprise_name) & (items["hazard"] == rec.hazard)
+                     & items["counts_as_hazard"].astype(bool) & (items["inspection_date"] < rec.inspection_date)]
+        if not orig.empty:
+            target = next(orig.sort_values("inspection_date").itertuples(index=False))
+    closed = isinstance(target.closed_by, str) and bool(target.rectified_asof)
+    text = target.rectification if isinstance(target.rectification, str) else ""
+    spot = target.status == "rectified" and any(w in text for w in _ON_THE_SPOT)
+    return {"rectified": bool(target.rectified_asof), "verified": closed or spot}

@@ -1,0 +1,533 @@
+"""执法评议考核 (unit scoring): 执法力度, 办案质量, 工作成效 → a score out of 100.
+
+``score_units(dataset, period, config=None)`` scores every unit of ``Dataset.units``
+under the weights and formulas of config/scoring.yaml (docs/scoring.md explains them):
+
+* a month period is scored year to date (``scope: ytd``; ``scope: month`` scores the month
+  alone); a quarter or a year is scored as such. The audit (``evalkit.audit.run``) runs over
+  the same span, and its findings feed the deductions.
+* ratio part:      points = weight × min(value / target, 1); ``prorate`` scales the
+                   target by months/12. A value that is None (不适用) scores nothing and
+                   loses nothing: the dimension is re-weighted over its applicable parts.
+* deduction part:  points = max(weight − Σ min(points × n, cap), 0) over the listed rules.
+* dimension:       weight × (Σ points of applicable parts) / (Σ weights of applicable parts);
+                   a dimension with no applicable part is left out and the total is
+                   re-weighted to 100 over the others.
+* total:           rounded to 2 decimals; rank by total (ties share the best rank,
+                   ``method="min"``: 1, 2, 2, 4), vetoed units after all others; grade from
+                   ``grades`` (≥90 优秀, ≥80 良好, ≥60 合格, else 不合格); a veto (一票否决)
+                   forces 不合格.
+
+Every point lost is explained in Chinese in ``explanation`` (list per unit), citing the
+findings behind it (rule id, count, evidence count).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from evalkit.audit.facts import Facts, referral_due
+from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
+from evalkit.audit.run import AuditResult, as_period, run_audit
+from evalkit.config.loader import number, packaged_config_path, packaged_default, read_yaml
+from evalkit.core.dataset import Dataset
+from evalkit.core.periods import Period, parse_period
+from evalkit.core.problems import RULES as VALIDATION_RULES
+from evalkit.exceptions import ConfigError
+
+__all__ = ["score_units", "ScoreResult", "load_scoring_config", "grade_for", "INDICATORS",
+           "GRADE_NAMES"]
+
+GRADE_NAMES = ("优秀", "良好", "合格")
+FAIL = "不合格"
+NOT_APPLICABLE = "不适用"
+_TOP_KEYS = ("scope", "audit_config", "grades", "dimensions", "veto")
+
+
+# ------------------------------------------------------------------ built-in indicators
+def overdue_closure_rate(ctx: ScoringContext) -> pd.Series:
+    """到期隐患整改闭环率 = 限期整改 items due by the period end and rectified by then ÷ items due × 100.
+
+    Items: new hazards (counts_as_hazard) found in the scoring span that were not rectified
+    on their own row (they were given a deadline) and whose deadline is before the period
+    end. Rectified: closed by a 复查 submitted by the period end. Items rectified on the
+    spot are left out: they never had a deadline to meet. No item due -> None (不适用).
+    """
+    it = ctx.facts.items
+    if it.empty:
+        return pd.Series(dtype=object)
+    on_row = it["status"].eq("rectified").fillna(False).astype(bool)
+    due = it[it["in_period"] & it["counts_as_hazard"].astype(bool) & ~on_row & (it["deadline"] < ctx.facts.end)]
+    rows = ctx.facts.rows
+    due = due.assign(unit=[rows.at[r, "unit"] for r in due["row_id"]])
+    g = due.groupby("unit")
+    return pd.Series({u: _pct(int(grp["rectified_asof"].sum()), len(grp)) for u, grp in g}, dtype=object)
+
+
+def referral_rate(ctx: ScoringContext) -> pd.Series:
+    """涉嫌犯罪案件移送率 = due referrals made ÷ referrals due × 100 (rule 6's test of 'due').
+
+    None (不适用) when the unit had nothing to refer: having no criminal case is neither
+    good nor bad.
+    """
+    due = referral_due(ctx.facts)
+    return pd.Series({u: _pct(int(g["referred"].sum()), len(g)) for u, g in due.groupby("unit")}, dtype=object)
+
+
+def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
+    """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
+    from evalkit.assess.cases import case_candidates
+
+    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
+    good = cands[cands["score"] >= min_score] if len(cands) else cands
+    counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
+    return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
+
+
+#: Built-in indicator id -> (Chinese name, unit of measure, function).
+INDICATORS: dict[str, tuple[str, str, Callable]] = {
+    "overdue_closure_rate": ("到期隐患整改闭环率", "%", overdue_closure_rate),
+    "referral_rate": ("涉嫌犯罪案件移送率", "%", referral_rate),
+    "typical_cases": ("典型案例候选数", "件", typical_cases),
+}
+
+
+def _round2(value: float) -> float:
+    """Half-up to 2 decimals, as the metrics round (89.995 -> 90.0)."""
+    from evalkit.metrics.engine import round_half_up
+
+    return round_half_up(value, 2)
+
+
+def _pct(num: int, den: int) -> float | None:
+    from evalkit.metrics.engine import rate  # one definition of a rate
+
+    return rate(num, den)
+
+
+# ------------------------------------------------------------------ config
+def load_scoring_config(path=None) -> tuple[dict, str]:
+    """(validated config, source). Top-level keys in ``path`` replace the packaged ones."""
+    cfg = packaged_default("scoring")
+    source = packaged_config_path("scoring")
+    if path is not None:
+        user = read_yaml(path)
+        for key in user:
+            if key not in _TOP_KEYS:
+                raise ConfigError(path, f"未知的键 {key!r}；可用的键：{', '.join(_TOP_KEYS)}")
+        cfg.update(user)
+        source = str(path)
+    _validate(cfg, source)
+    return cfg, source
+
+
+def _mapping(value, where, key) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(where, f"键 {key!r} 应为非空映射")
+    return value
+
+
+def _validate(cfg: dict, where: str) -> None:
+    if cfg.get("scope") not in ("ytd", "month"):
+        raise ConfigError(where, f"键 'scope' 应为 ytd 或 month，实际为 {cfg.get('scope')!r}")
+    grades = _mapping(cfg.get("grades"), where, "grades")
+    if set(grades) != set(GRADE_NAMES):
+        raise ConfigError(where, f"键 'grades' 应恰好包含 {'、'.join(GRADE_NAMES)}，实际为 {list(grades)}")
+    bounds = [number(grades, g, where, f"grades.{g}", minimum=0, maximum=100) for g in GRADE_NAMES]
+    if not bounds[0] > bounds[1] > bounds[2]:
+        raise ConfigError(where, "键 'grades' 的下限应依次递减：优秀 > 良好 > 合格")
+    dims = _mapping(cfg.get("dimensions"), where, "dimensions")
+    total = 0.0
+    for did, dim in dims.items():
+        key = f"dimensions.{did}"
+        dim = _mapping(dim, where, key)
+        if not isinstance(dim.get("name"), str) or not dim["name"]:
+            raise ConfigError(where, f"键 '{key}.name' 应为非空文字")
+        weight = number(dim, "weight", where, f"{key}.weight", minimum=0)
+        total += weight
+        parts = _mapping(dim.get("parts"), where, f"{key}.parts")
+        psum = 0.0
+        for pid, part in parts.items():
+            psum += _validate_part(_mapping(part, where, f"{key}.parts.{pid}"), where, f"{key}.parts.{pid}")
+        if abs(psum - weight) > 1e-9:
+            raise ConfigError(where, f"键 '{key}.parts' 的分值之和 {psum:g} 应等于 '{key}.weight' {weight:g}")
+    if abs(total - 100) > 1e-9:
+        raise ConfigError(where, f"键 'dimensions' 各维度 weight 之和应为 100，实际为 {total:g}")
+    veto = cfg.get("veto") or {}
+    if not isinstance(veto, dict):
+        raise ConfigError(where, "键 'veto' 应为映射")
+    rules = veto.get("rules") or []
+    if not isinstance(rules, list) or any(r not in AUDIT_RULES for r in rules):
+        raise ConfigError(where, f"键 'veto.rules' 应为核查规则 id 列表；可用：{', '.join(AUDIT_RULES)}")
+    flags = veto.get("flags") or {}
+    if not isinstance(flags, dict) or any(not isinstance(v, str) or not v for v in flags.values()):
+        raise ConfigError(where, "键 'veto.flags' 应为 单位: 原因 的映射")
+    veto["rules"], veto["flags"] = list(rules), dict(flags)
+    cfg["veto"] = veto
+
+
+def _validate_part(part: dict, where: str, key: str) -> float:
+    if not isinstance(part.get("name"), str) or not part["name"]:
+        raise ConfigError(where, f"键 '{key}.name' 应为非空文字")
+    weight = number(part, "weight", where, f"{key}.weight", minimum=0)
+    kind = part.get("type")
+    if kind == "ratio":
+        has_metric, has_ind = "metric" in part, "indicator" in part
+        if has_metric == has_ind:
+            raise ConfigError(where, f"键 '{key}' 应恰好给出 metric 或 indicator 之一")
+        if has_metric:
+            from evalkit.metrics.engine import metric_ids
+
+            if part["metric"] not in metric_ids():
+                raise ConfigError(where, f"键 '{key}.metric' 未知指标 {part['metric']!r}；"
+                                         f"可用：{', '.join(metric_ids())}")
+        elif part["indicator"] not in INDICATORS:
+            raise ConfigError(where, f"键 '{key}.indicator' 未知内置指标 {part['indicator']!r}；"
+                                     f"可用：{', '.join(INDICATORS)}")
+        number(part, "target", where, f"{key}.target", minimum=1e-12)
+        if not isinstance(part.get("prorate", False), bool):
+            raise ConfigError(where, f"键 '{key}.prorate' 应为 true 或 false")
+        if "min_score" in part:
+            number(part, "min_score", where, f"{key}.min_score", minimum=0)
+    elif kind == "deduction":
+        rules = _mapping(part.get("rules"), where, f"{key}.rules")
+        for rid, spec in rules.items():
+            rk = f"{key}.rules.{rid}"
+            spec = _mapping(spec, where, rk)
+            source = spec.get("source", "audit")
+            if source not in ("audit", "validation"):
+                raise ConfigError(where, f"键 '{rk}.source' 应为 audit 或 validation")
+            known = AUDIT_RULES if source == "audit" else VALIDATION_RULES
+            if rid not in known:
+                raise ConfigError(where, f"键 '{rk}'：未知的{'核查' if source == 'audit' else '校验'}规则 {rid!r}")
+            number(spec, "points", where, f"{rk}.points", minimum=0)
+            number(spec, "cap", where, f"{rk}.cap", minimum=0)
+            sev = spec.get("severity")
+            if sev is not None and (not isinstance(sev, list) or any(s not in SEVERITIES for s in sev)):
+                raise ConfigError(where, f"键 '{rk}.severity' 应为 高/中/低 的列表")
+    else:
+        raise ConfigError(where, f"键 '{key}.type' 应为 ratio 或 deduction，实际为 {kind!r}")
+    return weight
+
+
+# ------------------------------------------------------------------ helpers
+def grade_for(total: float | None, grades: dict, vetoed: bool = False) -> str:
+    """The grade of a total (rounded to 2 decimals first): lower bounds are inclusive.
+
+    A veto gives 不合格; a total of None (no applicable dimension, only possible with a
+    config without deduction parts) gives 不适用.
+    """
+    if vetoed:
+        return FAIL
+    if total is None:
+        return NOT_APPLICABLE
+    t = _round2(float(total))
+    for name in GRADE_NAMES:
+        if t >= float(grades[name]) - 1e-9:
+            return name
+    return FAIL
+
+
+def scoring_period(period: Period, scope: str) -> Period:
+    """The span scored: a month becomes year to date under ``scope: ytd``."""
+    if period.kind == "month" and scope == "ytd":
+        return parse_period(period.text, scope="ytd")
+    return period
+
+
+@dataclass
+class ScoringContext:
+    dataset: Dataset
+    period: Period
+    facts: Facts
+    audit: AuditResult
+    units: list[str]
+    metrics: pd.DataFrame | None = None
+
+
+def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Series, dict[str, list[str]]]:
+    """Validation problems of ``rule`` per unit in the span: (count, evidence refs)."""
+    probs = dataset.problems
+    if probs is None or probs.empty:
+        return pd.Series(dtype=int), {}
+    probs = probs[probs["rule"] == rule]
+    subs = dataset.submissions
+    where: dict[tuple, tuple] = {}
+    if subs is not None and len(subs):
+        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"], subs["sheet"], subs["unit"], subs["period"],
+                                                      strict=True)}
+    led = dataset.ledger
+    by_row = {}
+    if led is not None and len(led):
+        by_row = {r: (u, p) for r, u, p in zip(led["row_id"], led["unit"], led["period"], strict=True)}
+    counts: dict[str, int] = {}
+    refs: dict[str, list[str]] = {}
+    keys = set(period.period_keys)
+    for f, s, r in zip(probs["file"], probs["sheet"], probs["row"], strict=True):
+        ref = f"{f}#{s}#{int(r)}" if not pd.isna(r) else f"{f}#{s}"
+        unit, per = where.get((f, s)) or by_row.get(ref) or (None, None)
+        if unit is None or per not in keys:
+            continue
+        counts[unit] = counts.get(unit, 0) + 1
+        refs.setdefault(unit, []).append(ref)
+    return pd.Series(counts, dtype=int), refs
+
+
+# ------------------------------------------------------------------ result
+@dataclass
+class ScoreResult:
+    """Scores of every unit. ``frame``: index unit; one column per dimension id, then total,
+    rank, grade, vetoed, explanation (list of Chinese strings). ``parts``: one row per
+    (unit, part) with value, target, weight, points, applicable."""
+
+    period: Period
+    span: Period
+    frame: pd.DataFrame
+    parts: pd.DataFrame
+    dimensions: dict[str, dict]
+    audit: AuditResult
+    config_source: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON structure of ``evalkit score --json``."""
+        units = []
+        for unit, row in self.frame.iterrows():
+            units.append({
+                "unit": unit,
+                "dimensions": {d: _py(row[d]) for d in self.dimensions},
+                "total": _py(row["total"]), "rank": int(row["rank"]), "grade": row["grade"],
+                "vetoed": bool(row["vetoed"]), "explanation": list(row["explanation"]),
+                "parts": [{k: _py(v) for k, v in r.items() if k != "unit"}
+                          for r in self.parts[self.parts["unit"] == unit].to_dict("records")],
+            })
+        return {
+            "period": self.period.text, "span": self.span.label,
+            "dimensions": {d: {"name": v["name"], "weight": v["weight"]} for d, v in self.dimensions.items()},
+            "units": units, "config": self.config_source, "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        """Readable Chinese ranking table and, per unit, the explanation of lost points."""
+        dims = list(self.dimensions)
+        heads = ["名次", "单位", *[f"{self.dimensions[d]['name']}({self.dimensions[d]['weight']:g})" for d in dims],
+                 "总分", "等级"]
+        body = [heads]
+        for unit, row in self.frame.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
+            body.append([str(int(row["rank"])), str(unit), *[_show(row[d]) for d in dims],
+                         _show(row["total"]), row["grade"] + ("（否决）" if row["vetoed"] else "")])
+        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", *_align(body), ""]
+        lines.append("失分说明：")
+        for unit, row in self.frame.sort_values("rank").iterrows():
+            lines.append(f"■ {unit}（{_show(row['total'])} 分，{row['grade']}）")
+            lines += [f"    - {e}" for e in row["explanation"]] or ["    - 未失分"]
+        lines.append("")
+        lines.append("排名：总分相同者名次相同（如 1、2、2、4）；一票否决的单位列于其余单位之后。"
+                     "“不适用”的指标不计分也不扣分，其分值按同一维度其余指标折算。")
+        lines += [f"说明：{n}" for n in self.notes]
+        return "\n".join(lines).rstrip()
+
+
+def _py(v):
+    """A JSON-ready scalar: None, NaN and pd.NA -> None; numpy scalars -> Python."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def _show(v) -> str:
+    return "不适用" if _py(v) is None else f"{float(v):.2f}"
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _align(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+# ------------------------------------------------------------------ scoring
+def _ratio_part(ctx: ScoringContext, part: dict, cache: dict) -> tuple[dict, str]:
+    """(value per unit, Chinese label of what was measured) for a ratio part."""
+    if "metric" in part:
+        if ctx.metrics is None:
+            from evalkit.metrics.engine import compute_metrics
+
+            ctx.metrics = compute_metrics(ctx.dataset, ctx.period, source="ledger").frame
+        col = ctx.metrics[part["metric"]]
+        return {u: _py(col.get(u)) for u in ctx.units}, "%"
+    ind = part["indicator"]
+    key = (ind, part.get("min_score"))
+    if key not in cache:
+        fn = INDICATORS[ind][2]
+        cache[key] = fn(ctx, part["min_score"]) if ind == "typical_cases" and "min_score" in part else fn(ctx)
+    series = cache[key]
+    return {u: _py(series.get(u)) if u in series.index else None for u in ctx.units}, INDICATORS[ind][1]
+
+
+def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
+    """Score every unit for ``period`` (text or Period); see the module docstring."""
+    cfg, source = load_scoring_config(config)
+    asked = as_period(period)
+    span = scoring_period(asked, cfg["scope"])
+    units = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []
+    flags = cfg["veto"]["flags"]
+    for unit in flags:
+        if unit not in units:
+            raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
+    audit = run_audit(dataset, span, config=cfg.get("audit_config"))
+    ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span, cfg.get("audit_config")), audit, units)
+    findings = audit.findings
+    indicator_cache: dict = {}
+    problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run
+    part_rows: list[dict] = []
+    dim_scores: dict[str, dict[str, float | None]] = {}
+    expl: dict[str, list[str]] = {u: [] for u in units}
+    factor = len(span.months) / 12
+    for did, dim in cfg["dimensions"].items():
+        dweight = float(dim["weight"])
+        earned = {u: 0.0 for u in units}
+        applicable = {u: 0.0 for u in units}
+        lost_lines: dict[str, list[str]] = {u: [] for u in units}
+        na_lines: dict[str, list[str]] = {u: [] for u in units}
+        for pid, part in dim["parts"].items():
+            pw = float(part["weight"])
+            label = f"{dim['name']}·{part['name']}"
+            if part["type"] == "ratio":
+                values, unit_of = _ratio_part(ctx, part, indicator_cache)
+                target = float(part["target"]) * (factor if part.get("prorate") else 1)
+                for u in units:
+                    v = values.get(u)
+                    if v is None:
+                        part_rows.append(_part_row(u, did, pid, part, None, target, pw, None, False))
+                        na_lines[u].append(f"{label}：不适用（分母为0），其 {pw:g} 分按本维度其余适用指标折算")
+                        continue
+                    pts = pw * min(float(v) / target, 1.0)
+                    earned[u] += pts
+                    applicable[u] += pw
+                    part_rows.append(_part_row(u, did, pid, part, float(v), target, pw, pts, True))
+                    if pw - pts > 1e-9:
+                        tnote = (f"（年度目标 {float(part['target']):g}{unit_of}×{len(span.months)}/12）"
+                                 if part.get("prorate") and factor != 1 else "")
+                        lost_lines[u].append(
+                            f"{label}：实际 {float(v):g}{unit_of}，目标 {target:g}{unit_of}{tnote}，"
+                            f"得 {pts:.2f}/{pw:g}，失 {pw - pts:.2f} 分")
+            else:
+                for u in units:
+                    ded, lines = _deductions(dataset, span, findings, part, u, label, problem_cache)
+                    pts = max(pw - ded, 0.0)
+                    earned[u] += pts
+                    applicable[u] += pw
+                    part_rows.append(_part_row(u, did, pid, part, ded, None, pw, pts, True))
+                    lost_lines[u] += lines
+                    if ded > pw + 1e-9:
+                        lost_lines[u].append(f"{label}：扣分合计 {ded:g} 超过分值 {pw:g}，按 {pw:g} 计（最低 0 分）")
+        dim_scores[did] = {}
+        for u in units:
+            if applicable[u] <= 0:
+                dim_scores[did][u] = None
+                expl[u].append(f"{dim['name']}：各项均不适用，本维度不计分，总分按其余维度折算为百分制")
+                continue
+            score = dweight * earned[u] / applicable[u]
+            dim_scores[did][u] = score
+            expl[u] += lost_lines[u] + na_lines[u]
+            if applicable[u] < dweight - 1e-9:
+                expl[u].append(f"{dim['name']}：按适用指标折算，{dweight:g} × {earned[u]:.2f}/{applicable[u]:g}"
+                               f" = {score:.2f} 分")
+    frame = _assemble(cfg, units, dim_scores, expl, findings, flags)
+    notes = [f"评分范围：{span.label}；核查问题 {len(findings)} 条（evalkit audit）。"]
+    parts = pd.DataFrame(part_rows, columns=["unit", "dimension", "part", "name", "type", "value", "target",
+                                             "weight", "points", "applicable"])
+    return ScoreResult(asked, span, frame, parts,
+                       {d: {"name": v["name"], "weight": float(v["weight"])} for d, v in cfg["dimensions"].items()},
+                       audit, source, notes)
+
+
+def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
+    """Ledger facts for the built-in indicators, read with the audit's text patterns."""
+    from evalkit.audit.facts import Patterns
+    from evalkit.audit.run import load_audit_config
+
+    cfg, _ = load_audit_config(audit_config)
+    return Facts(dataset, span, Patterns.from_config(cfg["patterns"]))
+
+
+def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> dict:
+    return {"unit": u, "dimension": did, "part": pid, "name": part["name"], "type": part["type"],
+            "value": value, "target": target, "weight": weight,
+            "points": None if points is None else round(points, 4), "applicable": applicable}
+
+
+def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: dict, unit: str,
+                label: str, cache: dict) -> tuple[float, list[str]]:
+    """Total deduction of one unit for a deduction part, and a Chinese line per rule."""
+    total, lines = 0.0, []
+    for rid, spec in part["rules"].items():
+        points, cap = float(spec["points"]), float(spec["cap"])
+        if spec.get("source", "audit") == "validation":
+            if rid not in cache:
+                cache[rid] = _problem_counts(dataset, span, rid)
+            counts, refs = cache[rid]
+            n, n_ev = int(counts.get(unit, 0)), len(refs.get(unit, []))
+            title = VALIDATION_RULES[rid].title
+        else:
+            mine = findings[(findings["rule"] == rid) & (findings["unit"] == unit)] if len(findings) else findings
+            if spec.get("severity"):
+                mine = mine[mine["severity"].isin(spec["severity"])]
+            n = len(mine)
+            n_ev = int(sum(len(e) for e in mine["evidence"])) if n else 0
+            title = AUDIT_RULES[rid].title
+        if n == 0 or points == 0:
+            continue
+        ded = min(points * n, cap)
+        total += ded
+        capped = "，已达上限" if points * n > cap + 1e-9 else ""
+        lines.append(f"{label}：{title}（{rid}）{n} 条（证据 {n_ev} 条），每条扣 {points:g} 分，"
+                     f"扣 {ded:.2f} 分{capped}")
+    return total, lines
+
+
+def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, findings: pd.DataFrame,
+              flags: dict) -> pd.DataFrame:
+    dims = cfg["dimensions"]
+    recs = []
+    for u in units:
+        got = {d: dim_scores[d][u] for d in dims}
+        applicable = sum(float(dims[d]["weight"]) for d in dims if got[d] is not None)
+        raw = sum(v for v in got.values() if v is not None)
+        total = None if applicable <= 0 else raw * 100 / applicable
+        veto_reasons = []
+        for rid in cfg["veto"]["rules"]:
+            n = int(((findings["rule"] == rid) & (findings["unit"] == u)).sum()) if len(findings) else 0
+            if n:
+                veto_reasons.append(f"{AUDIT_RULES[rid].title}（{rid}）{n} 条")
+        if u in flags:
+            veto_reasons.append(flags[u])
+        lines = list(expl[u])
+        if applicable and applicable < 100 - 1e-9:
+            lines.append(f"总分按适用维度折算：{raw:.2f} × 100/{applicable:g} = {total:.2f}")
+        if veto_reasons:
+            lines.append("一票否决：" + "；".join(veto_reasons) + " → 等级为不合格")
+        recs.append({"unit": u, **{d: None if v is None else _round2(v) for d, v in got.items()},
+                     "total": None if total is None else _round2(total), "vetoed": bool(veto_reasons),
+                     "explanation": lines})
+    frame = pd.DataFrame(recs, columns=["unit", *dims, "total", "vetoed", "explanation"]).set_index("unit")
+    for d in [*dims, "total"]:
+        frame[d] = frame[d].astype("Float64")
+    # Vetoed units rank after the others: shift their key below any possible total.
+    key = frame["total"].fillna(-1).astype(float) - frame["vetoed"].astype(float) * 1000
+    frame["rank"] = key.rank(ascending=False, method="min").astype(int)
+    frame["grade"] = [grade_for(None if pd.isna(t) else float(t), cfg["grades"], v)
+                      for t, v in zip(frame["total"], frame["vetoed"], strict=True)]
+    return frame[[*dims, "total", "rank", "grade", "vetoed", "explanation"]].sort_values(
+        ["rank"], kind="stable")

@@ -1,0 +1,371 @@
+"""Facts read off the ledger once, shared by the audit rules, scoring and typical cases.
+
+``Facts(dataset, period, patterns)`` holds, for the rows up to the end of ``period``
+(history) and the rows of ``period`` itself:
+
+rows   one row per ledger row, indexed by row_id: unit, enterprise, year, month, period,
+       date, case_no, has_case, fine (NaN -> 0), is_recheck, in_period, and the handling
+       flags read from the text: suspended, closure, referral (criminal: 移送公安/司法,
+       追究刑事责任, via ``evalkit.intake.handling`` so the audit and the metrics read the same
+       words), daily_penalty (按日连续处罚), published (公示/公开), from_report (举报),
+       dual_penalty (对主要负责人处…), plus codes (catalogue codes of the row's items)
+       and major (an item says 重大事故隐患).
+items  ``Dataset.items`` for the history rows, plus code (``catalogue.match_violation``),
+       major, criminal_risk, refused (status overdue or 拒不 in the text) and
+       rectified_asof (rectified on the row, or closed by a 复查 row submitted by the
+       period end).
+
+History = rows whose submission month (年, 月 of the form) is not after the period's
+last month: a later submission never changes an audit of an earlier period.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from evalkit.core.catalogue import (
+    codes_for_article,
+    is_major_hazard,
+    load_catalogue,
+    match_violation,
+    penalty_articles,
+)
+from evalkit.core.dataset import Dataset
+from evalkit.core.periods import Period
+from evalkit.intake.handling import parse_handling
+
+#: Item statuses and text that mean the enterprise refused or missed the order to correct.
+REFUSED_STATUS = "overdue"
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Compiled text patterns (``patterns`` section of config/audit.yaml)."""
+
+    daily_penalty: re.Pattern
+    refusal: re.Pattern
+    publication: re.Pattern
+    report: re.Pattern
+    dual_penalty: re.Pattern
+    decision_date: re.Pattern
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> Patterns:
+        return cls(**{k: re.compile(cfg[k]) for k in cls.__dataclass_fields__})
+
+
+def _text(*parts) -> str:
+    return "；".join(str(p) for p in parts if isinstance(p, str) and p)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def history_mask(frame: pd.DataFrame, period: Period) -> pd.Series:
+    """Rows submitted no later than the period's last month."""
+    year = frame["year"].astype("Int64")
+    month = frame["month"].astype("Int64")
+    mask = (year < period.year) | ((year == period.year) & (month <= period.last_month))
+    return mask.fillna(False).astype(bool)
+
+
+def period_end(period: Period) -> pd.Timestamp:
+    return pd.Timestamp(period.end)
+
+
+class Facts:
+    """Derived ledger facts for one audit period (see the module docstring)."""
+
+    def __init__(self, dataset: Dataset, period: Period, patterns: Patterns):
+        self.dataset = dataset
+        self.period = period
+        self.patterns = patterns
+        self.end = period_end(period)
+
+    # ------------------------------------------------------------------ rows
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        ledger = self.dataset.ledger
+        cols = ["row_id", "unit", "enterprise", "year", "month", "period", "date", "case_no",
+                "has_case", "fine", "fine_blank", "legal_basis", "other_handling", "remarks",
+                "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
+                "published", "from_report", "dual_penalty", "codes", "major", "file", "sheet", "row"]
+        if ledger is None or ledger.empty:
+            empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+            flags = ["has_case", "fine_blank", "is_recheck", "in_period", "suspended", "closure", "referral",
+                     "daily_penalty", "published", "from_report", "dual_penalty", "major"]
+            empty = empty.astype({**{c: bool for c in flags}, "fine": float, "date": "datetime64[ns]"})
+            return empty.set_index("row_id")
+        hist = ledger[history_mask(ledger, self.period)]
+        p = self.patterns
+        out = pd.DataFrame({
+            "row_id": hist["row_id"].astype(str),
+            "unit": hist["unit"],
+            "enterprise": hist["enterprise_name"],
+            "year": hist["year"].astype(int),
+            "month": hist["month"].astype(int),
+            "period": hist["period"],
+            "date": pd.to_datetime(hist["inspection_date"]),
+            "case_no": [None if _blank(c) else str(c).strip() for c in hist["case_no"]],
+            "fine": pd.to_numeric(hist["fine_wan"], errors="coerce").fillna(0.0).astype(float),
+            "fine_blank": pd.to_numeric(hist["fine_wan"], errors="coerce").isna(),
+            "legal_basis": [None if _blank(t) else str(t) for t in hist["legal_basis"]],
+            "other_handling": [None if _blank(t) else str(t) for t in hist["other_handling"]],
+            "remarks": [None if _blank(t) else str(t) for t in hist["remarks"]],
+            "is_recheck": hist["is_recheck"].astype(bool),
+            "file": hist["file"], "sheet": hist["sheet"], "row": hist["row"],
+        })
+        # Text columns as object with None for blank: pandas' str dtype would turn None into NaN.
+        for col in ("case_no", "legal_basis", "other_handling", "remarks", "unit", "enterprise"):
+            out[col] = pd.Series([None if _blank(v) else str(v) for v in out[col]], index=out.index, dtype=object)
+        out["has_case"] = out["case_no"].notna()
+        out["in_period"] = out["period"].isin(self.period.period_keys)
+        handled = [parse_handling(t) for t in out["other_handling"]]
+        out["suspended"] = [h.get("suspended", 0) > 0 for h in handled]
+        out["closure"] = [h.get("closure_requested", 0) > 0 for h in handled]
+        out["referral"] = [h.get("criminal_referrals", 0) > 0 for h in handled]
+        all_text = [_text(o, b, r) for o, b, r in zip(out["other_handling"], out["legal_basis"],
+                                                      out["remarks"], strict=True)]
+        handling_text = [_text(o, r) for o, r in zip(out["other_handling"], out["remarks"], strict=True)]
+        out["daily_penalty"] = [bool(p.daily_penalty.search(t)) for t in all_text]
+        out["published"] = [bool(p.publication.search(t)) for t in handling_text]
+        out["from_report"] = [bool(p.report.search(t)) for t in handling_text]
+        out["dual_penalty"] = [bool(p.dual_penalty.search(t)) for t in all_text]
+        items = self.items
+        codes = items.groupby("row_id")["code"].agg(lambda s: [c for c in s])
+        major = items.groupby("row_id")["major"].any()
+        out = out.set_index("row_id")
+        out["codes"] = [codes.get(r, []) for r in out.index]
+        out["major"] = [bool(major.get(r, False)) for r in out.index]
+        return out[[c for c in cols if c != "row_id"]]
+
+    @property
+    def period_rows(self) -> pd.DataFrame:
+        return self.rows.loc[self.rows["in_period"].astype(bool)]
+
+    @cached_property
+    def by_enterprise(self) -> dict[str, pd.DataFrame]:
+        """History rows of each enterprise, by date (rules look up an enterprise's other rows often)."""
+        rows = self.rows.sort_values(["date"], kind="stable")
+        return {ent: grp for ent, grp in rows.groupby("enterprise", sort=False)}
+
+    def enterprise_rows(self, enterprise: str) -> pd.DataFrame:
+        return self.by_enterprise.get(enterprise, self.rows.iloc[0:0])
+
+    @cached_property
+    def items_by_row(self) -> dict[str, pd.DataFrame]:
+        return {rid: grp for rid, grp in self.items.groupby("row_id", sort=False)}
+
+    @cached_property
+    def items_by_enterprise(self) -> dict[str, pd.DataFrame]:
+        return {ent: grp for ent, grp in self.items.groupby("enterprise_name", sort=False)}
+
+    # ------------------------------------------------------------------ items
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        items = self.dataset.items
+        ledger = self.dataset.ledger
+        extra = ["code", "major", "criminal_risk", "refused", "rectified_asof", "in_period"]
+        if items is None or items.empty or ledger is None or ledger.empty:
+            return pd.DataFrame(columns=list(getattr(items, "columns", [])) + extra)
+        hist_ids = set(ledger.loc[history_mask(ledger, self.period), "row_id"].astype(str))
+        it = items[items["row_id"].astype(str).isin(hist_ids)].copy()
+        it["row_id"] = it["row_id"].astype(str)
+        it["inspection_date"] = pd.to_datetime(it["inspection_date"])
+        it["deadline"] = pd.to_datetime(it["deadline"])
+        cat = load_catalogue()
+        it["code"] = [match_violation(h) for h in it["hazard"]]
+        it["major"] = [is_major_hazard(h) for h in it["hazard"]]
+        it["criminal_risk"] = [cat.at[c, "criminal_risk"] if c in cat.index else None for c in it["code"]]
+        refusal = self.patterns.refusal
+        it["refused"] = [(s == REFUSED_STATUS) or (isinstance(r, str) and bool(refusal.search(r)))
+                         for s, r in zip(it["status"], it["rectification"], strict=True)]
+        closed_ok = it["closed_by"].notna() & it["closed_by"].astype(str).isin(hist_ids)
+        it["rectified_asof"] = it["status"].eq("rectified").fillna(False).astype(bool) | closed_ok
+        it["in_period"] = it["period"].isin(self.period.period_keys)
+        return it
+
+
+# ---------------------------------------------------------------------- fines
+@dataclass(frozen=True)
+class FineRange:
+    """The legal fine range of one ledger row, in 万元.
+
+    low    the lower bound: the smallest minimum of the violations (``any_item``: the ledger
+           does not say which items were fined, so a fine is too low only when it is below
+           every item's minimum), or the largest (``every_item``: all items fined)
+    high   sum of the maximums (each violation fined separately, 分别裁量、合并处罚);
+           None when some violation's maximum is unknown (unmatched item, V28)
+    basis  "违法行为" (from the item texts) or "处罚依据" (from the cited articles)
+    """
+
+    low: float
+    high: float | None
+    basis: str
+    codes: tuple[str, ...]
+
+
+LOWER_BOUNDS = ("any_item", "every_item")
+
+
+def fine_range(codes: list[str | None], legal_basis: str | None, lower: str = "any_item") -> FineRange | None:
+    """The legal range for a row whose items match ``codes``; None when nothing is known.
+
+    1. Items whose text matches a catalogue code: one range per item.
+    2. No item matched: one range per article cited in 处罚依据 that the catalogue knows.
+    An item that matches no code, or a code without a range, leaves the upper bound unknown.
+    """
+    cat = load_catalogue()
+    known = [c for c in codes if c is not None and c in cat.index and not pd.isna(cat.at[c, "fine_max_wan"])]
+    if known:
+        unknown = len(codes) - len(known)
+        lows = [float(cat.at[c, "fine_min_wan"]) for c in known]
+        highs = [float(cat.at[c, "fine_max_wan"]) for c in known]
+        pick = max if lower == "every_item" else min
+        return FineRange(pick(lows), None if unknown else sum(highs), "违法行为", tuple(known))
+    ranges, arts = [], []
+    for article in penalty_articles(legal_basis):
+        found = [c for c in codes_for_article(article) if not pd.isna(cat.at[c, "fine_max_wan"])]
+        if found:
+            ranges.append((min(float(cat.at[c, "fine_min_wan"]) for c in found),
+                           max(float(cat.at[c, "fine_max_wan"]) for c in found)))
+            arts.append(found[0])
+    if not ranges:
+        return None
+    pick = max if lower == "every_item" else min
+    return FineRange(pick(r[0] for r in ranges), sum(r[1] for r in ranges), "处罚依据", tuple(arts))
+
+
+@dataclass(frozen=True)
+class FineCheck:
+    """A row's fine against its legal range: ``within`` None when there is nothing to check."""
+
+    range: FineRange | None
+    high_used: float | None  # the upper bound applied (None: not checked)
+    escalation: bool         # 复查 row or 按日连续处罚: only the minimum is checked
+    below: bool
+    above: bool
+
+    @property
+    def within(self) -> bool | None:
+        return None if self.range is None else not (self.below or self.above)
+
+
+def check_fine(row: pd.Series, lower: str = "any_item") -> FineCheck | None:
+    """The fine of a ``Facts.rows`` row against ``fine_range``; None when the row has no fine.
+
+    A row that escalates after a missed deadline (a 复查 row, or 按日连续处罚) is checked
+    against the minimum only: the catalogue gives its higher limits as text (after_deadline).
+    """
+    if row["fine"] <= 0:
+        return None
+    fr = fine_range(row["codes"], row["legal_basis"], lower)
+    escalation = bool(row["is_recheck"] or row["daily_penalty"])
+    if fr is None:
+        return FineCheck(None, None, escalation, False, False)
+    high = None if escalation else fr.high
+    below = bool(row["fine"] < fr.low - 1e-9)
+    above = bool(high is not None and row["fine"] > high + 1e-9)
+    return FineCheck(fr, high, escalation, below, above)
+
+
+def escalated(later: pd.Series, earlier: pd.Series) -> list[str]:
+    """Ways the ``later`` row is handled more heavily than ``earlier`` (empty: not heavier).
+
+    Heavier = a higher fine; or 停产停业整顿 / 按日连续处罚 / 提请关闭 / 刑事移送 that the
+    earlier row did not have; or a case (立案案号) where the earlier row had none.
+    """
+    ways = []
+    if later["fine"] > earlier["fine"] + 1e-9:
+        ways.append(f"罚款提高（{earlier['fine']:g}→{later['fine']:g}万元）")
+    for flag, name in (("suspended", "责令停产停业整顿"), ("daily_penalty", "按日连续处罚"),
+                       ("closure", "提请关闭"), ("referral", "移送司法机关")):
+        if later[flag] and not earlier[flag]:
+            ways.append(name)
+    if later["has_case"] and not earlier["has_case"]:
+        ways.append("立案查处")
+    return ways
+
+
+def repeat_offences(facts: Facts, window_months: int = 12, in_period_only: bool = True) -> pd.DataFrame:
+    """Each later occurrence of an enterprise's violation code within ``window_months``.
+
+    One row per (later row, code) where the later row is in the period (any history row
+    when ``in_period_only`` is False): later_row, first_row
+    (the earliest occurrence of the code at the enterprise in the window before it), unit,
+    enterprise, code, ways (how the later row is heavier; empty = not heavier).
+    Only new hazards count (a 复查 item restating an earlier one is not a repeat).
+    """
+    cols = ["later_row", "first_row", "unit", "enterprise", "code", "first_date", "later_date", "ways"]
+    it = facts.items
+    if it.empty:
+        return pd.DataFrame(columns=cols)
+    it = it[it["counts_as_hazard"].astype(bool) & it["code"].notna()]
+    occ = (it[["row_id", "enterprise_name", "code", "inspection_date"]]
+           .drop_duplicates(["row_id", "code"]).sort_values(["inspection_date", "row_id"]))
+    rows = facts.rows
+    out = []
+    for (ent, code), grp in occ.groupby(["enterprise_name", "code"], sort=True):
+        if len(grp) < 2:
+            continue
+        recs = list(grp.itertuples(index=False))
+        for j, later in enumerate(recs):
+            if in_period_only and not rows.at[later.row_id, "in_period"]:
+                continue
+            start = later.inspection_date - pd.DateOffset(months=window_months)
+            earlier = [r for r in recs[:j] if start <= r.inspection_date < later.inspection_date]
+            if not earlier:
+                continue
+            first = earlier[0]
+            out.append({
+                "later_row": later.row_id, "first_row": first.row_id,
+                "unit": rows.at[later.row_id, "unit"], "enterprise": ent, "code": code,
+                "first_date": first.inspection_date, "later_date": later.inspection_date,
+                "ways": escalated(rows.loc[later.row_id], rows.loc[first.row_id]),
+            })
+    return pd.DataFrame(out, columns=cols)
+
+
+def referral_due(facts: Facts, in_period_only: bool = True) -> pd.DataFrame:
+    """Items whose violation may be a crime, so the case must be referred (移送).
+
+    Due when a new hazard item's code carries a criminal risk in the catalogue (V17, V28);
+    for V20 (未采取措施消除事故隐患, 危险作业罪 第（二）项) when the item — usually on the
+    复查 row — is a 重大事故隐患 whose order to correct was refused or missed (status overdue,
+    拒不…). One row per (row, code): row_id, unit, enterprise, code, criminal_risk, hazard,
+    referred (a referral on a row of the same enterprise dated on or after the first time
+    this hazard was found there, up to the period end), referral_row.
+    """
+    cols = ["row_id", "unit", "enterprise", "code", "criminal_risk", "hazard", "referred", "referral_row"]
+    it = facts.items
+    if it.empty:
+        return pd.DataFrame(columns=cols)
+    risky = it[it["criminal_risk"].notna()]
+    if in_period_only:
+        risky = risky[risky["in_period"]]
+    # V17/V28: the new hazard is due (a 复查 restating it is not a second case); V20: the
+    # refusal is what makes it a crime, and it usually shows on the 复查 row.
+    new = risky["counts_as_hazard"].astype(bool)
+    risky = risky[((risky["code"] != "V20") & new) | ((risky["code"] == "V20") & risky["major"] & risky["refused"])]
+    rows = facts.rows
+    out = []
+    for rec in risky.drop_duplicates(["row_id", "code"]).itertuples(index=False):
+        # A referral counts from the first time this hazard was found at the enterprise.
+        ent_items = facts.items_by_enterprise[rec.enterprise_name]
+        same_hazard = ent_items[ent_items["hazard"] == rec.hazard]
+        since = min(same_hazard["inspection_date"].min(), rows.at[rec.row_id, "date"])
+        refs = facts.enterprise_rows(rec.enterprise_name)
+        refs = refs[refs["referral"]]
+        same = refs[(refs.index == rec.row_id) | (refs["date"] >= since)]
+        out.append({
+            "row_id": rec.row_id, "unit": rows.at[rec.row_id, "unit"], "enterprise": rec.enterprise_name,
+            "code": rec.code, "criminal_risk": rec.criminal_risk, "hazard": rec.hazard,
+            "referred": not same.empty, "referral_row": same.index[0] if not same.empty else None,
+        })
+    return pd.DataFrame(out, columns=cols)

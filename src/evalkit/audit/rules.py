@@ -1,0 +1,370 @@
+"""Audit rule catalogue, the finding record, and rules 1–5 (reports and plan).
+
+Each rule is a function ``check_<id>(ctx) -> list[dict]`` returning findings built by
+``finding()``. Rules 6–12 (handling of violations) live in ``evalkit.audit.rules_handling``.
+The plan clause each rule enforces is in ``AUDIT_RULES`` and docs/audit.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from evalkit.audit.facts import Facts
+from evalkit.core.dataset import Dataset
+from evalkit.core.forms import FIGURES
+from evalkit.core.periods import Period
+
+Severity = Literal["高", "中", "低"]
+SEVERITIES: tuple[str, ...] = ("高", "中", "低")
+
+
+@dataclass(frozen=True)
+class AuditRule:
+    id: str
+    title: str   # Chinese name shown in reports
+    clause: str  # the plan / law clause it enforces
+    severity: Severity  # default severity (some rules raise or lower it per finding)
+
+
+_A = AuditRule
+#: Stable rule ids, in report order.
+AUDIT_RULES: dict[str, AuditRule] = {r.id: r for r in [
+    _A("reconciliation_mismatch", "附件2报送数与台账重算数不符", "附件2 备注1、2；方案四（报送要求）", "中"),
+    _A("cumulative_inconsistent", "附件2累计数不一致", "附件2 本月数/累计数", "中"),
+    _A("key_industry_uninspected", "重点行业企业年内未检查", "方案二（二）：重点行业领域执法检查全覆盖", "中"),
+    _A("random_inspection_low", "“双随机”抽查比例低于5%", "方案二（二）：“双随机”抽查比例不低于5%", "中"),
+    _A("plan_not_executed", "计划检查未实施", "方案二（二）：按执法计划编制现场检查方案", "中"),
+    _A("criminal_referral_missing", "以罚代刑：涉嫌犯罪未移送", "方案二（三）：不得以行政处罚代替移送", "高"),
+    _A("rectification_instead_of_penalty", "以整改代替处罚", "方案二（五）：纠正以整改代替处罚", "中"),
+    _A("repeat_not_escalated", "同一违法行为反复出现未从重", "方案二（五）：同一违法行为反复出现的，依法从重查处", "中"),
+    _A("overdue_not_escalated", "逾期未整改且未加重处理", "方案二（五）：逾期未整改的依法从重查处；安全生产法第一百一十二条", "中"),
+    _A("fine_out_of_range", "罚款超出法定幅度", "方案二（五）：严格依据法律法规实施处罚", "中"),
+    _A("case_basis_missing", "立案无处罚依据或依据不明", "方案二（一）：完善自由裁量基准；行政处罚法第四十四条", "中"),
+    _A("closure_due", "符合提请关闭情形", "安全生产法第一百一十三条；方案二（四）：关闭取缔", "高"),
+    _A("fine_disparity", "同案不同罚", "方案二（一）：完善自由裁量基准", "低"),
+]}
+
+FINDING_COLUMNS = ["rule", "rule_name", "severity", "unit", "enterprise", "period", "message",
+                   "evidence", "details"]
+
+
+@dataclass
+class Context:
+    """What a rule sees: the dataset, the period, derived facts, config, metrics access."""
+
+    dataset: Dataset
+    period: Period
+    facts: Facts
+    config: dict
+    recompute: Callable[[str, str], pd.DataFrame | None]  # (period text, scope) -> metrics frame
+    notes: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def finding(ctx: Context, rule: str, *, unit, enterprise, message: str, evidence: list[str],
+            details: dict | None = None, severity: Severity | None = None) -> dict:
+    """One finding row; severity defaults to the rule's."""
+    r = AUDIT_RULES[rule]
+    return {
+        "rule": rule, "rule_name": r.title, "severity": severity or r.severity,
+        "unit": unit, "enterprise": enterprise, "period": ctx.period.text,
+        "message": message, "evidence": list(evidence), "details": details or {},
+    }
+
+
+def fmt(value, digits: int = 4) -> str:
+    """A number for a message: 3, 0.5, 12.35; None/NaN -> 不适用/空白."""
+    if value is None:
+        return "不适用"
+    if isinstance(value, float) and math.isnan(value):
+        return "空白"
+    return f"{round(float(value), digits):g}"
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def _figure_ref(row) -> str:
+    return f"{row['file']}#{row['sheet']}#{int(row['row'])}"
+
+
+# ------------------------------------------------------------------ rule 1
+#: 附件2 columns compared with the recomputed metric of the same id, with their tolerance key.
+_KIND_TOL = {"count": "tolerance_count", "rate": "tolerance_rate", "money_wan": "tolerance_money_wan"}
+COMPARED = [c for c in FIGURES.columns if c.kind in _KIND_TOL]
+
+
+def compare_values(reported, recomputed, tol: float) -> bool:
+    """True when a reported 附件2 cell agrees with the value recomputed from 附件1.
+
+    A blank cell equals a recomputed 0 or 不适用; a reported 0 equals 不适用 (a unit that
+    had nothing to divide by often writes 0); otherwise |reported − recomputed| <= tol.
+    """
+    rep, rec = _num(reported), _num(recomputed)
+    if rep is None:
+        return rec is None or abs(rec) <= tol
+    if rec is None:
+        return abs(rep) <= tol
+    return abs(rep - rec) <= tol + 1e-9
+
+
+def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
+    """Rule 1. 附件2 本月数 vs the unit's 附件1 recomputed for the month; 累计数 vs year to date.
+
+    For every 附件2 submission of the period and every count / rate / 万元 column, the
+    reported value is compared with ``evalkit.metrics.engine.compute_metrics(source="ledger")``
+    (scope ``month`` for 本月数, ``ytd`` for 累计数). Tolerance: counts exact, rates 0.01
+    (percentage points), 万元 0.0001. One finding per differing cell, both values shown.
+    """
+    figs = ctx.dataset.figures
+    if figs is None or figs.empty:
+        return []
+    figs = figs[figs["period"].isin(ctx.period.period_keys)]
+    cfg = ctx.config["reconciliation"]
+    out = []
+    for _, fig in figs.sort_values(["unit", "period", "kind"]).iterrows():
+        scope = "month" if fig["kind"] == "本月数" else "ytd"
+        frame = ctx.recompute(fig["period"], scope)
+        if frame is None:
+            continue
+        unit = fig["unit"]
+        for col in COMPARED:
+            if col.key not in frame.columns:
+                continue
+            rec = frame.at[unit, col.key] if unit in frame.index else None
+            rep = fig[col.key]
+            tol = float(cfg[_KIND_TOL[col.kind]])
+            if compare_values(rep, rec, tol):
+                continue
+            rec_v, rep_v = _num(rec), _num(rep)
+            diff = None if rec_v is None or rep_v is None else round(rep_v - rec_v, 6)
+            out.append(finding(
+                ctx, "reconciliation_mismatch", unit=unit, enterprise=None,
+                message=(f"{fig['period']} {fig['kind']}「{col.header}」报送 {fmt(rep)}，"
+                         f"按附件1台账重算 {fmt(rec)}（{'当月' if scope == 'month' else '年初至当月'}），"
+                         f"允许误差 {fmt(tol)}"),
+                evidence=[_figure_ref(fig)],
+                details={"metric": col.key, "kind": fig["kind"], "scope": scope, "month": fig["period"],
+                         "reported": rep_v, "recomputed": rec_v, "difference": diff, "tolerance": tol},
+            ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 2
+#: 隐患整改数 accumulates late closures: a 复查 in June closing a May hazard raises the June
+#: 累计数 but neither month's 本月数 (evalkit.metrics.engine: only hazards found in the scope count,
+#: rectified by its end). So 累计数(m) >= 累计数(m−1) + 本月数(m), and <= 累计 排查隐患数(m).
+CLOSING = {"hazards_rectified": "hazards_found"}
+ADDITIVE = [c for c in FIGURES.columns if c.kind in ("count", "money_wan") and c.unit != "家"]
+#: 家 columns count distinct enterprises; supervised_total is a stock, not a flow, so excluded.
+DISTINCT = [c for c in FIGURES.columns if c.kind == "count" and c.unit == "家" and c.key != "supervised_total"]
+
+
+def _val(row, key) -> float:
+    """A 附件2 cell for arithmetic: blank counts as 0 (documented)."""
+    v = _num(row[key]) if row is not None else None
+    return 0.0 if v is None else v
+
+
+def check_cumulative_inconsistent(ctx: Context) -> list[dict]:
+    """Rule 2. 累计数 arithmetic of 附件2, month by month.
+
+    Additive columns (处, 件, 人, 起, 万元): 累计数(m) = 累计数(m−1) + 本月数(m); in January
+    累计数 = 本月数; skipped when the previous month's 累计数 is missing. 隐患整改数 also
+    counts later closures of earlier hazards, so for it: 累计数(m−1) + 本月数(m) <= 累计数(m)
+    <= 累计 排查隐患数(m).
+    家 columns (distinct enterprises, except the stock 监管企业总数):
+    max(本月数 of months 1..m) <= 累计数(m) <= sum(本月数 1..m); the upper bound only when every
+    month 1..m was submitted. Every count / 万元 column: 累计数 >= 本月数. Blank = 0.
+    One finding per (unit, month, column) listing the broken checks.
+    """
+    figs = ctx.dataset.figures
+    if figs is None or figs.empty:
+        return []
+    cfg = ctx.config["cumulative"]
+    year = ctx.period.year
+    figs = figs[(figs["year"] == year) & (figs["month"] <= ctx.period.last_month)]
+    index = {(r["unit"], int(r["month"]), r["kind"]): r for _, r in figs.iterrows()}
+    out = []
+    units = sorted(figs.loc[figs["period"].isin(ctx.period.period_keys), "unit"].dropna().unique())
+    for unit in units:
+        for m in ctx.period.months:
+            cum, cur = index.get((unit, m, "累计数")), index.get((unit, m, "本月数"))
+            if cum is None or cur is None:
+                continue
+            prev = index.get((unit, m - 1, "累计数")) if m > 1 else None
+            monthly = [index.get((unit, k, "本月数")) for k in range(1, m + 1)]
+            for col in ADDITIVE + DISTINCT:
+                tol = float(cfg["tolerance_money_wan"] if col.kind == "money_wan" else cfg["tolerance_count"]) + 1e-9
+                c, n = _val(cum, col.key), _val(cur, col.key)
+                broken, details, refs = [], {"metric": col.key, "month": f"{year}-{m:02d}",
+                                             "cumulative": c, "monthly": n}, [_figure_ref(cum), _figure_ref(cur)]
+                if c < n - tol:
+                    broken.append(f"累计数 {fmt(c)} 小于本月数 {fmt(n)}")
+                if col in ADDITIVE and (m == 1 or prev is not None):
+                    p = _val(prev, col.key) if prev is not None else 0.0
+                    details["previous_cumulative"] = p
+                    if col.key in CLOSING:
+                        found = _val(cum, CLOSING[col.key])
+                        details["cumulative_found"] = found
+                        if c < p + n - tol:
+                            broken.append(f"累计数 {fmt(c)} 小于上月累计 {fmt(p)} + 本月 {fmt(n)} = {fmt(p + n)}")
+                        if c > found + tol:
+                            broken.append(f"累计数 {fmt(c)} 大于累计排查隐患数 {fmt(found)}")
+                    elif abs(c - (p + n)) > tol:
+                        broken.append(f"累计数 {fmt(c)} ≠ 上月累计 {fmt(p)} + 本月 {fmt(n)} = {fmt(p + n)}")
+                    if prev is not None:
+                        refs.append(_figure_ref(prev))
+                if col in DISTINCT:
+                    present = [_val(r, col.key) for r in monthly if r is not None]
+                    low = max(present) if present else 0.0
+                    high = sum(present) if all(r is not None for r in monthly) else None
+                    details.update({"lower_bound": low, "upper_bound": high})
+                    if c < low - tol:
+                        broken.append(f"累计数 {fmt(c)} 小于各月最大值 {fmt(low)}")
+                    if high is not None and c > high + tol:
+                        broken.append(f"累计数 {fmt(c)} 大于各月之和 {fmt(high)}")
+                if broken:
+                    out.append(finding(
+                        ctx, "cumulative_inconsistent", unit=unit, enterprise=None,
+                        message=f"{year}-{m:02d}「{col.header}」：" + "；".join(dict.fromkeys(broken)),
+                        evidence=list(dict.fromkeys(refs)), details=details,
+                    ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 3
+def check_key_industry_uninspected(ctx: Context) -> list[dict]:
+    """Rule 3. A key-industry enterprise with no inspection this year by the period end.
+
+    Key industry = enterprises.key_industry not blank (危化品, 渔业船舶, 烟花爆竹, 民爆物品,
+    重点建设施工项目, 两客一危, 校车). Inspected = any ledger row of any unit for the
+    enterprise, submitted in the period's year up to its last month. Severity 高 from the
+    month ``key_industry.high_from_month`` (default 12: the year is over), else 中.
+    """
+    ent = ctx.dataset.enterprises
+    if ent is None or ent.empty:
+        return []
+    key = ent[ent["key_industry"].notna() & (ent["key_industry"].astype(str).str.strip() != "")]
+    rows = ctx.facts.rows
+    seen = set(rows.loc[rows["year"] == ctx.period.year, "enterprise"])
+    high = ctx.period.last_month >= int(ctx.config["key_industry"]["high_from_month"])
+    out = []
+    for _, e in key.sort_values(["unit", "name"]).iterrows():
+        if e["name"] in seen:
+            continue
+        out.append(finding(
+            ctx, "key_industry_uninspected", unit=e["unit"], enterprise=e["name"],
+            severity="高" if high else "中",
+            message=(f"重点行业（{e['key_industry']}）企业{e['name']}截至{ctx.period.end:%Y年%m月%d日}"
+                     f"本年度未见现场检查记录（要求执法检查全覆盖）"),
+            evidence=[f"registry/enterprises#{e['name']}"],
+            details={"key_industry": e["key_industry"], "year": ctx.period.year},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rules 4, 5
+def _plan(ctx: Context) -> pd.DataFrame | None:
+    plan = ctx.dataset.plan
+    if plan is None or plan.empty:
+        note = "未提供年度执法计划（registry/plan），“双随机”比例和计划执行两条规则未运行。"
+        if note not in ctx.notes:
+            ctx.notes.append(note)
+        return None
+    return plan
+
+
+def _carried_out(ctx: Context, name: str, unit: str, month: int) -> list[str]:
+    """Row ids of the unit's inspections of ``name`` in or after plan ``month``, up to period end."""
+    rows = ctx.facts.enterprise_rows(name)
+    start = pd.Timestamp(ctx.period.year, int(month), 1)
+    hit = rows[(rows["unit"] == unit) & (rows["year"] == ctx.period.year)
+               & ((rows["month"] >= int(month)) | (rows["date"] >= start))]
+    return list(hit.index)
+
+
+def check_random_inspection_low(ctx: Context) -> list[dict]:
+    """Rule 4. “双随机”抽查比例 = the unit's 双随机 plan enterprises ÷ its supervised total.
+
+    planned share = distinct enterprises in the plan with 方式 双随机 ÷ supervised_total;
+    executed share = those of them the unit actually inspected (in or after the planned
+    month, up to the period end) ÷ supervised_total. Finding when the planned share is below
+    ``min_share`` (5%), or, from month ``executed_check_from_month`` (12), the executed share
+    is. supervised_total 0 -> 不适用, no finding. Both shares are always in the details.
+    """
+    plan = _plan(ctx)
+    if plan is None:
+        return []
+    cfg = ctx.config["random_inspection"]
+    floor = float(cfg["min_share"])
+    check_exec = ctx.period.last_month >= int(cfg["executed_check_from_month"])
+    out = []
+    for _, u in ctx.dataset.units.sort_values("unit").iterrows():
+        total = int(u["supervised_total"])
+        if total <= 0:
+            continue
+        mine = plan[(plan["unit"] == u["unit"]) & (plan["method"] == "双随机")]
+        mine = mine.sort_values("month").drop_duplicates("name")
+        executed = [n for n, m in zip(mine["name"], mine["month"], strict=True)
+                    if _carried_out(ctx, n, u["unit"], m)]
+        planned_share, exec_share = len(mine) / total, len(executed) / total
+        low_plan, low_exec = planned_share < floor - 1e-12, check_exec and exec_share < floor - 1e-12
+        if not (low_plan or low_exec):
+            continue
+        what = "计划" if low_plan and not low_exec else ("实际执行" if not low_plan else "计划和实际执行")
+        out.append(finding(
+            ctx, "random_inspection_low", unit=u["unit"], enterprise=None,
+            message=(f"“双随机”{what}抽查比例低于{floor:.0%}：计划 {len(mine)}/{total} = {planned_share:.1%}，"
+                     f"已执行 {len(executed)}/{total} = {exec_share:.1%}"),
+            evidence=[f"registry/plan#{u['unit']}#双随机"],
+            details={"supervised_total": total, "planned": len(mine), "executed": len(executed),
+                     "planned_share": round(planned_share, 6), "executed_share": round(exec_share, 6),
+                     "min_share": floor},
+        ))
+    return out
+
+
+def check_plan_not_executed(ctx: Context) -> list[dict]:
+    """Rule 5. A plan row whose month is not after the period's last month, not carried out.
+
+    Carried out = a ledger row by the plan's unit for the enterprise, submitted in the year
+    in or after the planned month (or dated on/after its first day), up to the period end.
+    """
+    plan = _plan(ctx)
+    if plan is None:
+        return []
+    due = plan[plan["month"].astype(int) <= ctx.period.last_month].sort_values(["unit", "month", "name"])
+    out = []
+    for _, p in due.iterrows():
+        if _carried_out(ctx, p["name"], p["unit"], p["month"]):
+            continue
+        out.append(finding(
+            ctx, "plan_not_executed", unit=p["unit"], enterprise=p["name"],
+            message=(f"年度执法计划安排{int(p['month'])}月对{p['name']}开展{p['method']}，"
+                     f"截至{ctx.period.end:%Y年%m月%d日}未见该单位检查记录"),
+            evidence=[f"registry/plan#{p['name']}#{int(p['month'])}月"],
+            details={"planned_month": int(p["month"]), "method": p["method"]},
+        ))
+    return out
+
+
+RULES_REPORTS_AND_PLAN: dict[str, Callable[[Context], list[dict]]] = {
+    "reconciliation_mismatch": check_reconciliation_mismatch,
+    "cumulative_inconsistent": check_cumulative_inconsistent,
+    "key_industry_uninspected": check_key_industry_uninspected,
+    "random_inspection_low": check_random_inspection_low,
+    "plan_not_executed": check_plan_not_executed,
+}

@@ -1,0 +1,362 @@
+"""Audit rules 6–12: how violations were handled (移送, 立案, 从重, 整改, 罚款, 关闭).
+
+Each ``check_<id>(ctx)`` returns findings (see ``evalkit.audit.rules.finding``). The
+derived facts (codes, handling flags, fine ranges) come from ``evalkit.audit.facts``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+
+from evalkit.audit.facts import check_fine, referral_due, repeat_offences
+from evalkit.audit.rules import Context, finding, fmt
+from evalkit.core.catalogue import load_catalogue, penalty_articles
+
+
+def _short(code: str | None) -> str:
+    cat = load_catalogue()
+    return f"{code} {cat.at[code, 'short']}" if code in cat.index else "未识别"
+
+
+def _date(ts) -> str:
+    return "未知" if pd.isna(ts) else f"{pd.Timestamp(ts):%Y-%m-%d}"
+
+
+# ------------------------------------------------------------------ rule 6
+def check_criminal_referral_missing(ctx: Context) -> list[dict]:
+    """Rule 6. 以罚代刑: a violation that may be a crime, with no referral recorded.
+
+    Due: an item of the period whose catalogue code has a criminal risk (V17 关闭、破坏监控
+    报警设备, V28 非法从事高危作业: always; V20: only a 重大事故隐患 whose order to correct was
+    refused or missed). Referred: 其他查处 of this row, or of a later row of the same
+    enterprise up to the period end, names a criminal referral (移送公安/司法机关, 追究刑事
+    责任; read by ``evalkit.intake.handling``). Severity 高; a 一票否决 condition in scoring.
+    """
+    due = referral_due(ctx.facts)
+    rows = ctx.facts.rows
+    out = []
+    for rec in due[~due["referred"].astype(bool)].itertuples(index=False):
+        out.append(finding(
+            ctx, "criminal_referral_missing", unit=rec.unit, enterprise=rec.enterprise,
+            message=(f"{rec.enterprise}「{rec.hazard}」（{_short(rec.code)}）涉嫌{rec.criminal_risk}，"
+                     f"未见移送司法机关记录（罚款 {fmt(rows.at[rec.row_id, 'fine'])} 万元）"),
+            evidence=[rec.row_id],
+            details={"code": rec.code, "criminal_risk": rec.criminal_risk, "hazard": rec.hazard,
+                     "fine_wan": float(rows.at[rec.row_id, "fine"])},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 7
+def violation_inspections(ctx: Context) -> pd.DataFrame:
+    """The period's ledger rows with at least one new hazard (items.counts_as_hazard)."""
+    it = ctx.facts.items
+    rows = ctx.facts.period_rows
+    if it.empty or rows.empty:
+        return rows.iloc[0:0]
+    ids = set(it.loc[it["counts_as_hazard"].astype(bool), "row_id"])
+    return rows[rows.index.isin(ids)]
+
+
+def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
+    """Rule 7. 以整改代替处罚: share of violation-bearing inspections closed without a case.
+
+    Per unit: share = inspections with new hazards and no 立案案号 ÷ inspections with new
+    hazards, over the period. Finding when share > ``max_share`` (0.8) and there are at
+    least ``min_inspections`` (3) such inspections. Zero inspections -> 不适用, no finding.
+    """
+    cfg = ctx.config["rectification_only"]
+    limit, least = float(cfg["max_share"]), int(cfg["min_inspections"])
+    viol = violation_inspections(ctx)
+    out = []
+    for unit, grp in viol.groupby("unit", sort=True):
+        n = len(grp)
+        uncased = grp[~grp["has_case"]]
+        share = len(uncased) / n
+        if n < least or share <= limit + 1e-12:
+            continue
+        out.append(finding(
+            ctx, "rectification_instead_of_penalty", unit=unit, enterprise=None,
+            message=(f"发现违法行为的检查 {n} 次，其中 {len(uncased)} 次仅责令整改、未立案，"
+                     f"占 {share:.1%}，高于 {limit:.0%}"),
+            evidence=list(uncased.index),
+            details={"inspections_with_violations": n, "without_case": len(uncased),
+                     "share": round(share, 6), "max_share": limit},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 8
+def check_repeat_not_escalated(ctx: Context) -> list[dict]:
+    """Rule 8. 从重: the same enterprise, same violation code again within 12 months, not heavier.
+
+    Occurrences are new hazard items (not 复查 restatements) matched to a catalogue code.
+    For each occurrence in the period with an earlier one of the same enterprise and code
+    within ``window_months`` (12), the later row must be heavier than the first one in the
+    window: a higher fine, or 停产停业整顿 / 按日连续处罚 / 提请关闭 / 刑事移送 added, or a
+    case where the first had none. Otherwise a finding naming both rows.
+    """
+    reps = repeat_offences(ctx.facts, int(ctx.config["repeat_offence"]["window_months"]))
+    rows = ctx.facts.rows
+    out = []
+    for rec in reps.itertuples(index=False):
+        if rec.ways:
+            continue
+        first, later = rows.loc[rec.first_row], rows.loc[rec.later_row]
+        out.append(finding(
+            ctx, "repeat_not_escalated", unit=rec.unit, enterprise=rec.enterprise,
+            message=(f"{rec.enterprise}「{_short(rec.code)}」{_date(rec.first_date)}已查出，"
+                     f"{_date(rec.later_date)}再次出现，处理未加重（首次：罚款{fmt(first['fine'])}万元"
+                     f"{'、已立案' if first['has_case'] else '、未立案'}；本次：罚款{fmt(later['fine'])}万元"
+                     f"{'、已立案' if later['has_case'] else '、未立案'}）"),
+            evidence=[rec.first_row, rec.later_row],
+            details={"code": rec.code, "first_row": rec.first_row, "first_date": _date(rec.first_date),
+                     "first_fine_wan": float(first["fine"]), "later_fine_wan": float(later["fine"])},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 9
+def overdue_items(ctx: Context) -> pd.DataFrame:
+    """New hazard items (up to the period end) past their deadline and not rectified by then."""
+    it = ctx.facts.items
+    if it.empty:
+        return it
+    grace = pd.Timedelta(days=int(ctx.config["overdue"]["grace_days"]))
+    return it[it["counts_as_hazard"].astype(bool) & (it["deadline"] + grace < ctx.facts.end)
+              & ~it["rectified_asof"]]
+
+
+def check_overdue_not_escalated(ctx: Context) -> list[dict]:
+    """Rule 9. An item past its deadline, not rectified by the period end, and not escalated.
+
+    Items: new hazards of rows submitted up to the period end whose deadline (date in the
+    text, else inspection + 30 days) plus ``overdue.grace_days`` (default 0; time allowed for
+    the 复查) is before the period end and that are neither rectified
+    on their row nor closed by a 复查 submitted by then. Escalated: a later row (later
+    inspection date) of the same enterprise with 停产停业整顿, 按日连续处罚, 提请关闭, a
+    criminal referral, or a higher fine than the item's row. Severity 高 for a 重大事故隐患.
+    """
+    late = overdue_items(ctx)
+    rows = ctx.facts.rows
+    out = []
+    for rec in late.sort_values(["unit", "enterprise_name", "deadline", "row_id", "item_no"]).itertuples(index=False):
+        own = rows.loc[rec.row_id]
+        mine = ctx.facts.enterprise_rows(rec.enterprise_name)
+        later = mine[mine["date"] > own["date"]]
+        heavier = later[later["suspended"] | later["daily_penalty"] | later["closure"] | later["referral"]
+                        | (later["fine"] > own["fine"] + 1e-9)]
+        if not heavier.empty:
+            continue
+        days = (ctx.facts.end - rec.deadline).days
+        out.append(finding(
+            ctx, "overdue_not_escalated", unit=own["unit"], enterprise=rec.enterprise_name,
+            severity="高" if rec.major else "中",
+            message=(f"「{rec.hazard}」整改期限{_date(rec.deadline)}已过{days}天，截至期末未见整改完成，"
+                     f"也未见停产整顿、按日连续处罚或加重罚款"),
+            evidence=[rec.row_id],
+            details={"hazard": rec.hazard, "item_no": int(rec.item_no), "deadline": _date(rec.deadline),
+                     "days_overdue": days, "status": rec.status, "major": bool(rec.major),
+                     "later_rows": list(later.index)},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 10
+def check_fine_out_of_range(ctx: Context) -> list[dict]:
+    """Rule 10a. A fine outside the legal range of the violations it punishes.
+
+    Range (``audit_facts.fine_range``): one range per item matched to a catalogue code, else
+    per article cited in 处罚依据; allowed = [lower, sum of maximums] because a row with
+    several items may sum per-item fines. lower (``fines.lower_bound``) = the smallest item
+    minimum by default (the ledger does not say which items were fined: only a fine below
+    every item's minimum is surely too low), or the largest (``every_item``: the stricter
+    reading that every item was fined). Unknown maximum (unmatched item, V28) -> only the
+    minimum is checked. A row that escalates after a missed deadline (复查 row, or 按日
+    连续处罚) is checked against the minimum only: its higher limits are in the catalogue's
+    after_deadline text, not as numbers. Fines of persons (一案双罚) are not separated.
+    """
+    out = []
+    lower = ctx.config["fines"]["lower_bound"]
+    for rid, row in ctx.facts.period_rows.iterrows():
+        chk = check_fine(row, lower)
+        if chk is None or chk.range is None or chk.within:
+            continue
+        fr = chk.range
+        shown_high = "不限（加重处罚）" if chk.escalation else ("未知" if fr.high is None else fmt(fr.high))
+        out.append(finding(
+            ctx, "fine_out_of_range", unit=row["unit"], enterprise=row["enterprise"],
+            message=(f"罚款 {fmt(row['fine'])} 万元{'低于' if chk.below else '高于'}法定幅度"
+                     f"［{fmt(fr.low)}，{shown_high}］万元（按{fr.basis}：{'、'.join(_short(c) for c in fr.codes)}）"),
+            evidence=[rid],
+            details={"fine_wan": float(row["fine"]), "low_wan": fr.low, "high_wan": chk.high_used,
+                     "codes": list(fr.codes), "range_from": fr.basis, "case_no": row["case_no"]},
+        ))
+    return out
+
+
+_ANY_ARTICLE = re.compile(r"(?:《[^》]{2,40}》|[法例定则法]\s*)第[一二三四五六七八九十百零〇\d]+条")
+
+
+def cites_article(text: str | None) -> bool:
+    """True when a 处罚依据 text names an article: of the three laws of the catalogue, or of
+    any 《法律法规》 (e.g. 《烟花爆竹安全管理条例》第三十六条)."""
+    return bool(text) and (bool(penalty_articles(text)) or bool(_ANY_ARTICLE.search(text)))
+
+
+def check_case_basis_missing(ctx: Context) -> list[dict]:
+    """Rule 10b. A case (立案案号) of the period with no legal basis, or one we cannot read.
+
+    Per distinct case number: all its rows (up to the period end) have a blank 处罚依据 ->
+    中 "未填写"; no text names an article (``cites_article``: 《…》第…条, or an article of
+    安全生产法 / 消防法 / 特种设备安全法) -> 低 "依据不明". A cited article the catalogue lacks is
+    accepted: the catalogue is not complete.
+    """
+    rows = ctx.facts.rows
+    period_cases = ctx.facts.period_rows["case_no"].dropna().unique()
+    out = []
+    for case in sorted(period_cases):
+        grp = rows[rows["case_no"] == case]
+        texts = [t for t in grp["legal_basis"] if t]
+        if texts and any(cites_article(t) for t in texts):
+            continue
+        first = grp.sort_values("date").iloc[0]
+        if not texts:
+            msg, sev = f"案件 {case} 未填写处罚依据（法律条款）", "中"
+        else:
+            msg, sev = f"案件 {case} 的处罚依据「{texts[0]}」未能识别出具体法律条款", "低"
+        out.append(finding(
+            ctx, "case_basis_missing", unit=first["unit"], enterprise=first["enterprise"], severity=sev,
+            message=msg, evidence=list(grp.index[grp["in_period"]]),
+            details={"case_no": case, "legal_basis": texts[0] if texts else None},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 11
+def closure_candidates(ctx: Context) -> pd.DataFrame:
+    """Enterprises meeting 安全生产法第一百一十三条 as of the period end.
+
+    Penalties: ledger rows up to the period end, dated within ``long_window_days`` before it,
+    with a 重大事故隐患 item and a case or a fine (one per case number, else per row).
+    Met: ``short_count`` (3) penalties with the last at most ``short_window_days`` (180) days
+    after the first, or ``long_count`` (4) within ``long_window_days`` (365). Columns: enterprise, unit, rows, dates, rule
+    (which test met), requested (a row of the enterprise up to the period end mentions 提请关闭).
+    """
+    cfg = ctx.config["closure"]
+    rows = ctx.facts.rows
+    cols = ["enterprise", "unit", "rows", "dates", "rule", "requested", "request_rows"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    since = ctx.facts.end - pd.Timedelta(days=int(cfg["long_window_days"]))
+    pen = rows[rows["major"] & (rows["has_case"] | (rows["fine"] > 0)) & (rows["date"] > since)]
+    pen = pen.assign(key=pen["case_no"].fillna(pd.Series(pen.index, index=pen.index)))
+    pen = pen.sort_values("date").drop_duplicates("key")
+    out = []
+    for ent, grp in pen.groupby("enterprise", sort=True):
+        dates = list(grp["date"])
+        met = None
+        for i, d in enumerate(dates):
+            # "180日内": the last penalty at most 180 days after the first (start day not counted)
+            short = sum(1 for x in dates[i:] if (x - d).days <= int(cfg["short_window_days"]))
+            long = sum(1 for x in dates[i:] if (x - d).days <= int(cfg["long_window_days"]))
+            if short >= int(cfg["short_count"]):
+                met = f"{cfg['short_window_days']}日内{short}次"
+                break
+            if long >= int(cfg["long_count"]):
+                met = f"一年内{long}次"
+        if met is None:
+            continue
+        asks = ctx.facts.enterprise_rows(ent)
+        asks = asks[asks["closure"]]
+        out.append({"enterprise": ent, "unit": grp["unit"].iloc[-1], "rows": list(grp.index),
+                    "dates": [_date(d) for d in dates], "rule": met, "requested": not asks.empty,
+                    "request_rows": list(asks.index)})
+    return pd.DataFrame(out, columns=cols)
+
+
+def check_closure_due(ctx: Context) -> list[dict]:
+    """Rule 11. 提请关闭: report every enterprise meeting 第一百一十三条, and whether closure
+    was requested (高 if not requested, 低 if it was)."""
+    out = []
+    for rec in closure_candidates(ctx).itertuples(index=False):
+        state = "已提请关闭" if rec.requested else "未见提请关闭记录"
+        out.append(finding(
+            ctx, "closure_due", unit=rec.unit, enterprise=rec.enterprise,
+            severity="低" if rec.requested else "高",
+            message=(f"{rec.enterprise}存在重大事故隐患，{rec.rule}受到行政处罚"
+                     f"（{'、'.join(rec.dates)}），符合安全生产法第一百一十三条提请关闭情形；{state}"),
+            evidence=list(rec.rows) + [r for r in rec.request_rows if r not in rec.rows],
+            details={"penalty_dates": list(rec.dates), "test": rec.rule, "requested": bool(rec.requested)},
+        ))
+    return out
+
+
+# ------------------------------------------------------------------ rule 12
+def single_code_fines(ctx: Context) -> pd.DataFrame:
+    """Period rows with a fine whose items all match one and the same catalogue code."""
+    rows = ctx.facts.period_rows
+    recs = []
+    for rid, row in rows[rows["fine"] > 0].iterrows():
+        codes = row["codes"]
+        if codes and None not in codes and len(set(codes)) == 1 and not row["daily_penalty"]:
+            recs.append({"row_id": rid, "unit": row["unit"], "code": codes[0], "fine": float(row["fine"])})
+    return pd.DataFrame(recs, columns=["row_id", "unit", "code", "fine"])
+
+
+def check_fine_disparity(ctx: Context) -> list[dict]:
+    """Rule 12. 同案不同罚: for one violation code, a unit's median fine far from the town's.
+
+    Only rows whose items all match a single code (so the fine belongs to that violation),
+    without 按日连续处罚. Per code with at least ``min_rows`` (3) such rows from at least
+    ``min_units`` (2) units: town median of all its fines; a unit whose median fine is above
+    ``ratio`` (3) × the town median or below town median ÷ ratio is named. The spread table
+    (per code: n, units, min, max, town median, unit medians) is kept as ``tables['fine_spread']``.
+    """
+    cfg = ctx.config["fine_disparity"]
+    ratio, min_rows, min_units = float(cfg["ratio"]), int(cfg["min_rows"]), int(cfg["min_units"])
+    fines = single_code_fines(ctx)
+    spread, out = [], []
+    for code, grp in fines.groupby("code", sort=True):
+        medians = grp.groupby("unit")["fine"].median()
+        town = float(grp["fine"].median())
+        spread.append({"code": code, "violation": _short(code), "rows": len(grp), "units": len(medians),
+                       "min_wan": float(grp["fine"].min()), "max_wan": float(grp["fine"].max()),
+                       "town_median_wan": town, "unit_medians": {u: float(m) for u, m in medians.items()}})
+        if len(grp) < min_rows or len(medians) < min_units or town <= 0:
+            continue
+        for unit, med in medians.items():
+            high, low = med > ratio * town + 1e-9, med < town / ratio - 1e-9
+            if not (high or low):
+                continue
+            mine = grp[grp["unit"] == unit]
+            out.append(finding(
+                ctx, "fine_disparity", unit=unit, enterprise=None,
+                message=(f"「{_short(code)}」本单位罚款中位数 {fmt(med)} 万元，"
+                         f"{'高于' if high else '低于'}全镇中位数 {fmt(town)} 万元的"
+                         f"{f'{ratio:g}倍' if high else f'1/{ratio:g}'}"
+                         f"（全镇 {len(grp)} 起，{fmt(grp['fine'].min())}–{fmt(grp['fine'].max())} 万元）"),
+                evidence=list(mine["row_id"]),
+                details={"code": code, "unit_median_wan": float(med), "town_median_wan": town,
+                         "town_min_wan": float(grp["fine"].min()), "town_max_wan": float(grp["fine"].max()),
+                         "rows": len(grp), "unit_rows": len(mine)},
+            ))
+    ctx.tables["fine_spread"] = pd.DataFrame(
+        spread, columns=["code", "violation", "rows", "units", "min_wan", "max_wan", "town_median_wan",
+                         "unit_medians"])
+    return out
+
+
+RULES_HANDLING: dict[str, Callable[[Context], list[dict]]] = {
+    "criminal_referral_missing": check_criminal_referral_missing,
+    "rectification_instead_of_penalty": check_rectification_instead_of_penalty,
+    "repeat_not_escalated": check_repeat_not_escalated,
+    "overdue_not_escalated": check_overdue_not_escalated,
+    "fine_out_of_range": check_fine_out_of_range,
+    "case_basis_missing": check_case_basis_missing,
+    "closure_due": check_closure_due,
+    "fine_disparity": check_fine_disparity,
+}

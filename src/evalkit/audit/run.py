@@ -1,0 +1,220 @@
+"""核查 (audit): the plan's requirements checked against the submitted data.
+
+``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (13 ids
+for the 12 rules of docs/audit.md; rule 10 has two ids) over one period and returns an
+``AuditResult``:
+
+findings  DataFrame, one row per finding: rule, rule_name, severity (高/中/低), unit,
+          enterprise, period, message (Chinese), evidence (list of "file#sheet#row", or
+          "registry/…#…" for registry rows), details (dict of rule-specific values such as
+          reported / recomputed / metric).
+notes     Chinese notes on rules that could not run (no plan, no metrics) and known limits.
+tables    extra tables, e.g. ``fine_spread`` (rule 12: fines per violation code and unit).
+
+The period (a month, quarter or year; ``periods.parse_period``) bounds what is audited;
+rows submitted before it are history (repeats within 12 months, 累计数, deadlines); rows
+submitted after its last month are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from evalkit.audit.facts import LOWER_BOUNDS, Facts, Patterns
+from evalkit.audit.rules import (
+    AUDIT_RULES,
+    FINDING_COLUMNS,
+    RULES_REPORTS_AND_PLAN,
+    SEVERITIES,
+    Context,
+)
+from evalkit.audit.rules_handling import RULES_HANDLING
+from evalkit.config.loader import load_config, number
+from evalkit.core.dataset import Dataset
+from evalkit.core.periods import Period, parse_period
+from evalkit.exceptions import ConfigError
+
+__all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
+
+RULE_FUNCTIONS = {**RULES_REPORTS_AND_PLAN, **RULES_HANDLING}
+assert list(RULE_FUNCTIONS) == list(AUDIT_RULES), "rule functions and AUDIT_RULES must agree"
+
+#: Limits the audit states in every result (shown under 说明).
+STANDING_NOTES = (
+    "行政处罚法第六十条（立案后90日内作出处罚决定）未核查：台账没有立案日期和决定日期。",
+)
+
+# (section, key, minimum, maximum, integer)
+_NUMBERS = [
+    ("reconciliation", "tolerance_count", 0, None, False),
+    ("reconciliation", "tolerance_rate", 0, None, False),
+    ("reconciliation", "tolerance_money_wan", 0, None, False),
+    ("cumulative", "tolerance_count", 0, None, False),
+    ("cumulative", "tolerance_money_wan", 0, None, False),
+    ("key_industry", "high_from_month", 1, 13, True),
+    ("random_inspection", "min_share", 0, 1, False),
+    ("random_inspection", "executed_check_from_month", 1, 13, True),
+    ("rectification_only", "max_share", 0, 1, False),
+    ("rectification_only", "min_inspections", 1, None, True),
+    ("repeat_offence", "window_months", 1, 120, True),
+    ("overdue", "grace_days", 0, 366, True),
+    ("closure", "short_window_days", 1, None, True),
+    ("closure", "short_count", 1, None, True),
+    ("closure", "long_window_days", 1, None, True),
+    ("closure", "long_count", 1, None, True),
+    ("fine_disparity", "ratio", 1, None, False),
+    ("fine_disparity", "min_rows", 1, None, True),
+    ("fine_disparity", "min_units", 1, None, True),
+]
+
+
+def load_audit_config(path=None) -> tuple[dict, str]:
+    """(config, source) from config/audit.yaml merged with ``path``; ConfigError names the key."""
+    cfg, source = load_config("audit", path)
+    where = source
+    for section, key, lo, hi, integer in _NUMBERS:
+        if not isinstance(cfg.get(section), dict):
+            raise ConfigError(where, f"键 {section!r} 应为映射")
+        cfg[section][key] = number(cfg[section], key, where, f"{section}.{key}", minimum=lo,
+                                   maximum=hi, integer=integer)
+    disabled = cfg.get("disabled") or []
+    if not isinstance(disabled, list) or any(r not in AUDIT_RULES for r in disabled):
+        bad = [r for r in (disabled if isinstance(disabled, list) else [disabled]) if r not in AUDIT_RULES]
+        raise ConfigError(where, f"键 'disabled' 含未知规则 {bad}；可用规则：{', '.join(AUDIT_RULES)}")
+    cfg["disabled"] = list(disabled)
+    if cfg["fines"].get("lower_bound") not in LOWER_BOUNDS:
+        raise ConfigError(where, f"键 'fines.lower_bound' 应为 {' 或 '.join(LOWER_BOUNDS)}，"
+                                 f"实际为 {cfg['fines'].get('lower_bound')!r}")
+    for key in Patterns.__dataclass_fields__:
+        text = cfg["patterns"].get(key)
+        if not isinstance(text, str) or not text:
+            raise ConfigError(where, f"键 'patterns.{key}' 应为非空正则表达式")
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise ConfigError(where, f"键 'patterns.{key}' 不是有效的正则表达式：{exc}") from None
+    return cfg, source
+
+
+def as_period(period) -> Period:
+    """A Period from a Period or its text (2024-06, 2024Q2, 2024)."""
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def _recompute_factory(dataset: Dataset, notes: list[str]):
+    """(period text, scope) -> metrics frame recomputed from the ledger; cached per call."""
+    cache: dict[tuple[str, str], pd.DataFrame | None] = {}
+    engine = None
+
+    def recompute(period_text: str, scope: str) -> pd.DataFrame | None:
+        nonlocal engine
+        if (period_text, scope) not in cache:
+            try:
+                from evalkit.metrics.engine import MetricsEngine
+            except ImportError:  # metrics not installed yet: say so instead of failing
+                note = "指标模块 evalkit.metrics.engine 不可用，未做附件2与台账核对。"
+                if note not in notes:
+                    notes.append(note)
+                cache[(period_text, scope)] = None
+                return None
+            engine = engine or MetricsEngine(dataset)
+            cache[(period_text, scope)] = engine.compute(period_text, scope=scope, source="ledger").frame
+        return cache[(period_text, scope)]
+
+    return recompute
+
+
+@dataclass
+class AuditResult:
+    """Findings of one audit run; see the module docstring."""
+
+    period: Period
+    findings: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    config_source: str = ""
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings per rule id (every rule listed, 0 included)."""
+        got = self.findings["rule"].value_counts() if len(self.findings) else {}
+        return {r: int(got.get(r, 0)) for r in AUDIT_RULES}
+
+    def for_unit(self, unit: str) -> pd.DataFrame:
+        return self.findings[self.findings["unit"] == unit]
+
+    def to_dict(self) -> dict:
+        """JSON structure of ``evalkit audit --json``."""
+        return {
+            "period": self.period.text,
+            "period_label": self.period.label,
+            "findings": [_jsonable(r) for r in self.findings.to_dict("records")],
+            "counts": self.counts(),
+            "notes": list(self.notes),
+            "config": self.config_source,
+        }
+
+    def to_text(self) -> str:
+        """Readable Chinese report grouped by rule."""
+        counts = self.counts()
+        lines = [f"执法核查 {self.period.label}：共 {len(self.findings)} 条问题", ""]
+        lines.append("规则汇总：")
+        for rid, rule in AUDIT_RULES.items():
+            lines.append(f"  {rule.title}（{rid}）：{counts[rid]} 条")
+        lines.append("")
+        for rid, rule in AUDIT_RULES.items():
+            grp = self.findings[self.findings["rule"] == rid]
+            if grp.empty:
+                continue
+            lines.append(f"【{rule.title}】{rid} — {len(grp)} 条；依据：{rule.clause}")
+            for rec in grp.itertuples(index=False):
+                who = rec.unit if isinstance(rec.unit, str) else "—"
+                if isinstance(rec.enterprise, str) and rec.enterprise:
+                    who += f" / {rec.enterprise}"
+                ev = list(rec.evidence)
+                shown = "；".join(ev[:3]) + (f" 等{len(ev)}条" if len(ev) > 3 else "")
+                lines.append(f"  [{rec.severity}] {who}：{rec.message}")
+                lines.append(f"        证据：{shown}")
+            lines.append("")
+        if self.notes:
+            lines.append("说明：")
+            lines += [f"  - {n}" for n in self.notes]
+        return "\n".join(lines).rstrip()
+
+
+def _jsonable(record: dict) -> dict:
+    out = {}
+    for k, v in record.items():
+        if isinstance(v, float) and v != v:
+            v = None
+        out[k] = v
+    return out
+
+
+def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
+    """Run every enabled audit rule over ``period`` (text or Period); see the module docstring.
+
+    config  None (packaged config/audit.yaml) or a YAML path whose keys override it.
+    """
+    period = as_period(period)
+    cfg, source = load_audit_config(config)
+    notes: list[str] = []
+    facts = Facts(dataset, period, Patterns.from_config(cfg["patterns"]))
+    ctx = Context(dataset, period, facts, cfg, _recompute_factory(dataset, notes), notes)
+    rows: list[dict] = []
+    for rid, fn in RULE_FUNCTIONS.items():
+        if rid in cfg["disabled"]:
+            notes.append(f"规则 {rid}（{AUDIT_RULES[rid].title}）已在配置中停用。")
+            continue
+        rows.extend(fn(ctx))
+    notes.extend(STANDING_NOTES)
+    findings = pd.DataFrame(rows, columns=FINDING_COLUMNS, dtype=object)
+    if not findings.empty:
+        order = {r: i for i, r in enumerate(AUDIT_RULES)}
+        sev = {s: i for i, s in enumerate(SEVERITIES)}
+        findings = (findings.assign(_r=findings["rule"].map(order), _s=findings["severity"].map(sev))
+                    .sort_values(["_r", "_s", "unit", "enterprise"], na_position="first", kind="stable")
+                    .drop(columns=["_r", "_s"]).reset_index(drop=True))
+    return AuditResult(period, findings, notes, ctx.tables, source)

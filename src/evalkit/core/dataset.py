@@ -1,0 +1,94 @@
+"""The consolidated, validated data of one data folder: what intake hands on.
+
+``evalkit.intake.loader.load(data_dir)`` returns a ``Dataset``. Everything downstream
+(metrics, audit, scoring, cases, exports, notebooks) reads only this object, never
+the workbooks. Its tables, and the columns each one is guaranteed to have:
+
+enterprises  the 企业名录 (registry/enterprises.csv|xlsx), one row per enterprise
+    name (str, 企业名称), credit_code (str|None, 统一社会信用代码), industry (str, 行业),
+    unit (str, 监管单位), key_industry (str|None: the key-industry name, None if not
+    key), risk_level (str, 风险等级)
+units        one row per reporting unit
+    unit (str), kind ("村" | "部门"), supervised_total (int: registry enterprises whose unit is it)
+plan         the 年度执法计划 (registry/plan.csv|xlsx; empty frame if absent)
+    name (str, 企业名称), unit (str), month (int 1-12, 计划月份), method ("重点检查" | "双随机")
+submissions  one row per recognised (file, sheet)
+    file (str, relative to data_dir), sheet (str), form ("ledger" | "figures"), unit (str|None),
+    year (int|None), month (int|None), period (str "YYYY-MM"|None), filled_date (date|None,
+    填报日期), received (date|None), late (bool), rows_read, rows_accepted, rows_rejected (int)
+files        one row per file under submissions/
+    file, rows_read, rows_accepted, rows_rejected (int); rows_read = accepted + rejected
+ledger       accepted 附件1 rows, one per inspection
+    row_id (str "file#sheet#row"), file, sheet, row (Excel row), unit, year, month, period,
+    seq (int|None), enterprise (str as written, cleaned of spaces), enterprise_name (str:
+    the registry name it matched, else the written name), registered (bool),
+    inspection_date (Timestamp), inspectors (list[str]), inspector_count (int),
+    hazards (list[str]), rectifications (list[str]), case_no (str|None), fine_wan
+    (float|NaN; NaN = cell blank), legal_basis (str|None), other_handling (str|None),
+    remarks (str|None), is_recheck (bool: 备注 or 完成整改情况 marks the row as a 复查)
+items        one row per 违法行为(隐患) item of an accepted ledger row
+    row_id, item_no (1-based), hazard (str), rectification (str|None: the paired
+    完成整改情况 item), plus unit, period, enterprise_name, inspection_date, case_no,
+    is_recheck copied from the ledger row for convenience, and:
+    status ("rectified" | "pending" | "overdue" | None when the text says nothing),
+    deadline (Timestamp: a date in the text, else inspection_date + 30 days),
+    counts_as_hazard (bool: False for a 复查 item linked to an earlier item),
+    closed_by (row_id of the later 复查 row that found it rectified, else None),
+    closed_date (Timestamp|NaT), rectified (bool: status == "rectified" or closed_by set)
+    See docs/design.md for the 复查 convention and the rectification vocabulary.
+figures      accepted 附件2 rows: two per submission (本月数 and 累计数)
+    file, sheet, row, unit, year, month, period, kind ("本月数" | "累计数"), then one
+    column per ``forms.FIGURES`` key (supervised_total … reports_verified), float|NaN
+rejected     every rejected input row, kept whole
+    file, sheet, row, form, reason (the rule ids, ";"-joined), values (dict of header -> raw text)
+problems     ``problems.problems_frame`` columns: file, sheet, row, column, rule,
+    severity, message, value
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass
+class Dataset:
+    data_dir: Path
+    enterprises: pd.DataFrame
+    units: pd.DataFrame
+    plan: pd.DataFrame
+    submissions: pd.DataFrame
+    files: pd.DataFrame
+    ledger: pd.DataFrame
+    items: pd.DataFrame
+    figures: pd.DataFrame
+    rejected: pd.DataFrame
+    problems: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return int(self.files["rows_read"].sum()) if len(self.files) else 0
+
+    @property
+    def rows_accepted(self) -> int:
+        return int(self.files["rows_accepted"].sum()) if len(self.files) else 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return int(self.files["rows_rejected"].sum()) if len(self.files) else 0
+
+    @property
+    def error_count(self) -> int:
+        return int((self.problems["severity"] == "error").sum()) if len(self.problems) else 0
+
+    def summary(self) -> dict:
+        """The counts ``evalkit validate --json`` prints (problems excluded)."""
+        return {
+            "files": int(len(self.files)),
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+        }

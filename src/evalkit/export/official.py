@@ -1,0 +1,485 @@
+"""Official Excel outputs of a month: ``evalkit export DATA_DIR --period 2024-06``.
+
+``export_period(dataset, "2024-06", out_dir)`` writes, under ``out_dir/2024-06/``
+(see ``ExportPaths`` and docs/export.md for the exact names)::
+
+    excel/附件2_全镇汇总_2024-06.xlsx       统计表（二）, every unit's 本月数 and 累计数 and 合计
+    excel/附件1_全镇台账_2024-06.xlsx       统计表（一）, sheet 全镇 + one official sheet per unit
+    disclosure/阳光执法_行政处罚公示_2024-06.xlsx|.csv
+    disclosure/信用推送_黑名单联合惩戒_2024-06.xlsx|.csv
+    templates/2024-07/统计表_<单位>_2024-07.xlsx   next month's fill-in template, one per unit
+
+附件2 figures come from ``evalkit.metrics.engine.compute_metrics`` with ``source="ledger"``
+(scope ``month`` for 本月数, ``ytd`` for 累计数); the 合计 rows are its ``.total``.
+Nothing is recomputed here. Where a unit's own 附件2 (``source="reported"``) says
+something else, the cell carries a comment (批注) with the reported value.
+
+Each unit's two rows share the 单位 column as ``"<单位> 本月数"`` / ``"<单位> 累计数"``,
+so the sheet keeps the official columns; ``read_consolidated_figures`` reads it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+
+from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
+from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.periods import Period, parse_period
+from evalkit.exceptions import ParameterError
+from evalkit.export import xlsx_style as style
+
+REGION = "蚶江镇"
+TOTAL_LABEL = "合计"
+ALL_UNITS_SHEET = "全镇"
+FIGURES_SHEET = "统计表二"
+MONTH_LABEL, CUMULATIVE_LABEL = FIGURES.row_labels  # 本月数, 累计数
+_UNIT_IN_REMARKS = re.compile(r"^【([^】]+)】")
+
+# Tolerances below which a reported figure counts as equal to the ledger figure: the
+# form shows rates with 2 decimals and 万元 with 4, so smaller gaps are invisible.
+_TOLERANCE = {"rate": 0.005, "money_wan": 0.00005, "count": 1e-9}
+
+FIGURES_NOTES = (
+    "说明：1. 本表各单位“本月数”“累计数”由各单位报送的统计表（一）台账逐条汇总计算（evalkit metrics，"
+    "来源 ledger），“合计”为全镇汇总；比率为百分数（保留两位小数），分母为零时填“不适用”。",
+    "2. 单元格带批注的，表示该单位自行报送的统计表（二）数字与台账汇总数不一致，批注内为其报送数。",
+)
+LEDGER_NOTES = (
+    "说明：“全镇”表汇总各单位本月通过校验的台账记录，按单位、检查时间排序；官方表样无填报单位栏，"
+    "故在备注栏开头以【单位】注明，其后为原备注。各单位分表保持官方表样，填报部门即该单位。",
+)
+
+
+@dataclass(frozen=True)
+class ExportPaths:
+    """Where ``export_period`` writes the outputs of one month (predictable names)."""
+
+    root: Path
+    period: str  # YYYY-MM
+    next_period: str  # YYYY-MM of the templates
+
+    @property
+    def excel_dir(self) -> Path:
+        return self.root / "excel"
+
+    @property
+    def disclosure_dir(self) -> Path:
+        return self.root / "disclosure"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates" / self.next_period
+
+    @property
+    def figures(self) -> Path:
+        return self.excel_dir / f"附件2_全镇汇总_{self.period}.xlsx"
+
+    @property
+    def ledger(self) -> Path:
+        return self.excel_dir / f"附件1_全镇台账_{self.period}.xlsx"
+
+    @property
+    def penalties_xlsx(self) -> Path:
+        return self.disclosure_dir / f"阳光执法_行政处罚公示_{self.period}.xlsx"
+
+    @property
+    def penalties_csv(self) -> Path:
+        return self.penalties_xlsx.with_suffix(".csv")
+
+    @property
+    def credit_xlsx(self) -> Path:
+        return self.disclosure_dir / f"信用推送_黑名单联合惩戒_{self.period}.xlsx"
+
+    @property
+    def credit_csv(self) -> Path:
+        return self.credit_xlsx.with_suffix(".csv")
+
+    def template(self, unit: str) -> Path:
+        return self.templates_dir / f"统计表_{_file_safe(unit)}_{self.next_period}.xlsx"
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(name)).strip("._") or "单位"
+
+
+def month_period(period: str | Period) -> Period:
+    """``period`` as a single month; anything else is a ParameterError."""
+    p = period if isinstance(period, Period) else parse_period(str(period))
+    if p.kind != "month":
+        raise ParameterError("period", getattr(period, "text", period), "一个月份，如 2024-06")
+    return p
+
+
+def next_month(period: str | Period) -> Period:
+    """The month after ``period`` (2024-12 -> 2025-01)."""
+    p = month_period(period)
+    year, month = (p.year + 1, 1) if p.last_month == 12 else (p.year, p.last_month + 1)
+    return parse_period(f"{year}-{month:02d}")
+
+
+def export_paths(out_dir: str | Path, period: str | Period) -> ExportPaths:
+    """The output paths of ``period`` under ``out_dir`` (nothing is written)."""
+    p = month_period(period)
+    return ExportPaths(Path(out_dir) / p.text, p.text, next_month(p).text)
+
+
+def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
+                  filled_date: dt.date | None = None, region: str = REGION) -> list[Path]:
+    """Write all official outputs of ``period`` (a month) and return their paths.
+
+    Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), then one
+    template per unit for the next month, in the order of ``dataset.units``.
+    ``filled_date`` is printed as 填报日期 (default: today).
+    """
+    from evalkit.export.disclosure import export_disclosure
+    from evalkit.export.fill_in import write_unit_templates
+
+    p = month_period(period)
+    paths = export_paths(out_dir, p)
+    for folder in (paths.excel_dir, paths.disclosure_dir, paths.templates_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    filled_date = filled_date or dt.date.today()
+    units = unit_order(dataset)
+
+    write_figures_workbook(paths.figures, period=p, region=region, units=units,
+                           **figures_inputs(dataset, p))
+    write_ledger_workbook(paths.ledger, dataset.ledger, period=p, units=units, region=region,
+                          filled_date=filled_date)
+    written = [paths.figures, paths.ledger]
+    written += export_disclosure(dataset, p, paths)
+    written += write_unit_templates(dataset, next_month(p), paths)
+    return written
+
+
+def unit_order(dataset) -> list[str]:
+    """Units in the order of ``dataset.units`` (the registry's order), then any unit
+    that appears only in the ledger."""
+    units = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []
+    extra = sorted(set(dataset.ledger["unit"].dropna().astype(str)) - set(units)) if len(dataset.ledger) else []
+    return units + extra
+
+
+# --------------------------------------------------------------------------- 附件2
+def figures_inputs(dataset, period: Period) -> dict:
+    """The four metric tables the consolidated 附件2 shows, from ``compute_metrics``."""
+    from evalkit.metrics.engine import MetricsEngine, compute_metrics
+
+    engine = MetricsEngine(dataset, None)  # prepared once, used for the four tables
+    month = compute_metrics(engine, period.text, scope="month", source="ledger")
+    ytd = compute_metrics(engine, period.text, scope="ytd", source="ledger")
+    rep_month = compute_metrics(engine, period.text, scope="month", source="reported")
+    rep_ytd = compute_metrics(engine, period.text, scope="ytd", source="reported")
+    # The reported town total covers only the units that submitted: compare it with
+    # ours only when every unit did.
+    return {
+        "month": month.frame, "cumulative": ytd.frame,
+        "month_total": month.total, "cumulative_total": ytd.total,
+        "reported_month": rep_month.frame, "reported_cumulative": rep_ytd.frame,
+        "reported_month_total": None if rep_month.missing else rep_month.total,
+        "reported_cumulative_total": None if rep_ytd.missing else rep_ytd.total,
+    }
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def figure_cell_value(key: str, value):
+    """What a 附件2 cell holds for metric ``key``: a number, 不适用 for an undefined rate,
+    None (blank) for a missing count. Whole numbers are written as int."""
+    kind = FIGURES.column(key).kind
+    if _missing(value):
+        return style.NOT_APPLICABLE if kind == "rate" else None
+    value = float(value)
+    if kind == "count" and value.is_integer():
+        return int(value)
+    return value
+
+
+def _row_values(frame: pd.DataFrame | None, unit: str) -> dict | None:
+    if frame is None or unit not in frame.index:
+        return None
+    row = frame.loc[unit]
+    values = {key: row[key] for key in FIGURES.keys[1:] if key in row.index}
+    if all(_missing(v) for v in values.values()):
+        return None
+    return values
+
+
+def _series_values(series: pd.Series | None) -> dict | None:
+    if series is None:
+        return None
+    values = {key: series[key] for key in FIGURES.keys[1:] if key in series.index}
+    return None if all(_missing(v) for v in values.values()) else values
+
+
+def _differs(key: str, ours, theirs) -> bool:
+    if _missing(ours) and _missing(theirs):
+        return False
+    if _missing(ours) or _missing(theirs):
+        return True
+    return abs(float(ours) - float(theirs)) > _TOLERANCE[FIGURES.column(key).kind]
+
+
+def _shown(key: str, value) -> str:
+    if _missing(value):
+        return "空白/不适用"
+    kind = FIGURES.column(key).kind
+    if kind == "rate":
+        return f"{float(value):.2f}"
+    if kind == "money_wan":
+        return f"{float(value):.4f}"
+    return f"{float(value):g}"
+
+
+def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[str],
+                           month: pd.DataFrame, cumulative: pd.DataFrame,
+                           month_total: pd.Series, cumulative_total: pd.Series,
+                           reported_month: pd.DataFrame | None = None,
+                           reported_cumulative: pd.DataFrame | None = None,
+                           reported_month_total: pd.Series | None = None,
+                           reported_cumulative_total: pd.Series | None = None,
+                           region: str = REGION) -> Path:
+    """Write the town's consolidated 附件2 (统计表二) for ``period``.
+
+    ``month``/``cumulative`` are ``MetricsResult.frame`` tables (index unit, columns
+    metric ids); the totals their ``.total``. ``reported_*`` are the same tables with
+    ``source="reported"``: a differing cell gets a comment with the reported value, and
+    a unit without its own 附件2 gets a comment on its label cell.
+    """
+    rows: list[tuple[str, dict]] = []
+    checks: list[tuple[dict | None, dict | None]] = []  # (ours, reported) per row
+    for unit in units:
+        for label, ours, theirs in (
+            (MONTH_LABEL, _row_values(month, unit), _row_values(reported_month, unit)),
+            (CUMULATIVE_LABEL, _row_values(cumulative, unit), _row_values(reported_cumulative, unit)),
+        ):
+            ours = ours or {}
+            rows.append((f"{unit} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
+            checks.append((ours, theirs))
+    for label, ours, theirs in (
+        (MONTH_LABEL, _series_values(month_total), _series_values(reported_month_total)),
+        (CUMULATIVE_LABEL, _series_values(cumulative_total), _series_values(reported_cumulative_total)),
+    ):
+        ours = ours or {}
+        rows.append((f"{TOTAL_LABEL} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
+        checks.append((ours, theirs))
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = FIGURES_SHEET
+    lay = write_figures_sheet(ws, unit=region, year=period.year, month=period.last_month, rows=rows)
+    ncols = len(FIGURES.columns)
+    for offset, (ours, theirs) in enumerate(checks):
+        r = lay.first_data_row + offset
+        label_cell = ws.cell(r, 1)
+        if theirs is None:
+            if not str(label_cell.value).startswith(TOTAL_LABEL):
+                style.add_comment(label_cell, "该单位本期未报送统计表（二），无报送数可比对。")
+            continue
+        for c, key in enumerate(FIGURES.keys[1:], 2):
+            if _differs(key, ours.get(key), theirs.get(key)):
+                style.add_comment(ws.cell(r, c), f"单位报送数：{_shown(key, theirs.get(key))}\n"
+                                                  f"台账汇总数：{_shown(key, ours.get(key))}")
+    _finish_figures_sheet(ws, lay, units, ncols)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _finish_figures_sheet(ws, lay: SheetLayout, units: Iterable[str], ncols: int) -> None:
+    labels = [f"{u} {CUMULATIVE_LABEL}" for u in units]
+    style.set_widths(ws, {1: max([12.0] + [style.text_width(t) + 3 for t in labels])})
+    for r in range(lay.first_data_row, lay.last_data_row + 1):
+        ws.cell(r, 1).alignment = style.CENTER
+        if str(ws.cell(r, 1).value).startswith(TOTAL_LABEL):
+            for c in range(1, ncols + 1):
+                ws.cell(r, c).font = style.Font(bold=True)
+    notes_row = ws.max_row + 2
+    style.write_note_lines(ws, notes_row, FIGURES_NOTES, ncols)
+    style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)
+    style.figures_header_height(ws, lay.header_row)
+    style.setup_print(ws, title_rows=(lay.header_row - 1, lay.header_row), last_column=ncols)
+
+
+def read_consolidated_figures(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
+    """Read a consolidated 附件2 back: one row per (unit, kind), columns unit, kind and the
+    ``FIGURES`` metric ids (float; NaN where blank or 不适用).
+
+    Also reads a unit's own 附件2 (labels 本月数/累计数; unit from 填报地区（部门）).
+    """
+    wb = load_workbook(path, data_only=True)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    top = next((i for i, r in enumerate(grid) if r and str(r[0] or "").strip() == FIGURES.columns[0].header),
+               None)
+    if top is None:
+        raise ValueError(f"{path}: 找不到统计表（二）表头（“{FIGURES.columns[0].header}”列）")
+    by_header = {_norm(c.header): c.key for c in FIGURES.columns}
+    by_header.update({_norm(a): c.key for c in FIGURES.columns for a in c.aliases})
+    keys: dict[int, str] = {}
+    for j in range(len(grid[top])):
+        for text in (grid[top + 1][j], grid[top][j]):
+            if text is not None and _norm(text) in by_header:
+                keys[j] = by_header[_norm(text)]
+                break
+    region = _meta_value(grid, FIGURES.unit_label)
+    records = []
+    for r in grid[top + 2:]:
+        label = str(r[0] or "").strip()
+        kind = next((k for k in FIGURES.row_labels if label.endswith(k)), None)
+        if kind is None:
+            break
+        unit = label[: -len(kind)].strip() or region
+        record = {"unit": unit, "kind": kind}
+        for j, key in keys.items():
+            if key != "label":
+                record[key] = _number(r[j])
+        records.append(record)
+    return pd.DataFrame(records, columns=["unit", "kind", *FIGURES.keys[1:]])
+
+
+def _norm(text) -> str:
+    return re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")")
+
+
+def _meta_value(grid, label: str) -> str | None:
+    want = _norm(label)
+    for row in grid[:4]:
+        for cell in row:
+            text = _norm(cell or "")
+            if text.startswith(want):
+                return text[len(want):].lstrip(":：") or None
+    return None
+
+
+def _number(value) -> float:
+    if value is None or value == "" or value == style.NOT_APPLICABLE:
+        return math.nan
+    return float(value)
+
+
+# --------------------------------------------------------------------------- 附件1
+def _ledger_record(row: pd.Series, *, seq: int, remarks_unit: str | None = None) -> dict:
+    """One ledger row as the ``layout.write_ledger_sheet`` dict."""
+    fine = row.get("fine_wan")
+    remarks = row.get("remarks")
+    remarks = None if _missing(remarks) or remarks == "" else str(remarks)
+    if remarks_unit is not None:
+        remarks = f"【{remarks_unit}】" + (remarks or "")
+    date = row.get("inspection_date")
+    return {
+        "seq": seq,
+        "enterprise": row.get("enterprise"),
+        "inspection_date": None if _missing(date) or date is pd.NaT else pd.Timestamp(date).to_pydatetime(),
+        "inspectors": list(row.get("inspectors") or []),
+        "hazards": list(row.get("hazards") or []) or None,
+        "rectifications": list(row.get("rectifications") or []) or None,
+        "case_no": None if _missing(row.get("case_no")) else row.get("case_no"),
+        "fine_wan": None if _missing(fine) else float(fine),
+        "legal_basis": None if _missing(row.get("legal_basis")) else row.get("legal_basis"),
+        "other_handling": None if _missing(row.get("other_handling")) else row.get("other_handling"),
+        "remarks": remarks,
+    }
+
+
+def sorted_month_ledger(ledger: pd.DataFrame, period: Period, units: Sequence[str]) -> pd.DataFrame:
+    """The month's accepted ledger rows, sorted by unit (registry order), then inspection
+    date, then file and Excel row (stable)."""
+    rows = ledger[ledger["period"] == period.text] if len(ledger) else ledger
+    if rows.empty:
+        return rows
+    rank = {u: i for i, u in enumerate(units)}
+    key = rows["unit"].map(lambda u: rank.get(u, len(rank)))
+    return (rows.assign(_rank=key)
+            .sort_values(["_rank", "unit", "inspection_date", "file", "row"], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
+
+
+def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Period,
+                          units: Sequence[str], region: str = REGION,
+                          filled_date: dt.date | str | None = None) -> Path:
+    """Write the month's consolidated 附件1 (统计表一).
+
+    Sheet ``全镇``: every unit's accepted rows, 填报部门 = the town, the unit written at
+    the start of 备注 as ``【单位】``. Then one sheet per unit that has rows, each a
+    plain official 附件1 (填报部门 = the unit) that ``evalkit.intake.loader`` reads as usual.
+    """
+    rows = sorted_month_ledger(ledger, period, units)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = ALL_UNITS_SHEET
+    records = [_ledger_record(r, seq=n, remarks_unit=r["unit"]) for n, (_, r) in enumerate(rows.iterrows(), 1)]
+    lay = write_ledger_sheet(ws, unit=region, year=period.year, month=period.last_month,
+                             rows=records, filled_date=filled_date)
+    present = list(dict.fromkeys(rows["unit"])) if len(rows) else []
+    silent = [u for u in units if u not in present]
+    notes = list(LEDGER_NOTES)
+    if silent:
+        notes.append("本月无通过校验的台账记录的单位：" + "、".join(silent) + "。")
+    _finish_ledger_sheet(ws, lay, notes)
+    for unit in present:
+        sub = rows[rows["unit"] == unit]
+        ws_u = wb.create_sheet(style.safe_sheet_title(unit, wb.sheetnames))
+        recs = [_ledger_record(r, seq=n) for n, (_, r) in enumerate(sub.iterrows(), 1)]
+        lay_u = write_ledger_sheet(ws_u, unit=unit, year=period.year, month=period.last_month,
+                                   rows=recs, filled_date=filled_date)
+        _finish_ledger_sheet(ws_u, lay_u, ())
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _finish_ledger_sheet(ws, lay: SheetLayout, notes: Iterable[str]) -> None:
+    ncols = len(LEDGER.columns)
+    centered = [LEDGER.keys.index(k) + 1 for k in ("seq", "inspection_date", "fine_wan")]
+    style.align_range(ws, lay.first_data_row, lay.last_data_row, centered, style.CENTER)
+    fine_col = LEDGER.keys.index("fine_wan") + 1
+    for r in range(lay.first_data_row, lay.last_data_row + 1):
+        ws.cell(r, fine_col).number_format = style.WAN_FORMAT
+        ws.cell(r, LEDGER.keys.index("inspection_date") + 1).number_format = style.DATE_FORMAT
+    if notes:
+        style.write_note_lines(ws, ws.max_row + 2, notes, ncols)
+    style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)
+    style.setup_print(ws, title_rows=(lay.header_row, lay.header_row), last_column=ncols)
+
+
+def read_consolidated_ledger(path: str | Path, sheet: str = ALL_UNITS_SHEET) -> pd.DataFrame:
+    """Read the ``全镇`` sheet of a consolidated 附件1 back.
+
+    Columns: unit (from the 【单位】 mark), the ``LEDGER`` keys, with inspectors, hazards
+    and rectifications as lists, inspection_date a Timestamp, fine_wan float (NaN blank)
+    and remarks without the unit mark (None when it held only the mark).
+    """
+    from evalkit.intake.cells import split_items, split_persons
+
+    wb = load_workbook(path, data_only=True)
+    ws = wb[sheet]
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(grid) if r and _norm(r[1] or "") == _norm(LEDGER.columns[1].header))
+    records = []
+    for r in grid[header + 1:]:
+        if r[1] is None:  # footer lines only use column A
+            break
+        rec = dict(zip(LEDGER.keys, r, strict=False))
+        remarks = rec.get("remarks") or ""
+        m = _UNIT_IN_REMARKS.match(remarks)
+        rec["unit"] = m.group(1) if m else None
+        rec["remarks"] = (remarks[m.end():] if m else remarks) or None
+        rec["inspectors"] = split_persons(rec["inspectors"])
+        rec["hazards"] = split_items(rec["hazards"])
+        rec["rectifications"] = split_items(rec["rectifications"])
+        rec["inspection_date"] = pd.Timestamp(rec["inspection_date"])
+        rec["fine_wan"] = _number(rec["fine_wan"])
+        records.append(rec)
+    return pd.DataFrame(records, columns=["unit", *LEDGER.keys])

@@ -1,0 +1,176 @@
+"""Finishing touches a clerk expects on an official workbook, on top of ``evalkit.core.form_writer``.
+
+``layout`` puts the form on the sheet (title, headers, merged cells, borders, widths,
+the seed's footer and notes). This module adds what only matters for printing and
+reading on screen: row heights for wrapped text, A4 landscape print setup fitted to
+the page width with the header rows repeated on every page, page numbers, cell
+comments, and the locked/unlocked cells of a protected template.
+
+Number formats, one choice kept everywhere: rates are stored as the percentage number
+``evalkit.metrics.engine`` returns (19.35 means 19.35 %) with format ``0.00``; the header
+already says ``(%)``. Storing the number itself means a read-back gives exactly the
+value written. 万元 amounts use ``0.0000``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from evalkit.core.form_writer import BORDER, set_text
+
+PERCENT_FORMAT = "0.00"
+WAN_FORMAT = "0.0000"
+DATE_FORMAT = "yyyy-mm-dd"
+COUNT_FORMAT = "0"
+NOT_APPLICABLE = "不适用"  # a rate whose denominator is zero (docs/design.md)
+
+LINE_HEIGHT = 15.0  # points per text line at the default 11 pt font
+TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+NOTE_FONT = Font(size=9)
+
+
+def text_width(text: str) -> float:
+    """Width of one line of ``text`` in Excel character units (CJK about 2.2)."""
+    return sum(2.2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def text_lines(value, width: float) -> int:
+    """How many printed lines ``value`` needs in a column ``width`` characters wide.
+
+    A CJK character is about 2.2 width units (a little more than two, so the estimate
+    errs towards a taller row), other characters one; explicit line breaks start a new
+    line. Needed because neither Excel nor LibreOffice recomputes the height of a row
+    whose text wraps when it opens a file written by openpyxl.
+    """
+    if value is None or value == "":
+        return 1
+    usable = max(width - 1, 1)
+    lines = 0
+    for part in str(value).split("\n"):
+        lines += max(1, math.ceil(text_width(part) / usable))
+    return lines
+
+
+def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: int = 15) -> None:
+    """Give each row in ``first_row..last_row`` the height its wrapped text needs."""
+    widths = {}
+    for idx in range(1, ws.max_column + 1):
+        letter = get_column_letter(idx)
+        widths[idx] = ws.column_dimensions[letter].width or 8.43
+    merged_starts = {(r.min_row, r.min_col) for r in ws.merged_cells.ranges}
+    merged_inner = {
+        (row, col)
+        for r in ws.merged_cells.ranges
+        for row in range(r.min_row, r.max_row + 1)
+        for col in range(r.min_col, r.max_col + 1)
+    } - merged_starts
+    for row in range(first_row, last_row + 1):
+        lines = 1
+        for col in range(1, ws.max_column + 1):
+            if (row, col) in merged_inner or (row, col) in merged_starts:
+                continue  # merged notes span the whole width: one line is enough
+            value = ws.cell(row, col).value
+            if isinstance(value, str):
+                lines = max(lines, text_lines(value, widths[col]))
+        ws.row_dimensions[row].height = min(lines, max_lines) * LINE_HEIGHT + 3
+
+
+def figures_header_height(ws: Worksheet, header_row: int) -> None:
+    """Room for two lines in 附件2's group row, so a one-column group (举报奖励情况)
+    wraps instead of being cut off."""
+    ws.row_dimensions[header_row - 1].height = 2 * LINE_HEIGHT + 3
+
+
+def setup_print(ws: Worksheet, *, title_rows: tuple[int, int], last_column: int,
+                landscape: bool = True) -> None:
+    """A4, landscape, fitted to one page wide, header rows repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    ws.print_area = f"A1:{get_column_letter(last_column)}{ws.max_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def border_range(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+    """Thin borders on every cell of a block (merged cells included)."""
+    for row in range(first_row, last_row + 1):
+        for col in range(first_col, last_col + 1):
+            ws.cell(row, col).border = BORDER
+
+
+def align_range(ws: Worksheet, first_row: int, last_row: int, columns: Iterable[int],
+                alignment: Alignment) -> None:
+    """Apply ``alignment`` to the given columns of ``first_row..last_row``."""
+    for row in range(first_row, last_row + 1):
+        for col in columns:
+            ws.cell(row, col).alignment = alignment
+
+
+def add_comment(cell, text: str, *, author: str = "evalkit") -> None:
+    """Attach a cell comment (批注), sized so Chinese text is readable."""
+    comment = Comment(text, author)
+    comment.width = 260
+    comment.height = max(60, 20 * (text.count("\n") + 2))
+    cell.comment = comment
+
+
+def write_note_lines(ws: Worksheet, row: int, lines: Iterable[str], last_column: int) -> int:
+    """Write explanatory lines (merged across the form) from ``row``; return the next row."""
+    for line in lines:
+        set_text(ws.cell(row, 1), line)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row, 1).font = NOTE_FONT
+        row += 1
+    return row
+
+
+def unlock(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+    """Leave a block editable when the sheet is protected."""
+    for row in range(first_row, last_row + 1):
+        for col in range(first_col, last_col + 1):
+            ws.cell(row, col).protection = Protection(locked=False)
+
+
+def protect(ws: Worksheet) -> None:
+    """Protect the sheet without a password: locked cells (headers) cannot be typed over,
+    but rows and columns may still be resized and the sheet is never encrypted (intake
+    reads it as usual)."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # False = allowed
+    ws.protection.formatRows = False
+    ws.protection.formatCells = False
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def set_widths(ws: Worksheet, widths: dict[int, float]) -> None:
+    """Column widths by 1-based column index."""
+    for idx, width in widths.items():
+        ws.column_dimensions[get_column_letter(idx)].width = width
+
+
+def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
+    """A valid, unique sheet title for ``name`` (31 characters, no []:*?/\\)."""
+    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name)).strip("'") or "Sheet"
+    clean = clean[:31]
+    taken = set(taken)
+    title, n = clean, 2
+    while title in taken:
+        suffix = f"({n})"
+        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    return title

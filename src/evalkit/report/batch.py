@@ -1,0 +1,673 @@
+"""One command, one folder of reports: ``evalkit run DATA_DIR --period 2024-06``.
+
+``run_batch`` executes the report notebooks through papermill's Python API (the unit
+report once per unit, then the town summary, the typical cases of the period's
+quarter and the look-back review), renders each to an HTML page without code
+(``evalkit.report.html``) and writes ``outputs/<period>/index.html``.
+
+Why it is fast
+    papermill starts a kernel per notebook, and each kernel then imports pandas,
+    matplotlib and evalkit and loads the data: most of a report's time. Here each
+    worker process keeps **one warm kernel** (``WarmKernelEngine``, a papermill engine
+    handing nbclient a kernel manager it does not own), resets its namespace between
+    notebooks, and the notebooks load the dataset through ``evalkit.report.cache`` (memory,
+    then disk). HTML is rendered in the worker with one exporter per process.
+
+Guarantees
+    * fault isolation: a failing report is recorded (notebook, unit, cell, error as a
+      ``ReportExecutionError`` message) and the others go on; ``BatchResult.ok`` is
+      False if any failed;
+    * atomic writes: every file goes through a temporary file and ``os.replace``; a
+      failed report's old pages are removed, its executed notebook is kept as
+      ``<report>.error.ipynb``;
+    * incremental: a report whose notebook bytes, parameters, data files and evalkit
+      source are unchanged is skipped (hashes in ``manifest.json``) unless ``force``;
+    * parameters are checked against each notebook's ``parameters`` cell
+      (``papermill.inspect_notebook``); an unknown name is a ``ParameterError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from evalkit.core.periods import Period, parse_period
+from evalkit.exceptions import ParameterError, ReportExecutionError
+from evalkit.report.cache import (
+    CACHE_ENV,
+    atomic_write,
+    data_fingerprint,
+    load_cached,
+    pin_environment,
+    resolve_data_dir,
+    source_fingerprint,
+)
+
+UNIT_NOTEBOOK = "10-unit-report.ipynb"
+TOWN_NOTEBOOK = "20-town-summary.ipynb"
+CASES_NOTEBOOK = "30-typical-cases.ipynb"
+LOOKBACK_NOTEBOOK = "40-look-back.ipynb"
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+ENGINE_NAME = "evalkit_warm"
+DEFAULT_TIMEOUT = 900  # seconds per cell; a hung cell fails its report, not the batch
+
+GROUPS = ("全镇汇总", "单位报告", "典型案例", "重点案件回头看")
+
+
+# --------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report to produce: which notebook, with which parameters, under which name."""
+
+    report_id: str  # file stem under outputs/<period>/
+    notebook: Path
+    params: dict
+    title: str
+    group: str
+    unit: str | None = None
+
+    @property
+    def html_name(self) -> str:
+        return f"{self.report_id}.html"
+
+    @property
+    def ipynb_name(self) -> str:
+        return f"{self.report_id}.ipynb"
+
+    @property
+    def error_name(self) -> str:
+        return f"{self.report_id}.error.ipynb"
+
+
+def _safe_name(text: str) -> str:
+    """A file-name-safe form of a unit name (Chinese kept, separators replaced)."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._") or "unit"
+
+
+def cases_period(period: Period) -> Period:
+    """The period of the typical-cases report: the quarter of a month, else the period itself."""
+    if period.kind in ("month", "ytd"):
+        return parse_period(f"{period.year}-{period.last_month:02d}", "quarter")
+    return period
+
+
+def plan_reports(data_dir: Path, period: Period, units: list[str], notebooks_dir: Path) -> list[ReportSpec]:
+    """The reports of one batch, the slow town-level ones first (better load balance)."""
+    data = str(data_dir)
+    quarter = cases_period(period)
+    town_title = (f"蚶江镇{period.label}安全生产执法提升专项行动总结" if period.kind == "year"
+                  else f"蚶江镇{period.label}执法工作汇总")
+    specs = [
+        ReportSpec("town-summary", notebooks_dir / TOWN_NOTEBOOK,
+                   {"data_dir": data, "period": period.text}, town_title, GROUPS[0]),
+        ReportSpec(f"typical-cases-{quarter.text}", notebooks_dir / CASES_NOTEBOOK,
+                   {"data_dir": data, "quarter": quarter.text}, f"{quarter.label}典型案例", GROUPS[2]),
+        ReportSpec("look-back", notebooks_dir / LOOKBACK_NOTEBOOK,
+                   {"data_dir": data, "period": period.text}, f"{period.label}重点案件回头看", GROUPS[3]),
+    ]
+    for unit in units:
+        specs.append(ReportSpec(f"unit-{_safe_name(unit)}", notebooks_dir / UNIT_NOTEBOOK,
+                                {"data_dir": data, "unit": unit, "period": period.text},
+                                f"{unit}{period.label}执法工作报告", GROUPS[1], unit))
+    return specs
+
+
+def default_notebooks_dir() -> Path:
+    """The report notebooks shipped inside the package (``evalkit/report/notebooks``).
+
+    They are package data, so ``pip install .`` followed by ``evalkit run`` works outside
+    a checkout; the repository's ``notebooks/`` links to the same files for analysts.
+    """
+    folder = Path(str(resources.files("evalkit.report").joinpath("notebooks")))
+    if not (folder / UNIT_NOTEBOOK).is_file():
+        raise ParameterError("notebooks_dir", str(folder), "含报告模板的目录（安装包内的 evalkit/report/notebooks）")
+    return folder
+
+
+# --------------------------------------------------------------------------- hashes
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def report_hash(notebook_sha: str, params: dict, data_sha: str, source_sha: str) -> str:
+    """The content hash deciding whether a report is up to date."""
+    blob = json.dumps({"notebook": notebook_sha, "params": params, "data": data_sha,
+                       "source": source_sha}, sort_keys=True, ensure_ascii=False)
+    return _sha(blob.encode("utf-8"))
+
+
+def notebook_parameters(path: Path, known: dict | None = None) -> list[str]:
+    """Names declared in a notebook's ``parameters`` cell (papermill.inspect_notebook).
+
+    ``known`` maps notebook sha256 -> names from an earlier run, so an unchanged
+    notebook is not inspected again (importing papermill alone takes a second).
+    """
+    sha = _sha(path.read_bytes())
+    if known and sha in known:
+        return list(known[sha])
+    import papermill
+
+    names = list(papermill.inspect_notebook(str(path)).keys())
+    if not names:
+        raise ParameterError("notebook", str(path), "首个代码单元格带 parameters 标签的报告模板")
+    if known is not None:
+        known[sha] = names
+    return names
+
+
+def check_parameters(spec: ReportSpec, declared: list[str]) -> None:
+    """Refuse a parameter the notebook does not declare (papermill would only warn)."""
+    unknown = sorted(set(spec.params) - set(declared))
+    if unknown:
+        raise ParameterError(f"{spec.notebook.name} 的参数", "、".join(unknown),
+                             f"该报告模板 parameters 单元格声明的参数：{'、'.join(declared)}")
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class ReportOutcome:
+    """What happened to one report in this run."""
+
+    report_id: str
+    title: str
+    group: str
+    notebook: str
+    unit: str | None
+    status: str  # done | skipped | failed
+    seconds: float = 0.0
+    error: str | None = None
+    headline: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+
+_STATUS_ZH = {"done": "完成", "skipped": "跳过（未变化）", "failed": "失败"}
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+@dataclass
+class BatchResult:
+    """The outcome of ``run_batch``: one ``ReportOutcome`` per planned report."""
+
+    period: Period
+    out_dir: Path
+    outcomes: list[ReportOutcome]
+    seconds: float
+    jobs: int
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status != "failed" for o in self.outcomes)
+
+    @property
+    def index_path(self) -> Path:
+        return self.out_dir / "index.html"
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    def to_dict(self) -> dict:
+        return {"period": self.period.text, "out_dir": str(self.out_dir), "ok": self.ok,
+                "seconds": round(self.seconds, 2), "jobs": self.jobs,
+                "done": self.count("done"), "skipped": self.count("skipped"),
+                "failed": self.count("failed"), "reports": [asdict(o) for o in self.outcomes]}
+
+    def to_text(self) -> str:
+        rows = [["报告", "状态", "用时(秒)"]]
+        for o in self.outcomes:
+            rows.append([o.title, _STATUS_ZH[o.status], f"{o.seconds:.1f}" if o.status != "skipped" else "—"])
+        widths = [max(_width(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{self.period.label} 报告批量生成：{self.out_dir}", ""]
+        for r in rows:
+            lines.append("  ".join([_pad(r[0], widths[0]), _pad(r[1], widths[1]),
+                                    " " * (widths[2] - _width(r[2])) + r[2]]).rstrip())
+        lines += ["", f"完成 {self.count('done')}，跳过 {self.count('skipped')}，失败 {self.count('failed')}，"
+                      f"用时 {self.seconds:.1f} 秒（{self.jobs} 个并行进程）"]
+        failed = [o for o in self.outcomes if o.status == "failed"]
+        if failed:
+            lines.append("失败的报告（其余报告不受影响）：")
+            lines += [f"  - {o.error}" for o in failed]
+        lines.append(f"报告目录：{self.index_path}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- worker side
+_WARM: dict = {}  # this worker's warm kernel: {"name", "km", "kc"}
+_WORKER_STATS: dict[str, float] = {}
+
+# Run in the kernel after each report: a clean namespace, no figures, default pandas display.
+# Not %reset: it runs gc.collect(), about 0.1-0.4 s a report; refcounting frees the tables.
+_RESET_CODE = """\
+def _evalkit_reset(ip):
+    ip.user_ns["Out"].clear()
+    for name in [k for k in ip.user_ns if k not in ip.user_ns_hidden or k in ("_", "__", "___")]:
+        del ip.user_ns[name]
+    import sys
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    if "pandas" in sys.modules:
+        sys.modules["pandas"].reset_option("display")
+    ip.execution_count = 1
+_evalkit_reset(get_ipython())
+"""
+
+
+def _run_sync(coro_fn):
+    from jupyter_core.utils import run_sync
+
+    return run_sync(coro_fn)
+
+
+def _shutdown_kernel() -> None:
+    km, kc = _WARM.pop("km", None), _WARM.pop("kc", None)
+    _WARM.clear()
+    if kc is not None:
+        kc.stop_channels()
+    if km is not None:
+        try:
+            _run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already gone
+            pass
+
+
+def _warm_kernel(kernel_name: str, start_timeout: float):
+    """This process's (kernel manager, client), started on first use, replaced if it died.
+
+    One client for the life of the kernel: a new client waits for the kernel to answer
+    and flushes IOPub (about 0.2 s each time); nbclient ignores replies to other requests.
+    """
+    if _WARM and (_WARM["name"] != kernel_name or not _run_sync(_WARM["km"].is_alive)()):
+        _shutdown_kernel()
+    if not _WARM:
+        from jupyter_client.manager import AsyncKernelManager
+
+        started = time.perf_counter()
+        km = AsyncKernelManager(kernel_name=kernel_name)
+        # In-memory history, as nbclient does: two kernels writing one sqlite file contend.
+        _run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.hist_file=:memory:",
+                                                                   # the kernel is local; its TCP notice is noise in the batch log
+                                                                   "--IPKernelApp.log_level=ERROR"])
+        kc = km.client()
+        kc.start_channels()
+        from evalkit.report.html import warm_up
+
+        warm_up()  # compile the HTML templates while the kernel boots
+        try:
+            _run_sync(kc.wait_for_ready)(timeout=start_timeout)
+        except Exception:
+            kc.stop_channels()
+            _run_sync(km.shutdown_kernel)(now=True)
+            raise
+        kc.allow_stdin = False
+        _WARM.update(name=kernel_name, km=km, kc=kc)
+        _WORKER_STATS["kernel_start"] = _WORKER_STATS.get("kernel_start", 0) + time.perf_counter() - started
+    return _WARM["km"], _WARM["kc"]
+
+
+def _reset_kernel() -> None:
+    """Clear the user namespace; a kernel that does not answer is shut down instead."""
+    if not _WARM:
+        return
+    started = time.perf_counter()
+    try:
+        reply = _run_sync(_WARM["kc"].execute_interactive)(
+            _RESET_CODE, store_history=False, timeout=60, output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            _shutdown_kernel()
+    except Exception:
+        _shutdown_kernel()
+    _WORKER_STATS["reset"] = _WORKER_STATS.get("reset", 0) + time.perf_counter() - started
+
+
+def _make_engine():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.log import logger
+
+    class WarmKernelEngine(NBClientEngine):
+        """papermill engine running every notebook in this process's warm kernel."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     **kwargs):
+            km, kc = _warm_kernel(kernel_name, start_timeout)
+            client = PapermillNotebookClient(
+                nb_man, km=km, kernel_name=kernel_name, timeout=execution_timeout,
+                startup_timeout=start_timeout, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = kc  # reuse: nbclient creates a client only when it has none
+            try:
+                return client.execute()
+            except Exception:
+                _shutdown_kernel()  # a timeout or a dead kernel: start afresh next time
+                raise
+            finally:
+                client.kc = None
+                _reset_kernel()
+
+    return WarmKernelEngine
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGTERM when the batch process dies, so no worker outlives it."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised only when killed
+    _shutdown_kernel()
+    os._exit(1)
+
+
+def _worker_init(env: dict) -> None:
+    os.environ.update(env)
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    from papermill.engines import papermill_engines
+
+    papermill_engines.register(ENGINE_NAME, _make_engine())
+    multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
+
+
+def _source_cell_number(nb) -> int | None:
+    """1-based position, in the notebook as written, of the cell that raised.
+
+    papermill's ``cell_index`` counts its injected-parameters cell; its error notebook
+    also carries marker cells. Both are skipped here so the number matches what the
+    author sees in JupyterLab.
+    """
+    number = 0
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        number += 1
+        if cell.get("metadata", {}).get("papermill", {}).get("exception") or any(
+                o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return number
+    return None
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def execute_report(job: dict) -> dict:
+    """Run one report (in a worker): execute, render, write atomically. Never raises.
+
+    ``job`` carries a ``ReportSpec``'s fields plus ``out_dir``, ``subtitle``,
+    ``kernel_name``, ``timeout`` and ``engine`` (None: papermill's default engine).
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from evalkit.report.html import headline_of, render_report
+
+    started = time.perf_counter()
+    out = Path(job["out_dir"])
+    notebook = Path(job["notebook"])
+    stem = job["report_id"]
+    tmp_nb = out / f".{stem}.{os.getpid()}.tmp.ipynb"
+    final_html, final_nb, error_nb = out / f"{stem}.html", out / f"{stem}.ipynb", out / f"{stem}.error.ipynb"
+    before = dict(_WORKER_STATS)
+    result = {"report_id": stem, "status": "failed", "error": None, "headline": {}, "timings": {}}
+
+    def fail(cell, ename, evalue):
+        err = ReportExecutionError(notebook.name, job.get("unit"), cell, ename, evalue)
+        message = str(err) if cell is not None else (  # kernel death, timeout, rendering
+            f"{notebook.name} {'单位 ' + job['unit'] + ' ' if job.get('unit') else ''}执行失败：{ename}: {evalue}")
+        if tmp_nb.exists():
+            os.replace(tmp_nb, error_nb)
+            message += f"（执行记录见 {error_nb.name}）"
+        # The old pages were made from other inputs: they must not pass for this run's.
+        _remove(final_html, final_nb)
+        result["error"] = message
+
+    try:
+        t0 = time.perf_counter()
+        nb = papermill.execute_notebook(
+            str(notebook), str(tmp_nb), parameters=job["params"], engine_name=job.get("engine"),
+            kernel_name=job.get("kernel_name"), progress_bar=False, request_save_on_cell_execute=False,
+            cwd=str(notebook.parent), execution_timeout=job.get("timeout"))
+        result["timings"]["execute"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        page = render_report(nb, job["title"], job.get("subtitle", ""))
+        result["timings"]["render"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        atomic_write(final_html, page)
+        os.replace(tmp_nb, final_nb)
+        _remove(error_nb)
+        result["timings"]["write"] = time.perf_counter() - t0
+        result["headline"] = headline_of(nb)
+        result["status"] = "done"
+    except PapermillExecutionError as exc:
+        cell = None
+        if tmp_nb.exists():
+            try:
+                cell = _source_cell_number(nbformat.read(tmp_nb, as_version=4))
+            except Exception:
+                cell = None
+        fail(cell, exc.ename, exc.evalue)
+    except Exception as exc:  # kernel death, timeout, rendering: still only this report
+        fail(None, type(exc).__name__, str(exc).strip().splitlines()[-1] if str(exc).strip() else "")
+    finally:
+        _remove(tmp_nb)
+    for key in ("kernel_start", "reset"):
+        spent = _WORKER_STATS.get(key, 0) - before.get(key, 0)
+        if spent:
+            result["timings"][key] = spent
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+# --------------------------------------------------------------------------- manifest
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("version") == MANIFEST_VERSION:
+            return manifest
+    except (OSError, ValueError):
+        pass
+    return {"version": MANIFEST_VERSION, "reports": {}, "notebook_parameters": {}}
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    atomic_write(path, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def _clean_stale_temps(out: Path) -> None:
+    """Remove temporary files a killed run left behind (never mistaken for reports)."""
+    for tmp in out.glob(".*.tmp*"):
+        _remove(tmp)
+
+
+# --------------------------------------------------------------------------- run
+def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=False, *,
+              notebooks_dir=None, kernel_name="python3", timeout=DEFAULT_TIMEOUT,
+              progress=None, engine=ENGINE_NAME) -> BatchResult:
+    """Generate every report of ``period`` from ``data_dir`` into ``out_dir/<period>/``.
+
+    units          only these units' reports (town-level reports are always made);
+                   an unknown unit is a ``ParameterError`` listing the known ones
+    jobs           worker processes (default ``os.cpu_count()``)
+    force          re-run reports even when nothing changed
+    notebooks_dir  where the report notebooks live (default: the repository's notebooks/)
+    engine         papermill engine: ``evalkit_warm`` (a warm kernel per worker) or
+                   None for papermill's default (a fresh kernel per report)
+    progress       show a tqdm bar (default: when stderr is a terminal)
+    """
+    started = time.perf_counter()
+    period = period if isinstance(period, Period) else parse_period(period)
+    data_dir = resolve_data_dir(data_dir)
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir else default_notebooks_dir()
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ParameterError("jobs", jobs, "正整数")
+    out_root = Path(out_dir).resolve()
+    out = out_root / period.text
+    cache_dir = Path(os.environ.get(CACHE_ENV) or out_root / ".cache").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    _clean_stale_temps(out)
+
+    ds = load_cached(data_dir, cache_dir)  # also warms the disk cache the kernels will read
+    all_units = [str(u) for u in ds.units["unit"]]
+    if units:
+        unknown = [u for u in units if u not in all_units]
+        if unknown:
+            raise ParameterError("units", "、".join(unknown), "数据中的单位：" + "、".join(all_units))
+    selected = [u for u in all_units if not units or u in units]
+    full_plan = plan_reports(data_dir, period, all_units, notebooks_dir)
+    plan = [s for s in full_plan if s.unit is None or s.unit in selected]
+
+    manifest_path = out / MANIFEST
+    manifest = _read_manifest(manifest_path)
+    known_params = manifest.setdefault("notebook_parameters", {})
+    notebook_sha: dict[Path, str] = {}
+    for spec in full_plan:
+        if spec.notebook not in notebook_sha:
+            if not spec.notebook.is_file():
+                raise ParameterError("notebooks_dir", str(notebooks_dir), f"含 {spec.notebook.name} 的报告模板目录")
+            notebook_sha[spec.notebook] = _sha(spec.notebook.read_bytes())
+        check_parameters(spec, notebook_parameters(spec.notebook, known_params))
+
+    data_sha, source_sha = data_fingerprint(data_dir), source_fingerprint()
+    hashes = {s.report_id: report_hash(notebook_sha[s.notebook], s.params, data_sha, source_sha)
+              for s in full_plan}
+    entries = manifest.setdefault("reports", {})
+
+    outcomes: dict[str, ReportOutcome] = {}
+    todo: list[ReportSpec] = []
+    for spec in plan:
+        entry = entries.get(spec.report_id)
+        fresh = (entry and entry.get("hash") == hashes[spec.report_id] and entry.get("status") == "ok"
+                 and (out / spec.html_name).is_file() and (out / spec.ipynb_name).is_file())
+        if fresh and not force:
+            outcomes[spec.report_id] = ReportOutcome(
+                spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit, "skipped",
+                headline=entry.get("headline", {}))
+        else:
+            todo.append(spec)
+
+    workers = min(jobs, len(todo))
+    if todo:
+        _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
+        env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+               **pin_environment(data_dir, ds.meta["cache_key"])}
+        subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
+        job_of = {s.report_id: s for s in todo}
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                 initializer=_worker_init, initargs=(env,)) as pool:
+            futures = [pool.submit(execute_report, {
+                **asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
+                "kernel_name": kernel_name, "timeout": timeout, "engine": engine}) for s in todo]
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(futures), desc="生成报告", unit="份",
+                       disable=(not sys.stderr.isatty()) if progress is None else not progress)
+            try:
+                for future in as_completed(futures):
+                    try:
+                        res = future.result()
+                    except Exception as exc:  # the worker process itself died
+                        lost = todo[futures.index(future)]
+                        where = f"单位 {lost.unit} " if lost.unit else ""
+                        res = {"report_id": lost.report_id, "status": "failed", "seconds": 0.0,
+                               "error": f"{lost.notebook.name} {where}执行失败：工作进程异常退出（{type(exc).__name__}: {exc}）",
+                               "headline": {}, "timings": {}}
+                    spec = job_of[res["report_id"]]
+                    outcomes[spec.report_id] = ReportOutcome(
+                        spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
+                        res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
+                    entries[spec.report_id] = {
+                        "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
+                        "title": spec.title, "group": spec.group, "unit": spec.unit,
+                        "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
+                        "headline": res["headline"], "seconds": round(res["seconds"], 2),
+                        "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
+                    _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
+                    bar.set_postfix_str(spec.title[:16], refresh=False)
+                    bar.update()
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            finally:
+                bar.close()
+
+    _write_index(out, period, full_plan, entries, hashes, outcomes)
+    ordered = [outcomes[s.report_id] for s in plan]
+    return BatchResult(period, out, ordered, time.perf_counter() - started, max(workers, 1))
+
+
+def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries: dict,
+                 hashes: dict, outcomes: dict) -> Path:
+    rows = []
+    for group in GROUPS:
+        for spec in (s for s in full_plan if s.group == group):
+            entry = entries.get(spec.report_id)
+            if entry is None:
+                continue
+            if spec.report_id in outcomes:
+                status = outcomes[spec.report_id].status
+            elif entry.get("status") != "ok":
+                status = "failed"
+            else:
+                status = "skipped" if entry.get("hash") == hashes[spec.report_id] else "stale"
+            ok = entry.get("status") == "ok" and (out / spec.html_name).is_file()
+            rows.append({"group": group, "title": spec.title, "status": status,
+                         "href": spec.html_name if ok else (spec.error_name if (out / spec.error_name).is_file() else None),
+                         "headline": entry.get("headline") or {},
+                         "error": entry.get("error") if status == "failed" else None})
+    return atomic_write(out / "index.html", _render_index(period, rows, export_files(out)))
+
+
+#: Sections of ``evalkit export``'s output folder, as the index lists them.
+EXPORT_SECTIONS = (("excel", "*.xlsx", "全镇汇总报表"), ("disclosure", "*", "阳光执法公示"),
+                   ("templates", "*/*.xlsx", "下月填报模板"))
+
+
+def export_files(out: Path) -> list[tuple[str, str, str]]:
+    """(section, file name, href relative to ``out``) of the exported workbooks that exist."""
+    found = []
+    for folder, pattern, section in EXPORT_SECTIONS:
+        for path in sorted((out / folder).glob(pattern)):
+            if path.is_file() and not path.name.startswith((".", "~$")):
+                found.append((section, path.name, path.relative_to(out).as_posix()))
+    return found
+
+
+def _render_index(period: Period, rows: list[dict], files=None) -> str:
+    from evalkit.report.html import render_index
+
+    return render_index(period.label, rows, files=files)

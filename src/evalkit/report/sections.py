@@ -1,0 +1,993 @@
+"""What the report notebooks show: tables, charts and text, so the notebooks stay thin.
+
+A notebook cell calls one function here and displays its result. Everything is
+computed from ``evalkit.metrics.engine`` / ``audit`` / ``scoring`` / ``cases`` on the
+consolidated ``Dataset`` (``evalkit.report.cache.load_cached``); nothing is recomputed by
+hand in a notebook. Results that several sections (and, in a warm batch kernel,
+several reports) need are memoised per dataset and period (``_memo``).
+
+Conventions: Chinese labels; an undefined rate is shown as 不适用, never 0; one colour
+per unit everywhere (``charts.unit_colors`` over the dataset's full unit list); a
+function named ``plot_*`` draws on a new figure and returns it, the notebook cell ends
+with ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+
+from evalkit.core.periods import Period, parse_period
+from evalkit.report import charts
+from evalkit.report.html import HEADLINE_MIME
+
+NA = "不适用"
+#: Metrics of the KPI tables, in reading order.
+KPI_METRICS = ("inspected", "coverage_rate", "hazards_found", "hazards_rectified", "rectification_rate",
+               "cases_filed", "case_ratio", "violation_handling_rate", "fines_wan", "suspended",
+               "criminal_referrals")
+#: The key rates of the town heatmap.
+KEY_RATES = ("coverage_rate", "rectification_rate", "violation_handling_rate", "case_ratio")
+PENALTY_METRICS = ("cases_filed", "fines_wan", "suspended", "closure_requested", "licenses_suspended",
+                   "blacklisted", "joint_punishment", "criminal_referrals", "referred_other")
+AGE_BUCKETS = ((30, "30天以内"), (60, "31—60天"), (90, "61—90天"), (math.inf, "90天以上"))
+STATUS_ZH = {"rectified": "已整改", "overdue": "逾期未整改", "pending": "整改中（未到期）"}
+
+_MEMO: dict[tuple, object] = {}
+
+
+# --------------------------------------------------------------------------- session
+def open_dataset(data_dir):
+    """Chart style on, pandas display settings for reports, the dataset through the cache."""
+    from evalkit.report.cache import load_cached
+
+    charts.use_style()
+    pd.set_option("display.max_columns", 40)
+    pd.set_option("display.width", 160)
+    return load_cached(data_dir)
+
+
+def as_period(period) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def _key(ds) -> str:
+    return str((ds.meta or {}).get("cache_key") or id(ds))
+
+
+def _memo(ds, name: str, *args, compute: Callable, shared: bool = False):
+    """Memoise a computation per (dataset, name, args); datasets are keyed by cache key.
+
+    ``shared=True`` also keeps the result on disk beside the cached dataset
+    (``cache.cached_result``), for the slow town-wide results every report needs.
+    """
+    key = (_key(ds), name, *args)
+    if key not in _MEMO:
+        if len(_MEMO) > 256:
+            _MEMO.clear()
+        if shared:
+            from evalkit.report.cache import cached_result
+
+            _MEMO[key] = cached_result(ds, "-".join(map(str, (name, *args))), compute)
+        else:
+            _MEMO[key] = compute()
+    return _MEMO[key]
+
+
+def colors(ds) -> dict[str, str]:
+    """The unit -> colour map of this dataset (same in every chart and report)."""
+    return _memo(ds, "colors", compute=lambda: charts.unit_colors(ds.units["unit"]))
+
+
+# --------------------------------------------------------------------------- display helpers
+def _display(obj, raw: bool = False):
+    from IPython.display import display
+
+    display(obj, raw=raw)
+
+
+def title(text: str, subtitle: str | None = None) -> None:
+    """The report's H1 (and a grey subtitle line)."""
+    from IPython.display import Markdown
+
+    body = f"# {text}"
+    if subtitle:
+        body += f"\n\n<span class='ek-note'>{html.escape(subtitle)}</span>"
+    _display(Markdown(body))
+
+
+def note(text: str) -> None:
+    """A grey explanatory note."""
+    from IPython.display import HTML
+
+    _display(HTML(f'<p class="ek-note">{html.escape(text)}</p>'))
+
+
+def warn(text: str) -> None:
+    """A visible warning box (e.g. a section that could not be computed)."""
+    from IPython.display import HTML
+
+    _display(HTML(f'<div class="ek-warn" style="border-left:4px solid #c0392b;padding:4px 8px">'
+                  f'{html.escape(text)}</div>'))
+
+
+def bullets(lines: Iterable[str], empty: str = "无") -> None:
+    """A bulleted list (Markdown)."""
+    from IPython.display import Markdown
+
+    lines = list(lines)
+    _display(Markdown("\n".join(f"- {_md_escape(x)}" for x in lines) if lines else empty))
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("*", r"\*").replace("_", r"\_").replace("<", "&lt;")
+
+
+def headline(figures: dict[str, str], note_text: str | None = None) -> None:
+    """KPI cards, also published for the batch index (``render.HEADLINE_MIME``)."""
+    cards = "".join(
+        f'<div class="ek-kpi" style="display:inline-block;border:1px solid #cbd2d9;border-radius:4px;'
+        f'padding:4px 10px;margin:0 6px 6px 0"><div class="ek-kpi-label">{html.escape(k)}</div>'
+        f'<div class="ek-kpi-value" style="font-size:1.3em;font-weight:bold">{html.escape(str(v))}</div></div>'
+        for k, v in figures.items())
+    extra = f'<div class="ek-kpi-note">{html.escape(note_text)}</div>' if note_text else ""
+    text = "；".join(f"{k}：{v}" for k, v in figures.items())
+    _display({"text/html": f'<div class="ek-kpis">{cards}</div>{extra}', "text/plain": text,
+              HEADLINE_MIME: {k: str(v) for k, v in figures.items()}}, raw=True)
+
+
+def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, index: bool = False,
+         empty: str = "（无记录）") -> None:
+    """Display a table (pandas Styler): caption, 不适用 for missing values, optional highlight.
+
+    ``highlight``: a DataFrame of booleans (same shape) marking cells to colour red.
+    """
+    if frame is None or len(frame) == 0:
+        note(f"{caption + '：' if caption else ''}{empty}")
+        return
+    styler = frame.style.format(_cell_text, na_rep=NA)
+    if caption:
+        styler = styler.set_caption(caption)
+    if not index:
+        styler = styler.hide(axis="index")
+    if highlight is not None:
+        styler = styler.apply(lambda _: highlight.replace({True: "background-color:#f8d7d3;font-weight:bold",
+                                                           False: ""}), axis=None)
+    styler = styler.set_table_styles([{"selector": "caption", "props": "caption-side:top;text-align:left;"
+                                                                      "font-weight:bold;padding:4px 0"}])
+    _display(styler)
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return NA
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value)}"
+    if isinstance(value, (list, tuple)):
+        return "；".join(map(str, value))
+    return str(value)
+
+
+def fmt(value, kind: str = "count") -> str:
+    """A figure as text: rates with %, money in 万元, None -> 不适用."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return NA
+    value = float(value)
+    if kind == "rate":
+        return f"{value:.2f}%"
+    if kind == "money":  # 万元; the unit is in the column header or the sentence
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if kind == "score":
+        return f"{value:.2f}"
+    return f"{int(round(value))}"
+
+
+def _kind(metric_id: str) -> str:
+    from evalkit.metrics.engine import get_metric
+
+    kind = get_metric(metric_id).kind
+    return {"rate": "rate", "money": "money"}.get(kind, "count")
+
+
+def _value(v):
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+# --------------------------------------------------------------------------- shared computations
+def engine(ds):
+    from evalkit.metrics.engine import MetricsEngine
+
+    return _memo(ds, "engine", compute=lambda: MetricsEngine(ds))
+
+
+def metrics(ds, period, scope: str | None = None, source: str = "ledger"):
+    """``compute_metrics`` memoised (one prepared engine per dataset)."""
+    from evalkit.metrics.engine import compute_metrics
+
+    p = as_period(period)
+    return _memo(ds, "metrics", p.text, p.kind, scope, source,
+                 compute=lambda: compute_metrics(engine(ds), p.text, scope=scope, source=source))
+
+
+def audit(ds, period):
+    """``run_audit`` memoised."""
+    from evalkit.audit.run import run_audit
+
+    p = as_period(period)
+    return _memo(ds, "audit", p.text, p.kind, compute=lambda: run_audit(ds, p), shared=True)
+
+
+def scores(ds, period):
+    """``score_units`` memoised; None (with a visible warning) if scoring is unavailable."""
+    try:
+        from evalkit.assess.scoring import score_units
+    except ImportError:
+        warn("评议考核模块 evalkit.assess.scoring 不可用，本节从略。")
+        return None
+    p = as_period(period)
+    return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p), shared=True)
+
+
+def candidates(ds, period):
+    """``cases.case_candidates`` (all candidates, ranked) memoised and shared."""
+    from evalkit.assess.cases import case_candidates
+
+    p = as_period(period)
+    return _memo(ds, "candidates", p.text, p.kind, compute=lambda: case_candidates(ds, p), shared=True)
+
+
+def lookback(ds, period, case_nos=None):
+    """``cases.lookback`` memoised and shared (for the default selection of cases)."""
+    from evalkit.assess.cases import lookback as _lookback
+
+    p = as_period(period)
+    if case_nos is not None:
+        return _lookback(ds, p, list(case_nos))
+    return _memo(ds, "lookback", p.text, p.kind, compute=lambda: _lookback(ds, p), shared=True)
+
+
+def ytd_scope(period) -> str | None:
+    """The scope giving a month's year-to-date (累计) figures; None for a quarter or year."""
+    return "ytd" if as_period(period).kind == "month" else None
+
+
+def scope_label(period, scope: str | None) -> str:
+    p = as_period(period)
+    if scope == "ytd":
+        return f"{p.year}年1—{p.last_month}月累计"
+    return p.label
+
+
+def _rank(values: pd.Series, higher_is_better: bool | None, unit: str) -> str:
+    known = values.dropna()
+    known = known[[v is not None for v in known]].astype(float) if len(known) else known
+    if higher_is_better is None or unit not in known.index or known.nunique() <= 1:
+        return "—"  # no direction, no value, or every unit equal: a rank would say nothing
+    ranks = known.rank(ascending=not higher_is_better, method="min")
+    return f"{int(ranks[unit])}/{len(known)}"
+
+
+# --------------------------------------------------------------------------- unit report
+def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
+    """The unit's KPIs beside the town: 本单位, 各单位平均, 全镇合计, 本单位排名.
+
+    各单位平均 is the mean over units with a defined value; 全镇合计 is the town total
+    (rates recomputed from the town's numerator and denominator, as ``metrics`` does);
+    排名 counts units with a defined value, best first (direction from the metric's
+    definition; ties share the best rank).
+    """
+    from evalkit.metrics.engine import get_metric
+
+    res = metrics(ds, period, scope=scope)
+    if unit not in res.frame.index:
+        from evalkit.exceptions import ParameterError
+
+        raise ParameterError("unit", unit, "、".join(map(str, res.frame.index)))
+    rows = []
+    for mid in KPI_METRICS:
+        if mid not in res.frame.columns:
+            continue
+        d = get_metric(mid)
+        col = res.frame[mid].map(_value)
+        mean = col.dropna().astype(float).mean() if col.notna().any() else None
+        kind = _kind(mid)
+        rows.append({"指标": d.header, "本单位": fmt(col[unit], kind), "各单位平均": fmt(mean, kind),
+                     "全镇合计": fmt(_value(res.total[mid]), kind),
+                     "本单位排名": _rank(col, d.higher_is_better, unit)})
+    return pd.DataFrame(rows)
+
+
+def submission_warning(ds, period, unit: str) -> None:
+    """Warn, visibly, when the unit sent no form for some month of the period, or sent late."""
+    p = as_period(period)
+    sub = ds.submissions
+    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    missing = [k for k in p.period_keys if mine.empty or k not in set(mine["period"])]
+    if missing:
+        warn(f"{unit}未报送 {'、'.join(f'{int(k[5:])}月' for k in missing)} 的统计表：这些月份的本期指标按 0 或“不适用”计。")
+    late = sorted(set(mine.loc[mine["late"].astype(bool), "period"])) if len(mine) else []
+    if late:
+        note(f"逾期报送：{'、'.join(f'{int(k[5:])}月' for k in late)}（按收到日期判断）。")
+
+
+def unit_summary(ds, period, unit: str) -> dict:
+    """The unit's headline figures (for the KPI cards, the printed check line and the index)."""
+    p = as_period(period)
+    ytd = ytd_scope(p)
+    cum = metrics(ds, p, scope=ytd)
+    res = scores(ds, p)
+    row = res.frame.loc[unit] if res is not None and unit in res.frame.index else None
+    n_units = len(res.frame) if res is not None else len(ds.units)
+    out = {
+        "综合得分": fmt(_value(row["total"]), "score") if row is not None else NA,
+        "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NA,
+        "等级": str(row["grade"]) if row is not None else NA,
+        "检查覆盖率" + ("（累计）" if ytd else ""): fmt(_value(cum.frame.at[unit, "coverage_rate"]), "rate"),
+        "隐患整改率" + ("（累计）" if ytd else ""): fmt(_value(cum.frame.at[unit, "rectification_rate"]), "rate"),
+    }
+    return out
+
+
+def summary_line(name: str, figures: dict) -> str:
+    """One stable line of headline figures (the nbval-checked output)."""
+    return f"{name}：" + "；".join(f"{k} {v}" for k, v in figures.items())
+
+
+def monthly_series(ds, period, metric_id: str, scope: str = "month", unit: str | None = None) -> pd.Series:
+    """``metric_id`` for each month from January to the period's last month (index 1..m).
+
+    ``scope`` "month" gives each month alone, "ytd" the running total to that month.
+    ``unit=None`` gives the town total.
+    """
+    p = as_period(period)
+    values = {}
+    for m in range(1, p.last_month + 1):
+        res = metrics(ds, f"{p.year}-{m:02d}", scope=scope)
+        values[m] = _value(res.total[metric_id] if unit is None else res.frame.at[unit, metric_id])
+    return pd.Series(values, dtype=object, name=metric_id)
+
+
+def unit_monthly_table(ds, period, unit: str) -> pd.DataFrame:
+    """Month by month: inspections, hazards, rectified, cases, fines of the unit (this year)."""
+    from evalkit.metrics.engine import get_metric
+
+    ids = ("inspected", "hazards_found", "hazards_rectified", "rectification_rate", "cases_filed", "fines_wan")
+    frame = pd.DataFrame({get_metric(m).header: monthly_series(ds, period, m, unit=unit).map(
+        lambda v, m=m: fmt(v, _kind(m))) for m in ids})
+    frame.insert(0, "月份", [f"{m}月" for m in frame.index])
+    return frame
+
+
+def plot_unit_trends(ds, period, unit: str):
+    """Two panels: cumulative coverage and monthly rectification rate, unit vs town."""
+    import matplotlib.pyplot as plt
+
+    cols = colors(ds)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.0))
+    cov = pd.DataFrame({unit: monthly_series(ds, period, "coverage_rate", "ytd", unit),
+                        "全镇": monthly_series(ds, period, "coverage_rate", "ytd")})
+    charts.lines_by_month(cov, colors={unit: cols[unit]}, title="累计检查覆盖率", ylabel="覆盖率（%）",
+                          ax=left, ylim=(0, 105))
+    rect = pd.DataFrame({unit: monthly_series(ds, period, "rectification_rate", "month", unit),
+                         "全镇": monthly_series(ds, period, "rectification_rate", "month")})
+    charts.lines_by_month(rect, colors={unit: cols[unit]}, title="当月隐患整改率", ylabel="整改率（%）",
+                          ax=right, ylim=(0, 105))
+    fig.tight_layout()
+    return fig
+
+
+def _period_items(ds, period, unit: str | None = None) -> pd.DataFrame:
+    p = as_period(period)
+    it = ds.items
+    mask = it["period"].isin(p.period_keys) & it["counts_as_hazard"].astype(bool)
+    if unit is not None:
+        mask &= it["unit"] == unit
+    return it[mask]
+
+
+def hazard_categories(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """New hazards of the period by catalogue category and violation (``catalogue.match_violation``).
+
+    Columns 类别, 代码, 违法行为, 隐患数(处); an item no catalogue entry describes is 未归类.
+    """
+    from evalkit.core.catalogue import load_catalogue, match_violation
+
+    items = _period_items(ds, period, unit)
+    cat = load_catalogue()
+    codes = [match_violation(h) for h in items["hazard"]]
+    frame = pd.DataFrame({
+        "类别": [cat.at[c, "category"] if c else "未归类" for c in codes],
+        "代码": [c or "—" for c in codes],
+        "违法行为": [cat.at[c, "short"] if c else "（未能归入目录）" for c in codes],
+    })
+    if frame.empty:
+        return pd.DataFrame(columns=["类别", "代码", "违法行为", "隐患数(处)"])
+    out = frame.value_counts().rename("隐患数(处)").reset_index()
+    return out.sort_values(["隐患数(处)", "代码"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def plot_hazard_categories(ds, period, unit: str | None = None):
+    """Horizontal bars: hazards per category (the unit's colour, or the town's grey)."""
+    table = hazard_categories(ds, period, unit)
+    if table.empty:
+        note("本期没有新发现的隐患，不绘制类别分布图。")
+        return None
+    by_cat = table.groupby("类别")["隐患数(处)"].sum()
+    color = colors(ds).get(unit, charts.TOWN_COLOR) if unit else "#1c4e80"
+    ax = charts.hbar(by_cat, title="隐患类别分布", xlabel="隐患数（处）", color=color)
+    return ax.figure
+
+
+def rectification_items(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """Every new hazard found from January to the period end, with its status at the period end.
+
+    status: 已整改 (its own row says rectified, or a 复查 closed it on or before the end),
+    逾期未整改 (not rectified and the deadline has passed, or the text says 逾期/拒不),
+    整改中（未到期）. age_days: days from the inspection to the period end.
+    """
+    p = as_period(period)
+    end = pd.Timestamp(p.end)
+    keys = [f"{p.year}-{m:02d}" for m in range(1, p.last_month + 1)]
+    it = ds.items
+    mask = it["period"].isin(keys) & it["counts_as_hazard"].astype(bool)
+    if unit is not None:
+        mask &= it["unit"] == unit
+    it = it[mask]
+    closed = it["closed_date"].notna() & (pd.to_datetime(it["closed_date"]) <= end)
+    done = (it["status"] == "rectified") | closed
+    late = ~done & ((it["status"] == "overdue") | (pd.to_datetime(it["deadline"]) < end))
+    status = pd.Series("pending", index=it.index).mask(late, "overdue").mask(done, "rectified")
+    return pd.DataFrame({
+        "unit": it["unit"], "enterprise": it["enterprise_name"], "hazard": it["hazard"],
+        "inspection_date": pd.to_datetime(it["inspection_date"]), "deadline": pd.to_datetime(it["deadline"]),
+        "rectification": it["rectification"], "period": it["period"], "status": status,
+        "age_days": (end - pd.to_datetime(it["inspection_date"])).dt.days,
+        "overdue_days": (end - pd.to_datetime(it["deadline"])).dt.days.where(status == "overdue"),
+    })
+
+
+def rectification_status_table(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """Counts by status: hazards found in the period, and all found since January."""
+    p = as_period(period)
+    items = rectification_items(ds, p, unit)
+    in_p = items["period"].isin(p.period_keys)
+    rows = []
+    for key, name in STATUS_ZH.items():
+        rows.append({"整改状态": name, "本期发现(处)": int((in_p & (items["status"] == key)).sum()),
+                     "年初以来发现(处)": int((items["status"] == key).sum())})
+    rows.append({"整改状态": "合计", "本期发现(处)": int(in_p.sum()), "年初以来发现(处)": len(items)})
+    return pd.DataFrame(rows)
+
+
+def aging_table(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """Open (not rectified) hazards by age at the period end."""
+    items = rectification_items(ds, period, unit)
+    open_ = items[items["status"] != "rectified"]
+    rows = []
+    low = -1
+    for high, name in AGE_BUCKETS:
+        sel = open_[(open_["age_days"] > low) & (open_["age_days"] <= high)]
+        rows.append({"隐患发现至期末": name, "整改中(处)": int((sel["status"] == "pending").sum()),
+                     "逾期未整改(处)": int((sel["status"] == "overdue").sum())})
+        low = high
+    return pd.DataFrame(rows)
+
+
+def overdue_list(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """The overdue items at the period end, longest overdue first."""
+    items = rectification_items(ds, period, unit)
+    od = items[items["status"] == "overdue"].sort_values("overdue_days", ascending=False, kind="stable")
+    out = pd.DataFrame({
+        "单位": od["unit"], "企业": od["enterprise"], "隐患": od["hazard"],
+        "检查时间": od["inspection_date"].dt.strftime("%Y-%m-%d"),
+        "整改期限": od["deadline"].dt.strftime("%Y-%m-%d"),
+        "逾期天数": od["overdue_days"].astype("Int64"),
+        "整改情况记载": od["rectification"].fillna("（未填写）"),
+    })
+    return out if unit is None else out.drop(columns=["单位"])
+
+
+def cases_table(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """Ledger rows of the period with a case number, a fine or other handling."""
+    p = as_period(period)
+    led = ds.ledger
+    mask = led["period"].isin(p.period_keys)
+    if unit is not None:
+        mask &= led["unit"] == unit
+    led = led[mask]
+    fine = pd.to_numeric(led["fine_wan"], errors="coerce")
+    keep = led["case_no"].notna() | (fine.fillna(0) > 0) | led["other_handling"].notna()
+    led, fine = led[keep], fine[keep]
+    out = pd.DataFrame({
+        "单位": led["unit"], "检查时间": pd.to_datetime(led["inspection_date"]).dt.strftime("%Y-%m-%d"),
+        "企业": led["enterprise_name"], "立案案号": led["case_no"].fillna("—"),
+        "罚款(万元)": fine, "处罚依据": led["legal_basis"].fillna("—"),
+        "其他查处(或移送)情况": led["other_handling"].fillna("—"),
+    }).sort_values("检查时间", kind="stable")
+    return out if unit is None else out.drop(columns=["单位"])
+
+
+def _tolerances() -> dict:
+    from evalkit.audit.run import load_audit_config
+
+    rec = load_audit_config(None)[0]["reconciliation"]
+    return {"rate": rec["tolerance_rate"], "money": rec["tolerance_money_wan"], "count": rec["tolerance_count"]}
+
+
+def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """附件2 as the unit reported it beside the figures recomputed from its 附件1 ledger.
+
+    Returns (table, differs): ``differs`` marks the recomputed cells that differ from the
+    reported ones beyond the audit's reconciliation tolerances (config/audit.yaml). For a
+    month both 本月数 and 累计数 are compared; for a quarter or year, the period's figures.
+    """
+    from evalkit.core.forms import FIGURES
+    from evalkit.metrics.engine import get_metric
+
+    p = as_period(period)
+    scopes = [(None, "本月数" if p.kind == "month" else p.label)]
+    if p.kind == "month":
+        scopes.append(("ytd", "累计数"))
+    tol = _tolerances()
+    table, differs = {"项目": []}, {"项目": []}
+    keys = [k for k in FIGURES.keys[1:]]
+    for scope, label in scopes:
+        rep = metrics(ds, p, scope=scope, source="reported")
+        own = metrics(ds, p, scope=scope, source="ledger")
+        missing = unit in rep.missing
+        r_col, o_col, d_col = [], [], []
+        for key in keys:
+            kind = _kind(key)
+            r = None if missing or unit not in rep.frame.index else _value(rep.frame.at[unit, key])
+            o = _value(own.frame.at[unit, key]) if unit in own.frame.index else None
+            r_col.append("未报送" if missing else fmt(r, kind))
+            o_col.append(fmt(o, kind))
+            d_col.append(not missing and ((r is None) != (o is None) or (
+                r is not None and abs(r - o) > tol[kind] + 1e-12)))
+        table[f"{label}·报送"] = r_col
+        table[f"{label}·台账重算"] = o_col
+        differs[f"{label}·报送"] = [False] * len(keys)
+        differs[f"{label}·台账重算"] = d_col
+    table["项目"] = [get_metric(k).header for k in keys]
+    differs["项目"] = [False] * len(keys)
+    return pd.DataFrame(table), pd.DataFrame(differs)
+
+
+def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """Audit findings (of a unit, or all), most severe first."""
+    res = audit(ds, period)
+    f = res.findings if unit is None else res.for_unit(unit)
+    out = pd.DataFrame({
+        "严重程度": f["severity"], "规则": f["rule_name"], "单位": f["unit"].fillna("—"),
+        "企业": f["enterprise"].fillna("—"), "问题": f["message"],
+        "证据(条)": [len(e) if isinstance(e, (list, tuple)) else 0 for e in f["evidence"]],
+    })
+    order = {"高": 0, "中": 1, "低": 2}
+    out = out.assign(_o=out["严重程度"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
+    return out if unit is None else out.drop(columns=["单位"])
+
+
+def score_tables(ds, period, unit: str):
+    """(dimension table, part table, explanation lines) of the unit's 评议考核 score, or None."""
+    res = scores(ds, period)
+    if res is None or unit not in res.frame.index:
+        return None
+    row = res.frame.loc[unit]
+    dims = pd.DataFrame([{"维度": v["name"], "分值": v["weight"], "得分": _value(row[d])}
+                         for d, v in res.dimensions.items()])
+    dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": _value(row["total"])}
+    parts = res.parts[res.parts["unit"] == unit]
+    part_table = pd.DataFrame({
+        "计分项": parts["name"], "实际值": parts["value"].map(_value), "目标": parts["target"].map(_value),
+        "分值": parts["weight"].map(_value), "得分": parts["points"].map(_value),
+        "适用": parts["applicable"].map(lambda a: "是" if a else "否（不适用，折算）"),
+    })
+    return dims, part_table, list(row["explanation"])
+
+
+# --------------------------------------------------------------------------- town summary
+def town_summary(ds, period) -> dict:
+    """The town's headline figures."""
+    p = as_period(period)
+    ytd = ytd_scope(p)
+    cum = metrics(ds, p, scope=ytd)
+    now = metrics(ds, p)
+    findings = audit(ds, p).findings
+    suffix = "（累计）" if ytd else ""
+    return {
+        "单位数": f"{len(ds.units)}",
+        "检查企业数": fmt(_value(now.total["inspected"])) + " 家",
+        "检查覆盖率" + suffix: fmt(_value(cum.total["coverage_rate"]), "rate"),
+        "隐患整改率" + suffix: fmt(_value(cum.total["rectification_rate"]), "rate"),
+        "罚款金额": fmt(_value(now.total["fines_wan"]), "money") + " 万元",
+        "核查问题": f"{len(findings)} 条（高 {int((findings['severity'] == '高').sum())}）",
+    }
+
+
+def town_overview(ds, period, scope: str | None = None) -> pd.DataFrame:
+    """All units side by side on the KPI metrics, with the town total last."""
+    from evalkit.metrics.engine import TOTAL_LABEL, get_metric
+
+    res = metrics(ds, period, scope=scope)
+    ids = [m for m in KPI_METRICS if m in res.frame.columns]
+    frame = res.table()[ids]
+    out = pd.DataFrame({get_metric(m).header: frame[m].map(lambda v, m=m: fmt(_value(v), _kind(m))) for m in ids})
+    out.insert(0, "单位", [str(u) for u in frame.index])
+    out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
+    return out.reset_index(drop=True)
+
+
+def ranking_table(ds, period) -> pd.DataFrame | None:
+    """The 评议考核 ranking: 名次, 单位, one column per dimension, 总分, 等级."""
+    res = scores(ds, period)
+    if res is None:
+        return None
+    f = res.frame.sort_values(["rank", "total"], ascending=[True, False], kind="stable")
+    out = pd.DataFrame({"名次": f["rank"].astype(int), "单位": [str(u) for u in f.index]})
+    for d, v in res.dimensions.items():
+        out[f"{v['name']}({v['weight']:g})"] = f[d].map(_value).to_numpy()
+    out["总分"] = f["total"].map(_value).to_numpy()
+    out["等级"] = [g + ("（否决）" if v else "") for g, v in zip(f["grade"], f["vetoed"], strict=True)]
+    return out.reset_index(drop=True)
+
+
+def plot_ranking(ds, period):
+    """Total score by unit, best first, each bar in its unit colour."""
+    table = ranking_table(ds, period)
+    if table is None or table.empty:
+        return None
+    values = pd.Series(table["总分"].to_numpy(), index=table["单位"])
+    res = scores(ds, period)
+    mean = values.dropna().astype(float).mean() if values.notna().any() else None
+    ax = charts.bar_by_unit(values, colors=colors(ds), title=f"评议考核总分（{res.span.label}）",
+                            ylabel="总分（分）", reference=mean, reference_label="各单位平均", fmt="{:.1f}")
+    ax.set_ylim(0, 105)
+    return ax.figure
+
+
+def plot_rate_heatmap(ds, period, scope: str | None = None):
+    """Units × key rates heatmap (green = high); 不适用 cells grey."""
+    from evalkit.metrics.engine import get_metric
+
+    res = metrics(ds, period, scope=scope)
+    frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(_value) for m in KEY_RATES})
+    frame.index = [str(u) for u in res.frame.index]
+    ax = charts.heatmap(frame.astype(float), title=f"关键比率（{scope_label(period, scope)}）",
+                        colorbar_label="比率（%）")
+    return ax.figure
+
+
+def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
+    """The consolidated 附件2 (recomputed from the ledger) with the official headers."""
+    from evalkit.core.forms import FIGURES
+    from evalkit.metrics.engine import TOTAL_LABEL
+
+    res = metrics(ds, period, scope=scope)
+    table = res.table()
+    out = pd.DataFrame({"单位": [str(u) for u in table.index]})
+    for col in FIGURES.columns[1:]:
+        if col.key in table.columns:
+            out[col.header] = [fmt(_value(v), _kind(col.key)) for v in table[col.key]]
+    out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
+    return out
+
+
+def findings_by_rule(ds, period) -> pd.DataFrame:
+    """Findings per audit rule and severity (every rule listed)."""
+    from evalkit.audit.rules import AUDIT_RULES
+
+    res = audit(ds, period)
+    f = res.findings
+    rows = []
+    for rid, rule in AUDIT_RULES.items():
+        sel = f[f["rule"] == rid] if len(f) else f
+        rows.append({"规则": rule.title, "编号": rid, "高": int((sel["severity"] == "高").sum()),
+                     "中": int((sel["severity"] == "中").sum()), "低": int((sel["severity"] == "低").sum()),
+                     "合计": len(sel)})
+    return pd.DataFrame(rows)
+
+
+def findings_by_unit(ds, period) -> pd.DataFrame:
+    """Findings per unit and severity, most findings first; units without findings included."""
+    f = audit(ds, period).findings
+    units = [str(u) for u in ds.units["unit"]]
+    rows = []
+    for u in units:
+        sel = f[f["unit"] == u] if len(f) else f
+        rows.append({"单位": u, "高": int((sel["severity"] == "高").sum()), "中": int((sel["severity"] == "中").sum()),
+                     "低": int((sel["severity"] == "低").sum()), "合计": len(sel)})
+    town = f[f["unit"].isna()] if len(f) else f
+    if len(town):
+        rows.append({"单位": "（全镇层面）", "高": int((town["severity"] == "高").sum()),
+                     "中": int((town["severity"] == "中").sum()), "低": int((town["severity"] == "低").sum()),
+                     "合计": len(town)})
+    return pd.DataFrame(rows).sort_values(["合计", "高"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
+    """Cases, fines, measures and referrals per unit (units with none left out), town total last."""
+    from evalkit.metrics.engine import TOTAL_LABEL, get_metric
+
+    res = metrics(ds, period, scope=scope)
+    table = res.table()
+    ids = [m for m in PENALTY_METRICS if m in table.columns]
+    vals = table[ids].map(_value)
+    any_ = vals.fillna(0).astype(float).sum(axis=1) > 0
+    vals = vals[any_ | (vals.index == TOTAL_LABEL)]
+    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: fmt(v, _kind(m)))
+                        for m in ids})
+    out.insert(0, "单位", [str(u) for u in vals.index])
+    return out.reset_index(drop=True)
+
+
+def referrals_list(ds, period) -> pd.DataFrame:
+    """Ledger rows of the period whose 其他查处 text records a referral (移送)."""
+    table = cases_table(ds, period)
+    return table[table["其他查处(或移送)情况"].str.contains("移送|移交", regex=True, na=False)].reset_index(drop=True)
+
+
+def submission_matrix(ds, period) -> pd.DataFrame:
+    """Units × months (January to the period end): ✓ 按时, 迟 late, — none (附件1 or 附件2 received)."""
+    p = as_period(period)
+    sub = ds.submissions
+    months = [f"{p.year}-{m:02d}" for m in range(1, p.last_month + 1)]
+    rows = []
+    for u in [str(x) for x in ds.units["unit"]]:
+        row = {"单位": u}
+        mine = sub[sub["unit"] == u] if len(sub) else sub
+        for key in months:
+            got = mine[mine["period"] == key] if len(mine) else mine
+            row[f"{int(key[5:])}月"] = "—" if got.empty else ("迟" if got["late"].astype(bool).any() else "✓")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def phase_table(ds, period) -> pd.DataFrame:
+    """The plan's three phases with their dates, what is due, and where the data stands."""
+    p = as_period(period)
+    as_of = p.end
+    phases = []
+    for name, start, end in charts.PLAN_PHASES:
+        a, b = dt.date(p.year, *start), dt.date(p.year, *end)
+        if as_of < a:
+            state = "未开始"
+        elif as_of > b:
+            state = "已结束"
+        else:
+            total = (b - a).days or 1
+            state = f"进行中（已过 {min(100, round(100 * (as_of - a).days / total))}%）"
+        phases.append((name, a, b, state))
+    due = {
+        "动员部署": "制定实施方案并专题动员部署（台账无此项记录，请另行核实）",
+        "集中推进": "每月30日前报送上月统计表（附件1、2）；季度第一个月1日前报送上季度活动情况及典型案例",
+        "总结提高": "12月20日前报送第四季度活动情况、典型案例及专项行动总结",
+    }
+    return pd.DataFrame([{"阶段": n, "时间": f"{a:%-m月%-d日}—{b:%-m月%-d日}" if n != "动员部署" else "3月31日前",
+                          "要求": due[n], "期末状态": s} for n, a, b, s in phases])
+
+
+def plot_phase_progress(ds, period):
+    """Town inspections per month with cumulative coverage, over the plan's phases."""
+    p = as_period(period)
+    monthly = monthly_series(ds, p, "inspected", "month").astype(float)
+    cumulative = monthly_series(ds, p, "coverage_rate", "ytd").astype(float)
+    ax = charts.phase_chart(monthly, cumulative, year=p.year, as_of=p.end, title="全镇执法检查进度与工作阶段",
+                            ylabel="检查企业数（家）")
+    return ax.figure
+
+
+def year_end_summary(ds, period) -> str:
+    """The year-end 总结 (Markdown): 工作开展、执法处罚、存在问题、下一步, from the data."""
+    p = as_period(period)
+    year = metrics(ds, p)
+    t = year.total
+    findings = audit(ds, p).findings
+    res = scores(ds, p)
+    high = findings[findings["severity"] == "高"] if len(findings) else findings
+    top_rules = high["rule_name"].value_counts().head(3) if len(high) else pd.Series(dtype=int)
+    lines = [f"## {p.year}年安全生产执法提升专项行动总结（数据生成）", "",
+             "### 一、工作开展情况", "",
+             f"全镇 {len(ds.units)} 个单位全年现场检查企业（单位）{fmt(_value(t['inspected']))} 家，"
+             f"检查覆盖率 {fmt(_value(t['coverage_rate']), 'rate')}；排查隐患 {fmt(_value(t['hazards_found']))} 处，"
+             f"整改 {fmt(_value(t['hazards_rectified']))} 处，隐患整改率 {fmt(_value(t['rectification_rate']), 'rate')}。", "",
+             "### 二、执法处罚情况", "",
+             f"立案 {fmt(_value(t['cases_filed']))} 家，罚款 {fmt(_value(t['fines_wan']), 'money')} 万元；"
+             f"责令停产停业整顿 {fmt(_value(t['suspended']))} 家，提请关闭 {fmt(_value(t['closure_requested']))} 家，"
+             f"移送追究刑事责任 {fmt(_value(t['criminal_referrals']))} 人，移送其他部门 {fmt(_value(t['referred_other']))} 起；"
+             f"违法行为查处率 {fmt(_value(t['violation_handling_rate']), 'rate')}。", "",
+             "### 三、存在问题", ""]
+    if len(findings):
+        lines.append(f"核查发现问题 {len(findings)} 条，其中高风险 {len(high)} 条。")
+        lines += [f"- {name}：{int(n)} 条" for name, n in top_rules.items()]
+    else:
+        lines.append("核查未发现问题。")
+    if res is not None:
+        weak = res.frame[res.frame["grade"] == "不合格"]
+        if len(weak):
+            lines += ["", "评议考核不合格单位：" + "、".join(map(str, weak.index)) + "。"]
+    lines += ["", "### 四、下一步工作", "",
+              "- 对逾期未整改隐患逐项督办，复查闭环后销号；",
+              "- 对同一违法行为反复出现的企业依法从重查处，涉嫌犯罪的及时移送，杜绝以罚代刑；",
+              "- 完善执法统计、执法考评和典型案例报送制度，推动专项行动转入常态化监管执法。"]
+    return "\n".join(lines)
+
+
+def period_summary_text(ds, period) -> str:
+    """A short progress paragraph for a month or quarter summary (Markdown)."""
+    p = as_period(period)
+    now = metrics(ds, p)
+    cum = metrics(ds, p, scope=ytd_scope(p))
+    t, c = now.total, cum.total
+    phase = next((r["阶段"] for _, r in phase_table(ds, p).iterrows() if r["期末状态"].startswith("进行中")), None)
+    lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
+    return (lead + f"本期全镇现场检查企业 {fmt(_value(t['inspected']))} 家，排查隐患 {fmt(_value(t['hazards_found']))} 处、"
+            f"已整改 {fmt(_value(t['hazards_rectified']))} 处，立案 {fmt(_value(t['cases_filed']))} 家，"
+            f"罚款 {fmt(_value(t['fines_wan']), 'money')} 万元。年初以来检查覆盖率 {fmt(_value(c['coverage_rate']), 'rate')}，"
+            f"隐患整改率 {fmt(_value(c['rectification_rate']), 'rate')}。")
+
+
+# --------------------------------------------------------------------------- typical cases
+#: What a criterion means, in the plan's words (【典型意义】).
+_SIGNIFICANCE = {
+    "criminal_referral": "严格落实安全生产行政执法与刑事司法衔接，对涉嫌犯罪的依法及时移送司法机关，"
+                         "不以行政处罚代替移送，杜绝有案不送、以罚代刑（方案二（三））。",
+    "severe_measure": "依法精准采取停产整顿、上限处罚、提请关闭等执法措施，确保打得准、打得狠、打出成效（方案二（四））。",
+    "major_hazard": "聚焦重大事故隐患排查整治和动态清零，以执法倒逼企业落实主体责任。",
+    "top_fine": "严格依据法律法规实施行政处罚，顶格处罚体现严格执法、严厉处罚，纠正以整改代替处罚（方案二（五））。",
+    "dual_penalty": "对单位及其主要负责人一案双罚，压实企业主要负责人安全生产第一责任。",
+    "repeat_offender": "对同一违法行为反复出现的依法从重查处，提高执法震慑力（方案二（五））。",
+    "key_industry": "重点行业领域执法检查全覆盖，突出重点行业、重点环节精准执法（方案二（二）、（五））。",
+    "from_report": "发挥安全生产举报机制作用，鼓励举报重大事故隐患和违法行为，推进安全生产社会治理（方案二（一））。",
+}
+
+
+def _ledger_rows(ds, row_ids) -> pd.DataFrame:
+    led = ds.ledger.set_index("row_id", drop=False)
+    return led.loc[[r for r in row_ids if r in led.index]]
+
+
+def _date_zh(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "（日期未记录）"
+    ts = pd.Timestamp(value)
+    return f"{ts.year}年{ts.month}月{ts.day}日"
+
+
+def case_writeup(ds, candidate) -> dict[str, str]:
+    """The five sections of a 典型案例 written from the data, for one ``case_candidates`` row.
+
+    【案例名称】 enterprise + its main violation (catalogue short name); 【关键词】 the
+    criteria met and the violation categories; 【基本案情】 who inspected whom, when, and
+    what was found; 【处理结果】 case number, fine and its basis, other measures and the
+    rectification; 【典型意义】 the plan's wording for each criterion met.
+    """
+    from evalkit.assess.cases import CRITERIA
+    from evalkit.core.catalogue import load_catalogue, match_violation
+
+    c = candidate if isinstance(candidate, dict) else candidate._asdict() if hasattr(candidate, "_asdict") \
+        else dict(candidate)
+    rows = _ledger_rows(ds, c.get("rows") or [])
+    items = ds.items[ds.items["row_id"].isin(list(rows.index))]
+    cat = load_catalogue()
+    codes = [x for x in dict.fromkeys(match_violation(h) for h in items["hazard"]) if x]
+    main = cat.at[codes[0], "short"] if codes else (items["hazard"].iloc[0] if len(items) else "安全生产违法")
+    enterprise = str(c.get("enterprise") or "某企业")
+    ents = ds.enterprises.set_index("name") if len(ds.enterprises) else None
+    industry = ents.at[enterprise, "industry"] if ents is not None and enterprise in ents.index else None
+    if isinstance(industry, pd.Series):
+        industry = industry.iloc[0]
+    criteria = [CRITERIA[k].title for k in c.get("criteria") or [] if k in CRITERIA]
+    categories = list(dict.fromkeys(cat.at[x, "category"] for x in codes))
+    keywords = list(dict.fromkeys([*criteria[:3], *categories[:2]])) or ["安全生产执法"]
+    hazards = list(dict.fromkeys(items["hazard"]))
+    first = rows.iloc[0] if len(rows) else None
+    who = str(c.get("unit") or (first["unit"] if first is not None else "执法单位"))
+    ind = f"（{industry}）" if isinstance(industry, str) and industry else ""
+    facts = (f"{_date_zh(c.get('date'))}，{who}执法人员对{enterprise}{ind}开展现场检查，"
+             + (f"发现该单位存在{'；'.join(hazards[:4])}{'等' if len(hazards) > 4 else ''}"
+                f"{len(hazards)}项安全生产违法行为(隐患)。" if hazards else "。"))
+    if "repeat_offender" in (c.get("criteria") or []):
+        facts += "经查，同类违法行为在12个月内已被查处过，属屡查屡犯。"
+    result = []
+    if c.get("case_no"):
+        result.append(f"{who}依法立案调查（案号：{c['case_no']}）")
+    bases = [b for b in rows["legal_basis"].dropna().unique()] if len(rows) else []
+    fine = float(c.get("fine_wan") or 0)
+    if fine > 0:
+        result.append(f"依据{'、'.join(bases) if bases else '相关法律规定'}，对该单位处以罚款{fine:g}万元")
+    others = [o for o in rows["other_handling"].dropna().unique()] if len(rows) else []
+    result += others
+    if len(items):
+        done, n = int(items["rectified"].astype(bool).sum()), len(items)
+        result.append(f"{n}项隐患均已整改" if done == n else f"{n}项隐患中{done}项已整改、{n - done}项尚未整改")
+    significance = [_SIGNIFICANCE[k] for k in c.get("criteria") or [] if k in _SIGNIFICANCE]
+    if not significance:
+        significance = ["坚持严格执法、严厉处罚，以案说法、以案普法，督促企业落实安全生产主体责任。"]
+    return {
+        "案例名称": f"{enterprise}{main}案",
+        "关键词": "；".join(keywords),
+        "基本案情": facts,
+        "处理结果": "；".join(result) + "。" if result else "（台账未记录处理结果）",
+        "典型意义": "".join(significance),
+    }
+
+
+def show_case(ds, candidate, number: int | None = None) -> None:
+    """Display one case write-up as a definition list, followed by its timeline table."""
+    from IPython.display import HTML
+
+    parts = case_writeup(ds, candidate)
+    head = f"<h3>案例{number}：{html.escape(parts['案例名称'])}</h3>" if number else ""
+    body = "".join(f"<dt>【{html.escape(k)}】</dt><dd>{html.escape(v)}</dd>" for k, v in parts.items())
+    _display(HTML(f'{head}<dl class="ek-case">{body}</dl>'))
+    c = candidate if isinstance(candidate, dict) else dict(candidate)
+    timeline = pd.DataFrame(c.get("timeline") or [], columns=["日期", "事件", "证据"])
+    if len(timeline):
+        timeline["日期"] = timeline["日期"].fillna("（未记录）")
+        timeline["证据"] = timeline["证据"].map(_evidence_label)
+    show(timeline, "办理过程")
+
+
+def _evidence_label(row_id) -> str:
+    """'submissions/a.xlsx#附件1#12' -> 'a.xlsx 第12行'."""
+    parts = str(row_id).split("#")
+    if len(parts) == 3:
+        return f"{parts[0].rsplit('/', 1)[-1]} 第{parts[2]}行"
+    return str(row_id)
+
+
+def candidates_table(candidates: pd.DataFrame) -> pd.DataFrame:
+    """The ranked candidates in Chinese columns."""
+    if candidates is None or len(candidates) == 0:
+        return pd.DataFrame(columns=["名次", "案件", "单位", "企业", "得分", "罚款(万元)", "入选理由"])
+    return pd.DataFrame({
+        "名次": candidates["rank"], "案件": [c if isinstance(c, str) else "（未立案）" for c in candidates["case_no"]],
+        "单位": candidates["unit"], "企业": candidates["enterprise"], "得分": candidates["score"],
+        "罚款(万元)": candidates["fine_wan"], "入选理由": candidates["reasons"].map("；".join),
+    })
+
+
+# --------------------------------------------------------------------------- look-back
+_MARK = {True: "✓", False: "✗", None: "—"}
+
+
+def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(table, problems) of ``cases.lookback`` in Chinese with ✓ / ✗ / — (not applicable)."""
+    def mark(v):
+        return _MARK[None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v)]
+
+    cols = [("rectified", "隐患全部整改"), ("verified", "经复查确认"), ("fine_in_range", "罚款在法定幅度内"),
+            ("escalation_applied", "应从重已从重"), ("referral_made", "应移送已移送")]
+    table = pd.DataFrame({"案号": checks["case_no"], "单位": checks["unit"], "企业": checks["enterprise"],
+                          "隐患(项)": checks["hazards"], "罚款(万元)": checks["fine_wan"]})
+    bad = pd.DataFrame(False, index=table.index, columns=table.columns)
+    for key, name in cols:
+        table[name] = checks[key].map(mark)
+        bad[name] = table[name] == "✗"
+    table["阳光执法公示"] = checks["published"]
+    bad["阳光执法公示"] = False
+    table["闭环状态"] = checks["status"]
+    bad["闭环状态"] = checks["status"] != "闭环"
+    return table, bad
+
+
+def _case_lines(checks: pd.DataFrame, column: str) -> list[str]:
+    """One line per entry of ``column`` (a list per case): '案号（企业）：事项'."""
+    return [f"{rec['case_no']}（{rec['enterprise']}）：{item}"
+            for rec in checks.to_dict("records") for item in rec[column]]
+
+
+def open_items_list(checks: pd.DataFrame) -> list[str]:
+    """Every open item of the look-back, one line per item."""
+    return _case_lines(checks, "open_items")
+
+
+def notes_list(checks: pd.DataFrame) -> list[str]:
+    """Every note of the look-back (e.g. publication not recorded), one line per note."""
+    return _case_lines(checks, "notes")

@@ -1,0 +1,338 @@
+"""MANIFEST.json of the sample: totals, files, planted defects with locations, findings.
+
+Part of the sample generator (``evalkit.sample.generate``). ``defects`` lists what was planted
+on purpose; ``findings`` is computed from the simulated rows of the written months, so a
+test can compare intake, metrics and audit output with it directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from statistics import mean
+
+from evalkit.core.catalogue import load_catalogue
+from evalkit.core.forms import FIGURES
+from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Row
+from evalkit.sample.script import LOW_RANDOM_SHARE
+from evalkit.sample.write import FileRecord
+
+_FIG_HEADER = {c.key: c.header for c in FIGURES.columns}
+
+
+def _locator(files: list[FileRecord]):
+    where: dict[int, dict] = {}
+    for f in files:
+        for s in f.sheets:
+            for uid, row in s.row_of.items():
+                where[uid] = {"file": f.path, "sheet": s.sheet, "row": row}
+    return where
+
+
+def _loc(where, row: Row, column: str | None = None, **extra) -> dict | None:
+    base = where.get(row.uid)
+    if base is None:
+        return None
+    out = dict(base)
+    if column:
+        out["column"] = column
+    out.update(extra)
+    return out
+
+
+def build_manifest(year, files: list[FileRecord], months: list[int], command: str) -> dict:
+    where = _locator(files)
+    written = [r for r in year.rows if r.month in months and r.uid in where]
+    defects = _defects(year, files, where, months)
+    findings = _findings(year, files, written, months, where)
+    ledger_rows = sum(s.rows for f in files for s in f.sheets if s.form == "ledger")
+    figures_rows = sum(s.rows for f in files for s in f.sheets if s.form == "figures")
+    rejected = sum(1 for r in written if not r.accepted)
+    totals = {
+        "files": len(files),
+        "sheets": sum(len(f.sheets) for f in files),
+        "units": len(year.units),
+        "enterprises": len(year.enterprises),
+        "key_enterprises": sum(1 for e in year.enterprises if e.is_key),
+        "plan_rows": len(year.plan),
+        "ledger_rows": ledger_rows,
+        "figures_rows": figures_rows,
+        "rows_read": ledger_rows + figures_rows,
+        "rows_rejected": rejected,
+        "rows_accepted": ledger_rows + figures_rows - rejected,
+        "late_files": sum(1 for f in files if f.late),
+        **_item_totals(written, months),
+        "planted_defects": len(defects),
+    }
+    summary = (f"{totals['files']} 个文件，{ledger_rows} 行台账（附件1），{figures_rows} 行附件2，"
+               f"{totals['enterprises']} 家企业，{totals['units']} 个单位，{len(defects)} 处预设问题")
+    return {
+        "generator": "evalkit.sample.generate",
+        "command": command,
+        "seed": year.seed,
+        "year": 2024,
+        "months": months,
+        "summary": summary,
+        "totals": totals,
+        "units": _units(year, written),
+        "files": [{"file": f.path, "unit": f.unit, "month": f.month, "received": f.received.isoformat(),
+                   "late": f.late, "rows_read": f.rows_read,
+                   "sheets": [{"sheet": s.sheet, "form": s.form, "header_row": s.header_row,
+                               "first_data_row": s.first_data_row, "rows": s.rows} for s in f.sheets]}
+                  for f in files],
+        "defects": defects,
+        "findings": findings,
+    }
+
+
+def _item_totals(written: list[Row], months) -> dict:
+    """Counts over the accepted rows that intake's items and ledger tables should match."""
+    accepted = [r for r in written if r.accepted]
+    new = [it for r in accepted for it in r.items if it.origin is None]
+    closed = [it for it in new if it.status == "rectified" or (
+        it.closed_by is not None and it.closed_by.accepted and it.closed_by.month in months)]
+    fines = sum(round(r.fine * 10000) for r in accepted if r.fine is not None and r.fine_text is None)
+    return {
+        "hazard_items": sum(len(r.items) for r in accepted),
+        "new_hazard_items": len(new),
+        "rectified_new_items": len(closed),
+        "major_hazard_items": sum(1 for it in new if it.major),
+        "recheck_rows": sum(1 for r in accepted if r.is_recheck),
+        "case_rows": sum(1 for r in accepted if r.case),
+        "fines_wan": fines / 10000,
+    }
+
+
+# ---------------------------------------------------------------------------- defects
+def _defects(year, files, where, months) -> list[dict]:
+    out = []
+    figure_cells = _figure_differences(year, files, months)
+    for p in year.planted:
+        if p.month is not None and p.month not in months and p.kind != "figures_disagree_with_ledger":
+            continue
+        entry = {"id": p.id, "kind": p.kind, "rule": p.rule, "unit": p.unit, "month": p.month,
+                 "value": p.value, "expected": p.expected, "note": p.note, "locations": []}
+        if p.kind == "submission_late":
+            entry["locations"] = [{"file": f.path, "sheet": s.sheet} for f in files
+                                  if f.unit == p.unit and f.month == p.month and f.late for s in f.sheets]
+        elif p.kind == "figures_disagree_with_ledger":
+            entry["locations"] = [c for c in figure_cells if c["unit"] == p.unit and not c["cause"]]
+            if not entry["locations"]:
+                continue
+        else:
+            column = p.column
+            for n, row in enumerate(p.rows):
+                loc = _loc(where, row, column)
+                if loc is not None:
+                    if len(p.rows) > 1:
+                        loc["role"] = "first" if n == 0 else "repeat"
+                    entry["locations"].append(loc)
+            if p.rows and not entry["locations"]:
+                continue
+        out.append(entry)
+    out += _story_defects(year, where, months)
+    return out
+
+
+def _story_defects(year, where, months) -> list[dict]:
+    """Audit-level defects from the plan and the scripted scenarios (no intake rule)."""
+    out = []
+    plan_line = {(p["name"], p["method"]): n for n, p in enumerate(year.plan, 2)}
+    for role, kind in (("key_never_inspected", "key_industry_never_inspected"),
+                       ("plan_not_carried_out", "planned_inspection_not_done")):
+        e = year.cast.roles[role]
+        p = next(p for p in year.plan if p["name"] == e.name)
+        if p["month"] not in months:
+            continue
+        out.append({"id": role.replace("_", "-"), "kind": kind, "rule": None, "unit": e.unit, "month": p["month"],
+                    "value": e.name, "expected": f"{p['method']} in month {p['month']}", "note": e.key_industry or "",
+                    "locations": [{"file": "registry/plan.csv", "row": plan_line[e.name, p["method"]]}]})
+        if role == "key_never_inspected":  # the same plan row is also a planned inspection not done
+            out.append({**out[-1], "id": "plan-not-carried-out-key", "kind": "planned_inspection_not_done"})
+    for unit, n in LOW_RANDOM_SHARE.items():
+        size = sum(1 for e in year.enterprises if e.unit == unit)
+        out.append({"id": f"random-share-{unit}", "kind": "dual_random_below_5pct", "rule": None, "unit": unit,
+                    "month": None, "value": f"{n}/{size}", "expected": ">= 5%", "note": "", "locations": []})
+    stories = {
+        "closure": ("closure_candidate", "重大事故隐患 penalised 3 times in 133 days; the third case asks for closure"),
+        "criminal_referred": ("criminal_risk_referred", "V17 with 移送公安机关追究刑事责任1人 (correct)"),
+        "criminal_not_referred": ("criminal_risk_not_referred", "V20 重大事故隐患, order refused, fined only: 以罚代刑"),
+        "illegal_fireworks": ("criminal_risk_referred", "V28 illegal storage (unregistered), 取缔 and referred"),
+        "repeat_heavier_a": ("repeat_offence_heavier", "V19 again within 12 months, fined 0.5 then 1.5 (从重)"),
+        "repeat_heavier_b": ("repeat_offence_heavier", "V11 again within 12 months, no case then 2.0 (从重)"),
+        "repeat_same_a": ("repeat_offence_not_heavier", "V01 again within 12 months, fined 0.5 both times: 未从重"),
+        "repeat_same_b": ("repeat_offence_not_heavier", "V19 again within 12 months, no case either time: 未从重"),
+        "overdue_escalated": ("overdue_rectification", "限2024年6月10日前整改, 复查 逾期未整改, then a case"),
+        "overdue_ignored": ("overdue_rectification", "限5月10日前整改, 复查 逾期未整改, nothing further (open)"),
+        "overdue_late_fix": ("overdue_rectification", "复查 逾期未整改, rectified at a second 复查"),
+        "overdue_construction": ("overdue_rectification", "复查 逾期未整改, case and 停产停业整顿, then rectified"),
+        "illegal_workshop": ("unregistered_enterprise", "打非治违: an unregistered workshop"),
+    }
+    for role, (kind, note) in stories.items():
+        rows = [r for r in year.scenarios[role] if r is not None and r.month in months]
+        if not rows:
+            continue
+        out.append({"id": f"story-{role.replace('_', '-')}", "kind": kind,
+                    "rule": "enterprise_unregistered" if role in ("illegal_workshop", "illegal_fireworks") else None,
+                    "unit": rows[0].unit, "month": rows[0].month, "value": rows[0].enterprise, "expected": None,
+                    "note": note, "locations": [loc for r in rows if (loc := _loc(where, r))]})
+    inconsistent = _inconsistent_fines(year, months)
+    if inconsistent:
+        out.append({"id": "fines-inconsistent-1", "kind": "inconsistent_fines", "rule": None,
+                    "unit": inconsistent["unit"], "month": None, "value": inconsistent["unit_mean"],
+                    "expected": inconsistent["others_mean"], "note": "同案不同罚: " + inconsistent["code"],
+                    "locations": [loc for r in inconsistent["rows"] if (loc := _loc(where, r, "罚款金额(万)"))]})
+    return out
+
+
+def _inconsistent_fines(year, months) -> dict | None:
+    code, unit = "V25", "锦里村"
+    rows = [r for r in year.rows if r.case and r.case.code == code and r.month in months and r.fine is not None
+            and r.fine_text is None]
+    mine = [r for r in rows if r.unit == unit]
+    others = [r.fine for r in rows if r.unit != unit]
+    if not mine or not others:
+        return None
+    return {"code": code, "unit": unit, "unit_mean": round(mean(r.fine for r in mine), 4),
+            "others_mean": round(mean(others), 4), "rows": mine}
+
+
+# ---------------------------------------------------------------------------- findings
+def _figure_differences(year, files, months) -> list[dict]:
+    """Cells where the written 附件2 differs from the figures of the accepted 附件1 rows."""
+    out = []
+    sheet_of = {(f.unit, f.month): (f, s) for f in files for s in f.sheets if s.form == "figures"}
+    tbd = {(r.unit, r.month) for r in year.rows if not r.accepted}
+    for (unit, m), (rep_cur, rep_cum) in sorted(year.reported.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if m not in months or (unit, m) not in sheet_of:
+            continue
+        f, s = sheet_of[unit, m]
+        com_cur, com_cum = year.computed[unit, m]
+        rejected_before = any(u == unit and mm <= m for u, mm in tbd)
+        for offset, (label, rep, com) in enumerate((("本月数", rep_cur, com_cur), ("累计数", rep_cum, com_cum))):
+            for key, value in rep.items():
+                if value != com[key]:
+                    cause = ""
+                    if rejected_before and (offset == 1 or (unit, m) in tbd):
+                        cause = "rejected row (待定)"
+                    out.append({"unit": unit, "month": m, "file": f.path, "sheet": s.sheet,
+                                "row": s.first_data_row + offset, "kind": label, "column": _FIG_HEADER[key],
+                                "key": key, "reported": value, "from_ledger": com[key], "cause": cause})
+    # a planted edit that coincides with the 待定 effect is still planted
+    return out
+
+
+def _findings(year, files, written: list[Row], months, where) -> dict:
+    cat = load_catalogue()
+    accepted = [r for r in written if r.accepted]
+    by_ent: dict[str, list[Row]] = defaultdict(list)
+    for r in accepted:
+        by_ent[r.enterprise].append(r)
+    key_never = sorted(e.name for e in year.enterprises if e.is_key and e.name not in by_ent)
+    plan_missed = [p for p in year.plan if p["month"] in months
+                   and not any(r.month == p["month"] for r in by_ent.get(p["name"], []))]
+    out_of_range = []
+    for r in accepted:
+        if r.case and r.fine is not None and r.case.code in cat.index:
+            lo, hi = cat.loc[r.case.code, "fine_min_wan"], cat.loc[r.case.code, "fine_max_wan"]
+            if lo == lo and (r.fine < lo or r.fine > hi):
+                out_of_range.append(_loc(where, r, "罚款金额(万)", code=r.case.code, fine=r.fine,
+                                         range=[float(lo), float(hi)]))
+    numbers: dict[str, list[Row]] = defaultdict(list)
+    for r in written:
+        if r.case:
+            numbers[r.case.number].append(r)
+    duplicates = {n: [_loc(where, r, "立案案号") for r in rs] for n, rs in numbers.items() if len(rs) > 1}
+    return {
+        "key_industry_never_inspected": key_never,
+        "plan_not_carried_out": [{"name": p["name"], "unit": p["unit"], "month": p["month"],
+                                  "method": p["method"]} for p in plan_missed],
+        "fines_out_of_range": out_of_range,
+        "fines_without_case": [_loc(where, r, "立案案号", fine=r.fine) for r in accepted if r.fine and not r.case],
+        "case_no_duplicates": duplicates,
+        "repeat_offences": _repeats(by_ent, where),
+        "closure_candidates": _closure(by_ent),
+        "criminal_risk_cases": [_loc(where, r, "其他查处(或移送)情况", codes=sorted(
+            {it.code for it in r.items if it.code in CRIMINAL_CODES}), referred=r.criminal > 0)
+            for r in accepted if r.case and any(it.code in CRIMINAL_CODES for it in r.items)],
+        "open_overdue_items_by_unit": _overdue(accepted, months),
+        "dual_random_share": _random_share(year),
+        "figures_differences": _figure_differences(year, files, months),
+    }
+
+
+def _repeats(by_ent, where) -> list[dict]:
+    """The same code found again for the same enterprise within 365 days (new hazards only)."""
+    out = []
+    for name, rows in sorted(by_ent.items()):
+        seen: dict[str, Row] = {}
+        for r in sorted(rows, key=lambda r: (r.date, r.uid)):
+            for it in r.items:
+                if it.origin is not None:
+                    continue
+                prev = seen.get(it.code)
+                if prev is not None and (r.date - prev.date).days <= 365:
+                    heavier = (r.fine or 0) > (prev.fine or 0) or (r.suspend and not prev.suspend)
+                    out.append({"enterprise": name, "code": it.code, "first": _loc(where, prev),
+                                "again": _loc(where, r), "heavier": heavier})
+                seen[it.code] = r
+    return out
+
+
+def _closure(by_ent) -> list[dict]:
+    """Enterprises penalised for a major hazard 3 times in 180 days or 4 times in a year."""
+    out = []
+    for name, rows in sorted(by_ent.items()):
+        dates = sorted(r.date for r in rows if r.case and any(it.major for it in r.items))
+        hit = any((dates[i + 2] - dates[i]).days <= 180 for i in range(len(dates) - 2)) or \
+            any((dates[i + 3] - dates[i]).days <= 365 for i in range(len(dates) - 3))
+        if hit:
+            out.append({"enterprise": name, "dates": [d.isoformat() for d in dates]})
+    return out
+
+
+def _overdue(accepted: list[Row], months) -> dict:
+    """Open items whose deadline passed by the end of the last written month, per unit."""
+    end = min(LAST_DAY, dt.date(2024, max(months) + 1, 1) - dt.timedelta(1)) if max(months) < 12 else LAST_DAY
+    counts: dict[str, int] = defaultdict(int)
+    for r in accepted:
+        for it in r.items:
+            if it.origin is not None or it.status == "rectified":
+                continue
+            closed = it.closed_by is not None and it.closed_by.accepted and it.closed_by.month in months
+            deadline = it.deadline or (r.date + dt.timedelta(30))
+            if not closed and deadline < end:
+                counts[r.unit] += 1
+    return dict(sorted(counts.items()))
+
+
+def _random_share(year) -> dict:
+    out = {}
+    for unit in year.units:
+        size = sum(1 for e in year.enterprises if e.unit == unit.name)
+        n = sum(1 for p in year.plan if p["unit"] == unit.name and p["method"] == "双随机")
+        out[unit.name] = {"planned": n, "supervised": size, "share_pct": round(100 * n / size, 2)}
+    return out
+
+
+def _units(year, written: list[Row]) -> list[dict]:
+    out = []
+    for unit in year.units:
+        mine = [r for r in written if r.unit == unit.name]
+        ents = [e for e in year.enterprises if e.unit == unit.name]
+        inspected = {r.enterprise for r in mine if r.registered}
+        new = [it for r in mine for it in r.items if it.origin is None]
+        fixed = [it for it in new if it.status == "rectified" or it.closed_by is not None]
+        cases = [r for r in mine if r.case]
+        out.append({
+            "unit": unit.name, "kind": unit.kind, "tier": unit.profile.tier, "case_prefix": unit.case_prefix,
+            "supervised": len(ents), "key_enterprises": sum(1 for e in ents if e.is_key),
+            "ledger_rows": len(mine), "rechecks": sum(1 for r in mine if r.is_recheck),
+            "coverage_pct": round(100 * len(inspected) / len(ents), 1) if ents else None,
+            "hazards": len(new), "rectified_pct": round(100 * len(fixed) / len(new), 1) if new else None,
+            "cases": len(cases), "fines_wan": round(sum(r.fine or 0 for r in mine if r.fine_text is None), 4),
+            "style": {"files": 2 if unit.style.two_files else 1, "header": unit.style.header,
+                      "dates": unit.style.dates, "items": unit.style.items},
+        })
+    return out
+
