@@ -364,13 +364,12 @@ def fixed_source(monkeypatch):
 
 def test_load_cached_reads_once_and_notices_changes(tmp_path, monkeypatch, fixed_source):
     """The workbooks are read once; a changed file gives a new key and a fresh read."""
-    import evalkit.intake.loader
     from evalkit.report import cache
 
     data = write_tiny_data(tmp_path / "data")
     calls = []
-    real = evalkit.intake.loader.load
-    monkeypatch.setattr(evalkit.intake.loader, "load", lambda d: calls.append(d) or real(d))
+    real = cache.load
+    monkeypatch.setattr(cache, "load", lambda d: calls.append(d) or real(d))
     cache.clear_memory()
     first = cache.load_cached(data, tmp_path / "c")
     cache.clear_memory()  # the next load comes from the pickle on disk

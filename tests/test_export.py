@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import zipfile
@@ -311,12 +312,25 @@ def test_every_workbook_converts_to_pdf_in_libreoffice(exported, tmp_path):
     assert len(list((tmp_path / "pdf").rglob("*.pdf"))) == 6
 
 
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
+                    reason="LibreOffice (soffice) is not installed")
 def test_check_libreoffice_script_fails_on_a_broken_workbook(tmp_path):
-    """The check script exits non-zero when a file cannot be converted (or soffice is missing)."""
+    """The check script exits 1 and names the file when a workbook cannot be converted."""
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path)],
                          capture_output=True, text=True, timeout=300)
-    assert run.returncode != 0
+    assert run.returncode == 1
+    assert "FAIL  broken.xlsx" in run.stderr
+
+
+def test_check_libreoffice_script_refuses_without_libreoffice(tmp_path):
+    """Without LibreOffice the check script exits 2 and says what to install (never a silent pass)."""
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    env = {**os.environ, "SOFFICE": str(tmp_path / "no-soffice")}
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert run.returncode == 2
+    assert "libreoffice-calc-nogui" in run.stderr
 
 
 def test_row_height_estimate_and_sheet_titles():

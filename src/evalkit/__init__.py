@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import importlib
 
+# Defined before the imports below, so any submodule may import it at load time.
+__version__ = "0.1.0"
+
 from evalkit.core.dataset import Dataset
 from evalkit.core.forms import FIGURES, FORMS, LEDGER, OCR_READINGS
 from evalkit.core.periods import Period, parse_period
@@ -29,8 +32,6 @@ from evalkit.exceptions import (
     ReportExecutionError,
     UnknownMetricError,
 )
-
-__version__ = "0.1.0"
 
 # name -> module that defines it; imported on first access
 _LAZY = {

@@ -36,6 +36,7 @@ from evalkit.config.loader import load_config, number
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ConfigError
+from evalkit.metrics.engine import MetricsEngine
 
 __all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
 
@@ -112,14 +113,6 @@ def _recompute_factory(dataset: Dataset, notes: list[str]):
     def recompute(period_text: str, scope: str) -> pd.DataFrame | None:
         nonlocal engine
         if (period_text, scope) not in cache:
-            try:
-                from evalkit.metrics.engine import MetricsEngine
-            except ImportError:  # metrics not installed yet: say so instead of failing
-                note = "指标模块 evalkit.metrics.engine 不可用，未做附件2与台账核对。"
-                if note not in notes:
-                    notes.append(note)
-                cache[(period_text, scope)] = None
-                return None
             engine = engine or MetricsEngine(dataset)
             cache[(period_text, scope)] = engine.compute(period_text, scope=scope, source="ledger").frame
         return cache[(period_text, scope)]

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -211,7 +212,6 @@ def write_submission(path, *, unit: str, year: int, month: int, ledger_rows: Ite
                      month_values: dict | None = None, cumulative_values: dict | None = None,
                      filled_date=None) -> None:
     """Write one unit's monthly workbook: sheet 统计表一 (附件1) and/or 统计表二 (附件2)."""
-    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active

@@ -28,6 +28,8 @@ from openpyxl.styles import Font
 from evalkit.core.form_writer import FORMULA_TRIGGERS, format_items, set_text
 from evalkit.core.periods import Period
 from evalkit.export import xlsx_style as style
+from evalkit.export.ordering import sorted_month_ledger, unit_order
+from evalkit.intake.handling import parse_handling
 
 PENALTY_COLUMNS = ("序号", "企业名称", "统一社会信用代码", "违法事实", "处罚依据", "处罚结果",
                    "立案案号", "检查日期", "执法单位")
@@ -167,7 +169,6 @@ def _blank(value) -> bool:
 
 def _month_rows(dataset, period: Period) -> pd.DataFrame:
     """The month's ledger rows in the order of the consolidated 附件1 (unit, date)."""
-    from evalkit.export.official import sorted_month_ledger, unit_order
 
     return sorted_month_ledger(dataset.ledger, period, unit_order(dataset))
 
@@ -218,7 +219,6 @@ def penalty_table(dataset, period: Period) -> pd.DataFrame:
 def credit_table(dataset, period: Period) -> pd.DataFrame:
     """The month's credit-push list: rows whose 其他查处(或移送)情况 reads as 纳入黑名单
     and/or 联合惩戒 (``handling.parse_handling``), one row per ledger row."""
-    from evalkit.intake.handling import parse_handling
 
     rows = _month_rows(dataset, period)
     names, codes = _known_persons(dataset), _credit_codes(dataset)

@@ -38,6 +38,7 @@ from evalkit.core.form_writer import set_text, write_figures_sheet, write_ledger
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, submission_deadline
 from evalkit.export import xlsx_style as style
+from evalkit.export.ordering import unit_order
 
 BLANK_ROWS = 50
 LEDGER_SHEET, FIGURES_SHEET = "统计表一", "统计表二"
@@ -220,7 +221,6 @@ def write_template(path: str | Path, *, unit: str, period: Period, enterprise_na
 
 def write_unit_templates(dataset, period: Period, paths) -> list[Path]:
     """One template per unit of ``dataset`` for ``period``, at ``paths.template(unit)``."""
-    from evalkit.export.official import unit_order
 
     return [
         write_template(paths.template(unit), unit=unit, period=period,

@@ -35,6 +35,11 @@ from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.export import xlsx_style as style
+from evalkit.export.disclosure import export_disclosure
+from evalkit.export.fill_in import write_unit_templates
+from evalkit.export.ordering import sorted_month_ledger, unit_order
+from evalkit.intake.cells import split_items, split_persons
+from evalkit.metrics.engine import MetricsEngine, compute_metrics
 
 REGION = "蚶江镇"
 TOTAL_LABEL = "合计"
@@ -139,8 +144,6 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     template per unit for the next month, in the order of ``dataset.units``.
     ``filled_date`` is printed as 填报日期 (default: today).
     """
-    from evalkit.export.disclosure import export_disclosure
-    from evalkit.export.fill_in import write_unit_templates
 
     p = month_period(period)
     paths = export_paths(out_dir, p)
@@ -159,19 +162,9 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     return written
 
 
-def unit_order(dataset) -> list[str]:
-    """Units in the order of ``dataset.units`` (the registry's order), then any unit
-    that appears only in the ledger."""
-    units = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []
-    extra = sorted(set(dataset.ledger["unit"].dropna().astype(str)) - set(units)) if len(dataset.ledger) else []
-    return units + extra
-
-
 # --------------------------------------------------------------------------- 附件2
 def figures_inputs(dataset, period: Period) -> dict:
     """The four metric tables the consolidated 附件2 shows, from ``compute_metrics``."""
-    from evalkit.metrics.engine import MetricsEngine, compute_metrics
-
     engine = MetricsEngine(dataset, None)  # prepared once, used for the four tables
     month = compute_metrics(engine, period.text, scope="month", source="ledger")
     ytd = compute_metrics(engine, period.text, scope="ytd", source="ledger")
@@ -392,19 +385,6 @@ def _ledger_record(row: pd.Series, *, seq: int, remarks_unit: str | None = None)
     }
 
 
-def sorted_month_ledger(ledger: pd.DataFrame, period: Period, units: Sequence[str]) -> pd.DataFrame:
-    """The month's accepted ledger rows, sorted by unit (registry order), then inspection
-    date, then file and Excel row (stable)."""
-    rows = ledger[ledger["period"] == period.text] if len(ledger) else ledger
-    if rows.empty:
-        return rows
-    rank = {u: i for i, u in enumerate(units)}
-    key = rows["unit"].map(lambda u: rank.get(u, len(rank)))
-    return (rows.assign(_rank=key)
-            .sort_values(["_rank", "unit", "inspection_date", "file", "row"], kind="stable")
-            .drop(columns="_rank").reset_index(drop=True))
-
-
 def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Period,
                           units: Sequence[str], region: str = REGION,
                           filled_date: dt.date | str | None = None) -> Path:
@@ -461,7 +441,6 @@ def read_consolidated_ledger(path: str | Path, sheet: str = ALL_UNITS_SHEET) -> 
     and rectifications as lists, inspection_date a Timestamp, fine_wan float (NaN blank)
     and remarks without the unit mark (None when it held only the mark).
     """
-    from evalkit.intake.cells import split_items, split_persons
 
     wb = load_workbook(path, data_only=True)
     ws = wb[sheet]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import load_workbook
 
 from evalkit.core.forms import DEFAULT_YEAR
 from evalkit.core.problems import Problem, make_problem
@@ -156,7 +157,6 @@ def _raw_rows(path: Path) -> list[tuple[int, list]]:
         text = _decode(path.read_bytes())
         rows = list(csv.reader(io.StringIO(text)))
     else:
-        from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
         try:

@@ -12,11 +12,11 @@ then the per-file table, then the problems grouped by file, then a summary line.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 
 import pandas as pd
 
+from evalkit._text import format_table
 from evalkit.core.dataset import Dataset
 from evalkit.core.problems import PROBLEM_COLUMNS, RULES
 
@@ -30,24 +30,6 @@ def _plain(value):
     if hasattr(value, "item"):
         return value.item()
     return value
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text, width: int, right: bool = False) -> str:
-    text = "" if text is None else str(text)
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-def _table(headers: list[str], rows: list[list], right: set[int]) -> list[str]:
-    widths = [max([_width(str(h))] + [_width(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(headers))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(r)) for r in rows]
-    return [line.rstrip() for line in lines]
 
 
 class ValidationResult:
@@ -90,14 +72,15 @@ class ValidationResult:
             rows = [[rule, _SEVERITY[RULES[rule].severity], n, RULES[rule].title]
                     for rule, n in sorted(by_rule.items(), key=lambda kv: (RULES[kv[0]].severity != "error",
                                                                            -kv[1], kv[0]))]
-            lines += ["  " + line for line in _table(["规则", "级别", "条数", "说明"], rows, {2})] + [""]
+            lines += [format_table(["规则", "级别", "条数", "说明"], rows, right=[False, False, True, False],
+                                   indent="  "), ""]
         lines.append("二、各文件行数")
         rows = [[f["file"], f["rows_read"], f["rows_accepted"], f["rows_rejected"], f["errors"], f["warnings"]]
                 for f in self.by_file()]
         rows.append(["合计", ds.rows_read, ds.rows_accepted, ds.rows_rejected,
                      sum(r[4] for r in rows), sum(r[5] for r in rows)])
-        lines += ["  " + line for line in _table(["文件", "读取", "接受", "拒收", "错误", "警告"], rows,
-                                                 {1, 2, 3, 4, 5})] + [""]
+        lines += [format_table(["文件", "读取", "接受", "拒收", "错误", "警告"], rows,
+                               right=[False] + [True] * 5, indent="  "), ""]
         if problems:
             lines.append("三、问题明细（按文件）")
             current = object()

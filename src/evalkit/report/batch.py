@@ -28,6 +28,7 @@ Guarantees
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import multiprocessing
@@ -41,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from evalkit._text import format_table
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError, ReportExecutionError
 from evalkit.report.cache import (
@@ -52,6 +54,7 @@ from evalkit.report.cache import (
     resolve_data_dir,
     source_fingerprint,
 )
+from evalkit.report.html import headline_of, render_index, render_report, warm_up
 
 UNIT_NOTEBOOK = "10-unit-report.ipynb"
 TOWN_NOTEBOOK = "20-town-summary.ipynb"
@@ -156,7 +159,7 @@ def notebook_parameters(path: Path, known: dict | None = None) -> list[str]:
     sha = _sha(path.read_bytes())
     if known and sha in known:
         return list(known[sha])
-    import papermill
+    import papermill  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
 
     names = list(papermill.inspect_notebook(str(path)).keys())
     if not names:
@@ -194,17 +197,6 @@ class ReportOutcome:
 _STATUS_ZH = {"done": "完成", "skipped": "跳过（未变化）", "failed": "失败"}
 
 
-def _width(text: str) -> int:
-    """Display width in a terminal: CJK characters take two columns."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
 @dataclass
 class BatchResult:
     """The outcome of ``run_batch``: one ``ReportOutcome`` per planned report."""
@@ -233,14 +225,10 @@ class BatchResult:
                 "failed": self.count("failed"), "reports": [asdict(o) for o in self.outcomes]}
 
     def to_text(self) -> str:
-        rows = [["报告", "状态", "用时(秒)"]]
-        for o in self.outcomes:
-            rows.append([o.title, _STATUS_ZH[o.status], f"{o.seconds:.1f}" if o.status != "skipped" else "—"])
-        widths = [max(_width(r[i]) for r in rows) for i in range(3)]
-        lines = [f"{self.period.label} 报告批量生成：{self.out_dir}", ""]
-        for r in rows:
-            lines.append("  ".join([_pad(r[0], widths[0]), _pad(r[1], widths[1]),
-                                    " " * (widths[2] - _width(r[2])) + r[2]]).rstrip())
+        rows = [[o.title, _STATUS_ZH[o.status], f"{o.seconds:.1f}" if o.status != "skipped" else "—"]
+                for o in self.outcomes]
+        lines = [f"{self.period.label} 报告批量生成：{self.out_dir}", "",
+                 format_table(["报告", "状态", "用时(秒)"], rows, right=[False, False, True])]
         lines += ["", f"完成 {self.count('done')}，跳过 {self.count('skipped')}，失败 {self.count('failed')}，"
                       f"用时 {self.seconds:.1f} 秒（{self.jobs} 个并行进程）"]
         failed = [o for o in self.outcomes if o.status == "failed"]
@@ -273,7 +261,9 @@ _evalkit_reset(get_ipython())
 
 
 def _run_sync(coro_fn):
-    from jupyter_core.utils import run_sync
+    from jupyter_core.utils import (
+        run_sync,  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
+    )
 
     return run_sync(coro_fn)
 
@@ -299,7 +289,9 @@ def _warm_kernel(kernel_name: str, start_timeout: float):
     if _WARM and (_WARM["name"] != kernel_name or not _run_sync(_WARM["km"].is_alive)()):
         _shutdown_kernel()
     if not _WARM:
-        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.manager import (
+            AsyncKernelManager,  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
+        )
 
         started = time.perf_counter()
         km = AsyncKernelManager(kernel_name=kernel_name)
@@ -309,7 +301,6 @@ def _warm_kernel(kernel_name: str, start_timeout: float):
                                                                    "--IPKernelApp.log_level=ERROR"])
         kc = km.client()
         kc.start_channels()
-        from evalkit.report.html import warm_up
 
         warm_up()  # compile the HTML templates while the kernel boots
         try:
@@ -340,7 +331,9 @@ def _reset_kernel() -> None:
 
 
 def _make_engine():
-    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.clientwrap import (
+        PapermillNotebookClient,  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
+    )
     from papermill.engines import NBClientEngine
     from papermill.log import logger
 
@@ -373,8 +366,6 @@ def _die_with_parent() -> None:
     """Linux: get SIGTERM when the batch process dies, so no worker outlives it."""
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except OSError:
             pass
@@ -389,7 +380,9 @@ def _worker_init(env: dict) -> None:
     os.environ.update(env)
     _die_with_parent()
     signal.signal(signal.SIGTERM, _on_sigterm)
-    from papermill.engines import papermill_engines
+    from papermill.engines import (
+        papermill_engines,  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
+    )
 
     papermill_engines.register(ENGINE_NAME, _make_engine())
     multiprocessing.util.Finalize(None, _shutdown_kernel, exitpriority=10)
@@ -428,11 +421,10 @@ def execute_report(job: dict) -> dict:
     ``job`` carries a ``ReportSpec``'s fields plus ``out_dir``, ``subtitle``,
     ``kernel_name``, ``timeout`` and ``engine`` (None: papermill's default engine).
     """
-    import nbformat
+    import nbformat  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from evalkit.report.html import headline_of, render_report
 
     started = time.perf_counter()
     out = Path(job["out_dir"])
@@ -592,7 +584,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
             futures = [pool.submit(execute_report, {
                 **asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
                 "kernel_name": kernel_name, "timeout": timeout, "engine": engine}) for s in todo]
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # lazy: only the interactive progress bar needs it
 
             bar = tqdm(total=len(futures), desc="生成报告", unit="份",
                        disable=(not sys.stderr.isatty()) if progress is None else not progress)
@@ -668,6 +660,5 @@ def export_files(out: Path) -> list[tuple[str, str, str]]:
 
 
 def _render_index(period: Period, rows: list[dict], files=None) -> str:
-    from evalkit.report.html import render_index
 
     return render_index(period.label, rows, files=files)

@@ -29,7 +29,11 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
+from evalkit import __version__
 from evalkit.exceptions import DataDirError
+from evalkit.intake.loader import load
 
 CACHE_ENV = "EVALKIT_CACHE_DIR"
 #: Set by ``evalkit.report.batch`` for its kernels: "<resolved data_dir>\n<cache key>". Every report
@@ -110,8 +114,6 @@ def data_fingerprint(data_dir: str | os.PathLike) -> str:
 def source_fingerprint() -> str:
     """Hash of evalkit's installed source (code, resources, templates) and its version."""
     global _SOURCE_DIGEST
-    from evalkit import __version__
-
     pkg = Path(__file__).resolve().parent.parent  # the whole evalkit package
     files = list(_visible_files(pkg))
     sig = tuple((str(p), _stat_signature(p)) for p in files)
@@ -176,8 +178,6 @@ def resolve_data_dir(data_dir: str | os.PathLike) -> Path:
 # --------------------------------------------------------------------------- load
 def _private_copy(ds):
     """A Dataset whose tables are shallow copies (copy-on-write) of the cached ones."""
-    import pandas as pd
-
     tables = {f.name: getattr(ds, f.name).copy(deep=False) for f in dataclasses.fields(ds)
               if isinstance(getattr(ds, f.name), pd.DataFrame)}
     return dataclasses.replace(ds, **tables, meta=copy.deepcopy(ds.meta))
@@ -215,8 +215,6 @@ def load_cached(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None
             except Exception:  # a corrupt or incompatible entry is rebuilt, not fatal
                 ds = None
         if ds is None:
-            from evalkit.intake.loader import load
-
             ds = load(data_dir)
             ds.meta = dict(ds.meta or {})
             atomic_write(pkl, pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
@@ -236,7 +234,7 @@ def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
         try:
-            import fcntl
+            import fcntl  # POSIX only: imported where it is used so Windows still loads
         except ImportError:  # pragma: no cover - Windows
             yield
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import warnings
@@ -12,8 +13,11 @@ import matplotlib
 # Jupyter kernel MPLBACKEND is the inline backend, and forcing Agg would hide every chart.
 if "MPLBACKEND" not in os.environ and "ipykernel" not in sys.modules:
     matplotlib.use("Agg", force=False)
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import colormaps, font_manager  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 
 #: Preferred CJK families, first found wins. Debian's fonts-noto-cjk provides the first.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
@@ -78,9 +82,6 @@ def unit_colors(units) -> dict[str, str]:
     The 30 strong shades of tab20/tab20b/tab20c come first (readable as thin lines);
     pale shades follow, and past 60 units the colours repeat.
     """
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
     t20, t20b, t20c = ([to_hex(c) for c in colormaps[name].colors] for name in ("tab20", "tab20b", "tab20c"))
     strong = t20[0::2] + t20b[0::4] + t20b[1::4] + t20c[0::4] + t20c[1::4]
     pale = t20[1::2] + t20b[2::4] + t20b[3::4] + t20c[2::4] + t20c[3::4]
@@ -106,8 +107,6 @@ def bar_by_unit(values, *, colors: dict[str, str], title: str, ylabel: str,
     ``values``: Series indexed by unit (NaN/None = 不适用, drawn as an empty slot and
     labelled). ``reference`` draws a dashed town line; ``highlight`` fades other units.
     """
-    import numpy as np
-
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.6))
     units = [str(u) for u in values.index]
@@ -156,8 +155,6 @@ def lines_by_month(frame, *, colors: dict[str, str], title: str, ylabel: str,
 def heatmap(frame, *, title: str, colorbar_label: str, vmin: float = 0, vmax: float = 100,
             fmt: str = "{:.0f}", cmap: str = "RdYlGn", ax=None):
     """Units (rows) × measures (columns) heatmap with values printed; NaN shows 不适用."""
-    import numpy as np
-
     data = frame.astype(float).to_numpy()
     height = max(2.5, 0.24 * len(frame) + 1.2)
     if ax is None:
@@ -208,10 +205,6 @@ def phase_chart(monthly, cumulative=None, *, year: int, as_of=None, title: str,
     ``monthly``: Series indexed by month (1-12); ``cumulative``: Series by month on a
     0-100 scale (right axis); ``as_of``: a date marking where the data ends.
     """
-    import datetime as dt
-
-    import matplotlib.dates as mdates
-
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.4))
     for (name, start, end), shade in zip(PLAN_PHASES, _PHASE_COLORS, strict=True):

@@ -20,6 +20,8 @@ from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
+from evalkit import __version__
+
 #: Mimetype of the headline figures a report publishes for the index page
 #: (see ``evalkit.report.sections.headline``): a JSON object label -> formatted value.
 HEADLINE_MIME = "application/vnd.evalkit.headline+json"
@@ -42,6 +44,7 @@ def report_css() -> str:
 def _exporter():
     global _EXPORTER
     if _EXPORTER is None:
+        # lazy: nbconvert takes about a second to import; only rendering needs it
         from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -60,7 +63,7 @@ def _exporter():
 
 def warm_up() -> None:
     """Build the exporter and compile its templates (about 0.5 s), e.g. while a kernel boots."""
-    import nbformat
+    import nbformat  # lazy: start-up time (jsonschema and friends)
 
     render_report(nbformat.v4.new_notebook(), "warm-up", index_href=None)
 
@@ -70,8 +73,6 @@ def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "
 
     Raises ``ValueError`` if the page would load anything from another host.
     """
-    from evalkit import __version__
-
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     meta = {
         "title": title,
@@ -185,8 +186,6 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
     ``error`` (text, for failed reports). ``files``: (section, name, relative href) of the
     workbooks ``evalkit export`` wrote for the period, listed after the reports.
     """
-    from evalkit import __version__
-
     esc = html.escape
     generated = generated or dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     counts = {k: sum(r["status"] == k for r in rows) for k in _STATUS}
