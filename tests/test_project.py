@@ -18,10 +18,11 @@ def _name(spec: str) -> str:
 
 
 def test_environment_yml_matches_pyproject():
-    """environment.yml lists exactly the dependencies of pyproject.toml (runtime + dev)."""
+    """environment.yml lists exactly the dependencies of pyproject.toml (runtime and every extra)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(d) for d in project["dependencies"]}
-    wanted |= {_name(d) for d in project["optional-dependencies"]["dev"]}
+    for extra in project["optional-dependencies"].values():
+        wanted |= {_name(d) for d in extra}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = set()
     pip_block = None
