@@ -423,3 +423,26 @@ def test_index_lists_exported_workbooks(tmp_path):
     assert '<a href="templates/2024-07/统计表_甲村_2024-07.xlsx">' in page
     assert external_references(page) == []
     assert "官方工作簿" not in render_index("2024年6月", [], files=[])
+
+
+def test_report_notebooks_ship_inside_the_package():
+    """`evalkit run` finds its notebooks as package data; notebooks/ links to those very files."""
+    import tomllib
+
+    import evalkit
+    from evalkit.report.batch import (
+        CASES_NOTEBOOK,
+        LOOKBACK_NOTEBOOK,
+        TOWN_NOTEBOOK,
+        UNIT_NOTEBOOK,
+        default_notebooks_dir,
+    )
+
+    folder = default_notebooks_dir()
+    package = Path(evalkit.__file__).resolve().parent
+    assert folder.resolve() == package / "report" / "notebooks"
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["evalkit"]
+    assert "report/notebooks/*.ipynb" in data
+    for name in (UNIT_NOTEBOOK, TOWN_NOTEBOOK, CASES_NOTEBOOK, LOOKBACK_NOTEBOOK):
+        assert (folder / name).is_file()
+        assert (ROOT / "notebooks" / name).resolve() == (folder / name).resolve()
