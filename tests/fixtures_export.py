@@ -24,7 +24,7 @@ import pandas as pd
 from evalkit.core.dataset import Dataset
 from evalkit.core.forms import FIGURES
 from evalkit.intake.cells import rectification_status
-from evalkit.intake.loader import ITEM_COLUMNS, LEDGER_COLUMNS
+from evalkit.intake.records import ITEM_COLUMNS, LEDGER_COLUMNS
 
 HOSTILE = '=HYPERLINK("http://x","y")'
 HOSTILE_REMARK = "=cmd|' /C calc'!A0"

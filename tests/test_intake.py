@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from evalkit.core.form_writer import write_figures_sheet
 from evalkit.exceptions import DataDirError
 from evalkit.intake import loader as intake
+from evalkit.intake import records
 from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 
 TITLE1 = "石狮市2024年安全生产执法提升专项行动情况统计表（一）"
@@ -60,10 +61,10 @@ def test_official_layout_rows_and_values(data_dir):
 def test_frames_have_the_contract_columns(data_dir):
     """Every Dataset table has exactly the columns dataset.py promises, even when empty."""
     ds = intake.load(data_dir)
-    assert list(ds.ledger.columns) == intake.LEDGER_COLUMNS
-    assert list(ds.items.columns) == intake.ITEM_COLUMNS
-    assert list(ds.figures.columns) == intake.FIGURES_COLUMNS
-    assert list(ds.submissions.columns) == intake.SUBMISSION_COLUMNS
+    assert list(ds.ledger.columns) == records.LEDGER_COLUMNS
+    assert list(ds.items.columns) == records.ITEM_COLUMNS
+    assert list(ds.figures.columns) == records.FIGURES_COLUMNS
+    assert list(ds.submissions.columns) == records.SUBMISSION_COLUMNS
     assert list(ds.files.columns) == ["file", "rows_read", "rows_accepted", "rows_rejected"]
     assert list(ds.rejected.columns) == ["file", "sheet", "row", "form", "reason", "values"]
     assert list(ds.enterprises.columns) == ["name", "credit_code", "industry", "unit", "key_industry", "risk_level"]

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from evalkit.core.form_writer import write_submission
 from evalkit.intake import loader as intake
+from evalkit.intake import workbooks
 from intake_helpers import LEDGER_HEADER, grid_file, inspection, ledger_file, make_data_dir, where
 
 S = "submissions"
@@ -66,11 +67,11 @@ def empty_workbook(d):
 
 
 def password_protected(d):
-    _write(d, "a.xlsx", intake.OLE_MAGIC + b"\x00" * 504)
+    _write(d, "a.xlsx", workbooks.OLE_MAGIC + b"\x00" * 504)
 
 
 def legacy_xls(d):
-    _write(d, "a.xls", intake.OLE_MAGIC + b"\x00" * 504)
+    _write(d, "a.xls", workbooks.OLE_MAGIC + b"\x00" * 504)
 
 
 def docx_renamed(d):

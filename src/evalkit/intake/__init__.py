@@ -1,11 +1,23 @@
 """Intake: read a data folder (registry + submitted workbooks) into a validated ``Dataset``.
 
-``load(data_dir)`` is the entry point; ``cells`` parses single cells, ``registry`` reads
-registry/, ``handling`` reads the 其他查处 vocabulary, ``validation_report`` formats the
-result of ``evalkit validate``.
+``load(data_dir)`` (``loader``) is the entry point. The modules, in the order a file goes
+through them:
+
+registry      registry/: enterprises, units, the plan, received dates
+workbooks     files under submissions/: listing, sniffing by content, opening a workbook
+header        finding a form's header row by its names
+sheets        one sheet: header, unit/month/year above it, its data rows
+rows          which rows under the header hold data, their cells by column
+ledger_rows   附件1 rows, cell by cell (``cells``: one parser per kind of cell)
+figures_rows  附件2 本月数/累计数 rows
+cross_file    duplicates, lateness, received dates across files
+tables        the Dataset tables, items and the 复查 linking, checks across ledger rows
+records       RowRead/SheetRead/FileRead, the table columns, problem helpers
+handling      the 其他查处 vocabulary; validation_report formats ``evalkit validate``
 """
 
-from evalkit.intake.loader import load, read_file
+from evalkit.intake.loader import load
 from evalkit.intake.validation_report import ValidationResult
+from evalkit.intake.workbooks import read_file
 
 __all__ = ["ValidationResult", "load", "read_file"]
