@@ -51,3 +51,11 @@ class ReportExecutionError(EvalkitError):
         self.ename, self.evalue = ename, evalue
         where = f"单位 {unit} " if unit else ""
         super().__init__(f"{notebook} {where}第 {cell_index} 个单元格出错：{ename}: {evalue}")
+
+
+class InternalError(EvalkitError):
+    """Raised when evalkit finds itself inconsistent (a bug, not bad input)."""
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__(f"evalkit 内部错误：{detail}。请将此信息报告给 evalkit 维护者。")

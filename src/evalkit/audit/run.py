@@ -35,13 +35,14 @@ from evalkit.audit.rules_handling import RULES_HANDLING
 from evalkit.config.loader import load_config, number
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
-from evalkit.exceptions import ConfigError
+from evalkit.exceptions import ConfigError, InternalError
 from evalkit.metrics.engine import MetricsEngine
 
 __all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
 
 RULE_FUNCTIONS = {**RULES_REPORTS_AND_PLAN, **RULES_HANDLING}
-assert list(RULE_FUNCTIONS) == list(AUDIT_RULES), "rule functions and AUDIT_RULES must agree"
+if list(RULE_FUNCTIONS) != list(AUDIT_RULES):  # checked at import: a rule without its function is a bug
+    raise InternalError("核查规则函数与 AUDIT_RULES 不一致")
 
 #: Limits the audit states in every result (shown under 说明).
 STANDING_NOTES = (

@@ -35,7 +35,7 @@ from defusedxml import DefusedXmlException  # openpyxl parses with defusedxml wh
 
 from evalkit.core.dataset import Dataset
 from evalkit.core.problems import make_problem, problems_frame
-from evalkit.exceptions import DataDirError
+from evalkit.exceptions import DataDirError, InternalError
 from evalkit.intake import cells
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
 from evalkit.intake.records import FileRead
@@ -70,8 +70,9 @@ def _assert_nothing_lost(ds: Dataset) -> None:
     dropped = ds.rejected["file"].value_counts().to_dict()
     for f in ds.files.to_dict("records"):
         out = kept.get(f["file"], 0), dropped.get(f["file"], 0)
-        assert (f["rows_accepted"], f["rows_rejected"]) == out, f"{f['file']}: rows lost {f} != {out}"
-        assert f["rows_read"] == f["rows_accepted"] + f["rows_rejected"], f"{f['file']}: rows lost {f}"
+        if (f["rows_accepted"], f["rows_rejected"]) != out or f["rows_read"] != f["rows_accepted"] + f["rows_rejected"]:
+            raise InternalError(f"{f['file']} 的行数对不上（读取 {f['rows_read']}，接受 {f['rows_accepted']}，"
+                                f"拒收 {f['rows_rejected']}，实际表中 {out}）")
 
 
 def load(data_dir) -> Dataset:
