@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from evalkit.audit.rules import compare_values
 from evalkit.audit.run import AUDIT_RULES, RULE_FUNCTIONS, load_audit_config, run_audit
 from evalkit.exceptions import ConfigError
 from fixtures_audit import build, figure, row
@@ -29,15 +28,6 @@ def test_every_rule_has_function_title_clause_and_docstring():
 
 
 # ------------------------------------------------------------------ rule 1
-def test_compare_values_blank_zero_and_not_applicable():
-    """Blank equals 0 or 不适用; a reported 0 equals 不适用; otherwise the tolerance decides."""
-    nan = float("nan")
-    assert compare_values(nan, 0, 0) and compare_values(nan, None, 0)
-    assert compare_values(0, None, 0.01) and not compare_values(5, None, 0.01)
-    assert not compare_values(nan, 2, 0)
-    assert compare_values(99.99, 100.0, 0.01) and not compare_values(99.98, 100.0, 0.01)
-
-
 def _reconciliation_ds():
     # June: 甲 2 hazards (1 rectified), case C1, fine 0.5; 乙 no hazards. Recomputed for the month:
     # supervised 2, inspected 2, coverage 2/2 = 100.00, hazards 2, rectified 1, cases 1,

@@ -15,6 +15,7 @@ from typing import Literal
 import pandas as pd
 
 from evalkit.audit.facts import Facts
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.dataset import Dataset
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period
@@ -101,32 +102,14 @@ def _figure_ref(row) -> str:
 
 
 # ------------------------------------------------------------------ rule 1
-#: 附件2 columns compared with the recomputed metric of the same id, with their tolerance key.
-_KIND_TOL = {"count": "tolerance_count", "rate": "tolerance_rate", "money_wan": "tolerance_money_wan"}
-COMPARED = [c for c in FIGURES.columns if c.kind in _KIND_TOL]
-
-
-def compare_values(reported, recomputed, tol: float) -> bool:
-    """True when a reported 附件2 cell agrees with the value recomputed from 附件1.
-
-    A blank cell equals a recomputed 0 or 不适用; a reported 0 equals 不适用 (a unit that
-    had nothing to divide by often writes 0); otherwise |reported − recomputed| <= tol.
-    """
-    rep, rec = _num(reported), _num(recomputed)
-    if rep is None:
-        return rec is None or abs(rec) <= tol
-    if rec is None:
-        return abs(rep) <= tol
-    return abs(rep - rec) <= tol + 1e-9
-
-
 def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
     """Rule 1. 附件2 本月数 vs the unit's 附件1 recomputed for the month; 累计数 vs year to date.
 
     For every 附件2 submission of the period and every count / rate / 万元 column, the
     reported value is compared with ``evalkit.metrics.engine.compute_metrics(source="ledger")``
-    (scope ``month`` for 本月数, ``ytd`` for 累计数). Tolerance: counts exact, rates 0.01
-    (percentage points), 万元 0.0001. One finding per differing cell, both values shown.
+    (scope ``month`` for 本月数, ``ytd`` for 累计数) by ``evalkit.audit.reconcile.differs``
+    (blank = 0 or 不适用, a reported 0 = 不适用; tolerance: counts exact, rates 0.01
+    percentage points, 万元 0.0001). One finding per differing cell, both values shown.
     """
     figs = ctx.dataset.figures
     if figs is None or figs.empty:
@@ -135,7 +118,7 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
     cfg = ctx.config["reconciliation"]
     out = []
     for _, fig in figs.sort_values(["unit", "period", "kind"]).iterrows():
-        scope = "month" if fig["kind"] == "本月数" else "ytd"
+        scope = SCOPE_OF_ROW[fig["kind"]]
         frame = ctx.recompute(fig["period"], scope)
         if frame is None:
             continue
@@ -145,15 +128,15 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
                 continue
             rec = frame.at[unit, col.key] if unit in frame.index else None
             rep = fig[col.key]
-            tol = float(cfg[_KIND_TOL[col.kind]])
-            if compare_values(rep, rec, tol):
+            if not differs(rep, rec, col.kind, ctx.config):
                 continue
+            tol = float(cfg[f"tolerance_{col.kind}"])
             rec_v, rep_v = _num(rec), _num(rep)
             diff = None if rec_v is None or rep_v is None else round(rep_v - rec_v, 6)
             out.append(finding(
                 ctx, "reconciliation_mismatch", unit=unit, enterprise=None,
                 message=(f"{fig['period']} {fig['kind']}「{col.header}」报送 {fmt(rep)}，"
-                         f"按附件1台账重算 {fmt(rec)}（{'当月' if scope == 'month' else '年初至当月'}），"
+                         f"按附件1台账重算 {fmt(rec_v)}（{'当月' if scope == 'month' else '年初至当月'}），"
                          f"允许误差 {fmt(tol)}"),
                 evidence=[_figure_ref(fig)],
                 details={"metric": col.key, "kind": fig["kind"], "scope": scope, "month": fig["period"],
@@ -163,6 +146,8 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
 
 
 # ------------------------------------------------------------------ rule 2
+#: Not ``reconcile.differs``: rule 2 checks reported cells against each other (mostly
+#: inequalities, with the ``cumulative`` tolerances), not a reported cell against the ledger.
 #: 隐患整改数 accumulates late closures: a 复查 in June closing a May hazard raises the June
 #: 累计数 but neither month's 本月数 (evalkit.metrics.engine: only hazards found in the scope count,
 #: rectified by its end). So 累计数(m) >= 累计数(m−1) + 本月数(m), and <= 累计 排查隐患数(m).

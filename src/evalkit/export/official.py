@@ -11,8 +11,9 @@
 
 附件2 figures come from ``evalkit.metrics.engine.compute_metrics`` with ``source="ledger"``
 (scope ``month`` for 本月数, ``ytd`` for 累计数); the 合计 rows are its ``.total``.
-Nothing is recomputed here. Where a unit's own 附件2 (``source="reported"``) says
-something else, the cell carries a comment (批注) with the reported value.
+Nothing is recomputed here. Where a unit's own 附件2 row says something else
+(``evalkit.audit.reconcile.differs``, the audit's rule 1), the cell carries a comment
+(批注) with the reported value.
 
 Each unit's two rows share the 单位 column as ``"<单位> 本月数"`` / ``"<单位> 累计数"``,
 so the sheet keeps the official columns; ``read_consolidated_figures`` reads it back.
@@ -30,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, parse_period
@@ -47,10 +49,6 @@ ALL_UNITS_SHEET = "全镇"
 FIGURES_SHEET = "统计表二"
 MONTH_LABEL, CUMULATIVE_LABEL = FIGURES.row_labels  # 本月数, 累计数
 _UNIT_IN_REMARKS = re.compile(r"^【([^】]+)】")
-
-# Tolerances below which a reported figure counts as equal to the ledger figure: the
-# form shows rates with 2 decimals and 万元 with 4, so smaller gaps are invisible.
-_TOLERANCE = {"rate": 0.005, "money_wan": 0.00005, "count": 1e-9}
 
 FIGURES_NOTES = (
     "说明：1. 本表各单位“本月数”“累计数”由各单位报送的统计表（一）台账逐条汇总计算（evalkit metrics，"
@@ -164,10 +162,12 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
 
 # --------------------------------------------------------------------------- 附件2
 def figures_inputs(dataset, period: Period) -> dict:
-    """The four metric tables the consolidated 附件2 shows, from ``compute_metrics``."""
+    """The metric tables the consolidated 附件2 shows, from ``compute_metrics``, and the
+    units' own 附件2 rows of the month to compare them with (the cells as written, as the
+    audit compares them; a unit without a row is absent)."""
     engine = MetricsEngine(dataset, None)  # prepared once, used for the four tables
-    month = compute_metrics(engine, period.text, scope="month", source="ledger")
-    ytd = compute_metrics(engine, period.text, scope="ytd", source="ledger")
+    month = compute_metrics(engine, period.text, scope=SCOPE_OF_ROW[MONTH_LABEL], source="ledger")
+    ytd = compute_metrics(engine, period.text, scope=SCOPE_OF_ROW[CUMULATIVE_LABEL], source="ledger")
     rep_month = compute_metrics(engine, period.text, scope="month", source="reported")
     rep_ytd = compute_metrics(engine, period.text, scope="ytd", source="reported")
     # The reported town total covers only the units that submitted: compare it with
@@ -175,10 +175,20 @@ def figures_inputs(dataset, period: Period) -> dict:
     return {
         "month": month.frame, "cumulative": ytd.frame,
         "month_total": month.total, "cumulative_total": ytd.total,
-        "reported_month": rep_month.frame, "reported_cumulative": rep_ytd.frame,
+        "reported_month": _submitted(dataset.figures, period, MONTH_LABEL),
+        "reported_cumulative": _submitted(dataset.figures, period, CUMULATIVE_LABEL),
         "reported_month_total": None if rep_month.missing else rep_month.total,
         "reported_cumulative_total": None if rep_ytd.missing else rep_ytd.total,
     }
+
+
+def _submitted(figures: pd.DataFrame | None, period: Period, label: str) -> pd.DataFrame:
+    """The units' 附件2 ``label`` rows of ``period`` as written (index unit, FIGURES keys)."""
+    keys = [c.key for c in COMPARED]
+    if figures is None or figures.empty:
+        return pd.DataFrame(columns=keys, index=pd.Index([], name="unit"))
+    rows = figures[(figures["period"] == period.text) & (figures["kind"] == label)]
+    return rows.drop_duplicates("unit", keep="last").set_index("unit")[keys]
 
 
 def _missing(value) -> bool:
@@ -207,19 +217,19 @@ def _row_values(frame: pd.DataFrame | None, unit: str) -> dict | None:
     return values
 
 
+def _reported_row(frame: pd.DataFrame | None, unit: str) -> dict | None:
+    """The unit's own 附件2 row as written; None when it sent none (a blank row is a row)."""
+    if frame is None or unit not in frame.index:
+        return None
+    row = frame.loc[unit]
+    return {key: row[key] for key in FIGURES.keys[1:] if key in row.index}
+
+
 def _series_values(series: pd.Series | None) -> dict | None:
     if series is None:
         return None
     values = {key: series[key] for key in FIGURES.keys[1:] if key in series.index}
     return None if all(_missing(v) for v in values.values()) else values
-
-
-def _differs(key: str, ours, theirs) -> bool:
-    if _missing(ours) and _missing(theirs):
-        return False
-    if _missing(ours) or _missing(theirs):
-        return True
-    return abs(float(ours) - float(theirs)) > _TOLERANCE[FIGURES.column(key).kind]
 
 
 def _shown(key: str, value) -> str:
@@ -244,16 +254,18 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
     """Write the town's consolidated 附件2 (统计表二) for ``period``.
 
     ``month``/``cumulative`` are ``MetricsResult.frame`` tables (index unit, columns
-    metric ids); the totals their ``.total``. ``reported_*`` are the same tables with
-    ``source="reported"``: a differing cell gets a comment with the reported value, and
-    a unit without its own 附件2 gets a comment on its label cell.
+    metric ids); the totals their ``.total``. ``reported_month``/``reported_cumulative``
+    are the units' own 本月数/累计数 rows (index unit; a unit absent sent none) and the
+    reported totals ``.total`` with ``source="reported"``. A cell that
+    ``evalkit.audit.reconcile.differs`` from the reported one gets a comment with the
+    reported value, and a unit without its own 附件2 row gets a comment on its label cell.
     """
     rows: list[tuple[str, dict]] = []
     checks: list[tuple[dict | None, dict | None]] = []  # (ours, reported) per row
     for unit in units:
         for label, ours, theirs in (
-            (MONTH_LABEL, _row_values(month, unit), _row_values(reported_month, unit)),
-            (CUMULATIVE_LABEL, _row_values(cumulative, unit), _row_values(reported_cumulative, unit)),
+            (MONTH_LABEL, _row_values(month, unit), _reported_row(reported_month, unit)),
+            (CUMULATIVE_LABEL, _row_values(cumulative, unit), _reported_row(reported_cumulative, unit)),
         ):
             ours = ours or {}
             rows.append((f"{unit} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
@@ -279,7 +291,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                 style.add_comment(label_cell, "该单位本期未报送统计表（二），无报送数可比对。")
             continue
         for c, key in enumerate(FIGURES.keys[1:], 2):
-            if _differs(key, ours.get(key), theirs.get(key)):
+            if differs(theirs.get(key), ours.get(key), FIGURES.column(key).kind):
                 style.add_comment(ws.cell(r, c), f"单位报送数：{_shown(key, theirs.get(key))}\n"
                                                   f"台账汇总数：{_shown(key, ours.get(key))}")
     _finish_figures_sheet(ws, lay, units, ncols)

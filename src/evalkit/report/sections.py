@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
 from evalkit.report import charts
 from evalkit.report.html import HEADLINE_MIME
@@ -513,50 +515,53 @@ def cases_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     return out if unit is None else out.drop(columns=["单位"])
 
 
-def _tolerances() -> dict:
-    from evalkit.audit.run import load_audit_config
-
-    rec = load_audit_config(None)[0]["reconciliation"]
-    return {"rate": rec["tolerance_rate"], "money": rec["tolerance_money_wan"], "count": rec["tolerance_count"]}
-
-
 def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """附件2 as the unit reported it beside the figures recomputed from its 附件1 ledger.
 
-    Returns (table, differs): ``differs`` marks the recomputed cells that differ from the
-    reported ones beyond the audit's reconciliation tolerances (config/audit.yaml). For a
-    month both 本月数 and 累计数 are compared; for a quarter or year, the period's figures.
+    Returns (table, differs): ``differs`` marks the recomputed cells that
+    ``evalkit.audit.reconcile.differs`` says differ from the reported ones (the audit's
+    rule and config/audit.yaml tolerances). For a month the pairs are the audit's: the
+    unit's 本月数 row vs the ledger for the month, its 累计数 row vs January to the month,
+    so the marked cells are the unit's reconciliation_mismatch findings. For a quarter or
+    year, the period's figures (``source="reported"``) vs the ledger for the period, which
+    the audit does not compare. A unit without a 附件2 row shows 未报送, nothing marked.
     """
-    from evalkit.core.forms import FIGURES
     from evalkit.metrics.engine import get_metric
 
     p = as_period(period)
-    scopes = [(None, "本月数" if p.kind == "month" else p.label)]
     if p.kind == "month":
-        scopes.append(("ytd", "累计数"))
-    tol = _tolerances()
-    table, differs = {"项目": []}, {"项目": []}
-    keys = [k for k in FIGURES.keys[1:]]
+        figs = ds.figures
+        # scope None for 本月数: the month itself, memoised with the other sections' month figures
+        scopes = [(None if SCOPE_OF_ROW[label] == "month" else SCOPE_OF_ROW[label], label)
+                  for label in FIGURES.row_labels]
+    else:
+        scopes = [(None, p.label)]
+    table, marked = {"项目": []}, {"项目": []}
     for scope, label in scopes:
-        rep = metrics(ds, p, scope=scope, source="reported")
         own = metrics(ds, p, scope=scope, source="ledger")
-        missing = unit in rep.missing
+        if p.kind == "month":
+            mine = figs[(figs["unit"] == unit) & (figs["period"] == p.text) & (figs["kind"] == label)]
+            missing = mine.empty
+            reported = None if missing else mine.iloc[-1]
+        else:
+            rep = metrics(ds, p, scope=scope, source="reported")
+            missing = unit in rep.missing or unit not in rep.frame.index
+            reported = None if missing else rep.frame.loc[unit]
         r_col, o_col, d_col = [], [], []
-        for key in keys:
-            kind = _kind(key)
-            r = None if missing or unit not in rep.frame.index else _value(rep.frame.at[unit, key])
-            o = _value(own.frame.at[unit, key]) if unit in own.frame.index else None
+        for col in COMPARED:
+            kind = _kind(col.key)
+            r = None if missing else _value(reported[col.key])
+            o = _value(own.frame.at[unit, col.key]) if unit in own.frame.index else None
             r_col.append("未报送" if missing else fmt(r, kind))
             o_col.append(fmt(o, kind))
-            d_col.append(not missing and ((r is None) != (o is None) or (
-                r is not None and abs(r - o) > tol[kind] + 1e-12)))
+            d_col.append(not missing and differs(r, o, col.kind))
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
-        differs[f"{label}·报送"] = [False] * len(keys)
-        differs[f"{label}·台账重算"] = d_col
-    table["项目"] = [get_metric(k).header for k in keys]
-    differs["项目"] = [False] * len(keys)
-    return pd.DataFrame(table), pd.DataFrame(differs)
+        marked[f"{label}·报送"] = [False] * len(COMPARED)
+        marked[f"{label}·台账重算"] = d_col
+    table["项目"] = [get_metric(col.key).header for col in COMPARED]
+    marked["项目"] = [False] * len(COMPARED)
+    return pd.DataFrame(table), pd.DataFrame(marked)
 
 
 def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
