@@ -331,11 +331,10 @@ def _reset_kernel() -> None:
 
 
 def _make_engine():
-    from papermill.clientwrap import (
-        PapermillNotebookClient,  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
-    )
-    from papermill.engines import NBClientEngine
-    from papermill.log import logger
+    # lazy: papermill/jupyter take seconds to import; only a batch run needs them
+    from papermill.clientwrap import PapermillNotebookClient  # lazy: see above
+    from papermill.engines import NBClientEngine  # lazy: see above
+    from papermill.log import logger  # lazy: see above
 
     class WarmKernelEngine(NBClientEngine):
         """papermill engine running every notebook in this process's warm kernel."""
