@@ -594,9 +594,9 @@ def test_cli_text_output_and_usage_errors(fake_load, tmp_path, capsys):
 def test_cli_on_generated_sample_data(tmp_path, capsys):
     """End to end on the sample generator's data: one JSON object listing every unit."""
     from evalkit.intake import loader as intake
-    from evalkit.sample import generate as samplegen
+    from evalkit.sample.generate import generate
 
-    samplegen.generate(tmp_path / "data", seed=2024, months=[5])  # one month keeps it quick
+    generate(tmp_path / "data", seed=2024, months=[5])  # one month keeps it quick
     units = [str(u) for u in intake.load(tmp_path / "data").units["unit"]]
     assert main(["metrics", str(tmp_path / "data"), "--period", "2024-05", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
