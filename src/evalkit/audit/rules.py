@@ -14,6 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
+from evalkit._text import as_number
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.dataset import Dataset
@@ -87,16 +88,6 @@ def fmt(value, digits: int = 4) -> str:
     return f"{round(float(value), digits):g}"
 
 
-def _num(value) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
-
-
 def _figure_ref(row) -> str:
     return f"{row['file']}#{row['sheet']}#{int(row['row'])}"
 
@@ -131,7 +122,7 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
             if not differs(rep, rec, col.kind, ctx.config):
                 continue
             tol = float(cfg[f"tolerance_{col.kind}"])
-            rec_v, rep_v = _num(rec), _num(rep)
+            rec_v, rep_v = as_number(rec), as_number(rep)
             diff = None if rec_v is None or rep_v is None else round(rep_v - rec_v, 6)
             out.append(finding(
                 ctx, "reconciliation_mismatch", unit=unit, enterprise=None,
@@ -159,7 +150,7 @@ DISTINCT = [c for c in FIGURES.columns if c.kind == "count" and c.unit == "家" 
 
 def _val(row, key) -> float:
     """A 附件2 cell for arithmetic: blank counts as 0 (documented)."""
-    v = _num(row[key]) if row is not None else None
+    v = as_number(row[key]) if row is not None else None
     return 0.0 if v is None else v
 
 
