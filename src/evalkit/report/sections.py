@@ -526,6 +526,8 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     Returns (table, differs): ``differs`` marks the recomputed cells that differ from the
     reported ones beyond the audit's reconciliation tolerances (config/audit.yaml). For a
     month both 本月数 and 累计数 are compared; for a quarter or year, the period's figures.
+    A reported cell that monthly forms cannot give (``MetricsResult.not_applicable``, e.g. 家
+    columns of Q2) is shown 不适用 and not marked.
     """
     from evalkit.core.forms import FIGURES
     from evalkit.metrics.engine import get_metric
@@ -548,7 +550,7 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             o = _value(own.frame.at[unit, key]) if unit in own.frame.index else None
             r_col.append("未报送" if missing else fmt(r, kind))
             o_col.append(fmt(o, kind))
-            d_col.append(not missing and ((r is None) != (o is None) or (
+            d_col.append(not missing and key not in rep.not_applicable and ((r is None) != (o is None) or (
                 r is not None and abs(r - o) > tol[kind] + 1e-12)))
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
