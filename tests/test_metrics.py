@@ -520,15 +520,20 @@ def test_reported_ytd_takes_the_cumulative_row_of_the_last_month():
 
 
 def test_reported_quarter_sums_months_and_recomputes_rates():
-    """Q2 石壁村: 隐患 2+3+4 = 9, 整改 1+1+4 = 6 -> 66.67; 家 summed (Q2 does not start in
-    January): inspected 1+3+1 = 5 over June's 5 -> 100; 立案 0+1+1 = 2 -> 40; 查处率
+    """Q2 石壁村: 隐患 2+3+4 = 9, 整改 1+1+4 = 6 -> 66.67; supervised June's 5 (a stock); 家
+    columns None (Q2 does not start in January: 1+3+1 would count an enterprise inspected in
+    two months twice), so 覆盖率 and 立案占比 None, with the reason recorded; 查处率
     (0×2 + 100×3 + 50×4)/100 = 5 of 9 -> 55.56; 罚款 1.5; 锦里村 misses April and June."""
     result = compute_metrics(_reported_town(), "2024Q2", source="reported")
     sb = result.to_dict()["units"]["石壁村"]
     assert (sb["hazards_found"], sb["hazards_rectified"], sb["rectification_rate"]) == (9, 6, 66.67)
-    assert (sb["supervised_total"], sb["inspected"], sb["coverage_rate"]) == (5, 5, 100.0)
-    assert (sb["cases_filed"], sb["case_ratio"], sb["violation_handling_rate"]) == (2, 40.0, 55.56)
-    assert (sb["fines_wan"], sb["suspended"]) == (1.5, 1)
+    assert (sb["supervised_total"], sb["inspected"], sb["coverage_rate"]) == (5, None, None)
+    assert (sb["cases_filed"], sb["case_ratio"], sb["violation_handling_rate"]) == (None, None, 55.56)
+    assert (sb["fines_wan"], sb["suspended"]) == (1.5, None)
+    assert set(result.not_applicable) == {"inspected", "cases_filed", "suspended", "closure_requested",
+                                          "blacklisted", "joint_punishment", "coverage_rate", "case_ratio"}
+    assert "不从1月开始" in result.not_applicable["inspected"] and "不从1月开始" in result.to_text()
+    assert result.to_dict()["not_applicable"] == result.not_applicable
     assert result.missing["锦里村"] == ["2024-04", "2024-06"]
     assert result.to_dict()["units"]["锦里村"]["inspected"] is None
 
@@ -633,9 +638,8 @@ def _rows(draw):
 
 
 _PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-_ADDITIVE = ["hazards_found", "fines_wan", "licenses_suspended", "criminal_referrals", "referred_other",
-             "reports_verified"]
-_DISTINCT = [d.id for d in list_metrics() if d.kind == "distinct"]
+_ADDITIVE = [d.id for d in list_metrics() if d.aggregation == "sum" and d.closes is None]
+_DISTINCT = [d.id for d in list_metrics() if d.aggregation == "distinct"]
 
 
 @_PROPS

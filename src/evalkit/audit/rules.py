@@ -20,6 +20,7 @@ from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.dataset import Dataset
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period
+from evalkit.metrics.registry import list_metrics
 
 Severity = Literal["高", "中", "低"]
 SEVERITIES: tuple[str, ...] = ("高", "中", "低")
@@ -142,10 +143,11 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
 #: 隐患整改数 accumulates late closures: a 复查 in June closing a May hazard raises the June
 #: 累计数 but neither month's 本月数 (evalkit.metrics.engine: only hazards found in the scope count,
 #: rectified by its end). So 累计数(m) >= 累计数(m−1) + 本月数(m), and <= 累计 排查隐患数(m).
-CLOSING = {"hazards_rectified": "hazards_found"}
-ADDITIVE = [c for c in FIGURES.columns if c.kind in ("count", "money_wan") and c.unit != "家"]
-#: 家 columns count distinct enterprises; supervised_total is a stock, not a flow, so excluded.
-DISTINCT = [c for c in FIGURES.columns if c.kind == "count" and c.unit == "家" and c.key != "supervised_total"]
+#: All from the metrics registry: CLOSING = MetricDef.closes; ADDITIVE = aggregation "sum";
+#: DISTINCT = aggregation "distinct" (家: distinct enterprises; the stock 监管企业总数 is neither).
+CLOSING = {d.id: d.closes for d in list_metrics() if d.closes}
+ADDITIVE = [FIGURES.column(d.id) for d in list_metrics() if d.on_form and d.aggregation == "sum"]
+DISTINCT = [FIGURES.column(d.id) for d in list_metrics() if d.on_form and d.aggregation == "distinct"]
 
 
 def _val(row, key) -> float:

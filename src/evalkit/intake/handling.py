@@ -34,6 +34,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from evalkit.core.forms import FIGURES
+
 
 @dataclass(frozen=True)
 class HandlingTerm:
@@ -50,17 +52,6 @@ class HandlingTerm:
     count_units: str
     examples: tuple[tuple[str, int], ...]
 
-
-#: Metric id -> unit of measure, in 附件2 column order.
-HANDLING_METRICS: dict[str, str] = {
-    "suspended": "家",
-    "closure_requested": "家",
-    "licenses_suspended": "件",
-    "blacklisted": "家",
-    "joint_punishment": "家",
-    "criminal_referrals": "人",
-    "referred_other": "起",
-}
 
 # Targets that make a 移送 a criminal referral rather than a referral to another department.
 _JUDICIAL = r"(?:公安|司法|检察|法院|派出所|刑侦)"
@@ -117,6 +108,12 @@ HANDLING_TERMS: tuple[HandlingTerm, ...] = (
         (("纳入失信黑名单", 1), ("列入黑名单", 1), ("纳入严重失信主体名单", 1)),
     ),
 )
+
+#: Metric id -> unit of measure of the metrics the vocabulary reads, in 附件2 column order.
+#: Derived from ``HANDLING_TERMS``; the metrics registry (``MetricDef.handling``) checks that
+#: each metric it reads from this text is here with the same unit.
+HANDLING_METRICS: dict[str, str] = {
+    c.key: c.unit for c in FIGURES.columns if c.key in {t.metric for t in HANDLING_TERMS}}
 
 _NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟)$")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。、\n\r]|并|同时|以及")

@@ -1,11 +1,13 @@
-"""The campaign's metrics: defined once, computed per unit and for the town total.
+"""The campaign's metrics computed per unit and for the town total.
 
-Each metric is one ``MetricDef`` in a registry (``get_metric``, ``list_metrics``): id,
-Chinese name, formula, unit of measure, direction, the plan/form clause it comes
-from, and its rounding. ``compute_metrics`` computes all of them for one period and
-scope from the 附件1 ledger (``source="ledger"``) or takes them from the 附件2 figures
-as submitted (``source="reported"``). Each metric also has a plain function of the
-same name (``coverage_rate(dataset, "2024-05", scope="ytd", unit="石壁村")``).
+Each metric is one ``MetricDef`` in ``evalkit.metrics.registry`` (``get_metric``,
+``list_metrics``, re-exported here): id, Chinese name, formula, unit of measure, direction,
+the plan/form clause it comes from, its rounding, how it aggregates (``aggregation``) and
+how the reported source combines months (``reported_combine``). ``compute_metrics``
+computes all of them for one period and scope from the 附件1 ledger (``source="ledger"``)
+or takes them from the 附件2 figures as submitted (``source="reported"``). Each metric also
+has a plain function of the same name (``coverage_rate(dataset, "2024-05", scope="ytd",
+unit="石壁村")``), made from its definition.
 
 Conventions (docs/metrics.md has the full table):
 
@@ -34,27 +36,33 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from evalkit.config import loader as yaml_config
 from evalkit.core.dataset import Dataset
-from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
-from evalkit.exceptions import ConfigError, ParameterError, UnknownMetricError
-from evalkit.intake.handling import HANDLING_METRICS, handling_counts
+from evalkit.exceptions import ConfigError, ParameterError
+from evalkit.intake.handling import handling_counts
+from evalkit.metrics.registry import (
+    _REGISTRY,
+    COMPONENTS,
+    HANDLING_METRICS,
+    MetricDef,
+    get_metric,
+    list_metrics,
+    metric_ids,
+    register_metric,
+    text_groups,
+)
 
 __all__ = [
     "MetricDef", "MetricsConfig", "MetricsEngine", "MetricsResult", "COMPONENTS",
     "VIOLATION_HANDLING_VARIANTS", "DEFAULT_CONFIG_PATH", "TOTAL_LABEL", "SOURCES",
     "compute_metrics", "load_config", "register_metric", "get_metric", "list_metrics",
     "metric_ids", "rate", "round_half_up", "money_wan",
-    "supervised_total", "inspected", "coverage_rate", "hazards_found", "hazards_rectified",
-    "rectification_rate", "cases_filed", "case_ratio", "violation_handling_rate",
-    "suspended", "fines_wan", "closure_requested", "licenses_suspended", "blacklisted",
-    "joint_punishment", "criminal_referrals", "referred_other", "reports_verified",
+    *metric_ids(),  # one plain function per registered metric (module __getattr__ below)
 ]
 
 SOURCES = ("ledger", "reported")
@@ -108,240 +116,6 @@ def money_wan(micro: int) -> float:
     """An amount given in 1e-6 万元 as 万元, rounded half-up to 4 decimals."""
     return float((Decimal(int(micro)) / _MICRO).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
-
-# --------------------------------------------------------------------------- components
-#: The quantities metrics are built from, computed per unit and for the town. Rates name
-#: their numerator and denominator here; ``MetricsResult.components`` shows them.
-COMPONENTS: dict[str, str] = {
-    "supervised_total": "监管企业(单位)总数：企业名录中监管单位为本单位的企业数",
-    "inspected": "现场检查企业数：范围内有台账行的不同企业数（家）",
-    "inspected_in_registry": "其中在本单位名录内的企业数（家）；inspected 减去它 = 检查了名录外或其他单位名录内的企业",
-    "hazards_found": "新发现的违法行为(隐患)项数（items.counts_as_hazard）",
-    "hazards_rectified": "其中已整改的项数：整改情况为已整改，或被范围结束日及以前的复查闭合",
-    "case_items": "有立案案号的检查行上的新违法行为(隐患)项数",
-    "cases_filed": "有立案案号的不同企业数（家）",
-    "violating_enterprises": "有新违法行为(隐患)的不同企业数（家）",
-    "cases_among_violating": "既有立案案号又有新违法行为(隐患)的不同企业数（家）",
-    "rectification_orders": "责令整改数：有新违法行为(隐患)的检查行数（每次检查下一份整改指令）",
-    "fines_micro": "罚款金额合计，单位 1e-6 万元（整数，精确求和）",
-    **{m: f"从 其他查处(或移送)情况 读出的 {FIGURES.column(m).header}" for m in HANDLING_METRICS},
-    "reports_verified": "备注含“举报”的检查行数（件）",
-}
-
-# --------------------------------------------------------------------------- definitions
-Kind = Literal["count", "distinct", "money", "rate"]
-_ROUNDING = {
-    "count": "整数",
-    "distinct": "整数（不同企业数）",
-    "money": "万元，4位小数，ROUND_HALF_UP",
-    "rate": "百分数，2位小数，ROUND_HALF_UP；分母为0时为 null（不适用）",
-}
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    """One metric, defined once.
-
-    kind        count (summed; town total = sum), distinct (家: distinct enterprises;
-                town total = distinct union), money (万元), rate (%)
-    component   the ``COMPONENTS`` id a count/money metric reads
-    numerator, denominator   the ``COMPONENTS`` ids of a rate
-    notes       edge cases and reading choices
-    reported    how ``source="reported"`` obtains it from 附件2
-    """
-
-    id: str
-    name_zh: str
-    formula: str
-    unit: str
-    higher_is_better: bool | None  # None: context, not a performance measure
-    clause: str
-    kind: Kind
-    component: str | None = None
-    numerator: str | None = None
-    denominator: str | None = None
-    notes: str = ""
-    reported: str = ""
-
-    @property
-    def rounding(self) -> str:
-        return _ROUNDING[self.kind]
-
-    @property
-    def decimals(self) -> int:
-        return {"rate": 2, "money": 4}.get(self.kind, 0)
-
-    @property
-    def header(self) -> str:
-        """Column header for tables: the Chinese name with its unit."""
-        return f"{self.name_zh}({self.unit})"
-
-    @property
-    def doc(self) -> str:
-        """The docstring of the metric's plain function."""
-        direction = {True: "越高越好", False: "越低越好", None: "背景量，不分高低"}[self.higher_is_better]
-        rng = "[0, 100]，分母为0时为 None（不适用）" if self.kind == "rate" else ">= 0"
-        lines = [
-            f"{self.name_zh}（{self.id}，单位：{self.unit}）。",
-            "",
-            f"公式：{self.formula}",
-            f"取值：{rng}；{direction}。",
-            f"舍入：{self.rounding}。",
-            f"出处：{self.clause}。",
-        ]
-        if self.notes:
-            lines.append(f"说明：{self.notes}")
-        if self.reported:
-            lines.append(f"报送口径（source='reported'）：{self.reported}")
-        lines += ["", "Returns the value for ``unit``, or with ``unit=None`` the town total;",
-                  "arguments as ``compute_metrics``."]
-        return "\n".join(lines)
-
-
-_REGISTRY: dict[str, MetricDef] = {}
-
-
-def register_metric(defn: MetricDef) -> MetricDef:
-    """Add a metric to the registry. An id registered twice is refused (ValueError)."""
-    if defn.id in _REGISTRY:
-        raise ValueError(f"指标 {defn.id!r} 已注册，不能重复注册")
-    needed = [defn.component] if defn.kind in ("count", "distinct", "money") else [defn.numerator, defn.denominator]
-    unknown = [c for c in needed if c not in COMPONENTS]
-    if unknown:
-        raise ValueError(f"指标 {defn.id!r} 引用了未知的组成量 {unknown}；可用：{', '.join(COMPONENTS)}")
-    if not (defn.name_zh and defn.formula and defn.clause):
-        raise ValueError(f"指标 {defn.id!r} 缺少中文名称、公式或出处")
-    _REGISTRY[defn.id] = defn
-    return defn
-
-
-def get_metric(metric_id: str) -> MetricDef:
-    """The definition of ``metric_id``; UnknownMetricError lists the valid ids."""
-    try:
-        return _REGISTRY[metric_id]
-    except KeyError:
-        raise UnknownMetricError(metric_id, list(_REGISTRY)) from None
-
-
-def list_metrics() -> list[MetricDef]:
-    """Every registered definition, in 附件2 column order."""
-    return list(_REGISTRY.values())
-
-
-def metric_ids() -> list[str]:
-    """Every registered id, in 附件2 column order."""
-    return list(_REGISTRY)
-
-
-_R = register_metric
-_PLAN6 = "方案二(六) 执法力度（检查覆盖率、隐患整改率、违法行为查处率）"
-_FIG = "附件2"
-_FROM_HANDLING = ("从 附件1 其他查处(或移送)情况 的文字中读出（词表见 evalkit.intake.handling 与 docs/metrics.md）；")
-_R(MetricDef(
-    "supervised_total", "监管企业(单位)总数", "企业名录中监管单位为本单位的企业数", "家", None,
-    f"方案二(二) 明确每个生产经营单位的安全监管主体；{_FIG} 监管企业(单位)总数", "count",
-    component="supervised_total",
-    notes="取自 Dataset.units.supervised_total，与期间无关；全镇合计为各单位之和（每家企业只有一个监管单位）。",
-    reported="本月数/累计数行的该列；季度、年度取最后一个月本月数行（存量，不相加）。"))
-_R(MetricDef(
-    "inspected", "现场监督检查企业(单位)数", "范围内至少有一行台账的不同企业数", "家", True,
-    f"方案二(二) 计划执法；附件1 受检企业(单位)名称；{_FIG} 现场监督检查企业(单位)数", "distinct",
-    component="inspected",
-    notes="按 enterprise_name（名录名称，未匹配则为填写名称）去重：4月、5月都检查的企业在累计中只算一次；复查行也是现场检查。",
-    reported="本月数行；ytd 取累计数行；季度、年度见 docs/metrics.md（家数不能逐月相加）。"))
-_R(MetricDef(
-    "coverage_rate", "检查覆盖率", "本单位名录内被检查的企业数 / 监管企业(单位)总数 × 100", "%", True,
-    f"{_PLAN6}；{_FIG} 备注2", "rate",
-    numerator="inspected_in_registry", denominator="supervised_total",
-    notes="分子只计本单位名录内的企业，使覆盖率不超过100；检查名录外企业的数目见 components（inspected − inspected_in_registry）。",
-    reported="月、ytd 取报送值；季度、年度用 现场检查企业数 / 监管企业总数 重算（报送口径无法区分名录外企业）。"))
-_R(MetricDef(
-    "hazards_found", "排查隐患数", "范围内新发现的违法行为(隐患)项数", "处", True,
-    f"方案二(五) 隐患排查治理；附件1 安全生产违法行为(隐患)；{_FIG} 检查情况 排查隐患数", "count",
-    component="hazards_found",
-    notes="复查行上与此前未闭合隐患相同的项是旧隐患的复述，不计（items.counts_as_hazard=False）。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-_R(MetricDef(
-    "hazards_rectified", "隐患整改数", "范围内发现的隐患中已整改的项数", "处", True,
-    f"附件1 完成整改情况；{_FIG} 检查情况 隐患整改数", "count",
-    component="hazards_rectified",
-    notes="整改情况为已整改，或后来的复查行在范围结束日及以前确认已整改（closed_date）。"
-          "只计本范围内发现的隐患，因此不超过排查隐患数；累计值不等于各月之和（后月的复查会闭合前月的隐患）。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-_R(MetricDef(
-    "rectification_rate", "隐患整改率", "隐患整改数 / 排查隐患数 × 100", "%", True,
-    f"{_PLAN6}；{_FIG} 备注2", "rate",
-    numerator="hazards_rectified", denominator="hazards_found",
-    notes="附件2 没有此列，但备注2 给出了定义。",
-    reported="由报送的隐患整改数 / 排查隐患数重算。"))
-_R(MetricDef(
-    "cases_filed", "立案数", "范围内有立案案号的不同企业数", "家", True,
-    f"方案二(五) 开展立案调查，实施行政处罚；附件1 立案案号；{_FIG} 立案情况 立案数", "distinct",
-    component="cases_filed",
-    notes="空白或只有空格的案号不算立案。",
-    reported="同 现场监督检查企业(单位)数。"))
-_R(MetricDef(
-    "case_ratio", "立案占实际检查企业比例", "立案数 / 现场监督检查企业(单位)数 × 100", "%", True,
-    f"{_FIG} 立案情况 占实际检查企业(单位)总数比例", "rate",
-    numerator="cases_filed", denominator="inspected",
-    reported="月、ytd 取报送值；季度、年度用 立案数 / 现场检查企业数 重算。"))
-_R(MetricDef(
-    "violation_handling_rate", "违法行为查处率",
-    "有立案案号的检查行上的违法行为(隐患)项数 / 排查隐患数 × 100", "%", True,
-    f"{_PLAN6}；{_FIG} 备注2（脚注缺字）", "rate",
-    numerator="case_items", denominator="hazards_found",
-    notes="附件2 备注2 的脚注缺字；默认口径如上，另两种口径可在 config/metrics.yaml 中选择"
-          "（violation_handling_rate.variant），见 VIOLATION_HANDLING_VARIANTS。分子只计新发现的隐患项，故不超过100。",
-    reported="月、ytd 取报送值（单位自己的口径）；季度、年度把各月 报送率×排查隐患数/100 相加后除以隐患数之和。"))
-_R(MetricDef(
-    "suspended", "责令停产停业整顿", "其他查处情况中有停产停业整顿的不同企业数", "家", True,
-    f"方案二(四) 停产整顿；{_FIG} 惩处情况 责令停产停业整顿", "distinct", component="suspended",
-    notes=_FROM_HANDLING + "同一企业多次停产整顿只算一家。", reported="同 现场监督检查企业(单位)数。"))
-_R(MetricDef(
-    "fines_wan", "罚款金额", "范围内罚款金额之和", "万元", True,
-    f"方案二(五) 严格执行处罚；附件1 罚款金额(万)；{_FIG} 惩处情况 罚款金额(万元)", "money",
-    component="fines_micro",
-    notes="空白单元格按0计；以分（1e-6 万元）为步长精确求和后按 ROUND_HALF_UP 保留4位小数。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-_R(MetricDef(
-    "closure_requested", "提请关闭企业(单位)", "其他查处情况中有提请关闭、关闭取缔的不同企业数", "家", True,
-    f"方案二(四) 关闭取缔；{_FIG} 惩处情况 提请关闭企业(单位)", "distinct",
-    component="closure_requested", notes=_FROM_HANDLING + "按企业去重。",
-    reported="同 现场监督检查企业(单位)数。"))
-_R(MetricDef(
-    "licenses_suspended", "暂扣吊销有关证件", "其他查处情况中暂扣、吊销证照的件数之和", "件", True,
-    f"方案二(四) 依法精准采取执法措施；{_FIG} 惩处情况 暂扣吊销有关证件", "count",
-    component="licenses_suspended", notes=_FROM_HANDLING + "读出“2本”“3件”等件数，未写数字按1件。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-_R(MetricDef(
-    "blacklisted", "纳入黑名单", "其他查处情况中纳入黑名单的不同企业数", "家", True,
-    f"方案二(一) 诚信体系建设、纳入社会信用管理；{_FIG} 曝光、惩戒情况 纳入黑名单", "distinct",
-    component="blacklisted", notes=_FROM_HANDLING + "按企业去重。",
-    reported="同 现场监督检查企业(单位)数。"))
-_R(MetricDef(
-    "joint_punishment", "联合惩戒", "其他查处情况中实施联合惩戒的不同企业数", "家", True,
-    f"方案二(一) 纳入社会信用管理；{_FIG} 曝光、惩戒情况 联合惩戒（单位按“家”读，见 forms.OCR_READINGS）",
-    "distinct", component="joint_punishment", notes=_FROM_HANDLING + "按企业去重。",
-    reported="同 现场监督检查企业(单位)数。"))
-_R(MetricDef(
-    "criminal_referrals", "移送追究刑事责任", "其他查处情况中移送公安、司法机关的人数之和", "人", True,
-    f"方案二(三) 及时移送司法机关，杜绝以罚代刑；{_FIG} 曝光、惩戒情况 移送追究刑事责任", "count",
-    component="criminal_referrals", notes=_FROM_HANDLING + "读出“2人”“两名”等人数，未写数字按1人。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-_R(MetricDef(
-    "referred_other", "移送其他部门", "其他查处情况中移送、移交其他部门的起数之和", "起", True,
-    f"方案二(四) 移交纪检监察机关、部门协调联动；{_FIG} 曝光、惩戒情况 移送其他部门", "count",
-    component="referred_other",
-    notes=_FROM_HANDLING + "移送公安、司法机关的计入移送追究刑事责任，不在此重复计。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-_R(MetricDef(
-    "reports_verified", "举报核查数", "备注中含“举报”的检查行数", "件", True,
-    f"方案二(一) 安全生产举报工作机制、二(四) 举报奖励；{_FIG} 举报奖励情况 举报核查数",
-    "count", component="reports_verified",
-    notes="台账没有举报列：默认把备注含“举报”的检查行当作一次举报核查（只能统计形成检查记录的核查，是下限）；"
-          "配置 reports_verified.ledger: none 时输出 None（不适用）。",
-    reported="本月数行；ytd 取累计数行；季度、年度为各月本月数之和。"))
-del _R
 
 # --------------------------------------------------------------------------- configuration
 #: 违法行为查处率 readings: variant -> (numerator, denominator, formula).
@@ -606,16 +380,16 @@ class MetricsEngine:
             raise ParameterError("source", source, " | ".join(SOURCES))
         if source == "ledger":
             comp, comp_total = self.components(period)
-            values, missing = self._from_components(comp, comp_total), {}
+            values, missing, not_applicable = self._from_components(comp, comp_total), {}, {}
         else:
             comp = comp_total = None
-            values, missing = _reported_values(self, period)
+            values, missing, not_applicable = _reported_values(self, period)
         frame = pd.DataFrame(
             {mid: pd.array(col, dtype=_dtype(self.definitions[mid], col)) for mid, (col, _) in values.items()},
             index=pd.Index(self.units, name="unit"))
         total = pd.Series({mid: tot for mid, (_, tot) in values.items()}, dtype=object, name=TOTAL_LABEL)
         return MetricsResult(period, source, frame, total, dict(self.definitions), self.config,
-                             comp, comp_total, missing)
+                             comp, comp_total, missing, not_applicable)
 
 
 def _as_period(period, scope: str | None) -> Period:
@@ -634,30 +408,24 @@ def _dtype(defn: MetricDef, col: list) -> str:
 
 
 # --------------------------------------------------------------------------- reported source
-_ADDITIVE = ("hazards_found", "hazards_rectified", "fines_wan", "licenses_suspended",
-             "criminal_referrals", "referred_other", "reports_verified")
-_DISTINCT_COLS = ("inspected", "cases_filed", "suspended", "closure_requested", "blacklisted",
-                  "joint_punishment")
-_SUBMITTED_RATES = {"coverage_rate": "supervised_total", "case_ratio": "inspected",
-                    "violation_handling_rate": "hazards_found"}
-
-
 def _reported_values(engine: MetricsEngine, period: Period):
     """Per unit, the 附件2 figures as submitted for the scope (docs/metrics.md, “报送口径”).
 
-    month: the 本月数 row; ytd: the 累计数 row of the last month; quarter/year: the 本月数
-    rows summed for additive columns, supervised_total from the last month, 家 columns from
-    the 累计数 row of the last month when the scope starts in January (year, Q1) and else
-    summed (an upper bound), rates recomputed. A unit missing any needed row gets None.
+    month: the 本月数 row; ytd: the 累计数 row of the last month; quarter/year: the months'
+    本月数 rows combined by each definition's ``reported_combine`` (sum, latest, cumulative:
+    the last month's 累计数 when the span starts in January, else None; rates recomputed).
+    A unit missing any needed 本月数 row gets None for every metric. Returns (values,
+    missing: unit -> periods, not_applicable: metric id -> the reason it is None).
     """
     fig = engine.dataset.figures
     keys = period.period_keys
     fig = fig[fig["unit"].isin(engine.units) & fig["period"].isin(keys)]
     fig = fig.drop_duplicates(["unit", "period", "kind"], keep="last")
     rows = {(r["unit"], r["period"], r["kind"]): r for r in fig.to_dict("records")}
-    ids = list(engine.definitions)
+    defs = list(engine.definitions.values())
     per_unit: list[dict] = []
     missing: dict[str, list[str]] = {}
+    why: dict[str, dict[str, list[str]]] = {}  # metric -> reason -> units
     for unit in engine.units:
         if period.kind in ("month", "ytd"):
             kind = "本月数" if period.kind == "month" else "累计数"
@@ -666,7 +434,7 @@ def _reported_values(engine: MetricsEngine, period: Period):
                 missing[unit] = [keys[-1]]
                 per_unit.append(None)
             else:
-                per_unit.append(_submitted_row(row))
+                per_unit.append(_submitted_row(row, defs))
             continue
         months = [rows.get((unit, k, "本月数")) for k in keys]
         if any(r is None for r in months):
@@ -674,12 +442,19 @@ def _reported_values(engine: MetricsEngine, period: Period):
             per_unit.append(None)
             continue
         cumulative = rows.get((unit, keys[-1], "累计数")) if period.months[0] == 1 else None
-        per_unit.append(_summed_rows(months, cumulative))
+        out, reasons = _combined_rows(defs, months, cumulative, period)
+        per_unit.append(out)
+        for mid, reason in reasons.items():
+            why.setdefault(mid, {}).setdefault(reason, []).append(unit)
     values = {}
-    for mid in ids:
-        col = [None if v is None else v.get(mid) for v in per_unit]
-        values[mid] = (col, _reported_total(mid, [v for v in per_unit if v is not None]))
-    return values, missing
+    for d in defs:
+        col = [None if v is None else v.get(d.id) for v in per_unit]
+        values[d.id] = (col, _reported_total(d, [v for v in per_unit if v is not None]))
+    submitted = len(engine.units) - len(missing)
+    not_applicable = {
+        mid: "；".join(r if len(units) == submitted else f"{r}（{'、'.join(units)}）" for r, units in rs.items())
+        for mid, rs in why.items()}
+    return values, missing, not_applicable
 
 
 def _cell(row: dict, key: str):
@@ -691,20 +466,39 @@ def _count(v):
     return None if v is None else (int(v) if float(v).is_integer() else v)
 
 
-def _submitted_row(row: dict) -> dict:
-    out = {k: _count(_cell(row, k)) for k in ("supervised_total", *_DISTINCT_COLS, *_ADDITIVE)}
-    out["fines_wan"] = round_half_up(_cell(row, "fines_wan"), 4)
-    for rid, den in _SUBMITTED_RATES.items():
-        submitted, d = _cell(row, rid), out.get(den)
-        out[rid] = None if submitted is None or d in (None, 0) else round_half_up(submitted, 2)
-    out["rectification_rate"] = rate(out["hazards_rectified"], out["hazards_found"])
-    out["_vhr_num"] = _vhr_numerator(out["violation_handling_rate"], out["hazards_found"])
+def _hidden(metric_id: str) -> str:
+    # A rate whose numerator has no 附件2 column keeps the rebuilt numerator under this key.
+    return f"{metric_id}:numerator"
+
+
+def _submitted_row(row: dict, defs: list[MetricDef]) -> dict:
+    """One 附件2 row as metric values: counts, 万元 to 4 d.p., rates as submitted (2 d.p.;
+    None over a zero or blank denominator), rates not on the form recomputed."""
+    out = {}
+    for d in defs:
+        if d.kind != "rate":
+            out[d.id] = round_half_up(_cell(row, d.id), 4) if d.kind == "money" else _count(_cell(row, d.id))
+    for d in defs:
+        if d.kind != "rate":
+            continue
+        num, den = d.reported_pair
+        if d.on_form:
+            submitted, dv = _cell(row, d.id), out.get(den)
+            out[d.id] = None if submitted is None or dv in (None, 0) else round_half_up(submitted, 2)
+        else:
+            out[d.id] = rate(out.get(num), out.get(den))
+        if num is None:
+            out[_hidden(d.id)] = _rebuilt_numerator(out[d.id], out.get(den))
     return out
 
 
-def _vhr_numerator(vhr, hazards):
-    # The form has no 违法行为查处数 column; rebuild it from the rate to sum over months/units.
-    return None if vhr is None or hazards is None else _dec(vhr) * _dec(hazards) / 100
+def _rebuilt_numerator(submitted_rate, denominator):
+    # The form has no column for the numerator (违法行为查处数): rebuild it from the rate to
+    # sum over months and units. Over a denominator of 0 the numerator is 0 whatever the
+    # (undefined) rate, so a month without hazards does not void its quarter.
+    if denominator is not None and denominator == 0:
+        return Decimal(0)
+    return None if submitted_rate is None or denominator is None else _dec(submitted_rate) * _dec(denominator) / 100
 
 
 def _sum(values):
@@ -712,40 +506,55 @@ def _sum(values):
     return None if len(known) < len(values) or not known else sum(known)
 
 
-def _summed_rows(months: list[dict], cumulative: dict | None) -> dict:
-    subs = [_submitted_row(r) for r in months]
-    out = {k: _count(_sum([s[k] for s in subs])) for k in (*_ADDITIVE, *_DISTINCT_COLS)}
-    out["fines_wan"] = round_half_up(_sum([s["fines_wan"] for s in subs]), 4)
-    if cumulative is not None:
-        cum = _submitted_row(cumulative)
-        out.update({k: cum[k] for k in _DISTINCT_COLS})
-    out["supervised_total"] = subs[-1]["supervised_total"]
-    out["coverage_rate"] = rate(out["inspected"], out["supervised_total"])
-    out["case_ratio"] = rate(out["cases_filed"], out["inspected"])
-    out["rectification_rate"] = rate(out["hazards_rectified"], out["hazards_found"])
-    out["_vhr_num"] = _sum([s["_vhr_num"] for s in subs])
-    out["violation_handling_rate"] = rate(out["_vhr_num"], out["hazards_found"])
-    return out
+def _combined_rows(defs: list[MetricDef], months: list[dict], cumulative: dict | None,
+                   period: Period) -> tuple[dict, dict[str, str]]:
+    """A quarter or year from its months' 本月数 rows (and the last 累计数 row when the span
+    starts in January), by each definition's ``reported_combine``; and the reasons of Nones."""
+    subs = [_submitted_row(r, defs) for r in months]
+    cum = _submitted_row(cumulative, defs) if cumulative is not None else None
+    out: dict = {}
+    reasons: dict[str, str] = {}
+    for d in defs:
+        if d.kind == "rate":
+            continue
+        vals = [s[d.id] for s in subs]
+        if d.reported_combine == "sum":
+            total = _sum(vals)
+            out[d.id] = round_half_up(total, 4) if d.kind == "money" else _count(total)
+        elif d.reported_combine == "latest":
+            out[d.id] = vals[-1]
+        elif cum is not None:  # cumulative
+            out[d.id] = cum[d.id]
+        else:
+            out[d.id] = None
+            reasons[d.id] = (f"{period.label}不从1月开始：家数（不同企业数）不能由各月本月数相加得出，附件2 无季度累计数"
+                             if period.months[0] != 1 else f"未报送 {period.period_keys[-1]} 累计数行")
+    for d in defs:
+        if d.kind != "rate":
+            continue
+        num, den = d.reported_pair
+        if num is None:
+            out[_hidden(d.id)] = _sum([s[_hidden(d.id)] for s in subs])
+        out[d.id] = rate(out[_hidden(d.id) if num is None else num], out[den])
+        lost = [get_metric(p).name_zh for p in (num, den) if p in reasons]
+        if out[d.id] is None and lost:
+            reasons[d.id] = f"{'、'.join(lost)} 不适用"
+    return out, reasons
 
 
-def _reported_total(mid: str, rows: list[dict]):
+def _reported_total(defn: MetricDef, rows: list[dict]):
     """Town total over the units that submitted: sums, and rates from summed parts."""
     if not rows:
         return None
-
-    def both(num: str, den: str):
+    if defn.kind == "rate":
+        num, den = defn.reported_pair
+        num = _hidden(defn.id) if num is None else num
         pairs = [(r[num], r[den]) for r in rows if r.get(num) is not None and r.get(den) is not None]
         return rate(sum(n for n, _ in pairs), sum(d for _, d in pairs)) if pairs else None
-
-    ratios = {"coverage_rate": ("inspected", "supervised_total"), "case_ratio": ("cases_filed", "inspected"),
-              "rectification_rate": ("hazards_rectified", "hazards_found"),
-              "violation_handling_rate": ("_vhr_num", "hazards_found")}
-    if mid in ratios:
-        return both(*ratios[mid])
-    known = [r.get(mid) for r in rows if r.get(mid) is not None]
+    known = [r.get(defn.id) for r in rows if r.get(defn.id) is not None]
     if not known:
         return None
-    return round_half_up(sum(known), 4) if mid == "fines_wan" else _count(sum(known))
+    return round_half_up(sum(known), 4) if defn.kind == "money" else _count(sum(known))
 
 
 # --------------------------------------------------------------------------- result
@@ -753,8 +562,9 @@ def _reported_total(mid: str, rows: list[dict]):
 class MetricsResult:
     """Metrics of every unit (``frame``: index unit, one column per metric id) and the town
     (``total``: Series by metric id). ``components`` hold the numerators/denominators
-    (ledger source only); ``missing`` maps a unit to the periods it did not submit
-    (reported source only)."""
+    (ledger source only); ``missing`` maps a unit to the periods it did not submit and
+    ``not_applicable`` a metric id to the reason it is None where a number was expected,
+    e.g. a 家 count of Q2 from monthly forms (reported source only)."""
 
     period: Period
     source: str
@@ -765,6 +575,7 @@ class MetricsResult:
     components: pd.DataFrame | None = None
     components_total: pd.Series | None = None
     missing: dict[str, list[str]] = field(default_factory=dict)
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     @property
     def scope(self) -> str:
@@ -775,25 +586,26 @@ class MetricsResult:
         return pd.concat([self.frame.astype(object), self.total.to_frame().T])
 
     def to_dict(self) -> dict:
-        """The JSON structure of ``evalkit metrics --json``; None for 不适用 or 未报送."""
-        return {
+        """The JSON structure of ``evalkit metrics --json``; None for 不适用 or 未报送.
+
+        ``not_applicable`` (metric id -> reason) is present only when some metric could
+        not be derived (reported source, a quarter not starting in January)."""
+        out = {
             "period": self.period.text,
             "scope": self.scope,
             "source": self.source,
             "units": {str(u): {m: _py(v) for m, v in row.items()} for u, row in self.frame.iterrows()},
             "total": {m: _py(v) for m, v in self.total.items()},
         }
+        if self.not_applicable:
+            out["not_applicable"] = dict(self.not_applicable)
+        return out
 
     def to_text(self) -> str:
         """Readable tables with Chinese headers, one per 附件2 column group."""
         src = "附件1台账重算" if self.source == "ledger" else "附件2报送数"
         lines = [f"执法提升专项行动指标 {self.period.label}（来源：{src}）", ""]
-        grouped = {i for _, ids in _TEXT_GROUPS for i in ids}
-        extra = ("其他指标", tuple(i for i in self.definitions if i not in grouped))  # registered later
-        for title, ids in (*_TEXT_GROUPS, extra):
-            ids = [i for i in ids if i in self.definitions]
-            if not ids:
-                continue
+        for title, ids in text_groups(self.definitions.values()):
             headers = ["单位", *[self.definitions[i].header for i in ids]]
             body = []
             for unit, row in self.frame.iterrows():
@@ -808,18 +620,12 @@ class MetricsResult:
             lines.append(f"违法行为查处率口径：{vhr.formula}（配置：{self.config.path}）")
         if self.missing:
             lines.append(f"未报送：{'、'.join(self.missing)}（全镇合计只含已报送单位）")
+        by_reason: dict[str, list[str]] = {}
+        for mid, reason in self.not_applicable.items():
+            by_reason.setdefault(reason, []).append(self.definitions[mid].header)
+        lines += [f"{'、'.join(headers)} {NOT_APPLICABLE}：{reason}" for reason, headers in by_reason.items()]
         lines.append(f"{NOT_APPLICABLE}：分母为0或无法计算。")
         return "\n".join(lines).rstrip()
-
-
-_TEXT_GROUPS = (
-    ("检查覆盖", ("supervised_total", "inspected", "coverage_rate")),
-    ("隐患排查整改", ("hazards_found", "hazards_rectified", "rectification_rate")),
-    ("立案情况", ("cases_filed", "case_ratio", "violation_handling_rate")),
-    ("惩处情况", ("suspended", "fines_wan", "closure_requested", "licenses_suspended")),
-    ("曝光、惩戒、移送与举报", ("blacklisted", "joint_punishment", "criminal_referrals",
-                        "referred_other", "reports_verified")),
-)
 
 
 def _py(value):
@@ -890,22 +696,18 @@ def _metric_function(metric_id: str) -> Callable:
     return metric
 
 
-# sklearn.metrics style: one plain function per metric; docstrings come from the registry.
-supervised_total = _metric_function("supervised_total")
-inspected = _metric_function("inspected")
-coverage_rate = _metric_function("coverage_rate")
-hazards_found = _metric_function("hazards_found")
-hazards_rectified = _metric_function("hazards_rectified")
-rectification_rate = _metric_function("rectification_rate")
-cases_filed = _metric_function("cases_filed")
-case_ratio = _metric_function("case_ratio")
-violation_handling_rate = _metric_function("violation_handling_rate")
-suspended = _metric_function("suspended")
-fines_wan = _metric_function("fines_wan")
-closure_requested = _metric_function("closure_requested")
-licenses_suspended = _metric_function("licenses_suspended")
-blacklisted = _metric_function("blacklisted")
-joint_punishment = _metric_function("joint_punishment")
-criminal_referrals = _metric_function("criminal_referrals")
-referred_other = _metric_function("referred_other")
-reports_verified = _metric_function("reports_verified")
+# sklearn.metrics style: one plain function per registered metric (``coverage_rate(ds, ...)``),
+# made on first access from its definition, so a metric registered later has one too.
+_FUNCTIONS: dict[str, Callable] = {}
+
+
+def __getattr__(name: str):
+    if name in _REGISTRY:
+        if name not in _FUNCTIONS:
+            _FUNCTIONS[name] = _metric_function(name)
+        return _FUNCTIONS[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_REGISTRY))

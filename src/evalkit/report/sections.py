@@ -524,7 +524,9 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     unit's 本月数 row vs the ledger for the month, its 累计数 row vs January to the month,
     so the marked cells are the unit's reconciliation_mismatch findings. For a quarter or
     year, the period's figures (``source="reported"``) vs the ledger for the period, which
-    the audit does not compare. A unit without a 附件2 row shows 未报送, nothing marked.
+    the audit does not compare; a reported cell that monthly forms cannot give
+    (``MetricsResult.not_applicable``, e.g. the 家 columns of a quarter) is not marked.
+    A unit without a 附件2 row shows 未报送, nothing marked.
     """
     from evalkit.metrics.engine import get_metric
 
@@ -543,10 +545,12 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             mine = figs[(figs["unit"] == unit) & (figs["period"] == p.text) & (figs["kind"] == label)]
             missing = mine.empty
             reported = None if missing else mine.iloc[-1]
+            unsupported = {}
         else:
             rep = metrics(ds, p, scope=scope, source="reported")
             missing = unit in rep.missing or unit not in rep.frame.index
             reported = None if missing else rep.frame.loc[unit]
+            unsupported = rep.not_applicable
         r_col, o_col, d_col = [], [], []
         for col in COMPARED:
             kind = _kind(col.key)
@@ -554,7 +558,7 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             o = _value(own.frame.at[unit, col.key]) if unit in own.frame.index else None
             r_col.append("未报送" if missing else fmt(r, kind))
             o_col.append(fmt(o, kind))
-            d_col.append(not missing and differs(r, o, col.kind))
+            d_col.append(not missing and col.key not in unsupported and differs(r, o, col.kind))
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
         marked[f"{label}·报送"] = [False] * len(COMPARED)
