@@ -9,5 +9,7 @@ from evalkit.metrics.engine import (
     list_metrics,
     metric_ids,
 )
+from evalkit.metrics.hazards import hazard_status
 
-__all__ = ["MetricDef", "MetricsResult", "compute_metrics", "get_metric", "list_metrics", "metric_ids"]
+__all__ = ["MetricDef", "MetricsResult", "compute_metrics", "get_metric", "list_metrics", "metric_ids",
+           "hazard_status"]
