@@ -257,7 +257,7 @@ def _overdue_ds():
         # closed by a 复查 on 06-03
         row(A, 5, "丁厂", "2024-05-02", ["未安装可燃气体报警装置"], ["限期整改"]),
         row(A, 6, "丁厂", "2024-06-03", ["未安装可燃气体报警装置"], ["已整改"], remarks="复查"),
-        # closed only by a 复查 submitted in July
+        # closed only by a 复查 dated 07-02 (after June's end), submitted in July
         row(A, 5, "戊厂", "2024-05-03", ["消防设施损坏"], ["限期整改"]),
         row(A, 7, "戊厂", "2024-07-02", ["消防设施损坏"], ["已整改"], remarks="复查"),
         # major, 复查 says overdue, no escalation
@@ -268,7 +268,7 @@ def _overdue_ds():
 
 
 def test_overdue_not_escalated_june():
-    """At June: 甲厂 (中), 戊厂 (中, its 复查 came in July), 己厂 (高, major)."""
+    """At June: 甲厂 (中), 戊厂 (中, its 复查 is dated 07-02), 己厂 (高, major)."""
     found = _rule(run_audit(_overdue_ds(), "2024-06"), "overdue_not_escalated")
     assert dict(zip(found["enterprise"], found["severity"], strict=True)) == {"甲厂": "中", "戊厂": "中", "己厂": "高"}
     jia = found[found["enterprise"] == "甲厂"].iloc[0]["details"]

@@ -30,6 +30,7 @@ from evalkit.core.catalogue import load_catalogue
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
+from evalkit.metrics.hazards import CLOSED, DONE, RECTIFIED, is_rectified
 
 __all__ = ["CRITERIA", "case_candidates", "case_timeline", "lookback", "CANDIDATE_COLUMNS",
            "LOOKBACK_COLUMNS"]
@@ -63,7 +64,7 @@ LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectifi
 
 def _facts(dataset: Dataset, period: Period) -> Facts:
     cfg, _ = load_audit_config(None)
-    return Facts(dataset, period, Patterns.from_config(cfg["patterns"]))
+    return Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
 
 
 def _latest_period(dataset: Dataset, at_least: Period | None = None) -> Period:
@@ -233,7 +234,7 @@ def _timeline(facts: Facts, ids: list[str], case_no: str | None) -> list[tuple[s
         if row["other_handling"]:
             events.append((_date(row["date"]), f"其他查处：{row['other_handling']}", rid))
     for rec in mine[mine["row_id"] == first_id].itertuples(index=False):
-        if rec.status == "rectified":
+        if is_rectified(rec.status):
             events.append((_date(rec.inspection_date), f"整改：「{rec.hazard}」{rec.rectification}", rec.row_id))
     later = facts.enterprise_rows(ent)
     later = later[later["is_recheck"] & (later["date"] > first["date"])]
@@ -345,14 +346,17 @@ _ON_THE_SPOT = ("当场整改", "立行立改", "当场改正")
 
 
 def _resolve(items: pd.DataFrame, rec) -> dict:
-    """Rectified / verified state of one item; a restated 复查 item follows its original."""
+    """Rectified / verified state of one item; a restated 复查 item follows its original.
+
+    Rectified: hazard_status (``evalkit.metrics.hazards``) at the look-back's end is
+    rectified or closed. Verified: closed (a 复查 confirmed it), or rectified on the spot.
+    """
     target = rec
     if not bool(rec.counts_as_hazard):
         orig = items[(items["enterprise_name"] == rec.enterprise_name) & (items["hazard"] == rec.hazard)
                      & items["counts_as_hazard"].astype(bool) & (items["inspection_date"] < rec.inspection_date)]
         if not orig.empty:
             target = next(orig.sort_values("inspection_date").itertuples(index=False))
-    closed = isinstance(target.closed_by, str) and bool(target.rectified_asof)
     text = target.rectification if isinstance(target.rectification, str) else ""
-    spot = target.status == "rectified" and any(w in text for w in _ON_THE_SPOT)
-    return {"rectified": bool(target.rectified_asof), "verified": closed or spot}
+    spot = target.hazard_status == RECTIFIED and any(w in text for w in _ON_THE_SPOT)
+    return {"rectified": target.hazard_status in DONE, "verified": target.hazard_status == CLOSED or spot}

@@ -38,6 +38,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.core.problems import RULES as VALIDATION_RULES
 from evalkit.exceptions import ConfigError
+from evalkit.metrics.hazards import CLOSED, RECTIFIED, is_past_due
 
 __all__ = ["score_units", "ScoreResult", "load_scoring_config", "grade_for", "INDICATORS",
            "GRADE_NAMES"]
@@ -50,22 +51,27 @@ _TOP_KEYS = ("scope", "audit_config", "grades", "dimensions", "veto")
 
 # ------------------------------------------------------------------ built-in indicators
 def overdue_closure_rate(ctx: ScoringContext) -> pd.Series:
-    """到期隐患整改闭环率 = 限期整改 items due by the period end and rectified by then ÷ items due × 100.
+    """到期隐患整改闭环率 = 限期整改 items due by the period end and closed by then ÷ items due × 100.
 
     Items: new hazards (counts_as_hazard) found in the scoring span that were not rectified
-    on their own row (they were given a deadline) and whose deadline is before the period
-    end. Rectified: closed by a 复查 submitted by the period end. Items rectified on the
-    spot are left out: they never had a deadline to meet. No item due -> None (不适用).
+    on their own row (they were given a deadline) and whose deadline + the audit's
+    ``overdue.grace_days`` is before the period end (``metrics.hazards.is_past_due``).
+    Closed: hazard_status "closed" at the period end (a 复查 dated on or before it found the
+    item rectified); every other item due is "overdue", so the rate is closed ÷ (closed +
+    overdue) and agrees with the audit's overdue items. Items rectified on the spot are left
+    out: they never had a deadline to meet. No item due -> None (不适用).
     """
     it = ctx.facts.items
     if it.empty:
         return pd.Series(dtype=object)
-    on_row = it["status"].eq("rectified").fillna(False).astype(bool)
-    due = it[it["in_period"] & it["counts_as_hazard"].astype(bool) & ~on_row & (it["deadline"] < ctx.facts.end)]
+    on_row = it["hazard_status"] == RECTIFIED
+    due = it[it["in_period"] & it["counts_as_hazard"].astype(bool) & ~on_row
+             & is_past_due(it, ctx.facts.end, grace_days=ctx.facts.grace_days)]
     rows = ctx.facts.rows
     due = due.assign(unit=[rows.at[r, "unit"] for r in due["row_id"]])
     g = due.groupby("unit")
-    return pd.Series({u: _pct(int(grp["rectified_asof"].sum()), len(grp)) for u, grp in g}, dtype=object)
+    return pd.Series({u: _pct(int((grp["hazard_status"] == CLOSED).sum()), len(grp)) for u, grp in g},
+                     dtype=object)
 
 
 def referral_rate(ctx: ScoringContext) -> pd.Series:
@@ -459,7 +465,7 @@ def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
     from evalkit.audit.run import load_audit_config
 
     cfg, _ = load_audit_config(audit_config)
-    return Facts(dataset, span, Patterns.from_config(cfg["patterns"]))
+    return Facts(dataset, span, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
 
 
 def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> dict:

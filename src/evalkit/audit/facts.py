@@ -12,11 +12,13 @@ rows   one row per ledger row, indexed by row_id: unit, enterprise, year, month,
        and major (an item says 重大事故隐患).
 items  ``Dataset.items`` for the history rows, plus code (``catalogue.match_violation``),
        major, criminal_risk, refused (status overdue or 拒不 in the text) and
-       rectified_asof (rectified on the row, or closed by a 复查 row submitted by the
-       period end).
+       hazard_status (``evalkit.metrics.hazards.hazard_status`` at the period end, with
+       the audit's ``overdue.grace_days``): rectified | closed | overdue | open.
 
 History = rows whose submission month (年, 月 of the form) is not after the period's
-last month: a later submission never changes an audit of an earlier period.
+last month: a later submission never adds rows to an audit of an earlier period. One
+exception, the shared status rule: a 复查 dated on or before the period end closes its
+item even when it was submitted in a later month (it was rectified in time).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from evalkit.core.catalogue import (
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
 from evalkit.intake.handling import parse_handling
+from evalkit.metrics.hazards import hazard_status
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
 REFUSED_STATUS = "overdue"
@@ -80,12 +83,17 @@ def period_end(period: Period) -> pd.Timestamp:
 
 
 class Facts:
-    """Derived ledger facts for one audit period (see the module docstring)."""
+    """Derived ledger facts for one audit period (see the module docstring).
 
-    def __init__(self, dataset: Dataset, period: Period, patterns: Patterns):
+    ``grace_days``: the audit's ``overdue.grace_days``, days after a deadline before an
+    item counts as overdue (items.hazard_status).
+    """
+
+    def __init__(self, dataset: Dataset, period: Period, patterns: Patterns, grace_days: int = 0):
         self.dataset = dataset
         self.period = period
         self.patterns = patterns
+        self.grace_days = grace_days
         self.end = period_end(period)
 
     # ------------------------------------------------------------------ rows
@@ -171,7 +179,7 @@ class Facts:
     def items(self) -> pd.DataFrame:
         items = self.dataset.items
         ledger = self.dataset.ledger
-        extra = ["code", "major", "criminal_risk", "refused", "rectified_asof", "in_period"]
+        extra = ["code", "major", "criminal_risk", "refused", "hazard_status", "in_period"]
         if items is None or items.empty or ledger is None or ledger.empty:
             return pd.DataFrame(columns=list(getattr(items, "columns", [])) + extra)
         hist_ids = set(ledger.loc[history_mask(ledger, self.period), "row_id"].astype(str))
@@ -186,8 +194,7 @@ class Facts:
         refusal = self.patterns.refusal
         it["refused"] = [(s == REFUSED_STATUS) or (isinstance(r, str) and bool(refusal.search(r)))
                          for s, r in zip(it["status"], it["rectification"], strict=True)]
-        closed_ok = it["closed_by"].notna() & it["closed_by"].astype(str).isin(hist_ids)
-        it["rectified_asof"] = it["status"].eq("rectified").fillna(False).astype(bool) | closed_ok
+        it["hazard_status"] = hazard_status(it, self.end, grace_days=self.grace_days)
         it["in_period"] = it["period"].isin(self.period.period_keys)
         return it
 

@@ -14,6 +14,7 @@ import pandas as pd
 from evalkit.audit.facts import check_fine, referral_due, repeat_offences
 from evalkit.audit.rules import Context, finding, fmt
 from evalkit.core.catalogue import load_catalogue, penalty_articles
+from evalkit.metrics.hazards import OVERDUE
 
 
 def _short(code: str | None) -> str:
@@ -121,13 +122,16 @@ def check_repeat_not_escalated(ctx: Context) -> list[dict]:
 
 # ------------------------------------------------------------------ rule 9
 def overdue_items(ctx: Context) -> pd.DataFrame:
-    """New hazard items (up to the period end) past their deadline and not rectified by then."""
+    """New hazard items (rows submitted up to the period end) overdue at the period end.
+
+    Overdue is ``evalkit.metrics.hazards.hazard_status`` (Facts.items.hazard_status, with
+    ``overdue.grace_days``): not rectified on the row, not closed by a 复查 dated on or
+    before the period end, and deadline + grace_days before the period end.
+    """
     it = ctx.facts.items
     if it.empty:
         return it
-    grace = pd.Timedelta(days=int(ctx.config["overdue"]["grace_days"]))
-    return it[it["counts_as_hazard"].astype(bool) & (it["deadline"] + grace < ctx.facts.end)
-              & ~it["rectified_asof"]]
+    return it[it["counts_as_hazard"].astype(bool) & (it["hazard_status"] == OVERDUE)]
 
 
 def check_overdue_not_escalated(ctx: Context) -> list[dict]:
@@ -135,8 +139,9 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
 
     Items: new hazards of rows submitted up to the period end whose deadline (date in the
     text, else inspection + 30 days) plus ``overdue.grace_days`` (default 0; time allowed for
-    the 复查) is before the period end and that are neither rectified
-    on their row nor closed by a 复查 submitted by then. Escalated: a later row (later
+    the 复查) is before the period end and that are neither rectified on their row nor
+    closed by a 复查 dated on or before the period end, whichever month it was submitted in
+    (``overdue_items``: hazard_status "overdue"). Escalated: a later row (later
     inspection date) of the same enterprise with 停产停业整顿, 按日连续处罚, 提请关闭, a
     criminal referral, or a higher fine than the item's row. Severity 高 for a 重大事故隐患.
     """

@@ -195,7 +195,7 @@ def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
     period = as_period(period)
     cfg, source = load_audit_config(config)
     notes: list[str] = []
-    facts = Facts(dataset, period, Patterns.from_config(cfg["patterns"]))
+    facts = Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
     ctx = Context(dataset, period, facts, cfg, _recompute_factory(dataset, notes), notes)
     rows: list[dict] = []
     for rid, fn in RULE_FUNCTIONS.items():

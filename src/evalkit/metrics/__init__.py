@@ -3,13 +3,8 @@ engine that computes them per unit and for the town, from the ledger (附件1) o
 reported figures (附件2) (``evalkit.metrics.engine``)."""
 
 from evalkit.metrics.engine import MetricsResult, compute_metrics
-from evalkit.metrics.registry import (
-           MetricDef,
-           get_metric,
-           list_metrics,
-           metric_ids,
-           register_metric,
-)
+from evalkit.metrics.hazards import hazard_status
+from evalkit.metrics.registry import MetricDef, get_metric, list_metrics, metric_ids, register_metric
 
 __all__ = ["MetricDef", "MetricsResult", "compute_metrics", "get_metric", "list_metrics", "metric_ids",
-           "register_metric"]
+           "register_metric", "hazard_status"]

@@ -45,6 +45,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ConfigError, ParameterError
 from evalkit.intake.handling import handling_counts
+from evalkit.metrics.hazards import DONE, hazard_status
 from evalkit.metrics.registry import (
     _REGISTRY,
     COMPONENTS,
@@ -227,17 +228,13 @@ class _Ledger:
         self.handling = {m: handling[m].to_numpy() for m in HANDLING_METRICS}
         self.report = _contains(ledger["remarks"], "举报")
 
-        # Items: new hazards per row, and those already rectified by their own text.
+        # Items: new hazards per row; whether each is rectified depends on the scope's end
+        # date (metrics.hazards.hazard_status), so the new hazards are kept with their row.
         row = _row_positions(ledger["row_id"], items["row_id"])
         new = _bool(items["counts_as_hazard"]) & (row >= 0)
-        fixed = new & items["status"].eq("rectified").fillna(False).to_numpy(dtype=bool)
         self.new_hazards = np.bincount(row[new], minlength=self.n)
-        self.rectified_by_text = np.bincount(row[fixed], minlength=self.n)
-        # New hazards not rectified by their own text but closed by a later 复查 row:
-        # whether they count depends on the scope's end date.
-        closed = new & ~fixed & items["closed_by"].notna().to_numpy()
-        self.closure_row = row[closed]
-        self.closure_date = pd.to_datetime(items["closed_date"]).to_numpy(dtype="datetime64[ns]")[closed]
+        self.hazard_row = row[new]
+        self.hazard_items = items.loc[new, ["status", "deadline", "closed_by", "closed_date"]]
 
     def in_scope(self, period: Period) -> np.ndarray:
         keys = set(period.period_keys)
@@ -340,15 +337,11 @@ class MetricsEngine:
         summed("case_items", L.new_hazards * L.has_case)
         summed("rectification_orders", has_hazard.astype(np.int64))
         summed("fines_micro", L.fine_micro)
-        # Rectified: by the item's own text, or closed by a 复查 on/before the scope's end.
-        end = np.datetime64(period.end, "ns") + np.timedelta64(1, "D")
+        # Rectified: the scope's new hazards whose status at the scope's end is rectified or closed.
+        done = hazard_status(L.hazard_items, period.end).isin(DONE).to_numpy(dtype=bool)
         in_scope = np.zeros(L.n, dtype=bool)
         in_scope[rows] = True
-        closed = in_scope[L.closure_row] & (L.closure_date < end)
-        closures = np.bincount(L.unit[L.closure_row[closed]], minlength=nu).astype(np.int64)
-        summed("hazards_rectified", L.rectified_by_text)
-        per_unit["hazards_rectified"] = per_unit["hazards_rectified"] + closures
-        total["hazards_rectified"] += int(closures.sum())
+        summed("hazards_rectified", np.bincount(L.hazard_row[done & in_scope[L.hazard_row]], minlength=L.n))
         for m, measure in HANDLING_METRICS.items():
             if measure == "家":
                 distinct(m, pair_any(L.handling[m] > 0))

@@ -24,6 +24,7 @@ import pandas as pd
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
+from evalkit.metrics.hazards import CLOSED, DONE, OPEN, OVERDUE, RECTIFIED, hazard_status
 from evalkit.report import charts
 from evalkit.report.html import HEADLINE_MIME
 
@@ -37,7 +38,8 @@ KEY_RATES = ("coverage_rate", "rectification_rate", "violation_handling_rate", "
 PENALTY_METRICS = ("cases_filed", "fines_wan", "suspended", "closure_requested", "licenses_suspended",
                    "blacklisted", "joint_punishment", "criminal_referrals", "referred_other")
 AGE_BUCKETS = ((30, "30天以内"), (60, "31—60天"), (90, "61—90天"), (math.inf, "90天以上"))
-STATUS_ZH = {"rectified": "已整改", "overdue": "逾期未整改", "pending": "整改中（未到期）"}
+#: Labels of ``metrics.hazards.hazard_status``, in table order.
+STATUS_ZH = {RECTIFIED: "已整改", CLOSED: "经复查整改", OVERDUE: "逾期未整改", OPEN: "整改中（未到期）"}
 
 _MEMO: dict[tuple, object] = {}
 
@@ -429,9 +431,10 @@ def plot_hazard_categories(ds, period, unit: str | None = None):
 def rectification_items(ds, period, unit: str | None = None) -> pd.DataFrame:
     """Every new hazard found from January to the period end, with its status at the period end.
 
-    status: 已整改 (its own row says rectified, or a 复查 closed it on or before the end),
-    逾期未整改 (not rectified and the deadline has passed, or the text says 逾期/拒不),
-    整改中（未到期）. age_days: days from the inspection to the period end.
+    status: ``metrics.hazards.hazard_status`` at the period end (STATUS_ZH): rectified
+    (its own row says so), closed (a 复查 dated on or before the end found it rectified),
+    overdue (neither, deadline before the end), open (neither, not yet due).
+    age_days: days from the inspection to the period end.
     """
     p = as_period(period)
     end = pd.Timestamp(p.end)
@@ -441,16 +444,13 @@ def rectification_items(ds, period, unit: str | None = None) -> pd.DataFrame:
     if unit is not None:
         mask &= it["unit"] == unit
     it = it[mask]
-    closed = it["closed_date"].notna() & (pd.to_datetime(it["closed_date"]) <= end)
-    done = (it["status"] == "rectified") | closed
-    late = ~done & ((it["status"] == "overdue") | (pd.to_datetime(it["deadline"]) < end))
-    status = pd.Series("pending", index=it.index).mask(late, "overdue").mask(done, "rectified")
+    status = hazard_status(it, end)
     return pd.DataFrame({
         "unit": it["unit"], "enterprise": it["enterprise_name"], "hazard": it["hazard"],
         "inspection_date": pd.to_datetime(it["inspection_date"]), "deadline": pd.to_datetime(it["deadline"]),
         "rectification": it["rectification"], "period": it["period"], "status": status,
         "age_days": (end - pd.to_datetime(it["inspection_date"])).dt.days,
-        "overdue_days": (end - pd.to_datetime(it["deadline"])).dt.days.where(status == "overdue"),
+        "overdue_days": (end - pd.to_datetime(it["deadline"])).dt.days.where(status == OVERDUE),
     })
 
 
@@ -470,13 +470,13 @@ def rectification_status_table(ds, period, unit: str | None = None) -> pd.DataFr
 def aging_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     """Open (not rectified) hazards by age at the period end."""
     items = rectification_items(ds, period, unit)
-    open_ = items[items["status"] != "rectified"]
+    open_ = items[~items["status"].isin(DONE)]
     rows = []
     low = -1
     for high, name in AGE_BUCKETS:
         sel = open_[(open_["age_days"] > low) & (open_["age_days"] <= high)]
-        rows.append({"隐患发现至期末": name, "整改中(处)": int((sel["status"] == "pending").sum()),
-                     "逾期未整改(处)": int((sel["status"] == "overdue").sum())})
+        rows.append({"隐患发现至期末": name, "整改中(处)": int((sel["status"] == OPEN).sum()),
+                     "逾期未整改(处)": int((sel["status"] == OVERDUE).sum())})
         low = high
     return pd.DataFrame(rows)
 
@@ -484,7 +484,7 @@ def aging_table(ds, period, unit: str | None = None) -> pd.DataFrame:
 def overdue_list(ds, period, unit: str | None = None) -> pd.DataFrame:
     """The overdue items at the period end, longest overdue first."""
     items = rectification_items(ds, period, unit)
-    od = items[items["status"] == "overdue"].sort_values("overdue_days", ascending=False, kind="stable")
+    od = items[items["status"] == OVERDUE].sort_values("overdue_days", ascending=False, kind="stable")
     out = pd.DataFrame({
         "单位": od["unit"], "企业": od["enterprise"], "隐患": od["hazard"],
         "检查时间": od["inspection_date"].dt.strftime("%Y-%m-%d"),
