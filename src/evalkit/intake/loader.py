@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import time
 import zipfile
@@ -45,9 +46,15 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.forms import DEFAULT_YEAR, FIGURES, LEDGER, Column, Form
 from evalkit.core.periods import submission_deadline
 from evalkit.core.problems import RULES, Problem, make_problem, problems_frame
-from evalkit.exceptions import DataDirError
+from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
-from evalkit.intake.registry import SUBMISSIONS_DIR, Registry, load_registry, submission_key
+from evalkit.intake.registry import (
+    REGISTRY_DIR,
+    SUBMISSIONS_DIR,
+    Registry,
+    load_registry,
+    submission_key,
+)
 
 if not DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
     raise ImportError("evalkit.intake.loader 需要 defusedxml 以安全解析报送的工作簿：pip install defusedxml")
@@ -966,8 +973,19 @@ def _assert_nothing_lost(ds: Dataset) -> None:
     dropped = ds.rejected["file"].value_counts().to_dict()
     for f in ds.files.to_dict("records"):
         out = kept.get(f["file"], 0), dropped.get(f["file"], 0)
-        assert (f["rows_accepted"], f["rows_rejected"]) == out, f"{f['file']}: rows lost {f} != {out}"
-        assert f["rows_read"] == f["rows_accepted"] + f["rows_rejected"], f"{f['file']}: rows lost {f}"
+        if (f["rows_accepted"], f["rows_rejected"]) != out or f["rows_read"] != sum(out):
+            raise InternalError(f"{f['file']} 读取 {f['rows_read']} 行，登记接收 {f['rows_accepted']} 行、"
+                                f"拒收 {f['rows_rejected']} 行，实际接收 {out[0]} 行、拒收 {out[1]} 行")
+
+
+def _check_listable(folder: Path, data_dir: Path, label: str) -> None:
+    """DataDirError when ``folder`` cannot be listed (e.g. no read permission), which would
+    otherwise be a traceback or a silently empty listing."""
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        raise DataDirError(data_dir, f"{label}无法读取（{os_reason(exc)}）") from None
 
 
 def load(data_dir) -> Dataset:
@@ -981,10 +999,14 @@ def load(data_dir) -> Dataset:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(data_dir, "目录不存在" if not data_dir.exists() else "不是目录")
+    _check_listable(data_dir, data_dir, "")
+    if (data_dir / REGISTRY_DIR).is_dir():
+        _check_listable(data_dir / REGISTRY_DIR, data_dir, "registry/ 目录")
     registry = load_registry(data_dir)
     sub_dir = data_dir / SUBMISSIONS_DIR
     if not sub_dir.is_dir():
         raise DataDirError(data_dir, "缺少 submissions/ 目录（各单位报送的统计表）")
+    _check_listable(sub_dir, data_dir, "submissions/ 目录")
     paths, skipped = _list_files(sub_dir, data_dir)
     files = [_read_one(p, _rel(p, data_dir), registry) for p in paths]
     _mark_late(files, registry)
