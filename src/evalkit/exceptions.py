@@ -1,10 +1,36 @@
-"""Named exceptions. The CLI turns each into a one-line message and exit status 2."""
+"""Named exceptions. The CLI turns each into a one-line Chinese message on stderr and exits
+with its ``exit_status``: 2 for what the user can fix (arguments, folders, configs, output
+paths), 3 for ``InternalError`` (a bug in evalkit).
+"""
 
 from __future__ import annotations
+
+import errno
+
+#: errno -> what it means for the user, in Chinese.
+_OS_REASONS = {
+    errno.ENOSPC: "磁盘空间已满，请清理磁盘后重试",
+    errno.EDQUOT: "磁盘配额已用完，请清理磁盘后重试",
+    errno.EACCES: "没有权限（目录或文件只读）",
+    errno.EPERM: "没有权限（目录或文件只读）",
+    errno.EROFS: "所在磁盘为只读",
+    errno.ENOTDIR: "路径中有一段是文件而不是目录",
+    errno.EEXIST: "已有同名文件，不是目录",
+    errno.EISDIR: "是目录而不是文件",
+    errno.ENOENT: "路径不存在",
+    errno.ENAMETOOLONG: "路径过长",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """What ``exc`` means, in Chinese (the system's text for an errno not listed)."""
+    return _OS_REASONS.get(exc.errno, f"系统错误：{exc.strerror or exc}")
 
 
 class EvalkitError(Exception):
     """Base class of every error evalkit raises on purpose."""
+
+    exit_status = 2
 
 
 class DataDirError(EvalkitError):
@@ -53,9 +79,28 @@ class ReportExecutionError(EvalkitError):
         super().__init__(f"{notebook} {where}第 {cell_index} 个单元格出错：{ename}: {evalue}")
 
 
+class OutputError(EvalkitError):
+    """Raised when an output (``--out`` folder or a file in it) cannot be written."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"无法写入 {self.path}：{reason}")
+
+
+class FileAccessError(EvalkitError):
+    """Raised when a file or folder the user named cannot be read or written (OSError)."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"无法访问 {self.path}：{reason}")
+
+
 class InternalError(EvalkitError):
-    """Raised when evalkit finds itself inconsistent (a bug, not bad input)."""
+    """Raised on an internal inconsistency (a bug in evalkit, not in the user's data)."""
+
+    exit_status = 3
 
     def __init__(self, detail: str):
         self.detail = detail
-        super().__init__(f"evalkit 内部错误：{detail}。请将此信息报告给 evalkit 维护者。")
+        super().__init__(f"内部错误：{detail}。请将此信息报告给 evalkit 维护者（附上所用命令），"
+                         "加 --debug 可显示详细信息")

@@ -33,12 +33,14 @@ import pandas as pd
 from evalkit.audit.facts import Facts, referral_due
 from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
 from evalkit.audit.run import AuditResult, as_period, run_audit
-from evalkit.config.loader import number, packaged_config_path, packaged_default, read_yaml
+from evalkit.config.loader import load_model
+from evalkit.config.models import ScoringFile
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.core.problems import RULES as VALIDATION_RULES
 from evalkit.exceptions import ConfigError
 from evalkit.metrics.hazards import CLOSED, RECTIFIED, is_past_due
+from evalkit.metrics.registry import metric_ids
 
 __all__ = ["score_units", "ScoreResult", "load_scoring_config", "grade_for", "INDICATORS",
            "GRADE_NAMES"]
@@ -46,7 +48,6 @@ __all__ = ["score_units", "ScoreResult", "load_scoring_config", "grade_for", "IN
 GRADE_NAMES = ("优秀", "良好", "合格")
 FAIL = "不合格"
 NOT_APPLICABLE = "不适用"
-_TOP_KEYS = ("scope", "audit_config", "grades", "dimensions", "veto")
 
 
 # ------------------------------------------------------------------ built-in indicators
@@ -117,107 +118,14 @@ def _pct(num: int, den: int) -> float | None:
 
 # ------------------------------------------------------------------ config
 def load_scoring_config(path=None) -> tuple[dict, str]:
-    """(validated config, source). Top-level keys in ``path`` replace the packaged ones."""
-    cfg = packaged_default("scoring")
-    source = packaged_config_path("scoring")
-    if path is not None:
-        user = read_yaml(path)
-        for key in user:
-            if key not in _TOP_KEYS:
-                raise ConfigError(path, f"未知的键 {key!r}；可用的键：{', '.join(_TOP_KEYS)}")
-        cfg.update(user)
-        source = str(path)
-    _validate(cfg, source)
-    return cfg, source
+    """(validated config, source). Top-level keys in ``path`` replace the packaged ones.
 
-
-def _mapping(value, where, key) -> dict:
-    if not isinstance(value, dict) or not value:
-        raise ConfigError(where, f"键 {key!r} 应为非空映射")
-    return value
-
-
-def _validate(cfg: dict, where: str) -> None:
-    if cfg.get("scope") not in ("ytd", "month"):
-        raise ConfigError(where, f"键 'scope' 应为 ytd 或 month，实际为 {cfg.get('scope')!r}")
-    grades = _mapping(cfg.get("grades"), where, "grades")
-    if set(grades) != set(GRADE_NAMES):
-        raise ConfigError(where, f"键 'grades' 应恰好包含 {'、'.join(GRADE_NAMES)}，实际为 {list(grades)}")
-    bounds = [number(grades, g, where, f"grades.{g}", minimum=0, maximum=100) for g in GRADE_NAMES]
-    if not bounds[0] > bounds[1] > bounds[2]:
-        raise ConfigError(where, "键 'grades' 的下限应依次递减：优秀 > 良好 > 合格")
-    dims = _mapping(cfg.get("dimensions"), where, "dimensions")
-    total = 0.0
-    for did, dim in dims.items():
-        key = f"dimensions.{did}"
-        dim = _mapping(dim, where, key)
-        if not isinstance(dim.get("name"), str) or not dim["name"]:
-            raise ConfigError(where, f"键 '{key}.name' 应为非空文字")
-        weight = number(dim, "weight", where, f"{key}.weight", minimum=0)
-        total += weight
-        parts = _mapping(dim.get("parts"), where, f"{key}.parts")
-        psum = 0.0
-        for pid, part in parts.items():
-            psum += _validate_part(_mapping(part, where, f"{key}.parts.{pid}"), where, f"{key}.parts.{pid}")
-        if abs(psum - weight) > 1e-9:
-            raise ConfigError(where, f"键 '{key}.parts' 的分值之和 {psum:g} 应等于 '{key}.weight' {weight:g}")
-    if abs(total - 100) > 1e-9:
-        raise ConfigError(where, f"键 'dimensions' 各维度 weight 之和应为 100，实际为 {total:g}")
-    veto = cfg.get("veto") or {}
-    if not isinstance(veto, dict):
-        raise ConfigError(where, "键 'veto' 应为映射")
-    rules = veto.get("rules") or []
-    if not isinstance(rules, list) or any(r not in AUDIT_RULES for r in rules):
-        raise ConfigError(where, f"键 'veto.rules' 应为核查规则 id 列表；可用：{', '.join(AUDIT_RULES)}")
-    flags = veto.get("flags") or {}
-    if not isinstance(flags, dict) or any(not isinstance(v, str) or not v for v in flags.values()):
-        raise ConfigError(where, "键 'veto.flags' 应为 单位: 原因 的映射")
-    veto["rules"], veto["flags"] = list(rules), dict(flags)
-    cfg["veto"] = veto
-
-
-def _validate_part(part: dict, where: str, key: str) -> float:
-    if not isinstance(part.get("name"), str) or not part["name"]:
-        raise ConfigError(where, f"键 '{key}.name' 应为非空文字")
-    weight = number(part, "weight", where, f"{key}.weight", minimum=0)
-    kind = part.get("type")
-    if kind == "ratio":
-        has_metric, has_ind = "metric" in part, "indicator" in part
-        if has_metric == has_ind:
-            raise ConfigError(where, f"键 '{key}' 应恰好给出 metric 或 indicator 之一")
-        if has_metric:
-            from evalkit.metrics.engine import metric_ids
-
-            if part["metric"] not in metric_ids():
-                raise ConfigError(where, f"键 '{key}.metric' 未知指标 {part['metric']!r}；"
-                                         f"可用：{', '.join(metric_ids())}")
-        elif part["indicator"] not in INDICATORS:
-            raise ConfigError(where, f"键 '{key}.indicator' 未知内置指标 {part['indicator']!r}；"
-                                     f"可用：{', '.join(INDICATORS)}")
-        number(part, "target", where, f"{key}.target", minimum=1e-12)
-        if not isinstance(part.get("prorate", False), bool):
-            raise ConfigError(where, f"键 '{key}.prorate' 应为 true 或 false")
-        if "min_score" in part:
-            number(part, "min_score", where, f"{key}.min_score", minimum=0)
-    elif kind == "deduction":
-        rules = _mapping(part.get("rules"), where, f"{key}.rules")
-        for rid, spec in rules.items():
-            rk = f"{key}.rules.{rid}"
-            spec = _mapping(spec, where, rk)
-            source = spec.get("source", "audit")
-            if source not in ("audit", "validation"):
-                raise ConfigError(where, f"键 '{rk}.source' 应为 audit 或 validation")
-            known = AUDIT_RULES if source == "audit" else VALIDATION_RULES
-            if rid not in known:
-                raise ConfigError(where, f"键 '{rk}'：未知的{'核查' if source == 'audit' else '校验'}规则 {rid!r}")
-            number(spec, "points", where, f"{rk}.points", minimum=0)
-            number(spec, "cap", where, f"{rk}.cap", minimum=0)
-            sev = spec.get("severity")
-            if sev is not None and (not isinstance(sev, list) or any(s not in SEVERITIES for s in sev)):
-                raise ConfigError(where, f"键 '{rk}.severity' 应为 高/中/低 的列表")
-    else:
-        raise ConfigError(where, f"键 '{key}.type' 应为 ratio 或 deduction，实际为 {kind!r}")
-    return weight
+    Validated by ``evalkit.config.models.ScoringFile``; returned as the YAML's dict shape.
+    """
+    model, source = load_model("scoring", ScoringFile, path, whole_sections=True, context={
+        "audit_rules": list(AUDIT_RULES), "validation_rules": list(VALIDATION_RULES),
+        "metrics": metric_ids(), "indicators": list(INDICATORS), "severities": list(SEVERITIES)})
+    return model.model_dump(by_alias=True), source
 
 
 # ------------------------------------------------------------------ helpers

@@ -18,7 +18,6 @@ submitted after its last month are ignored.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -32,73 +31,32 @@ from evalkit.audit.rules import (
     Context,
 )
 from evalkit.audit.rules_handling import RULES_HANDLING
-from evalkit.config.loader import load_config, number
+from evalkit.config.loader import load_model
+from evalkit.config.models import AuditFile
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
-from evalkit.exceptions import ConfigError, InternalError
+from evalkit.exceptions import InternalError
 from evalkit.metrics.engine import MetricsEngine
 
 __all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
 
 RULE_FUNCTIONS = {**RULES_REPORTS_AND_PLAN, **RULES_HANDLING}
-if list(RULE_FUNCTIONS) != list(AUDIT_RULES):  # checked at import: a rule without its function is a bug
-    raise InternalError("核查规则函数与 AUDIT_RULES 不一致")
+if list(RULE_FUNCTIONS) != list(AUDIT_RULES):
+    raise InternalError(f"核查规则函数 {list(RULE_FUNCTIONS)} 与 AUDIT_RULES {list(AUDIT_RULES)} 不一致")
 
 #: Limits the audit states in every result (shown under 说明).
 STANDING_NOTES = (
     "行政处罚法第六十条（立案后90日内作出处罚决定）未核查：台账没有立案日期和决定日期。",
 )
 
-# (section, key, minimum, maximum, integer)
-_NUMBERS = [
-    ("reconciliation", "tolerance_count", 0, None, False),
-    ("reconciliation", "tolerance_rate", 0, None, False),
-    ("reconciliation", "tolerance_money_wan", 0, None, False),
-    ("cumulative", "tolerance_count", 0, None, False),
-    ("cumulative", "tolerance_money_wan", 0, None, False),
-    ("key_industry", "high_from_month", 1, 13, True),
-    ("random_inspection", "min_share", 0, 1, False),
-    ("random_inspection", "executed_check_from_month", 1, 13, True),
-    ("rectification_only", "max_share", 0, 1, False),
-    ("rectification_only", "min_inspections", 1, None, True),
-    ("repeat_offence", "window_months", 1, 120, True),
-    ("overdue", "grace_days", 0, 366, True),
-    ("closure", "short_window_days", 1, None, True),
-    ("closure", "short_count", 1, None, True),
-    ("closure", "long_window_days", 1, None, True),
-    ("closure", "long_count", 1, None, True),
-    ("fine_disparity", "ratio", 1, None, False),
-    ("fine_disparity", "min_rows", 1, None, True),
-    ("fine_disparity", "min_units", 1, None, True),
-]
-
-
 def load_audit_config(path=None) -> tuple[dict, str]:
-    """(config, source) from config/audit.yaml merged with ``path``; ConfigError names the key."""
-    cfg, source = load_config("audit", path)
-    where = source
-    for section, key, lo, hi, integer in _NUMBERS:
-        if not isinstance(cfg.get(section), dict):
-            raise ConfigError(where, f"键 {section!r} 应为映射")
-        cfg[section][key] = number(cfg[section], key, where, f"{section}.{key}", minimum=lo,
-                                   maximum=hi, integer=integer)
-    disabled = cfg.get("disabled") or []
-    if not isinstance(disabled, list) or any(r not in AUDIT_RULES for r in disabled):
-        bad = [r for r in (disabled if isinstance(disabled, list) else [disabled]) if r not in AUDIT_RULES]
-        raise ConfigError(where, f"键 'disabled' 含未知规则 {bad}；可用规则：{', '.join(AUDIT_RULES)}")
-    cfg["disabled"] = list(disabled)
-    if cfg["fines"].get("lower_bound") not in LOWER_BOUNDS:
-        raise ConfigError(where, f"键 'fines.lower_bound' 应为 {' 或 '.join(LOWER_BOUNDS)}，"
-                                 f"实际为 {cfg['fines'].get('lower_bound')!r}")
-    for key in Patterns.__dataclass_fields__:
-        text = cfg["patterns"].get(key)
-        if not isinstance(text, str) or not text:
-            raise ConfigError(where, f"键 'patterns.{key}' 应为非空正则表达式")
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise ConfigError(where, f"键 'patterns.{key}' 不是有效的正则表达式：{exc}") from None
-    return cfg, source
+    """(config, source) from config/audit.yaml merged with ``path``; ConfigError names the key.
+
+    Validated by ``evalkit.config.models.AuditFile``; returned as the YAML's dict shape.
+    """
+    model, source = load_model("audit", AuditFile, path, context={
+        "audit_rules": list(AUDIT_RULES), "lower_bounds": list(LOWER_BOUNDS)})
+    return model.model_dump(), source
 
 
 def as_period(period) -> Period:

@@ -2,8 +2,9 @@
 
 A user config is merged over the packaged default: mappings merge key by key, any
 other value (number, string, list) replaces the default. So a user file may hold only
-the keys it changes. Every problem becomes a ``ConfigError`` naming the file and the
-key (dotted path), never a traceback.
+the keys it changes. ``load_model`` then validates the merged config with its pydantic
+model (``evalkit.config.models``). Every problem becomes a ``ConfigError`` naming the file
+and the key (dotted path), never a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel
 
+from evalkit.config.models import validate
 from evalkit.exceptions import ConfigError
 
 
@@ -25,11 +28,19 @@ def packaged_config_path(name: str) -> str:
 def read_yaml(path) -> dict:
     """A YAML mapping from ``path``; ConfigError when missing, unparsable or not a mapping."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(p, "是目录，应为 YAML 文件")
     if not p.is_file():
         raise ConfigError(p, "文件不存在")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(p, f"无法读取（{exc.strerror or exc}）：请检查文件权限") from None
+    except UnicodeDecodeError:
+        raise ConfigError(p, "不是 UTF-8 编码的文本：请用 UTF-8 保存") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise ConfigError(p, f"不是有效的 YAML：{str(exc).splitlines()[0]}") from None
     if data is None:
         return {}
@@ -55,38 +66,27 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def load_config(name: str, path=None, *, strict_keys: bool = True) -> tuple[dict, str]:
-    """(merged config, source text). ``strict_keys``: a key unknown to the default is an error."""
+def load_config(name: str, path=None) -> tuple[dict, str]:
+    """(packaged default with ``path`` merged over it, source text), not validated."""
     default = packaged_default(name)
     if path is None:
         return default, packaged_config_path(name)
-    user = read_yaml(path)
-    if strict_keys:
-        _check_known(default, user, path, "")
-    return merge(default, user), str(path)
+    return merge(default, read_yaml(path)), str(path)
 
 
-def _check_known(default: dict, user: dict, path, prefix: str) -> None:
-    for key, value in user.items():
-        dotted = f"{prefix}{key}"
-        if key not in default:
-            raise ConfigError(path, f"未知的键 {dotted!r}；可用的键：{', '.join(map(str, default))}")
-        if isinstance(default[key], dict) and default[key] and isinstance(value, dict):
-            _check_known(default[key], value, path, dotted + ".")
+def load_model(name: str, model: type[BaseModel], path=None, *, context: dict | None = None,
+               whole_sections: bool = False) -> tuple[BaseModel, str]:
+    """(validated ``model``, source text) of config ``name`` with ``path`` over the default.
 
-
-def number(cfg: dict, key: str, path, dotted: str, *, minimum: float | None = None,
-           maximum: float | None = None, integer: bool = False) -> float:
-    """``cfg[key]`` as a number within bounds, else ConfigError naming ``dotted``."""
-    if key not in cfg:
-        raise ConfigError(path, f"缺少键 {dotted!r}")
-    value = cfg[key]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(path, f"键 {dotted!r} 应为数字，实际为 {value!r}")
-    if integer and int(value) != value:
-        raise ConfigError(path, f"键 {dotted!r} 应为整数，实际为 {value!r}")
-    if minimum is not None and value < minimum:
-        raise ConfigError(path, f"键 {dotted!r} 应不小于 {minimum}，实际为 {value!r}")
-    if maximum is not None and value > maximum:
-        raise ConfigError(path, f"键 {dotted!r} 应不大于 {maximum}，实际为 {value!r}")
-    return int(value) if integer else float(value)
+    ``path``: None (the packaged default), a YAML file, or a dict of overrides (source
+    ``<dict>``). ``whole_sections``: a top-level key of the override replaces the default's
+    whole section instead of merging into it. ``context``: the ids the model checks values
+    against (see ``evalkit.config.models.CONTEXT_CHOICES``).
+    """
+    default = packaged_default(name)
+    if path is None:
+        data, source = default, packaged_config_path(name)
+    else:
+        user, source = (path, "<dict>") if isinstance(path, dict) else (read_yaml(path), str(path))
+        data = {**default, **copy.deepcopy(user)} if whole_sections else merge(default, user)
+    return validate(model, data, source, context), source

@@ -27,6 +27,7 @@ evaluated; a formula without a cached value is blank with a warning.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -35,11 +36,11 @@ from defusedxml import DefusedXmlException  # openpyxl parses with defusedxml wh
 
 from evalkit.core.dataset import Dataset
 from evalkit.core.problems import make_problem, problems_frame
-from evalkit.exceptions import DataDirError, InternalError
+from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
 from evalkit.intake.records import FileRead
-from evalkit.intake.registry import SUBMISSIONS_DIR, Registry, load_registry
+from evalkit.intake.registry import REGISTRY_DIR, SUBMISSIONS_DIR, Registry, load_registry
 from evalkit.intake.tables import bookkeeping_tables, cross_row_checks, figures_frame, items_frame, ledger_frame
 from evalkit.intake.workbooks import list_files, read_file, relative_name
 
@@ -75,6 +76,16 @@ def _assert_nothing_lost(ds: Dataset) -> None:
                                 f"拒收 {f['rows_rejected']}，实际表中 {out}）")
 
 
+def _check_listable(folder: Path, data_dir: Path, label: str) -> None:
+    """DataDirError when ``folder`` cannot be listed (e.g. no read permission), which would
+    otherwise be a traceback or a silently empty listing."""
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        raise DataDirError(data_dir, f"{label}无法读取（{os_reason(exc)}）") from None
+
+
 def load(data_dir) -> Dataset:
     """Read and validate ``data_dir`` (registry/ and submissions/) into a ``Dataset``.
 
@@ -86,10 +97,14 @@ def load(data_dir) -> Dataset:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(data_dir, "目录不存在" if not data_dir.exists() else "不是目录")
+    _check_listable(data_dir, data_dir, "")
+    if (data_dir / REGISTRY_DIR).is_dir():
+        _check_listable(data_dir / REGISTRY_DIR, data_dir, "registry/ 目录")
     registry = load_registry(data_dir)
     sub_dir = data_dir / SUBMISSIONS_DIR
     if not sub_dir.is_dir():
         raise DataDirError(data_dir, "缺少 submissions/ 目录（各单位报送的统计表）")
+    _check_listable(sub_dir, data_dir, "submissions/ 目录")
     paths, skipped = list_files(sub_dir, data_dir)
     files = [_read_one(p, relative_name(p, data_dir), registry) for p in paths]
     mark_late(files, registry)

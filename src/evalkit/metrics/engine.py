@@ -41,9 +41,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.config import loader as yaml_config
+from evalkit.config.models import MetricsFile
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
-from evalkit.exceptions import ConfigError, ParameterError
+from evalkit.exceptions import ParameterError
 from evalkit.intake.handling import handling_counts
 from evalkit.metrics.hazards import DONE, hazard_status
 from evalkit.metrics.registry import (
@@ -130,7 +131,6 @@ VIOLATION_HANDLING_VARIANTS: dict[str, tuple[str, str, str]] = {
         "cases_among_violating", "rectification_orders",
         "立案数（限有违法行为的企业）/ 责令整改数（发现隐患的检查次数）× 100"),
 }
-_REPORTS_LEDGER = ("remarks", "none")
 
 
 @dataclass(frozen=True)
@@ -153,45 +153,16 @@ def load_config(config=None) -> MetricsConfig:
     """Read the metric options: None (packaged defaults), a YAML path, a dict, or a MetricsConfig.
 
     A user file only needs the keys it changes (merged over config/metrics.yaml by
-    ``evalkit.config.loader``). Unknown keys or values raise ConfigError.
+    ``evalkit.config.loader``, validated by ``evalkit.config.models.MetricsFile``).
+    Unknown keys or values raise ConfigError.
     """
     if isinstance(config, MetricsConfig):
         return config
-    if config is None:
-        data, where = yaml_config.packaged_default("metrics"), "<默认>"
-    elif isinstance(config, dict):
-        data, where = yaml_config.merge(yaml_config.packaged_default("metrics"), config), "<dict>"
-    else:
-        data, where = yaml_config.load_config("metrics", config)
-    return _parse_config(data, MetricsConfig(), where)
-
-
-def _parse_config(data, base: MetricsConfig, where: str) -> MetricsConfig:
-    if not isinstance(data, dict):
-        raise ConfigError(where, "顶层应为键值映射（mapping）")
-    fields = {"violation_handling_rate": "variant", "reports_verified": "ledger"}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(where, f"未知的键 {unknown}；可用的键：{', '.join(fields)}")
-    chosen = {}
-    for key, sub in fields.items():
-        if key not in data:
-            continue
-        value = data[key]  # {variant: x} or the shorthand x
-        if isinstance(value, dict):
-            extra = sorted(set(value) - {sub})
-            if extra:
-                raise ConfigError(where, f"未知的键 {key}.{extra[0]}；可用的键：{key}.{sub}")
-            value = value.get(sub)
-        chosen[key] = "none" if value is None and key == "reports_verified" else value
-    variant = chosen.get("violation_handling_rate", base.violation_handling_rate)
-    if variant not in VIOLATION_HANDLING_VARIANTS:
-        raise ConfigError(where, f"violation_handling_rate.variant={variant!r} 无效；"
-                                 f"应为 {' | '.join(VIOLATION_HANDLING_VARIANTS)}")
-    ledger = str(chosen.get("reports_verified", base.reports_verified_ledger))
-    if ledger not in _REPORTS_LEDGER:
-        raise ConfigError(where, f"reports_verified.ledger={ledger!r} 无效；应为 {' | '.join(_REPORTS_LEDGER)}")
-    return MetricsConfig(violation_handling_rate=variant, reports_verified_ledger=ledger, path=where)
+    model, where = yaml_config.load_model("metrics", MetricsFile, config, context={
+        "violation_handling_variants": list(VIOLATION_HANDLING_VARIANTS)})
+    return MetricsConfig(violation_handling_rate=model.violation_handling_rate.variant,
+                         reports_verified_ledger=model.reports_verified.ledger,
+                         path="<默认>" if config is None else where)
 
 
 # --------------------------------------------------------------------------- the ledger engine
