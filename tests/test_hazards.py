@@ -13,7 +13,7 @@ from evalkit.audit.run import load_audit_config, run_audit
 from evalkit.core.periods import parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.metrics.engine import compute_metrics
-from evalkit.metrics.hazards import HAZARD_STATUSES, hazard_status, is_past_due, is_rectified
+from evalkit.metrics.hazards import HAZARD_STATUSES, hazard_status, is_done, is_past_due, is_rectified
 from evalkit.report.sections import rectification_items, rectification_status_table
 from fixtures_audit import build, row
 
@@ -41,6 +41,15 @@ def test_closed_by_a_recheck_before_on_and_after_as_of():
     items = _items(("pending", "2024-06-10", "2024-06-20"), ("pending", "2024-06-10", "2024-06-30"),
                    ("pending", "2024-06-10", "2024-07-01"))
     assert hazard_status(items, END).tolist() == ["closed", "closed", "overdue"]
+
+
+def test_is_done_is_rectified_or_closed_and_nothing_else():
+    """The engine's fast path: rectified row, 复查 by as_of -> done; 复查 after, overdue, open -> not."""
+    items = _items(("rectified", "2024-05-01", None), ("pending", "2024-06-10", "2024-06-20"),
+                   ("pending", "2024-06-10", "2024-07-01"), ("pending", "2024-06-10", None),
+                   ("overdue", "2024-07-10", None))
+    assert is_done(items, END).tolist() == [True, True, False, False, False]
+    assert is_done(items, END).tolist() == hazard_status(items, END).isin(["rectified", "closed"]).tolist()
 
 
 def test_closed_after_as_of_and_not_yet_due_is_open():

@@ -46,7 +46,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.intake.handling import handling_counts
-from evalkit.metrics.hazards import DONE, hazard_status
+from evalkit.metrics.hazards import is_done
 from evalkit.metrics.registry import (
     _REGISTRY,
     COMPONENTS,
@@ -309,7 +309,7 @@ class MetricsEngine:
         summed("rectification_orders", has_hazard.astype(np.int64))
         summed("fines_micro", L.fine_micro)
         # Rectified: the scope's new hazards whose status at the scope's end is rectified or closed.
-        done = hazard_status(L.hazard_items, period.end).isin(DONE).to_numpy(dtype=bool)
+        done = is_done(L.hazard_items, period.end)
         in_scope = np.zeros(L.n, dtype=bool)
         in_scope[rows] = True
         summed("hazards_rectified", np.bincount(L.hazard_row[done & in_scope[L.hazard_row]], minlength=L.n))
