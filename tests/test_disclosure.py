@@ -149,12 +149,14 @@ def test_xlsx_lists_keep_hostile_text_literal(dataset, tmp_path):
 
 
 def test_export_writes_both_formats(dataset, tmp_path):
-    """export_disclosure writes the two lists as .xlsx and .csv at the documented paths."""
+    """export_disclosure writes the two lists as .xlsx and .csv, and the internal review, at the documented paths."""
     from evalkit.export.disclosure import export_disclosure
 
     paths = export_paths(tmp_path, "2024-06")
     written = export_disclosure(dataset, JUNE, paths)
-    assert written == [paths.penalties_xlsx, paths.penalties_csv, paths.credit_xlsx, paths.credit_csv]
+    assert written == [paths.penalties_xlsx, paths.penalties_csv, paths.credit_xlsx, paths.credit_csv,
+                       paths.review_xlsx]
+    assert paths.review_xlsx.parent.name == "review" and paths.review_xlsx.parent != paths.disclosure_dir
     ws = load_workbook(paths.penalties_xlsx).active
     assert ws["A1"].value == "蚶江镇2024年6月安全生产行政处罚信息公示"
     notes = [c.value for c in ws["A"] if isinstance(c.value, str)]

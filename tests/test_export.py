@@ -55,7 +55,7 @@ def test_export_returns_predictable_paths(exported):
     out, paths = exported
     p = export_paths(out, "2024-06")
     assert paths == [
-        p.figures, p.ledger, p.penalties_xlsx, p.penalties_csv, p.credit_xlsx, p.credit_csv,
+        p.figures, p.ledger, p.penalties_xlsx, p.penalties_csv, p.credit_xlsx, p.credit_csv, p.review_xlsx,
         p.template("石壁村"), p.template("综合执法队"),
     ]
     assert p.figures == out / "2024-06" / "excel" / "附件2_全镇汇总_2024-06.xlsx"
@@ -261,7 +261,7 @@ def test_cli_export_on_a_data_folder(tmp_path, capsys):
     assert cli_main(["export", str(data), "--period", "2024-06", "--out", str(out)]) == 0
     printed = capsys.readouterr().out.split()
     p = export_paths(out, "2024-06")
-    assert printed[:2] == [str(p.figures), str(p.ledger)] and len(printed) == 8
+    assert printed[:2] == [str(p.figures), str(p.ledger)] and len(printed) == 9
     via_intake = read_consolidated_figures(p.figures)
     direct = read_consolidated_figures(exported_direct(tmp_path))
     pd.testing.assert_frame_equal(via_intake, direct)
@@ -287,7 +287,7 @@ def _sheet_xml(path: Path) -> list[str]:
 def test_no_formula_in_any_workbook(exported):
     """Hostile text is literal in every workbook export writes: no <f> element, type 's'."""
     xlsx = [p for p in exported[1] if p.suffix == ".xlsx"]
-    assert len(xlsx) == 6
+    assert len(xlsx) == 7  # 附件2, 附件1, two lists, the review, two templates
     seen = 0
     for path in xlsx:
         assert not any("<f>" in xml or "<f " in xml for xml in _sheet_xml(path)), path

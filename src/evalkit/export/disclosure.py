@@ -12,12 +12,14 @@ UTF-8 CSV with a BOM (Excel opens it with the right encoding):
   read with ``evalkit.intake.handling.parse_handling`` (the reading ``evalkit.metrics.engine`` counts).
 
 Public data carries no personal data: no 执法人员 column, and free text is scrubbed by
-``scrub_personal`` (names of persons, phone numbers, ID-card numbers, e-mail addresses).
+``evalkit.export.personal_data.scrub`` (names of persons, phone numbers, ID-card numbers,
+e-mail addresses; in 企业名称 only numbers and e-mail). Every replacement is listed in an
+internal review workbook (``masking_review``, written to ``review/``, never to
+``disclosure/``), so a clerk checks each one before the lists are published.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,7 +31,11 @@ from evalkit.core.form_writer import FORMULA_TRIGGERS, format_items, set_text
 from evalkit.core.periods import Period
 from evalkit.export import xlsx_style as style
 from evalkit.export.ordering import sorted_month_ledger, unit_order
+from evalkit.export.personal_data import scrub, scrub_personal
 from evalkit.intake.handling import parse_handling
+
+__all__ = ["penalty_table", "credit_table", "masking_review", "scrub_personal", "csv_safe", "write_table_xlsx",
+           "write_table_csv", "export_disclosure", "PENALTY_COLUMNS", "CREDIT_COLUMNS", "REVIEW_COLUMNS"]
 
 PENALTY_COLUMNS = ("序号", "企业名称", "统一社会信用代码", "违法事实", "处罚依据", "处罚结果",
                    "立案案号", "检查日期", "执法单位")
@@ -37,7 +43,8 @@ CREDIT_COLUMNS = ("序号", "企业名称", "统一社会信用代码", "惩戒�
                   "立案案号", "检查日期", "认定单位", "备注")
 _WIDTHS = {"序号": 6, "企业名称": 28, "统一社会信用代码": 22, "违法事实": 40, "处罚依据": 30,
            "处罚结果": 26, "立案案号": 22, "检查日期": 12, "执法单位": 14, "惩戒措施": 16, "认定单位": 14,
-           "备注": 24}
+           "备注": 24, "清单": 14, "企业名称（已脱敏）": 28, "列": 10, "类别": 8, "规则": 20, "原文": 30,
+           "替换为": 16}
 PENALTY_TITLE = "蚶江镇{period}安全生产行政处罚信息公示"
 CREDIT_TITLE = "蚶江镇{period}安全生产失信惩戒信息（推送信用信息共享交换平台）"
 PENALTY_NOTES = (
@@ -51,87 +58,13 @@ CREDIT_NOTES = (
     "3. 已隐去自然人的姓名、电话号码、身份证号码等个人信息。",
 )
 MISSING_CODE_NOTE = "名录无统一社会信用代码，推送前请补录"
-
-# --------------------------------------------------------------------------- scrubbing
-#: Common surnames (the first ~120 of the 2020 census ranking plus compound ones):
-#: a name after a role word is only taken as a person's name when it starts with one.
-_SURNAMES = (
-    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|"
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
-    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
-    "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
-    "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
-    "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
-    "明佘池查麻苑迟邝洪蔡"
+REVIEW_COLUMNS = ("清单", "序号", "企业名称（已脱敏）", "列", "类别", "规则", "原文", "替换为")
+REVIEW_TITLE = "蚶江镇{period}阳光执法清单脱敏核对表（内部核对用，含个人信息，不得公开）"
+REVIEW_NOTES = (
+    "说明：1. 本表逐条列出公示清单和信用推送清单中被隐去的姓名、电话号码、证件号码和电子邮箱，供公开前核对。",
+    "2. 本表含原文（个人信息），仅供内部核对，不得公开或随清单报送；核对无误后，公示清单方可发布。",
+    "3. 未被识别的个人信息（如无角色词、又非执法人员的裸写姓名）不会出现在本表中，请通读清单后再发布。",
 )
-_COMPOUND, _SINGLE = _SURNAMES.split("|")[:-1], _SURNAMES.split("|")[-1]
-_SURNAME_RE = "(?:" + "|".join(_COMPOUND) + "|[" + _SINGLE + "])"
-# Role words after which the next 2–4 characters are a person's name.
-_ROLES = ("法定代表人|法人代表|实际控制人|主要负责人|安全负责人|负责人|法人|经营者|业主|店主|老板|厂长|"
-          "经理|主任|联系人|当事人|执法人员|检查人员|经办人|承办人|安全员|电工|焊工|工人|员工|驾驶员|司机|"
-          "船长|举报人|监护人|作业人员|操作工")
-# A name ends before punctuation, a bracket, a space, the end, or one of these words.
-_NAME_END = r"(?=[，,。；;、：:\s（()）\[\]【】]|$|电话|手机|联系|先生|女士|未|无|不|已|在|于|等|同志|身份证|擅自|拒|对|因|称|现场|签字|确认|负责)"
-_ROLE_NAME = re.compile(rf"(?P<role>{_ROLES})(?P<sep>[:：\s]*)(?P<name>{_SURNAME_RE}[\u4e00-\u9fff]{{1,2}}?){_NAME_END}")
-# 张先生 / 李女士 / 王师傅 …
-_TITLE_NAME = re.compile(rf"(?P<name>{_SURNAME_RE})(?P<title>先生|女士|小姐|师傅)")
-# A name written right before a phone number: 张三13812345678 / 张三（电话…）
-_NAME_BEFORE_PHONE = re.compile(
-    rf"(?P<name>{_SURNAME_RE}[\u4e00-\u9fff]{{1,2}}?)(?=[（(：:\s]*(?:电话|手机|联系电话|Tel|TEL|tel)?[：:\s]*\[电话已隐去\])")
-# Words that start with a surname character and may follow a role word or precede a
-# phone number; never masked.
-_NOT_NAMES = {"应急", "安全", "值班", "监督", "举报", "服务", "办公", "单位", "公司", "企业", "文件", "高处",
-              "车间", "仓库", "现场", "管理", "何时", "全部", "全体", "包括", "于是", "任何", "方面"}
-
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９－＋", "0123456789-+")
-_PHONE_PATTERNS = (
-    # ID-card numbers first (18 or 15 digits), so a phone pattern cannot eat part of one.
-    (re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"), "[证件号已隐去]"),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[邮箱已隐去]"),
-    # mobile numbers, optionally +86, optionally split 3-4-4
-    (re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)"), "[电话已隐去]"),
-    # landlines with area code: 0595-88881234, (0595)8888123
-    (re.compile(r"(?<!\d)(?:[(（]0\d{2,3}[)）]|0\d{2,3})[-\s]?\d{7,8}(?!\d)"), "[电话已隐去]"),
-    # bare 7–8 digit numbers introduced as a phone
-    (re.compile(r"(?<=电话|手机|座机)([:：\s]*)\d{7,8}(?!\d)|(?<=联系方式)([:：\s]*)\d{7,8}(?!\d)"), r"\1\2[电话已隐去]"),
-)
-
-
-def _unless_word(name: str) -> str:
-    """``name`` masked, unless it is a common word that merely starts like a surname."""
-    return name if name in _NOT_NAMES else _masked(name)
-
-
-def _masked(name: str) -> str:
-    """张三 -> 张某, 欧阳娜娜 -> 欧阳某: the surname stays, as in published decisions."""
-    for compound in _COMPOUND:
-        if name.startswith(compound):
-            return compound + "某"
-    return name[0] + "某"
-
-
-def scrub_personal(text, names: Iterable[str] = ()) -> str | None:
-    """``text`` without personal data, for public lists.
-
-    Replaced: the given ``names`` (e.g. every 执法人员 of the ledger) wherever they
-    appear; a name after a role word (负责人张三, 法定代表人：李四) or before a phone
-    number; 张先生-style forms; mobile and landline numbers; ID-card numbers; e-mail
-    addresses. A name becomes surname + 某 (张某); numbers become a bracketed note.
-    Blank stays None. A heuristic: names written bare, without a role word and not
-    known as inspectors, are not detected.
-    """
-    if text is None or (isinstance(text, float) and text != text):
-        return None
-    out = str(text).translate(_FULLWIDTH_DIGITS)
-    for pattern, repl in _PHONE_PATTERNS:
-        out = pattern.sub(repl, out)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
-        out = out.replace(name, _masked(name))
-    out = _ROLE_NAME.sub(lambda m: m.group("role") + m.group("sep") + _unless_word(m.group("name")), out)
-    out = _NAME_BEFORE_PHONE.sub(lambda m: _unless_word(m.group("name")), out)
-    out = _TITLE_NAME.sub(lambda m: "某" + m.group("title"), out)
-    return out
-
 
 def csv_safe(value):
     """A CSV cell that a spreadsheet will not run as a formula (OWASP): text starting
@@ -142,6 +75,19 @@ def csv_safe(value):
 
 
 # --------------------------------------------------------------------------- tables
+class _Scrubber:
+    """Scrubs the cells of one list and keeps the review rows of what it replaced."""
+
+    def __init__(self, dataset, table: str):
+        self.names, self.table, self.review = _known_persons(dataset), table, []
+
+    def __call__(self, value, column: str, seq: int, *, numbers_only: bool = False):
+        text, found = scrub(value, self.names, numbers_only=numbers_only)
+        self.review += [{"清单": self.table, "序号": seq, "列": column, "类别": m.kind, "规则": m.rule,
+                         "原文": m.original, "替换为": m.replacement} for m in found]
+        return text
+
+
 def _known_persons(dataset) -> list[str]:
     if not len(dataset.ledger) or "inspectors" not in dataset.ledger:
         return []
@@ -194,34 +140,47 @@ def _date_text(value) -> str | None:
 def penalty_table(dataset, period: Period) -> pd.DataFrame:
     """The month's penalty disclosure: ledger rows with a 立案案号 or a fine > 0,
     sorted by unit then date; free text scrubbed of personal data."""
+    return _penalty_table(dataset, period)[0]
+
+
+def _penalty_table(dataset, period: Period) -> tuple[pd.DataFrame, list[dict]]:
     rows = _month_rows(dataset, period)
-    names, codes = _known_persons(dataset), _credit_codes(dataset)
+    codes, clean = _credit_codes(dataset), _Scrubber(dataset, "行政处罚公示")
     records = []
     for _, row in rows.iterrows():
         fine = row.get("fine_wan")
         has_fine = not _blank(fine) and float(fine) > 0
         if _blank(row.get("case_no")) and not has_fine:
             continue
+        seq = len(records) + 1
         records.append({
-            "序号": len(records) + 1,
-            "企业名称": row["enterprise_name"],
+            "序号": seq,
+            "企业名称": clean(row["enterprise_name"], "企业名称", seq, numbers_only=True),
             "统一社会信用代码": codes.get(row["enterprise_name"]),
-            "违法事实": scrub_personal(_facts(row), names),
-            "处罚依据": scrub_personal(row.get("legal_basis"), names),
-            "处罚结果": scrub_personal(_penalty_result(row), names),
+            "违法事实": clean(_facts(row), "违法事实", seq),
+            "处罚依据": clean(row.get("legal_basis"), "处罚依据", seq),
+            "处罚结果": clean(_penalty_result(row), "处罚结果", seq),
             "立案案号": None if _blank(row.get("case_no")) else str(row["case_no"]),
             "检查日期": _date_text(row.get("inspection_date")),
             "执法单位": row["unit"],
         })
-    return pd.DataFrame(records, columns=list(PENALTY_COLUMNS))
+    return pd.DataFrame(records, columns=list(PENALTY_COLUMNS)), _named(clean.review, records)
+
+
+def _named(review: list[dict], records: list[dict]) -> list[dict]:
+    """Review rows with the (scrubbed) enterprise name of their list row."""
+    return [{**r, "企业名称（已脱敏）": records[r["序号"] - 1]["企业名称"]} for r in review]
 
 
 def credit_table(dataset, period: Period) -> pd.DataFrame:
     """The month's credit-push list: rows whose 其他查处(或移送)情况 reads as 纳入黑名单
     and/or 联合惩戒 (``handling.parse_handling``), one row per ledger row."""
+    return _credit_table(dataset, period)[0]
 
+
+def _credit_table(dataset, period: Period) -> tuple[pd.DataFrame, list[dict]]:
     rows = _month_rows(dataset, period)
-    names, codes = _known_persons(dataset), _credit_codes(dataset)
+    codes, clean = _credit_codes(dataset), _Scrubber(dataset, "信用推送")
     records = []
     for _, row in rows.iterrows():
         found = parse_handling(row.get("other_handling"))
@@ -230,19 +189,28 @@ def credit_table(dataset, period: Period) -> pd.DataFrame:
         if not measures:
             continue
         code = codes.get(row["enterprise_name"])
+        seq = len(records) + 1
         records.append({
-            "序号": len(records) + 1,
-            "企业名称": row["enterprise_name"],
+            "序号": seq,
+            "企业名称": clean(row["enterprise_name"], "企业名称", seq, numbers_only=True),
             "统一社会信用代码": code,
             "惩戒措施": "、".join(measures),
-            "违法事实": scrub_personal(_facts(row), names),
-            "处罚依据": scrub_personal(row.get("legal_basis"), names),
+            "违法事实": clean(_facts(row), "违法事实", seq),
+            "处罚依据": clean(row.get("legal_basis"), "处罚依据", seq),
             "立案案号": None if _blank(row.get("case_no")) else str(row["case_no"]),
             "检查日期": _date_text(row.get("inspection_date")),
             "认定单位": row["unit"],
             "备注": None if code else MISSING_CODE_NOTE,
         })
-    return pd.DataFrame(records, columns=list(CREDIT_COLUMNS))
+    return pd.DataFrame(records, columns=list(CREDIT_COLUMNS)), _named(clean.review, records)
+
+
+def masking_review(dataset, period: Period) -> pd.DataFrame:
+    """Every replacement ``scrub`` made in the month's two lists, one row each
+    (``REVIEW_COLUMNS``): which list, its 序号, the column, what was found by which rule,
+    the original text and its replacement. Internal: it holds the personal data itself."""
+    rows = _penalty_table(dataset, period)[1] + _credit_table(dataset, period)[1]
+    return pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
 
 
 # --------------------------------------------------------------------------- writers
@@ -292,10 +260,12 @@ def write_table_csv(path: str | Path, frame: pd.DataFrame) -> Path:
 
 
 def export_disclosure(dataset, period: Period, paths) -> list[Path]:
-    """Write both lists of ``period`` to ``paths`` (an ``export.ExportPaths``)."""
+    """Write both lists of ``period`` to ``paths`` (an ``export.ExportPaths``), and the
+    internal masking review to ``paths.review_xlsx``."""
     label = period.label
-    penalties = penalty_table(dataset, period)
-    credit = credit_table(dataset, period)
+    penalties, penalty_review = _penalty_table(dataset, period)
+    credit, credit_review = _credit_table(dataset, period)
+    review = pd.DataFrame(penalty_review + credit_review, columns=list(REVIEW_COLUMNS))
     return [
         write_table_xlsx(paths.penalties_xlsx, penalties, title=PENALTY_TITLE.format(period=label),
                          notes=PENALTY_NOTES, sheet="行政处罚公示"),
@@ -303,4 +273,6 @@ def export_disclosure(dataset, period: Period, paths) -> list[Path]:
         write_table_xlsx(paths.credit_xlsx, credit, title=CREDIT_TITLE.format(period=label),
                          notes=CREDIT_NOTES, sheet="信用推送"),
         write_table_csv(paths.credit_csv, credit),
+        write_table_xlsx(paths.review_xlsx, review, title=REVIEW_TITLE.format(period=label),
+                         notes=REVIEW_NOTES, sheet="脱敏核对"),
     ]

@@ -105,6 +105,15 @@ class ExportPaths:
     def credit_csv(self) -> Path:
         return self.credit_xlsx.with_suffix(".csv")
 
+    @property
+    def review_dir(self) -> Path:
+        """Internal files (they hold personal data): never published with disclosure/."""
+        return self.root / "review"
+
+    @property
+    def review_xlsx(self) -> Path:
+        return self.review_dir / f"阳光执法清单脱敏核对_内部_{self.period}.xlsx"
+
     def template(self, unit: str) -> Path:
         return self.templates_dir / f"统计表_{_file_safe(unit)}_{self.next_period}.xlsx"
 
@@ -138,14 +147,15 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
                   filled_date: dt.date | None = None, region: str = REGION) -> list[Path]:
     """Write all official outputs of ``period`` (a month) and return their paths.
 
-    Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), then one
+    Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), the internal
+    masking review (review/, holds personal data: not for publication), then one
     template per unit for the next month, in the order of ``dataset.units``.
     ``filled_date`` is printed as 填报日期 (default: today).
     """
 
     p = month_period(period)
     paths = export_paths(out_dir, p)
-    for folder in (paths.excel_dir, paths.disclosure_dir, paths.templates_dir):
+    for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
         folder.mkdir(parents=True, exist_ok=True)
     filled_date = filled_date or dt.date.today()
     units = unit_order(dataset)

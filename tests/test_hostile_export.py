@@ -1,0 +1,155 @@
+"""Hostile input against the exports: personal data in the public lists (issue 9, item 3).
+
+Every expected text below is written by hand from the rule in
+``evalkit.export.personal_data``'s docstring.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from evalkit.core.periods import parse_period
+from evalkit.export.disclosure import export_disclosure, masking_review, penalty_table
+from evalkit.export.official import export_paths
+from evalkit.export.personal_data import plausible_name, scrub, scrub_personal
+from fixtures_export import LEDGER_ROWS, make_dataset
+
+JUNE = parse_period("2024-06")
+
+
+# ------------------------------------------------------------------ numbers written as people write them
+@pytest.mark.parametrize(("text", "expected", "rule"), [
+    ("联系电话0595-8888 1234", "联系电话[电话已隐去]", "座机（带区号）"),
+    ("手机138.1234.5678", "手机[电话已隐去]", "手机号"),
+    ("座机0595—88881234", "座机[电话已隐去]", "座机（带区号）"),
+    ("（0595）8888123", "[电话已隐去]", "座机（带区号）"),
+    ("身份证350581 19900101 123X", "身份证[证件号已隐去]", "身份证号"),
+    ("身份证350581199001011234", "身份证[证件号已隐去]", "身份证号"),
+    ("手机１３９　１２３４　５６７８", "手机[电话已隐去]", "手机号"),
+])
+def test_numbers_with_any_separator_are_masked(text, expected, rule):
+    out, found = scrub(text)
+    assert out == expected
+    assert [m.rule for m in found] == [rule]
+
+
+def test_two_numbers_in_one_run_are_two_maskings():
+    out, found = scrub("13912345678 13812345678")
+    assert out == "[电话已隐去] [电话已隐去]"
+    assert [m.original for m in found] == ["13912345678", "13812345678"]
+
+
+@pytest.mark.parametrize("text", [
+    "2024-05-06 2024-06-30检查",  # two dates: 16 digits, but grouped as dates
+    "罚款0.5万元，限2024.07.10前整改",
+    "统一社会信用代码913505817054321234",  # 18 digits starting 9: an enterprise code, not an ID
+    "狮蚶应急罚〔2024〕12号",
+    "检查企业 12 家，隐患 35 条",
+    "20240506",  # a date without separators, not after a phone word
+])
+def test_dates_amounts_and_codes_are_not_numbers_of_persons(text):
+    assert scrub_personal(text) == text
+
+
+# ------------------------------------------------------------------ names
+def test_inspectors_typed_with_padding_spaces_are_masked_where_written_without():
+    names = ["林　峰", " 陈 伟 "]
+    out, found = scrub("经林峰、陈伟现场检查，林 峰复查", names)
+    assert out == "经林某、陈某现场检查，林某复查"
+    assert [(m.rule, m.original) for m in found] == [
+        ("执法人员姓名", "林峰"), ("执法人员姓名", "陈伟"), ("执法人员姓名", "林 峰")]
+
+
+def test_names_between_jing_and_an_inspection_verb_without_a_role_word():
+    assert scrub_personal("经黄志强、吴小红现场检查发现") == "经黄某、吴某现场检查发现"
+    assert scrub_personal("由于现场检查发现隐患") == "由于现场检查发现隐患"
+    assert scrub_personal("经查，该企业未整改") == "经查，该企业未整改"
+
+
+def test_only_whole_person_names_of_the_inspector_column_are_masked():
+    """A token like 消防 or 大队 in the 执法人员 column is not a name; 《消防法》 stays."""
+    assert plausible_name("消防") is None and plausible_name("大队") is None
+    assert plausible_name("林　峰") == "林峰"
+    text = "违反《中华人民共和国消防法》第十六条，消防通道堵塞"
+    assert scrub_personal(text, names=["消防", "大队", "林峰"]) == text
+
+
+def test_a_known_name_inside_a_book_title_is_kept():
+    assert scrub_personal("依据《王平安全管理办法》，王平未到场", names=["王平"]) == "依据《王平安全管理办法》，王某未到场"
+
+
+def test_numbers_only_for_enterprise_names():
+    out, found = scrub("张三五金店（13912345678）", names=["张三"], numbers_only=True)
+    assert out == "张三五金店（[电话已隐去]）"
+    assert [m.kind for m in found] == ["电话"]
+
+
+def test_a_long_cell_is_scrubbed_in_linear_time():
+    """32,767 characters without '@' and with many digits: the e-mail and number patterns
+    must not be quadratic (the old e-mail pattern took 6.5 s on such a cell)."""
+    import time
+
+    text = ("a.b-c" * 6553)[:32767]
+    digits = ("1 2 " * 8192)[:32767]
+    start = time.perf_counter()
+    assert scrub_personal(text) == text
+    assert scrub_personal(digits) == digits
+    # not a timing assertion on the machine's speed: 100x headroom over the measured ~20 ms
+    assert time.perf_counter() - start < 5
+
+
+# ------------------------------------------------------------------ the lists and their review
+PHONE_ROW = dict(
+    unit="石壁村", period="2024-06", enterprise="锦江服装有限公司", date="2024-06-29",
+    inspectors=["林　峰", "陈　伟"], hazards=["经林峰、陈伟现场检查，负责人手机138.1234.5678未接"],
+    rectifications=["限期整改"], case_no="狮蚶应急罚〔2024〕9号", fine_wan=0.3,
+    legal_basis="《中华人民共和国消防法》第六十条", other_handling="联系0595—88881234")
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return make_dataset(ledger_rows=[*LEDGER_ROWS, PHONE_ROW])
+
+
+def test_public_list_has_no_inspector_name_or_number(dataset):
+    table = penalty_table(dataset, JUNE)
+    row = table[table["立案案号"] == "狮蚶应急罚〔2024〕9号"].iloc[0]
+    assert row["违法事实"] == "1. 经林某、陈某现场检查，负责人手机[电话已隐去]未接"
+    assert row["处罚依据"] == "《中华人民共和国消防法》第六十条"
+    assert row["处罚结果"] == "罚款0.3万元；联系[电话已隐去]"
+    text = " ".join(str(v) for v in table.to_numpy().ravel())
+    for leaked in ("林峰", "陈伟", "1234.5678", "88881234", "张三", "李四", "赵六", "钱七"):
+        assert leaked not in text
+
+
+def test_every_masking_is_listed_for_review(dataset):
+    review = masking_review(dataset, JUNE)
+    mine = review[(review["清单"] == "行政处罚公示") & (review["原文"].isin(["林峰", "陈伟", "138.1234.5678",
+                                                                            "0595—88881234"]))]
+    assert sorted(mine["原文"]) == ["0595—88881234", "138.1234.5678", "林峰", "陈伟"]
+    assert set(mine["列"]) == {"违法事实", "处罚结果"}
+    assert set(mine["企业名称（已脱敏）"]) == {"锦江服装有限公司"}
+    # 序号 points at the list row that holds the replacement
+    table = penalty_table(dataset, JUNE)
+    for _, r in mine.iterrows():
+        assert r["替换为"] in table.loc[table["序号"] == r["序号"], r["列"]].iloc[0]
+
+
+def test_the_review_is_written_outside_the_disclosure_folder(dataset, tmp_path):
+    paths = export_paths(tmp_path, JUNE)
+    export_disclosure(dataset, JUNE, paths)
+    assert paths.review_xlsx.is_file() and paths.disclosure_dir not in paths.review_xlsx.parents
+    public = [p for p in paths.disclosure_dir.iterdir()]
+    for path in public:
+        if path.suffix == ".csv":
+            text = path.read_text(encoding="utf-8-sig")
+        else:
+            ws = load_workbook(path).active
+            text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+        assert "林峰" not in text and "138.1234.5678" not in text, path.name
+    ws = load_workbook(paths.review_xlsx).active
+    assert "不得公开" in ws["A1"].value
+    rows = pd.DataFrame(list(ws.iter_rows(min_row=3, values_only=True))).dropna(how="all")
+    assert "138.1234.5678" in set(rows[6])
