@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from evalkit.core.cell_style import style_cell
 from evalkit.core.forms import FIGURES, LEDGER, Form
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -136,11 +137,12 @@ def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str 
             else:
                 value = _cell_value(record.get(col.key))
             cell = ws.cell(r, i)
-            set_text(cell, value)
-            if styled:
-                cell.alignment, cell.border = WRAP, BORDER
+            if styled:  # before set_text, which may add a quote prefix to the style
                 if col.kind == "date" and isinstance(value, dt.datetime):
-                    cell.number_format = "yyyy-mm-dd"
+                    style_cell(cell, alignment=WRAP, border=BORDER, number_format="yyyy-mm-dd")
+                else:
+                    style_cell(cell, alignment=WRAP, border=BORDER)
+            set_text(cell, value)
     last = r
     _footer(ws, form, last + 1, ncols)
     if styled:

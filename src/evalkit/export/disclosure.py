@@ -27,6 +27,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import FORMULA_TRIGGERS, format_items, set_text
 from evalkit.core.periods import Period
 from evalkit.export import xlsx_style as style
@@ -147,7 +148,7 @@ def _penalty_table(dataset, period: Period) -> tuple[pd.DataFrame, list[dict]]:
     rows = _month_rows(dataset, period)
     codes, clean = _credit_codes(dataset), _Scrubber(dataset, "行政处罚公示")
     records = []
-    for _, row in rows.iterrows():
+    for row in rows.to_dict("records"):
         fine = row.get("fine_wan")
         has_fine = not _blank(fine) and float(fine) > 0
         if _blank(row.get("case_no")) and not has_fine:
@@ -182,7 +183,7 @@ def _credit_table(dataset, period: Period) -> tuple[pd.DataFrame, list[dict]]:
     rows = _month_rows(dataset, period)
     codes, clean = _credit_codes(dataset), _Scrubber(dataset, "信用推送")
     records = []
-    for _, row in rows.iterrows():
+    for row in rows.to_dict("records"):
         found = parse_handling(row.get("other_handling"))
         measures = [label for metric, label in (("blacklisted", "纳入黑名单"), ("joint_punishment", "联合惩戒"))
                     if found.get(metric)]
@@ -235,8 +236,8 @@ def write_table_xlsx(path: str | Path, frame: pd.DataFrame, *, title: str, notes
         cell.font, cell.alignment = Font(bold=True), style.CENTER
     for r, values in enumerate(frame.itertuples(index=False), header + 1):
         for c, value in enumerate(values, 1):
+            style_cell(ws.cell(r, c), alignment=style.TOP_LEFT)
             set_text(ws.cell(r, c), None if _blank(value) else value)
-            ws.cell(r, c).alignment = style.TOP_LEFT
     last = header + len(frame)
     style.border_range(ws, header, last, 1, ncols)
     style.set_widths(ws, {c: _WIDTHS.get(name, 14) for c, name in enumerate(frame.columns, 1)})

@@ -32,6 +32,7 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, parse_period
@@ -384,7 +385,7 @@ def _number(value) -> float:
 
 
 # --------------------------------------------------------------------------- 附件1
-def _ledger_record(row: pd.Series, *, seq: int, remarks_unit: str | None = None) -> dict:
+def _ledger_record(row: dict, *, seq: int, remarks_unit: str | None = None) -> dict:
     """One ledger row as the ``layout.write_ledger_sheet`` dict."""
     fine = row.get("fine_wan")
     remarks = row.get("remarks")
@@ -420,7 +421,9 @@ def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Per
     wb = Workbook()
     ws = wb.active
     ws.title = ALL_UNITS_SHEET
-    records = [_ledger_record(r, seq=n, remarks_unit=r["unit"]) for n, (_, r) in enumerate(rows.iterrows(), 1)]
+    # dict records, not iterrows: a Series per row costs more than writing the row
+    records = [_ledger_record(r, seq=n, remarks_unit=r["unit"])
+               for n, r in enumerate(rows.to_dict("records"), 1)]
     lay = write_ledger_sheet(ws, unit=region, year=period.year, month=period.last_month,
                              rows=records, filled_date=filled_date)
     present = list(dict.fromkeys(rows["unit"])) if len(rows) else []
@@ -432,7 +435,7 @@ def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Per
     for unit in present:
         sub = rows[rows["unit"] == unit]
         ws_u = wb.create_sheet(style.safe_sheet_title(unit, wb.sheetnames))
-        recs = [_ledger_record(r, seq=n) for n, (_, r) in enumerate(sub.iterrows(), 1)]
+        recs = [_ledger_record(r, seq=n) for n, r in enumerate(sub.to_dict("records"), 1)]
         lay_u = write_ledger_sheet(ws_u, unit=unit, year=period.year, month=period.last_month,
                                    rows=recs, filled_date=filled_date)
         _finish_ledger_sheet(ws_u, lay_u, ())
@@ -446,10 +449,10 @@ def _finish_ledger_sheet(ws, lay: SheetLayout, notes: Iterable[str]) -> None:
     ncols = len(LEDGER.columns)
     centered = [LEDGER.keys.index(k) + 1 for k in ("seq", "inspection_date", "fine_wan")]
     style.align_range(ws, lay.first_data_row, lay.last_data_row, centered, style.CENTER)
-    fine_col = LEDGER.keys.index("fine_wan") + 1
+    fine_col, date_col = LEDGER.keys.index("fine_wan") + 1, LEDGER.keys.index("inspection_date") + 1
     for r in range(lay.first_data_row, lay.last_data_row + 1):
-        ws.cell(r, fine_col).number_format = style.WAN_FORMAT
-        ws.cell(r, LEDGER.keys.index("inspection_date") + 1).number_format = style.DATE_FORMAT
+        style_cell(ws.cell(r, fine_col), number_format=style.WAN_FORMAT)
+        style_cell(ws.cell(r, date_col), number_format=style.DATE_FORMAT)
     if notes:
         style.write_note_lines(ws, ws.max_row + 2, notes, ncols)
     style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)

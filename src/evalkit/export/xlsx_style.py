@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import BORDER, set_text
 
 PERCENT_FORMAT = "0.00"
@@ -35,6 +36,7 @@ LINE_HEIGHT = 15.0  # points per text line at the default 11 pt font
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 NOTE_FONT = Font(size=9)
+UNLOCKED = Protection(locked=False)
 
 
 def text_width(text: str) -> float:
@@ -60,27 +62,27 @@ def text_lines(value, width: float) -> int:
 
 
 def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: int = 15) -> None:
-    """Give each row in ``first_row..last_row`` the height its wrapped text needs."""
-    widths = {}
-    for idx in range(1, ws.max_column + 1):
-        letter = get_column_letter(idx)
-        widths[idx] = ws.column_dimensions[letter].width or 8.43
-    merged_starts = {(r.min_row, r.min_col) for r in ws.merged_cells.ranges}
-    merged_inner = {
-        (row, col)
-        for r in ws.merged_cells.ranges
-        for row in range(r.min_row, r.max_row + 1)
-        for col in range(r.min_col, r.max_col + 1)
-    } - merged_starts
-    for row in range(first_row, last_row + 1):
+    """Give each row in ``first_row..last_row`` the height its wrapped text needs.
+
+    Linear in the cells: the sheet's width and the merged cells are read once (the
+    worksheet's ``max_column`` scans every cell, so it must not be asked per row).
+    """
+    ncols = ws.max_column
+    widths = [ws.column_dimensions[get_column_letter(i)].width or 8.43 for i in range(1, ncols + 1)]
+    merged = set()
+    for r in ws.merged_cells.ranges:
+        if r.max_row >= first_row and r.min_row <= last_row:
+            merged.update((row, col) for row in range(r.min_row, r.max_row + 1)
+                          for col in range(r.min_col, r.max_col + 1))
+    for cells in ws.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols):
         lines = 1
-        for col in range(1, ws.max_column + 1):
-            if (row, col) in merged_inner or (row, col) in merged_starts:
-                continue  # merged notes span the whole width: one line is enough
-            value = ws.cell(row, col).value
-            if isinstance(value, str):
-                lines = max(lines, text_lines(value, widths[col]))
-        ws.row_dimensions[row].height = min(lines, max_lines) * LINE_HEIGHT + 3
+        for col, cell in enumerate(cells, 1):
+            value = cell.value
+            # merged notes span the whole width: one line is enough
+            if isinstance(value, str) and (cell.row, col) not in merged:
+                lines = max(lines, text_lines(value, widths[col - 1]))
+        if cells:
+            ws.row_dimensions[cells[0].row].height = min(lines, max_lines) * LINE_HEIGHT + 3
 
 
 def figures_header_height(ws: Worksheet, header_row: int) -> None:
@@ -109,7 +111,7 @@ def border_range(ws: Worksheet, first_row: int, last_row: int, first_col: int, l
     """Thin borders on every cell of a block (merged cells included)."""
     for row in range(first_row, last_row + 1):
         for col in range(first_col, last_col + 1):
-            ws.cell(row, col).border = BORDER
+            style_cell(ws.cell(row, col), border=BORDER)
 
 
 def align_range(ws: Worksheet, first_row: int, last_row: int, columns: Iterable[int],
@@ -117,7 +119,7 @@ def align_range(ws: Worksheet, first_row: int, last_row: int, columns: Iterable[
     """Apply ``alignment`` to the given columns of ``first_row..last_row``."""
     for row in range(first_row, last_row + 1):
         for col in columns:
-            ws.cell(row, col).alignment = alignment
+            style_cell(ws.cell(row, col), alignment=alignment)
 
 
 def add_comment(cell, text: str, *, author: str = "evalkit") -> None:
@@ -143,7 +145,7 @@ def unlock(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_co
     """Leave a block editable when the sheet is protected."""
     for row in range(first_row, last_row + 1):
         for col in range(first_col, last_col + 1):
-            ws.cell(row, col).protection = Protection(locked=False)
+            style_cell(ws.cell(row, col), protection=UNLOCKED)
 
 
 def protect(ws: Worksheet) -> None:
