@@ -105,3 +105,16 @@ def test_folder_list_shows_the_layers():
                                   "report", "sample"])
     modules = sorted(p.name for p in SRC.glob("*.py"))
     assert modules == ["__init__.py", "_text.py", "cli.py", "exceptions.py"]
+
+
+def test_one_not_applicable_and_one_table_printer():
+    """不适用 is defined once (``_text.NOT_APPLICABLE``) and terminal widths are measured once
+    (``_text.display_width``): no module keeps a private copy of either."""
+    copies = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "_text.py":
+            continue
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if '= "不适用"' in line or "east_asian_width" in line or "wcswidth" in line:
+                copies.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()}")
+    assert copies == []

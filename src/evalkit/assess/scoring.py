@@ -24,12 +24,12 @@ findings behind it (rule id, count, evidence count).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from evalkit._text import NOT_APPLICABLE, format_table, format_value, is_missing
 from evalkit.audit.facts import Facts, referral_due
 from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
 from evalkit.audit.run import AuditResult, as_period, run_audit
@@ -47,7 +47,6 @@ __all__ = ["score_units", "ScoreResult", "load_scoring_config", "grade_for", "IN
 
 GRADE_NAMES = ("优秀", "良好", "合格")
 FAIL = "不合格"
-NOT_APPLICABLE = "不适用"
 
 
 # ------------------------------------------------------------------ built-in indicators
@@ -230,14 +229,14 @@ class ScoreResult:
         dims = list(self.dimensions)
         heads = ["名次", "单位", *[f"{self.dimensions[d]['name']}({self.dimensions[d]['weight']:g})" for d in dims],
                  "总分", "等级"]
-        body = [heads]
+        body = []
         for unit, row in self.frame.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
-            body.append([str(int(row["rank"])), str(unit), *[_show(row[d]) for d in dims],
-                         _show(row["total"]), row["grade"] + ("（否决）" if row["vetoed"] else "")])
-        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", *_align(body), ""]
+            body.append([str(int(row["rank"])), str(unit), *[format_value(row[d], "score") for d in dims],
+                         format_value(row["total"], "score"), row["grade"] + ("（否决）" if row["vetoed"] else "")])
+        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", format_table(heads, body), ""]
         lines.append("失分说明：")
         for unit, row in self.frame.sort_values("rank").iterrows():
-            lines.append(f"■ {unit}（{_show(row['total'])} 分，{row['grade']}）")
+            lines.append(f"■ {unit}（{format_value(row['total'], 'score')} 分，{row['grade']}）")
             lines += [f"    - {e}" for e in row["explanation"]] or ["    - 未失分"]
         lines.append("")
         lines.append("排名：总分相同者名次相同（如 1、2、2、4）；一票否决的单位列于其余单位之后。"
@@ -248,26 +247,11 @@ class ScoreResult:
 
 def _py(v):
     """A JSON-ready scalar: None, NaN and pd.NA -> None; numpy scalars -> Python."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+    if is_missing(v):
         return None
     if hasattr(v, "item"):
         return v.item()
     return v
-
-
-def _show(v) -> str:
-    return "不适用" if _py(v) is None else f"{float(v):.2f}"
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 # ------------------------------------------------------------------ scoring

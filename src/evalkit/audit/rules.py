@@ -7,14 +7,13 @@ The plan clause each rule enforces is in ``AUDIT_RULES`` and docs/audit.md.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
-from evalkit._text import as_number
+from evalkit._text import BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.dataset import Dataset
@@ -80,13 +79,10 @@ def finding(ctx: Context, rule: str, *, unit, enterprise, message: str, evidence
     }
 
 
-def fmt(value, digits: int = 4) -> str:
-    """A number for a message: 3, 0.5, 12.35; None/NaN -> 不适用/空白."""
-    if value is None:
-        return "不适用"
-    if isinstance(value, float) and math.isnan(value):
-        return "空白"
-    return f"{round(float(value), digits):g}"
+def fmt(value) -> str:
+    """A number for a message (``format_value`` kind plain: 3, 0.5, 12.35); a NaN (a blank
+    cell as read) reads 空白, None (an undefined value) 不适用."""
+    return format_value(value, "plain", missing=BLANK if isinstance(value, float) else NOT_APPLICABLE)
 
 
 def _figure_ref(row) -> str:

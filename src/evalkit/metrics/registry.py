@@ -152,6 +152,11 @@ class MetricDef:
         return {"rate": 2, "money": 4}.get(self.kind, 0)
 
     @property
+    def text_kind(self) -> str:
+        """The ``_text.format_value`` kind it is printed as: rate, money or count."""
+        return {"rate": "rate", "money": "money"}.get(self.kind, "count")
+
+    @property
     def header(self) -> str:
         """Column header for tables: the Chinese name with its unit."""
         return f"{self.name_zh}({self.unit})"

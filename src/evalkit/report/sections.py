@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, as_number, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
@@ -28,7 +29,6 @@ from evalkit.metrics.hazards import CLOSED, DONE, OPEN, OVERDUE, RECTIFIED, haza
 from evalkit.report import charts
 from evalkit.report.html import HEADLINE_MIME
 
-NA = "不适用"
 #: Metrics of the KPI tables, in reading order.
 KPI_METRICS = ("inspected", "coverage_rate", "hazards_found", "hazards_rectified", "rectification_rate",
                "cases_filed", "case_ratio", "violation_handling_rate", "fines_wan", "suspended",
@@ -153,7 +153,7 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     if frame is None or len(frame) == 0:
         note(f"{caption + '：' if caption else ''}{empty}")
         return
-    styler = frame.style.format(_cell_text, na_rep=NA)
+    styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE)
     if caption:
         styler = styler.set_caption(caption)
     if not index:
@@ -167,8 +167,8 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
 
 
 def _cell_text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return NA
+    if is_missing(value):
+        return NOT_APPLICABLE
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -178,29 +178,16 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def fmt(value, kind: str = "count") -> str:
-    """A figure as text: rates with %, money in 万元, None -> 不适用."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return NA
-    value = float(value)
-    if kind == "rate":
-        return f"{value:.2f}%"
-    if kind == "money":  # 万元; the unit is in the column header or the sentence
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    if kind == "score":
-        return f"{value:.2f}"
-    return f"{int(round(value))}"
-
-
 def _kind(metric_id: str) -> str:
+    """The ``format_value`` kind of a metric: rate (with %), money (万元) or count."""
     from evalkit.metrics.engine import get_metric
 
-    kind = get_metric(metric_id).kind
-    return {"rate": "rate", "money": "money"}.get(kind, "count")
+    return get_metric(metric_id).text_kind
 
 
-def _value(v):
-    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else float(v)
+def _shown(values, metric_id: str) -> str:
+    """``values[metric_id]`` (a metrics row or total) as text in the metric's kind."""
+    return format_value(values[metric_id], _kind(metric_id))
 
 
 # --------------------------------------------------------------------------- shared computations
@@ -298,11 +285,11 @@ def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
         if mid not in res.frame.columns:
             continue
         d = get_metric(mid)
-        col = res.frame[mid].map(_value)
+        col = res.frame[mid].map(as_number)
         mean = col.dropna().astype(float).mean() if col.notna().any() else None
         kind = _kind(mid)
-        rows.append({"指标": d.header, "本单位": fmt(col[unit], kind), "各单位平均": fmt(mean, kind),
-                     "全镇合计": fmt(_value(res.total[mid]), kind),
+        rows.append({"指标": d.header, "本单位": format_value(col[unit], kind),
+                     "各单位平均": format_value(mean, kind), "全镇合计": format_value(res.total[mid], kind),
                      "本单位排名": _rank(col, d.higher_is_better, unit)})
     return pd.DataFrame(rows)
 
@@ -314,7 +301,7 @@ def submission_warning(ds, period, unit: str) -> None:
     mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
     missing = [k for k in p.period_keys if mine.empty or k not in set(mine["period"])]
     if missing:
-        warn(f"{unit}未报送 {'、'.join(f'{int(k[5:])}月' for k in missing)} 的统计表：这些月份的本期指标按 0 或“不适用”计。")
+        warn(f"{unit}未报送 {'、'.join(f'{int(k[5:])}月' for k in missing)} 的统计表：这些月份的本期指标按 0 或“{NOT_APPLICABLE}”计。")
     late = sorted(set(mine.loc[mine["late"].astype(bool), "period"])) if len(mine) else []
     if late:
         note(f"逾期报送：{'、'.join(f'{int(k[5:])}月' for k in late)}（按收到日期判断）。")
@@ -329,11 +316,11 @@ def unit_summary(ds, period, unit: str) -> dict:
     row = res.frame.loc[unit] if res is not None and unit in res.frame.index else None
     n_units = len(res.frame) if res is not None else len(ds.units)
     out = {
-        "综合得分": fmt(_value(row["total"]), "score") if row is not None else NA,
-        "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NA,
-        "等级": str(row["grade"]) if row is not None else NA,
-        "检查覆盖率" + ("（累计）" if ytd else ""): fmt(_value(cum.frame.at[unit, "coverage_rate"]), "rate"),
-        "隐患整改率" + ("（累计）" if ytd else ""): fmt(_value(cum.frame.at[unit, "rectification_rate"]), "rate"),
+        "综合得分": format_value(row["total"], "score") if row is not None else NOT_APPLICABLE,
+        "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NOT_APPLICABLE,
+        "等级": str(row["grade"]) if row is not None else NOT_APPLICABLE,
+        "检查覆盖率" + ("（累计）" if ytd else ""): format_value(cum.frame.at[unit, "coverage_rate"], "rate"),
+        "隐患整改率" + ("（累计）" if ytd else ""): format_value(cum.frame.at[unit, "rectification_rate"], "rate"),
     }
     return out
 
@@ -353,7 +340,7 @@ def monthly_series(ds, period, metric_id: str, scope: str = "month", unit: str |
     values = {}
     for m in range(1, p.last_month + 1):
         res = metrics(ds, f"{p.year}-{m:02d}", scope=scope)
-        values[m] = _value(res.total[metric_id] if unit is None else res.frame.at[unit, metric_id])
+        values[m] = as_number(res.total[metric_id] if unit is None else res.frame.at[unit, metric_id])
     return pd.Series(values, dtype=object, name=metric_id)
 
 
@@ -363,7 +350,7 @@ def unit_monthly_table(ds, period, unit: str) -> pd.DataFrame:
 
     ids = ("inspected", "hazards_found", "hazards_rectified", "rectification_rate", "cases_filed", "fines_wan")
     frame = pd.DataFrame({get_metric(m).header: monthly_series(ds, period, m, unit=unit).map(
-        lambda v, m=m: fmt(v, _kind(m))) for m in ids})
+        lambda v, m=m: format_value(v, _kind(m))) for m in ids})
     frame.insert(0, "月份", [f"{m}月" for m in frame.index])
     return frame
 
@@ -554,10 +541,10 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
         r_col, o_col, d_col = [], [], []
         for col in COMPARED:
             kind = _kind(col.key)
-            r = None if missing else _value(reported[col.key])
-            o = _value(own.frame.at[unit, col.key]) if unit in own.frame.index else None
-            r_col.append("未报送" if missing else fmt(r, kind))
-            o_col.append(fmt(o, kind))
+            r = None if missing else as_number(reported[col.key])
+            o = as_number(own.frame.at[unit, col.key]) if unit in own.frame.index else None
+            r_col.append(NOT_SUBMITTED if missing else format_value(r, kind))
+            o_col.append(format_value(o, kind))
             d_col.append(not missing and col.key not in unsupported and differs(r, o, col.kind))
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
@@ -588,13 +575,13 @@ def score_tables(ds, period, unit: str):
     if res is None or unit not in res.frame.index:
         return None
     row = res.frame.loc[unit]
-    dims = pd.DataFrame([{"维度": v["name"], "分值": v["weight"], "得分": _value(row[d])}
+    dims = pd.DataFrame([{"维度": v["name"], "分值": v["weight"], "得分": as_number(row[d])}
                          for d, v in res.dimensions.items()])
-    dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": _value(row["total"])}
+    dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": as_number(row["total"])}
     parts = res.parts[res.parts["unit"] == unit]
     part_table = pd.DataFrame({
-        "计分项": parts["name"], "实际值": parts["value"].map(_value), "目标": parts["target"].map(_value),
-        "分值": parts["weight"].map(_value), "得分": parts["points"].map(_value),
+        "计分项": parts["name"], "实际值": parts["value"].map(as_number), "目标": parts["target"].map(as_number),
+        "分值": parts["weight"].map(as_number), "得分": parts["points"].map(as_number),
         "适用": parts["applicable"].map(lambda a: "是" if a else "否（不适用，折算）"),
     })
     return dims, part_table, list(row["explanation"])
@@ -611,10 +598,10 @@ def town_summary(ds, period) -> dict:
     suffix = "（累计）" if ytd else ""
     return {
         "单位数": f"{len(ds.units)}",
-        "检查企业数": fmt(_value(now.total["inspected"])) + " 家",
-        "检查覆盖率" + suffix: fmt(_value(cum.total["coverage_rate"]), "rate"),
-        "隐患整改率" + suffix: fmt(_value(cum.total["rectification_rate"]), "rate"),
-        "罚款金额": fmt(_value(now.total["fines_wan"]), "money") + " 万元",
+        "检查企业数": _shown(now.total, "inspected") + " 家",
+        "检查覆盖率" + suffix: _shown(cum.total, "coverage_rate"),
+        "隐患整改率" + suffix: _shown(cum.total, "rectification_rate"),
+        "罚款金额": _shown(now.total, "fines_wan") + " 万元",
         "核查问题": f"{len(findings)} 条（高 {int((findings['severity'] == '高').sum())}）",
     }
 
@@ -626,7 +613,7 @@ def town_overview(ds, period, scope: str | None = None) -> pd.DataFrame:
     res = metrics(ds, period, scope=scope)
     ids = [m for m in KPI_METRICS if m in res.frame.columns]
     frame = res.table()[ids]
-    out = pd.DataFrame({get_metric(m).header: frame[m].map(lambda v, m=m: fmt(_value(v), _kind(m))) for m in ids})
+    out = pd.DataFrame({get_metric(m).header: frame[m].map(lambda v, m=m: format_value(v, _kind(m))) for m in ids})
     out.insert(0, "单位", [str(u) for u in frame.index])
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out.reset_index(drop=True)
@@ -640,8 +627,8 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
     f = res.frame.sort_values(["rank", "total"], ascending=[True, False], kind="stable")
     out = pd.DataFrame({"名次": f["rank"].astype(int), "单位": [str(u) for u in f.index]})
     for d, v in res.dimensions.items():
-        out[f"{v['name']}({v['weight']:g})"] = f[d].map(_value).to_numpy()
-    out["总分"] = f["total"].map(_value).to_numpy()
+        out[f"{v['name']}({v['weight']:g})"] = f[d].map(as_number).to_numpy()
+    out["总分"] = f["total"].map(as_number).to_numpy()
     out["等级"] = [g + ("（否决）" if v else "") for g, v in zip(f["grade"], f["vetoed"], strict=True)]
     return out.reset_index(drop=True)
 
@@ -665,7 +652,7 @@ def plot_rate_heatmap(ds, period, scope: str | None = None):
     from evalkit.metrics.engine import get_metric
 
     res = metrics(ds, period, scope=scope)
-    frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(_value) for m in KEY_RATES})
+    frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(as_number) for m in KEY_RATES})
     frame.index = [str(u) for u in res.frame.index]
     ax = charts.heatmap(frame.astype(float), title=f"关键比率（{scope_label(period, scope)}）",
                         colorbar_label="比率（%）")
@@ -682,7 +669,7 @@ def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame({"单位": [str(u) for u in table.index]})
     for col in FIGURES.columns[1:]:
         if col.key in table.columns:
-            out[col.header] = [fmt(_value(v), _kind(col.key)) for v in table[col.key]]
+            out[col.header] = [format_value(v, _kind(col.key)) for v in table[col.key]]
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out
 
@@ -726,10 +713,10 @@ def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
     res = metrics(ds, period, scope=scope)
     table = res.table()
     ids = [m for m in PENALTY_METRICS if m in table.columns]
-    vals = table[ids].map(_value)
+    vals = table[ids].map(as_number)
     any_ = vals.fillna(0).astype(float).sum(axis=1) > 0
     vals = vals[any_ | (vals.index == TOTAL_LABEL)]
-    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: fmt(v, _kind(m)))
+    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: format_value(v, _kind(m)))
                         for m in ids})
     out.insert(0, "单位", [str(u) for u in vals.index])
     return out.reset_index(drop=True)
@@ -802,14 +789,14 @@ def year_end_summary(ds, period) -> str:
     top_rules = high["rule_name"].value_counts().head(3) if len(high) else pd.Series(dtype=int)
     lines = [f"## {p.year}年安全生产执法提升专项行动总结（数据生成）", "",
              "### 一、工作开展情况", "",
-             f"全镇 {len(ds.units)} 个单位全年现场检查企业（单位）{fmt(_value(t['inspected']))} 家，"
-             f"检查覆盖率 {fmt(_value(t['coverage_rate']), 'rate')}；排查隐患 {fmt(_value(t['hazards_found']))} 处，"
-             f"整改 {fmt(_value(t['hazards_rectified']))} 处，隐患整改率 {fmt(_value(t['rectification_rate']), 'rate')}。", "",
+             f"全镇 {len(ds.units)} 个单位全年现场检查企业（单位）{_shown(t, 'inspected')} 家，"
+             f"检查覆盖率 {_shown(t, 'coverage_rate')}；排查隐患 {_shown(t, 'hazards_found')} 处，"
+             f"整改 {_shown(t, 'hazards_rectified')} 处，隐患整改率 {_shown(t, 'rectification_rate')}。", "",
              "### 二、执法处罚情况", "",
-             f"立案 {fmt(_value(t['cases_filed']))} 家，罚款 {fmt(_value(t['fines_wan']), 'money')} 万元；"
-             f"责令停产停业整顿 {fmt(_value(t['suspended']))} 家，提请关闭 {fmt(_value(t['closure_requested']))} 家，"
-             f"移送追究刑事责任 {fmt(_value(t['criminal_referrals']))} 人，移送其他部门 {fmt(_value(t['referred_other']))} 起；"
-             f"违法行为查处率 {fmt(_value(t['violation_handling_rate']), 'rate')}。", "",
+             f"立案 {_shown(t, 'cases_filed')} 家，罚款 {_shown(t, 'fines_wan')} 万元；"
+             f"责令停产停业整顿 {_shown(t, 'suspended')} 家，提请关闭 {_shown(t, 'closure_requested')} 家，"
+             f"移送追究刑事责任 {_shown(t, 'criminal_referrals')} 人，移送其他部门 {_shown(t, 'referred_other')} 起；"
+             f"违法行为查处率 {_shown(t, 'violation_handling_rate')}。", "",
              "### 三、存在问题", ""]
     if len(findings):
         lines.append(f"核查发现问题 {len(findings)} 条，其中高风险 {len(high)} 条。")
@@ -835,10 +822,10 @@ def period_summary_text(ds, period) -> str:
     t, c = now.total, cum.total
     phase = next((r["阶段"] for _, r in phase_table(ds, p).iterrows() if r["期末状态"].startswith("进行中")), None)
     lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
-    return (lead + f"本期全镇现场检查企业 {fmt(_value(t['inspected']))} 家，排查隐患 {fmt(_value(t['hazards_found']))} 处、"
-            f"已整改 {fmt(_value(t['hazards_rectified']))} 处，立案 {fmt(_value(t['cases_filed']))} 家，"
-            f"罚款 {fmt(_value(t['fines_wan']), 'money')} 万元。年初以来检查覆盖率 {fmt(_value(c['coverage_rate']), 'rate')}，"
-            f"隐患整改率 {fmt(_value(c['rectification_rate']), 'rate')}。")
+    return (lead + f"本期全镇现场检查企业 {_shown(t, 'inspected')} 家，排查隐患 {_shown(t, 'hazards_found')} 处、"
+            f"已整改 {_shown(t, 'hazards_rectified')} 处，立案 {_shown(t, 'cases_filed')} 家，"
+            f"罚款 {_shown(t, 'fines_wan')} 万元。年初以来检查覆盖率 {_shown(c, 'coverage_rate')}，"
+            f"隐患整改率 {_shown(c, 'rectification_rate')}。")
 
 
 # --------------------------------------------------------------------------- typical cases
@@ -969,7 +956,7 @@ _MARK = {True: "✓", False: "✗", None: "—"}
 def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(table, problems) of ``cases.lookback`` in Chinese with ✓ / ✗ / — (not applicable)."""
     def mark(v):
-        return _MARK[None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v)]
+        return _MARK[None if is_missing(v) else bool(v)]
 
     cols = [("rectified", "隐患全部整改"), ("verified", "经复查确认"), ("fine_in_range", "罚款在法定幅度内"),
             ("escalation_applied", "应从重已从重"), ("referral_made", "应移送已移送")]
