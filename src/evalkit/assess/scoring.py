@@ -30,15 +30,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from evalkit._text import NOT_APPLICABLE, format_table, format_value, is_missing
-from evalkit.audit.facts import Facts, referral_due
+from evalkit.assess.cases import case_candidates
+from evalkit.audit.facts import Facts, Patterns, referral_due
 from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
-from evalkit.audit.run import AuditResult, as_period, run_audit
+from evalkit.audit.run import AuditResult, as_period, load_audit_config, run_audit
 from evalkit.config.loader import load_model
 from evalkit.config.models import ScoringFile
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.core.problems import RULES as VALIDATION_RULES
 from evalkit.exceptions import ConfigError
+from evalkit.metrics.engine import compute_metrics, rate, round_half_up
 from evalkit.metrics.hazards import CLOSED, RECTIFIED, is_past_due
 from evalkit.metrics.registry import metric_ids
 
@@ -70,7 +72,7 @@ def overdue_closure_rate(ctx: ScoringContext) -> pd.Series:
     rows = ctx.facts.rows
     due = due.assign(unit=[rows.at[r, "unit"] for r in due["row_id"]])
     g = due.groupby("unit")
-    return pd.Series({u: _pct(int((grp["hazard_status"] == CLOSED).sum()), len(grp)) for u, grp in g},
+    return pd.Series({u: rate(int((grp["hazard_status"] == CLOSED).sum()), len(grp)) for u, grp in g},
                      dtype=object)
 
 
@@ -81,13 +83,11 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
     good nor bad.
     """
     due = referral_due(ctx.facts)
-    return pd.Series({u: _pct(int(g["referred"].sum()), len(g)) for u, g in due.groupby("unit")}, dtype=object)
+    return pd.Series({u: rate(int(g["referred"].sum()), len(g)) for u, g in due.groupby("unit")}, dtype=object)
 
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
-    from evalkit.assess.cases import case_candidates
-
     cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
     good = cands[cands["score"] >= min_score] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
@@ -104,15 +104,7 @@ INDICATORS: dict[str, tuple[str, str, Callable]] = {
 
 def _round2(value: float) -> float:
     """Half-up to 2 decimals, as the metrics round (89.995 -> 90.0)."""
-    from evalkit.metrics.engine import round_half_up
-
     return round_half_up(value, 2)
-
-
-def _pct(num: int, den: int) -> float | None:
-    from evalkit.metrics.engine import rate  # one definition of a rate
-
-    return rate(num, den)
 
 
 # ------------------------------------------------------------------ config
@@ -259,8 +251,6 @@ def _ratio_part(ctx: ScoringContext, part: dict, cache: dict) -> tuple[dict, str
     """(value per unit, Chinese label of what was measured) for a ratio part."""
     if "metric" in part:
         if ctx.metrics is None:
-            from evalkit.metrics.engine import compute_metrics
-
             ctx.metrics = compute_metrics(ctx.dataset, ctx.period, source="ledger").frame
         col = ctx.metrics[part["metric"]]
         return {u: _py(col.get(u)) for u in ctx.units}, "%"
@@ -353,9 +343,6 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
 
 def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
     """Ledger facts for the built-in indicators, read with the audit's text patterns."""
-    from evalkit.audit.facts import Patterns
-    from evalkit.audit.run import load_audit_config
-
     cfg, _ = load_audit_config(audit_config)
     return Facts(dataset, span, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
 

@@ -19,14 +19,25 @@ import html
 import math
 from collections.abc import Callable, Iterable
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import HTML, Markdown, display
 
 from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, as_number, format_value, is_missing
+from evalkit.assess.cases import CRITERIA, case_candidates
+from evalkit.assess.cases import lookback as _lookback
+from evalkit.assess.scoring import score_units
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.audit.rules import AUDIT_RULES
+from evalkit.audit.run import run_audit
+from evalkit.core.catalogue import load_catalogue, match_violation
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
+from evalkit.exceptions import ParameterError
+from evalkit.metrics.engine import TOTAL_LABEL, MetricsEngine, compute_metrics, get_metric
 from evalkit.metrics.hazards import CLOSED, DONE, OPEN, OVERDUE, RECTIFIED, hazard_status
 from evalkit.report import charts
+from evalkit.report.cache import cached_result, load_cached
 from evalkit.report.html import HEADLINE_MIME
 
 #: Metrics of the KPI tables, in reading order.
@@ -47,8 +58,6 @@ _MEMO: dict[tuple, object] = {}
 # --------------------------------------------------------------------------- session
 def open_dataset(data_dir):
     """Chart style on, pandas display settings for reports, the dataset through the cache."""
-    from evalkit.report.cache import load_cached
-
     charts.use_style()
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 160)
@@ -74,8 +83,6 @@ def _memo(ds, name: str, *args, compute: Callable, shared: bool = False):
         if len(_MEMO) > 256:
             _MEMO.clear()
         if shared:
-            from evalkit.report.cache import cached_result
-
             _MEMO[key] = cached_result(ds, "-".join(map(str, (name, *args))), compute)
         else:
             _MEMO[key] = compute()
@@ -89,15 +96,11 @@ def colors(ds) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- display helpers
 def _display(obj, raw: bool = False):
-    from IPython.display import display
-
     display(obj, raw=raw)
 
 
 def title(text: str, subtitle: str | None = None) -> None:
     """The report's H1 (and a grey subtitle line)."""
-    from IPython.display import Markdown
-
     body = f"# {text}"
     if subtitle:
         body += f"\n\n<span class='ek-note'>{html.escape(subtitle)}</span>"
@@ -106,23 +109,17 @@ def title(text: str, subtitle: str | None = None) -> None:
 
 def note(text: str) -> None:
     """A grey explanatory note."""
-    from IPython.display import HTML
-
     _display(HTML(f'<p class="ek-note">{html.escape(text)}</p>'))
 
 
 def warn(text: str) -> None:
     """A visible warning box (e.g. a section that could not be computed)."""
-    from IPython.display import HTML
-
     _display(HTML(f'<div class="ek-warn" style="border-left:4px solid #c0392b;padding:4px 8px">'
                   f'{html.escape(text)}</div>'))
 
 
 def bullets(lines: Iterable[str], empty: str = "无") -> None:
     """A bulleted list (Markdown)."""
-    from IPython.display import Markdown
-
     lines = list(lines)
     _display(Markdown("\n".join(f"- {_md_escape(x)}" for x in lines) if lines else empty))
 
@@ -180,8 +177,6 @@ def _cell_text(value) -> str:
 
 def _kind(metric_id: str) -> str:
     """The ``format_value`` kind of a metric: rate (with %), money (万元) or count."""
-    from evalkit.metrics.engine import get_metric
-
     return get_metric(metric_id).text_kind
 
 
@@ -192,15 +187,11 @@ def _shown(values, metric_id: str) -> str:
 
 # --------------------------------------------------------------------------- shared computations
 def engine(ds):
-    from evalkit.metrics.engine import MetricsEngine
-
     return _memo(ds, "engine", compute=lambda: MetricsEngine(ds))
 
 
 def metrics(ds, period, scope: str | None = None, source: str = "ledger"):
     """``compute_metrics`` memoised (one prepared engine per dataset)."""
-    from evalkit.metrics.engine import compute_metrics
-
     p = as_period(period)
     return _memo(ds, "metrics", p.text, p.kind, scope, source,
                  compute=lambda: compute_metrics(engine(ds), p.text, scope=scope, source=source))
@@ -208,35 +199,24 @@ def metrics(ds, period, scope: str | None = None, source: str = "ledger"):
 
 def audit(ds, period):
     """``run_audit`` memoised."""
-    from evalkit.audit.run import run_audit
-
     p = as_period(period)
     return _memo(ds, "audit", p.text, p.kind, compute=lambda: run_audit(ds, p), shared=True)
 
 
 def scores(ds, period):
-    """``score_units`` memoised; None (with a visible warning) if scoring is unavailable."""
-    try:
-        from evalkit.assess.scoring import score_units
-    except ImportError:
-        warn("评议考核模块 evalkit.assess.scoring 不可用，本节从略。")
-        return None
+    """``score_units`` memoised."""
     p = as_period(period)
     return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p), shared=True)
 
 
 def candidates(ds, period):
     """``cases.case_candidates`` (all candidates, ranked) memoised and shared."""
-    from evalkit.assess.cases import case_candidates
-
     p = as_period(period)
     return _memo(ds, "candidates", p.text, p.kind, compute=lambda: case_candidates(ds, p), shared=True)
 
 
 def lookback(ds, period, case_nos=None):
     """``cases.lookback`` memoised and shared (for the default selection of cases)."""
-    from evalkit.assess.cases import lookback as _lookback
-
     p = as_period(period)
     if case_nos is not None:
         return _lookback(ds, p, list(case_nos))
@@ -273,12 +253,8 @@ def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
     排名 counts units with a defined value, best first (direction from the metric's
     definition; ties share the best rank).
     """
-    from evalkit.metrics.engine import get_metric
-
     res = metrics(ds, period, scope=scope)
     if unit not in res.frame.index:
-        from evalkit.exceptions import ParameterError
-
         raise ParameterError("unit", unit, "、".join(map(str, res.frame.index)))
     rows = []
     for mid in KPI_METRICS:
@@ -346,8 +322,6 @@ def monthly_series(ds, period, metric_id: str, scope: str = "month", unit: str |
 
 def unit_monthly_table(ds, period, unit: str) -> pd.DataFrame:
     """Month by month: inspections, hazards, rectified, cases, fines of the unit (this year)."""
-    from evalkit.metrics.engine import get_metric
-
     ids = ("inspected", "hazards_found", "hazards_rectified", "rectification_rate", "cases_filed", "fines_wan")
     frame = pd.DataFrame({get_metric(m).header: monthly_series(ds, period, m, unit=unit).map(
         lambda v, m=m: format_value(v, _kind(m))) for m in ids})
@@ -357,8 +331,6 @@ def unit_monthly_table(ds, period, unit: str) -> pd.DataFrame:
 
 def plot_unit_trends(ds, period, unit: str):
     """Two panels: cumulative coverage and monthly rectification rate, unit vs town."""
-    import matplotlib.pyplot as plt
-
     cols = colors(ds)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.0))
     cov = pd.DataFrame({unit: monthly_series(ds, period, "coverage_rate", "ytd", unit),
@@ -387,8 +359,6 @@ def hazard_categories(ds, period, unit: str | None = None) -> pd.DataFrame:
 
     Columns 类别, 代码, 违法行为, 隐患数(处); an item no catalogue entry describes is 未归类.
     """
-    from evalkit.core.catalogue import load_catalogue, match_violation
-
     items = _period_items(ds, period, unit)
     cat = load_catalogue()
     codes = [match_violation(h) for h in items["hazard"]]
@@ -515,8 +485,6 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     (``MetricsResult.not_applicable``, e.g. the 家 columns of a quarter) is not marked.
     A unit without a 附件2 row shows 未报送, nothing marked.
     """
-    from evalkit.metrics.engine import get_metric
-
     p = as_period(period)
     if p.kind == "month":
         figs = ds.figures
@@ -608,8 +576,6 @@ def town_summary(ds, period) -> dict:
 
 def town_overview(ds, period, scope: str | None = None) -> pd.DataFrame:
     """All units side by side on the KPI metrics, with the town total last."""
-    from evalkit.metrics.engine import TOTAL_LABEL, get_metric
-
     res = metrics(ds, period, scope=scope)
     ids = [m for m in KPI_METRICS if m in res.frame.columns]
     frame = res.table()[ids]
@@ -649,8 +615,6 @@ def plot_ranking(ds, period):
 
 def plot_rate_heatmap(ds, period, scope: str | None = None):
     """Units × key rates heatmap (green = high); 不适用 cells grey."""
-    from evalkit.metrics.engine import get_metric
-
     res = metrics(ds, period, scope=scope)
     frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(as_number) for m in KEY_RATES})
     frame.index = [str(u) for u in res.frame.index]
@@ -661,9 +625,6 @@ def plot_rate_heatmap(ds, period, scope: str | None = None):
 
 def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     """The consolidated 附件2 (recomputed from the ledger) with the official headers."""
-    from evalkit.core.forms import FIGURES
-    from evalkit.metrics.engine import TOTAL_LABEL
-
     res = metrics(ds, period, scope=scope)
     table = res.table()
     out = pd.DataFrame({"单位": [str(u) for u in table.index]})
@@ -676,8 +637,6 @@ def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
 
 def findings_by_rule(ds, period) -> pd.DataFrame:
     """Findings per audit rule and severity (every rule listed)."""
-    from evalkit.audit.rules import AUDIT_RULES
-
     res = audit(ds, period)
     f = res.findings
     rows = []
@@ -708,8 +667,6 @@ def findings_by_unit(ds, period) -> pd.DataFrame:
 
 def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
     """Cases, fines, measures and referrals per unit (units with none left out), town total last."""
-    from evalkit.metrics.engine import TOTAL_LABEL, get_metric
-
     res = metrics(ds, period, scope=scope)
     table = res.table()
     ids = [m for m in PENALTY_METRICS if m in table.columns]
@@ -863,9 +820,6 @@ def case_writeup(ds, candidate) -> dict[str, str]:
     what was found; 【处理结果】 case number, fine and its basis, other measures and the
     rectification; 【典型意义】 the plan's wording for each criterion met.
     """
-    from evalkit.assess.cases import CRITERIA
-    from evalkit.core.catalogue import load_catalogue, match_violation
-
     c = candidate if isinstance(candidate, dict) else candidate._asdict() if hasattr(candidate, "_asdict") \
         else dict(candidate)
     rows = _ledger_rows(ds, c.get("rows") or [])
@@ -916,8 +870,6 @@ def case_writeup(ds, candidate) -> dict[str, str]:
 
 def show_case(ds, candidate, number: int | None = None) -> None:
     """Display one case write-up as a definition list, followed by its timeline table."""
-    from IPython.display import HTML
-
     parts = case_writeup(ds, candidate)
     head = f"<h3>案例{number}：{html.escape(parts['案例名称'])}</h3>" if number else ""
     body = "".join(f"<dt>【{html.escape(k)}】</dt><dd>{html.escape(v)}</dd>" for k, v in parts.items())
