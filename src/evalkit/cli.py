@@ -295,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = command("sample", "生成样例数据（固定随机种子）")
     out(sp, "data/sample", "样例数据")
-    sp.add_argument("--seed", type=_integer, default=2024, metavar="N", help="随机种子（默认 2024；同一种子生成相同数据）")
+    sp.add_argument("--seed", type=_integer, default=2024, metavar="N",
+                    help="随机种子（默认 2024；同一种子生成相同数据）")
     sp.set_defaults(func=cmd_sample)
     return p
 

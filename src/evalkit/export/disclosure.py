@@ -72,8 +72,10 @@ _ROLES = ("法定代表人|法人代表|实际控制人|主要负责人|安全�
           "经理|主任|联系人|当事人|执法人员|检查人员|经办人|承办人|安全员|电工|焊工|工人|员工|驾驶员|司机|"
           "船长|举报人|监护人|作业人员|操作工")
 # A name ends before punctuation, a bracket, a space, the end, or one of these words.
-_NAME_END = r"(?=[，,。；;、：:\s（()）\[\]【】]|$|电话|手机|联系|先生|女士|未|无|不|已|在|于|等|同志|身份证|擅自|拒|对|因|称|现场|签字|确认|负责)"
-_ROLE_NAME = re.compile(rf"(?P<role>{_ROLES})(?P<sep>[:：\s]*)(?P<name>{_SURNAME_RE}[\u4e00-\u9fff]{{1,2}}?){_NAME_END}")
+_NAME_END = (r"(?=[，,。；;、：:\s（()）\[\]【】]|$|电话|手机|联系|先生|女士|未|无|不|已|在|于|等|同志|身份证"
+             r"|擅自|拒|对|因|称|现场|签字|确认|负责)")
+_ROLE_NAME = re.compile(rf"(?P<role>{_ROLES})(?P<sep>[:：\s]*)"
+                        rf"(?P<name>{_SURNAME_RE}[\u4e00-\u9fff]{{1,2}}?){_NAME_END}")
 # 张先生 / 李女士 / 王师傅 …
 _TITLE_NAME = re.compile(rf"(?P<name>{_SURNAME_RE})(?P<title>先生|女士|小姐|师傅)")
 # A name written right before a phone number: 张三13812345678 / 张三（电话…）
@@ -87,14 +89,16 @@ _NOT_NAMES = {"应急", "安全", "值班", "监督", "举报", "服务", "办�
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９－＋", "0123456789-+")
 _PHONE_PATTERNS = (
     # ID-card numbers first (18 or 15 digits), so a phone pattern cannot eat part of one.
-    (re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"), "[证件号已隐去]"),
+    (re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"),
+     "[证件号已隐去]"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[邮箱已隐去]"),
     # mobile numbers, optionally +86, optionally split 3-4-4
     (re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)"), "[电话已隐去]"),
     # landlines with area code: 0595-88881234, (0595)8888123
     (re.compile(r"(?<!\d)(?:[(（]0\d{2,3}[)）]|0\d{2,3})[-\s]?\d{7,8}(?!\d)"), "[电话已隐去]"),
     # bare 7–8 digit numbers introduced as a phone
-    (re.compile(r"(?<=电话|手机|座机)([:：\s]*)\d{7,8}(?!\d)|(?<=联系方式)([:：\s]*)\d{7,8}(?!\d)"), r"\1\2[电话已隐去]"),
+    (re.compile(r"(?<=电话|手机|座机)([:：\s]*)\d{7,8}(?!\d)|(?<=联系方式)([:：\s]*)\d{7,8}(?!\d)"),
+     r"\1\2[电话已隐去]"),
 )
 
 

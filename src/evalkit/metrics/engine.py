@@ -485,7 +485,8 @@ def _combined_rows(defs: list[MetricDef], months: list[dict], cumulative: dict |
             out[d.id] = cum[d.id]
         else:
             out[d.id] = None
-            reasons[d.id] = (f"{period.label}不从1月开始：家数（不同企业数）不能由各月本月数相加得出，附件2 无季度累计数"
+            reasons[d.id] = (f"{period.label}不从1月开始：家数（不同企业数）不能由各月本月数相加得出，"
+                             "附件2 无季度累计数"
                              if period.months[0] != 1 else f"未报送 {period.period_keys[-1]} 累计数行")
     for d in defs:
         if d.kind != "rate":

@@ -277,7 +277,8 @@ def submission_warning(ds, period, unit: str) -> None:
     mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
     missing = [k for k in p.period_keys if mine.empty or k not in set(mine["period"])]
     if missing:
-        warn(f"{unit}未报送 {'、'.join(f'{int(k[5:])}月' for k in missing)} 的统计表：这些月份的本期指标按 0 或“{NOT_APPLICABLE}”计。")
+        months = "、".join(f"{int(k[5:])}月" for k in missing)
+        warn(f"{unit}未报送 {months} 的统计表：这些月份的本期指标按 0 或“{NOT_APPLICABLE}”计。")
     late = sorted(set(mine.loc[mine["late"].astype(bool), "period"])) if len(mine) else []
     if late:
         note(f"逾期报送：{'、'.join(f'{int(k[5:])}月' for k in late)}（按收到日期判断）。")
@@ -790,7 +791,8 @@ def period_summary_text(ds, period) -> str:
 _SIGNIFICANCE = {
     "criminal_referral": "严格落实安全生产行政执法与刑事司法衔接，对涉嫌犯罪的依法及时移送司法机关，"
                          "不以行政处罚代替移送，杜绝有案不送、以罚代刑（方案二（三））。",
-    "severe_measure": "依法精准采取停产整顿、上限处罚、提请关闭等执法措施，确保打得准、打得狠、打出成效（方案二（四））。",
+    "severe_measure": "依法精准采取停产整顿、上限处罚、提请关闭等执法措施，"
+                      "确保打得准、打得狠、打出成效（方案二（四））。",
     "major_hazard": "聚焦重大事故隐患排查整治和动态清零，以执法倒逼企业落实主体责任。",
     "top_fine": "严格依据法律法规实施行政处罚，顶格处罚体现严格执法、严厉处罚，纠正以整改代替处罚（方案二（五））。",
     "dual_penalty": "对单位及其主要负责人一案双罚，压实企业主要负责人安全生产第一责任。",
