@@ -54,7 +54,8 @@ def ledger_file(data_dir: Path, name: str, rows, unit="石壁村", month=5, year
     return path
 
 
-def grid_file(data_dir: Path, name: str, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> Path:
+def grid_file(data_dir: Path, name: str, sheets: dict[str, list[list]],
+              merges: dict[str, list[str]] | None = None) -> Path:
     """submissions/<name> with each sheet's cells written row by row from (1, 1)."""
     path = data_dir / "submissions" / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -64,24 +64,10 @@ def _function_level_imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-#: Layers already cleaned of hidden imports. Not yet: report/sections.py, assess/scoring.py and cli.py
-#: (their imports inside functions are to be hoisted or explained; see the issue's closing note).
-CLEANED = ["_text.py", "exceptions.py", "core", "config", "intake", "metrics", "audit", "export", "sample",
-           "report/batch.py", "report/cache.py", "report/charts.py", "report/html.py"]
-
-
-def _cleaned_files() -> list[Path]:
-    out = []
-    for entry in CLEANED:
-        path = SRC / entry
-        out += [path] if path.is_file() else sorted(path.rglob("*.py"))
-    return out
-
-
 def test_function_level_imports_say_why():
     """Every import inside a function carries a '# lazy: …' comment (start-up time), so none hides a dependency."""
     unexplained = []
-    for path in _cleaned_files():
+    for path in sorted(SRC.rglob("*.py")):
         for lineno, line in _function_level_imports(path):
             if not any(m in line for m in LAZY_MARKERS):
                 unexplained.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()}")
@@ -105,3 +91,16 @@ def test_folder_list_shows_the_layers():
                                   "report", "sample"])
     modules = sorted(p.name for p in SRC.glob("*.py"))
     assert modules == ["__init__.py", "_text.py", "cli.py", "exceptions.py"]
+
+
+def test_one_not_applicable_and_one_table_printer():
+    """不适用 is defined once (``_text.NOT_APPLICABLE``) and terminal widths are measured once
+    (``_text.display_width``): no module keeps a private copy of either."""
+    copies = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "_text.py":
+            continue
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if '= "不适用"' in line or "east_asian_width" in line or "wcswidth" in line:
+                copies.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()}")
+    assert copies == []

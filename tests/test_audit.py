@@ -112,7 +112,8 @@ def test_cumulative_consistent_gives_no_finding():
 # ------------------------------------------------------------------ rule 3
 def _key_ds():
     ents = [{"name": "甲厂", "unit": A, "key_industry": "危化品"}, {"name": "乙厂", "unit": A},
-            {"name": "丙厂", "unit": A, "key_industry": "渔业船舶"}, {"name": "丁厂", "unit": B, "key_industry": "校车"}]
+            {"name": "丙厂", "unit": A, "key_industry": "渔业船舶"},
+            {"name": "丁厂", "unit": B, "key_industry": "校车"}]
     rows = [row(A, 3, "甲厂", "2024-03-05"), row(A, 7, "丙厂", "2024-07-08")]
     return build(rows, enterprises=ents)
 
@@ -187,7 +188,8 @@ def test_criminal_referral_missing():
         row(A, 6, "己厂", "2024-06-20", other="移送公安机关追究刑事责任"),                        # ... referred later
         row(A, 6, "庚厂", "2024-06-07", ["重大事故隐患：粉尘积聚"], ["逾期未整改"], fine=2),     # due, not referred
         row(A, 5, "辛厂", "2024-05-08", ["关闭、破坏监控报警设备"], ["限期整改"], other="移送公安机关1人"),
-        row(A, 6, "辛厂", "2024-06-08", ["关闭、破坏监控报警设备"], ["已整改"], remarks="复查"),  # restated: referred in May
+        # restated: referred in May
+        row(A, 6, "辛厂", "2024-06-08", ["关闭、破坏监控报警设备"], ["已整改"], remarks="复查"),
     ]
     found = _rule(run_audit(build(rows), "2024-06"), "criminal_referral_missing")
     assert sorted(found["enterprise"]) == ["乙厂", "庚厂"]
@@ -332,7 +334,8 @@ def test_case_basis_missing():
             basis="安全生产法第一百零五条", remarks="复查"),
     ]
     found = _rule(run_audit(build(rows), "2024-06"), "case_basis_missing")
-    assert {d["case_no"]: s for d, s in zip(found["details"], found["severity"], strict=True)} == {"X1": "中", "X2": "低"}
+    severity = {d["case_no"]: s for d, s in zip(found["details"], found["severity"], strict=True)}
+    assert severity == {"X1": "中", "X2": "低"}
 
 
 # ------------------------------------------------------------------ rule 11
@@ -370,7 +373,8 @@ def test_fine_disparity_names_outlier_unit():
             row(C, 6, "c1", "2024-06-01", v25, case_no="C1", fine=2.0),
             row(C, 6, "c2", "2024-06-02", v25, case_no="C2", fine=2.0),
             row(C, 6, "c3", "2024-06-03", v25 + v14, case_no="C3", fine=9.0),      # two codes: excluded
-            *[row(A, 6, f"a{i}", f"2024-06-1{i}", v14, case_no=f"A1{i}", fine=f) for i, f in ((3, 0.1), (4, 3.0), (5, 4.0))]]
+            *[row(A, 6, f"a{i}", f"2024-06-1{i}", v14, case_no=f"A1{i}", fine=f)
+              for i, f in ((3, 0.1), (4, 3.0), (5, 4.0))]]
     res = run_audit(build(rows), "2024Q2")
     found = _rule(res, "fine_disparity")
     assert list(found["unit"]) == [C]

@@ -289,7 +289,8 @@ def test_render_report_embeds_images_and_hides_analyst_cells():
     nb = _nb([nbformat.v4.new_markdown_cell("## 第一节"), nbformat.v4.new_markdown_cell("分析说明")])
     nb.cells[1].metadata["tags"] = ["hide-in-report"]
     cell = nbformat.v4.new_code_cell("plot()")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    cell.outputs = [nbformat.v4.new_output("display_data",
+                                           data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
     nb.cells.append(cell)
     page = render_report(nb, "测试报告")
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in page

@@ -348,7 +348,8 @@ def test_is_nothing_note(raw, expected):
     assert cells.is_nothing_note(raw) is expected
 
 
-_ITEM_TEXT = st.text(alphabet=st.sampled_from(list("消防通道堵塞灭火器过期电线私拉乱接安全出口锁闭米号仓库0123456789.、()")),
+_ITEM_TEXT = st.text(alphabet=st.sampled_from(list("消防通道堵塞灭火器过期电线私拉乱接安全出口锁闭米号仓库"
+                                                   "0123456789.、()")),
                      min_size=1, max_size=12)
 
 

@@ -133,7 +133,7 @@ def test_figures_comment_where_reported_differs(exported):
     # 石壁村 本月数 (row 6): reported 5 hazards, ledger 3
     assert "单位报送数：5" in ws.cell(6, col["hazards_found"]).comment.text
     # 石壁村 累计数 (row 7): reported 0.6 万元, ledger 0.5
-    assert "单位报送数：0.6000" in ws.cell(7, col["fines_wan"]).comment.text
+    assert "单位报送数：0.6\n" in ws.cell(7, col["fines_wan"]).comment.text
     commented = {(c.row, c.column) for row in ws.iter_rows(min_row=6, max_row=7) for c in row if c.comment}
     assert commented == {(6, col["hazards_found"]), (7, col["fines_wan"])}
     # 综合执法队 sent no 附件2: its label cell says so

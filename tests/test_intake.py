@@ -153,7 +153,8 @@ def test_fine_header_in_yuan(data_dir):
     header = [h if h != "罚款金额(万)" else "罚款金额(元)" for h in LEDGER_HEADER]
     grid_file(data_dir, "x.xlsx", {"Sheet1": [
         ["填报部门：石壁村", "月份：5月"], header,
-        [1, "石狮市宏达五金厂", "2024-05-06", "张三、李四", None, None, "狮应急罚〔2024〕1号", 5000, "安全生产法第九十九条"],
+        [1, "石狮市宏达五金厂", "2024-05-06", "张三、李四", None, None, "狮应急罚〔2024〕1号", 5000,
+         "安全生产法第九十九条"],
     ]})
     ds = intake.load(data_dir)
     assert list(ds.ledger["fine_wan"]) == [0.5]

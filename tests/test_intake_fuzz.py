@@ -32,7 +32,8 @@ from intake_helpers import (
     make_data_dir,
 )
 
-FUZZ = settings(max_examples=int(os.environ.get("EVALKIT_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=int(os.environ.get("EVALKIT_FUZZ_EXAMPLES", "40")), deadline=None,
+                suppress_health_check=list(HealthCheck))
 
 # --------------------------------------------------------------------------- strategies
 

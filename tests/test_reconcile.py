@@ -156,7 +156,8 @@ def _write_data_dir(root: Path) -> Path:
                      ledger_rows=[_ledger_row("甲厂", "2024-05-10", ["未按规定配备灭火器"], ["已整改"])])
     write_submission(sub / "石壁村_2024-06.xlsx", unit="石壁村", year=2024, month=6, ledger_rows=[
         _ledger_row("甲厂", "2024-06-03", ["特种作业人员无证上岗", "安全出口堵塞"], ["限期整改", "已整改"],
-                    case_no="狮蚶应急罚〔2024〕1号", fine_wan=0.5, legal_basis="《中华人民共和国安全生产法》第九十七条"),
+                    case_no="狮蚶应急罚〔2024〕1号", fine_wan=0.5,
+                    legal_basis="《中华人民共和国安全生产法》第九十七条"),
         _ledger_row("乙厂", "2024-06-12")], month_values=SHIBI_MONTH, cumulative_values=SHIBI_YTD)
     write_submission(sub / "锦里村_2024-06.xlsx", unit="锦里村", year=2024, month=6,
                      month_values=JINLI_MONTH, cumulative_values=JINLI_YTD)
@@ -200,8 +201,10 @@ def _export_comments(ds, out: Path) -> tuple[set, set]:
 def test_fixture_reads_as_written(dataset):
     """Intake read 石壁村's and 锦里村's 附件2 rows (blank cells as NaN) and no 附件2 of 综合执法队."""
     figs = dataset.figures.set_index(["unit", "kind"])
-    assert sorted(figs.index) == [("石壁村", "本月数"), ("石壁村", "累计数"), ("锦里村", "本月数"), ("锦里村", "累计数")]
-    assert math.isnan(figs.at[("石壁村", "本月数"), "suspended"]) and figs.at[("石壁村", "本月数"), "hazards_found"] == 3
+    assert sorted(figs.index) == [("石壁村", "本月数"), ("石壁村", "累计数"),
+                                  ("锦里村", "本月数"), ("锦里村", "累计数")]
+    assert math.isnan(figs.at[("石壁村", "本月数"), "suspended"])
+    assert figs.at[("石壁村", "本月数"), "hazards_found"] == 3
 
 
 def test_audit_flags_the_planted_cells(dataset):
@@ -229,7 +232,8 @@ def test_audit_config_override_reaches_rule_1(dataset, tmp_path):
     path = tmp_path / "audit.yaml"
     path.write_text("reconciliation:\n  tolerance_count: 1\n", encoding="utf-8")
     f = run_audit(dataset, "2024-06", config=path).findings
-    got = {(r.unit, r.details["metric"], r.details["kind"]) for r in f[f["rule"] == "reconciliation_mismatch"].itertuples()}
+    got = {(r.unit, r.details["metric"], r.details["kind"])
+           for r in f[f["rule"] == "reconciliation_mismatch"].itertuples()}
     # hazards_rectified blank vs 2 still differs (|0 − 2| > 1)
     assert got == EXPECTED - {("石壁村", "hazards_found", "本月数"), ("石壁村", "blacklisted", "本月数"),
                               ("锦里村", "reports_verified", "本月数")}

@@ -153,8 +153,10 @@ def _emit(result, as_json: bool) -> None:
         sys.stdout.write(result.to_text() + "\n")
 
 
+# Each command imports its layer when it runs: ``evalkit --help`` and a usage error answer
+# without loading pandas, matplotlib or papermill (seconds on a cold start).
 def cmd_validate(args) -> int:
-    from evalkit.intake.loader import load
+    from evalkit.intake.loader import load  # lazy: `evalkit --help` stays fast (no pandas)
     from evalkit.intake.validation_report import ValidationResult
 
     result = ValidationResult(load(args.data_dir))
@@ -163,7 +165,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_metrics(args) -> int:
-    from evalkit.intake.loader import load
+    from evalkit.intake.loader import load  # lazy: start-up time, as above
     from evalkit.metrics.engine import compute_metrics
 
     result = compute_metrics(load(args.data_dir), args.period, scope=args.scope,
@@ -173,7 +175,7 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from evalkit.audit.run import run_audit
+    from evalkit.audit.run import run_audit  # lazy: start-up time, as above
     from evalkit.intake.loader import load
 
     _emit(run_audit(load(args.data_dir), args.period, config=args.config), args.json)
@@ -181,7 +183,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from evalkit.assess.scoring import score_units
+    from evalkit.assess.scoring import score_units  # lazy: start-up time, as above
     from evalkit.intake.loader import load
 
     _emit(score_units(load(args.data_dir), args.period, config=args.config), args.json)
@@ -189,7 +191,7 @@ def cmd_score(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from evalkit.export.official import export_period
+    from evalkit.export.official import export_period  # lazy: start-up time, as above
     from evalkit.intake.loader import load
 
     with writing_to(args.out):
@@ -200,7 +202,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from evalkit.report.batch import run_batch
+    from evalkit.report.batch import run_batch  # lazy: start-up time, as above
 
     with writing_to(args.out):
         result = run_batch(args.data_dir, args.period, units=args.units, jobs=args.jobs,
@@ -210,7 +212,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from evalkit.sample.generate import generate
+    from evalkit.sample.generate import generate  # lazy: start-up time, as above
 
     with writing_to(args.out):
         manifest = generate(args.out, seed=args.seed)
@@ -293,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = command("sample", "生成样例数据（固定随机种子）")
     out(sp, "data/sample", "样例数据")
-    sp.add_argument("--seed", type=_integer, default=2024, metavar="N", help="随机种子（默认 2024；同一种子生成相同数据）")
+    sp.add_argument("--seed", type=_integer, default=2024, metavar="N",
+                    help="随机种子（默认 2024；同一种子生成相同数据）")
     sp.set_defaults(func=cmd_sample)
     return p
 

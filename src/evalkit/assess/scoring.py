@@ -24,21 +24,23 @@ findings behind it (rule id, count, evidence count).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.audit.facts import Facts, referral_due
+from evalkit._text import NOT_APPLICABLE, format_table, format_value, is_missing
+from evalkit.assess.cases import case_candidates
+from evalkit.audit.facts import Facts, Patterns, referral_due
 from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
-from evalkit.audit.run import AuditResult, as_period, run_audit
+from evalkit.audit.run import AuditResult, as_period, load_audit_config, run_audit
 from evalkit.config.loader import load_model
 from evalkit.config.models import ScoringFile
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.core.problems import RULES as VALIDATION_RULES
 from evalkit.exceptions import ConfigError
+from evalkit.metrics.engine import compute_metrics, rate, round_half_up
 from evalkit.metrics.hazards import CLOSED, RECTIFIED, is_past_due
 from evalkit.metrics.registry import metric_ids
 
@@ -47,7 +49,6 @@ __all__ = ["score_units", "ScoreResult", "load_scoring_config", "grade_for", "IN
 
 GRADE_NAMES = ("优秀", "良好", "合格")
 FAIL = "不合格"
-NOT_APPLICABLE = "不适用"
 
 
 # ------------------------------------------------------------------ built-in indicators
@@ -71,7 +72,7 @@ def overdue_closure_rate(ctx: ScoringContext) -> pd.Series:
     rows = ctx.facts.rows
     due = due.assign(unit=[rows.at[r, "unit"] for r in due["row_id"]])
     g = due.groupby("unit")
-    return pd.Series({u: _pct(int((grp["hazard_status"] == CLOSED).sum()), len(grp)) for u, grp in g},
+    return pd.Series({u: rate(int((grp["hazard_status"] == CLOSED).sum()), len(grp)) for u, grp in g},
                      dtype=object)
 
 
@@ -82,13 +83,11 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
     good nor bad.
     """
     due = referral_due(ctx.facts)
-    return pd.Series({u: _pct(int(g["referred"].sum()), len(g)) for u, g in due.groupby("unit")}, dtype=object)
+    return pd.Series({u: rate(int(g["referred"].sum()), len(g)) for u, g in due.groupby("unit")}, dtype=object)
 
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
-    from evalkit.assess.cases import case_candidates
-
     cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
     good = cands[cands["score"] >= min_score] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
@@ -105,15 +104,7 @@ INDICATORS: dict[str, tuple[str, str, Callable]] = {
 
 def _round2(value: float) -> float:
     """Half-up to 2 decimals, as the metrics round (89.995 -> 90.0)."""
-    from evalkit.metrics.engine import round_half_up
-
     return round_half_up(value, 2)
-
-
-def _pct(num: int, den: int) -> float | None:
-    from evalkit.metrics.engine import rate  # one definition of a rate
-
-    return rate(num, den)
 
 
 # ------------------------------------------------------------------ config
@@ -230,14 +221,14 @@ class ScoreResult:
         dims = list(self.dimensions)
         heads = ["名次", "单位", *[f"{self.dimensions[d]['name']}({self.dimensions[d]['weight']:g})" for d in dims],
                  "总分", "等级"]
-        body = [heads]
+        body = []
         for unit, row in self.frame.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
-            body.append([str(int(row["rank"])), str(unit), *[_show(row[d]) for d in dims],
-                         _show(row["total"]), row["grade"] + ("（否决）" if row["vetoed"] else "")])
-        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", *_align(body), ""]
+            body.append([str(int(row["rank"])), str(unit), *[format_value(row[d], "score") for d in dims],
+                         format_value(row["total"], "score"), row["grade"] + ("（否决）" if row["vetoed"] else "")])
+        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", format_table(heads, body), ""]
         lines.append("失分说明：")
         for unit, row in self.frame.sort_values("rank").iterrows():
-            lines.append(f"■ {unit}（{_show(row['total'])} 分，{row['grade']}）")
+            lines.append(f"■ {unit}（{format_value(row['total'], 'score')} 分，{row['grade']}）")
             lines += [f"    - {e}" for e in row["explanation"]] or ["    - 未失分"]
         lines.append("")
         lines.append("排名：总分相同者名次相同（如 1、2、2、4）；一票否决的单位列于其余单位之后。"
@@ -248,26 +239,11 @@ class ScoreResult:
 
 def _py(v):
     """A JSON-ready scalar: None, NaN and pd.NA -> None; numpy scalars -> Python."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+    if is_missing(v):
         return None
     if hasattr(v, "item"):
         return v.item()
     return v
-
-
-def _show(v) -> str:
-    return "不适用" if _py(v) is None else f"{float(v):.2f}"
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 # ------------------------------------------------------------------ scoring
@@ -275,8 +251,6 @@ def _ratio_part(ctx: ScoringContext, part: dict, cache: dict) -> tuple[dict, str
     """(value per unit, Chinese label of what was measured) for a ratio part."""
     if "metric" in part:
         if ctx.metrics is None:
-            from evalkit.metrics.engine import compute_metrics
-
             ctx.metrics = compute_metrics(ctx.dataset, ctx.period, source="ledger").frame
         col = ctx.metrics[part["metric"]]
         return {u: _py(col.get(u)) for u in ctx.units}, "%"
@@ -369,9 +343,6 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
 
 def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
     """Ledger facts for the built-in indicators, read with the audit's text patterns."""
-    from evalkit.audit.facts import Patterns
-    from evalkit.audit.run import load_audit_config
-
     cfg, _ = load_audit_config(audit_config)
     return Facts(dataset, span, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
 

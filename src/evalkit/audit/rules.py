@@ -7,14 +7,13 @@ The plan clause each rule enforces is in ``AUDIT_RULES`` and docs/audit.md.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
-from evalkit._text import as_number
+from evalkit._text import BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.dataset import Dataset
@@ -44,8 +43,10 @@ AUDIT_RULES: dict[str, AuditRule] = {r.id: r for r in [
     _A("plan_not_executed", "计划检查未实施", "方案二（二）：按执法计划编制现场检查方案", "中"),
     _A("criminal_referral_missing", "以罚代刑：涉嫌犯罪未移送", "方案二（三）：不得以行政处罚代替移送", "高"),
     _A("rectification_instead_of_penalty", "以整改代替处罚", "方案二（五）：纠正以整改代替处罚", "中"),
-    _A("repeat_not_escalated", "同一违法行为反复出现未从重", "方案二（五）：同一违法行为反复出现的，依法从重查处", "中"),
-    _A("overdue_not_escalated", "逾期未整改且未加重处理", "方案二（五）：逾期未整改的依法从重查处；安全生产法第一百一十二条", "中"),
+    _A("repeat_not_escalated", "同一违法行为反复出现未从重",
+       "方案二（五）：同一违法行为反复出现的，依法从重查处", "中"),
+    _A("overdue_not_escalated", "逾期未整改且未加重处理",
+       "方案二（五）：逾期未整改的依法从重查处；安全生产法第一百一十二条", "中"),
     _A("fine_out_of_range", "罚款超出法定幅度", "方案二（五）：严格依据法律法规实施处罚", "中"),
     _A("case_basis_missing", "立案无处罚依据或依据不明", "方案二（一）：完善自由裁量基准；行政处罚法第四十四条", "中"),
     _A("closure_due", "符合提请关闭情形", "安全生产法第一百一十三条；方案二（四）：关闭取缔", "高"),
@@ -80,13 +81,10 @@ def finding(ctx: Context, rule: str, *, unit, enterprise, message: str, evidence
     }
 
 
-def fmt(value, digits: int = 4) -> str:
-    """A number for a message: 3, 0.5, 12.35; None/NaN -> 不适用/空白."""
-    if value is None:
-        return "不适用"
-    if isinstance(value, float) and math.isnan(value):
-        return "空白"
-    return f"{round(float(value), digits):g}"
+def fmt(value) -> str:
+    """A number for a message (``format_value`` kind plain: 3, 0.5, 12.35); a NaN (a blank
+    cell as read) reads 空白, None (an undefined value) 不适用."""
+    return format_value(value, "plain", missing=BLANK if isinstance(value, float) else NOT_APPLICABLE)
 
 
 def _figure_ref(row) -> str:

@@ -248,8 +248,9 @@ def closure_candidates(ctx: Context) -> pd.DataFrame:
     Penalties: ledger rows up to the period end, dated within ``long_window_days`` before it,
     with a 重大事故隐患 item and a case or a fine (one per case number, else per row).
     Met: ``short_count`` (3) penalties with the last at most ``short_window_days`` (180) days
-    after the first, or ``long_count`` (4) within ``long_window_days`` (365). Columns: enterprise, unit, rows, dates, rule
-    (which test met), requested (a row of the enterprise up to the period end mentions 提请关闭).
+    after the first, or ``long_count`` (4) within ``long_window_days`` (365). Columns: enterprise,
+    unit, rows, dates, rule (which test met), requested (a row of the enterprise up to the period
+    end mentions 提请关闭).
     """
     cfg = ctx.config["closure"]
     rows = ctx.facts.rows

@@ -246,7 +246,8 @@ class Grades(Section):
     @model_validator(mode="after")
     def _descending(self):
         if not self.excellent > self.good > self.passing:
-            raise _fail(f"下限应依次递减：优秀 > 良好 > 合格，实际为 {self.excellent:g}、{self.good:g}、{self.passing:g}")
+            raise _fail("下限应依次递减：优秀 > 良好 > 合格，"
+                        f"实际为 {self.excellent:g}、{self.good:g}、{self.passing:g}")
         return self
 
 

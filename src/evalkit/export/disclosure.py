@@ -27,6 +27,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from evalkit._text import format_value, is_missing
 from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import FORMULA_TRIGGERS, format_items, set_text
 from evalkit.core.periods import Period
@@ -111,7 +112,7 @@ def _credit_codes(dataset) -> dict[str, str]:
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value is pd.NA or value == ""
+    return is_missing(value) or (isinstance(value, str) and value == "")
 
 
 def _month_rows(dataset, period: Period) -> pd.DataFrame:
@@ -124,7 +125,7 @@ def _penalty_result(row) -> str:
     parts = []
     fine = row.get("fine_wan")
     if not _blank(fine) and float(fine) > 0:
-        parts.append(f"罚款{float(fine):.4f}".rstrip("0").rstrip(".") + "万元")
+        parts.append(f"罚款{format_value(fine, 'money')}万元")
     if not _blank(row.get("other_handling")):
         parts.append(str(row["other_handling"]))
     return "；".join(parts) or "已立案，台账未载处罚结果"
@@ -135,7 +136,7 @@ def _facts(row) -> str | None:
 
 
 def _date_text(value) -> str | None:
-    return None if _blank(value) or value is pd.NaT else pd.Timestamp(value).strftime("%Y-%m-%d")
+    return None if _blank(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def penalty_table(dataset, period: Period) -> pd.DataFrame:

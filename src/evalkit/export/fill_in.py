@@ -119,7 +119,8 @@ def _ledger_validations(ws, first: int, last: int, period: Period, n_enterprises
     choices = ",".join(RECTIFICATION_CHOICES)
     rect = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True, showErrorMessage=False,
                           showInputMessage=True, promptTitle="完成整改情况",
-                          prompt="可选已整改/限期整改/未整改；多项隐患请逐项编号，如“1. 已整改”换行“2. 限期整改（限X月X日前）”。")
+                          prompt="可选已整改/限期整改/未整改；多项隐患请逐项编号，"
+                                 "如“1. 已整改”换行“2. 限期整改（限X月X日前）”。")
     rect.add(rng("rectifications"))
     persons = DataValidation(type=None, allow_blank=True, showInputMessage=True, promptTitle="执法人员",
                              prompt="至少两人，姓名之间用顿号“、”分隔。")
@@ -135,7 +136,8 @@ def _figures_validations(ws, first: int, last: int) -> None:
         dv = DataValidation(type="whole" if whole else "decimal", operator="greaterThanOrEqual", formula1="0",
                             allow_blank=True, errorStyle="stop", showErrorMessage=True,
                             errorTitle=col.header[:32],
-                            error="请填写不小于0的整数。" if whole else "请填写不小于0的数字（比率填百分数，如 19.35）。")
+                            error=("请填写不小于0的整数。" if whole
+                                   else "请填写不小于0的数字（比率填百分数，如 19.35）。"))
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
+from evalkit._text import BLANK, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
@@ -202,16 +203,12 @@ def _submitted(figures: pd.DataFrame | None, period: Period, label: str) -> pd.D
     return rows.drop_duplicates("unit", keep="last").set_index("unit")[keys]
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
 def figure_cell_value(key: str, value):
     """What a 附件2 cell holds for metric ``key``: a number, 不适用 for an undefined rate,
     None (blank) for a missing count. Whole numbers are written as int."""
     kind = FIGURES.column(key).kind
-    if _missing(value):
-        return style.NOT_APPLICABLE if kind == "rate" else None
+    if is_missing(value):
+        return NOT_APPLICABLE if kind == "rate" else None
     value = float(value)
     if kind == "count" and value.is_integer():
         return int(value)
@@ -223,7 +220,7 @@ def _row_values(frame: pd.DataFrame | None, unit: str) -> dict | None:
         return None
     row = frame.loc[unit]
     values = {key: row[key] for key in FIGURES.keys[1:] if key in row.index}
-    if all(_missing(v) for v in values.values()):
+    if all(is_missing(v) for v in values.values()):
         return None
     return values
 
@@ -240,18 +237,16 @@ def _series_values(series: pd.Series | None) -> dict | None:
     if series is None:
         return None
     values = {key: series[key] for key in FIGURES.keys[1:] if key in series.index}
-    return None if all(_missing(v) for v in values.values()) else values
+    return None if all(is_missing(v) for v in values.values()) else values
+
+
+#: How a 附件2 column kind is printed in a cell comment (``_text.format_value``).
+_TEXT_KIND = {"rate": "rate", "money_wan": "money", "count": "count"}
 
 
 def _shown(key: str, value) -> str:
-    if _missing(value):
-        return "空白/不适用"
-    kind = FIGURES.column(key).kind
-    if kind == "rate":
-        return f"{float(value):.2f}"
-    if kind == "money_wan":
-        return f"{float(value):.4f}"
-    return f"{float(value):g}"
+    kind = _TEXT_KIND[FIGURES.column(key).kind]
+    return format_value(value, kind, missing=f"{BLANK}/{NOT_APPLICABLE}", percent_sign=False)
 
 
 def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[str],
@@ -379,7 +374,7 @@ def _meta_value(grid, label: str) -> str | None:
 
 
 def _number(value) -> float:
-    if value is None or value == "" or value == style.NOT_APPLICABLE:
+    if value is None or value == "" or value == NOT_APPLICABLE:
         return math.nan
     return float(value)
 
@@ -389,21 +384,21 @@ def _ledger_record(row: dict, *, seq: int, remarks_unit: str | None = None) -> d
     """One ledger row as the ``layout.write_ledger_sheet`` dict."""
     fine = row.get("fine_wan")
     remarks = row.get("remarks")
-    remarks = None if _missing(remarks) or remarks == "" else str(remarks)
+    remarks = None if is_missing(remarks) or remarks == "" else str(remarks)
     if remarks_unit is not None:
         remarks = f"【{remarks_unit}】" + (remarks or "")
     date = row.get("inspection_date")
     return {
         "seq": seq,
         "enterprise": row.get("enterprise"),
-        "inspection_date": None if _missing(date) or date is pd.NaT else pd.Timestamp(date).to_pydatetime(),
+        "inspection_date": None if is_missing(date) else pd.Timestamp(date).to_pydatetime(),
         "inspectors": list(row.get("inspectors") or []),
         "hazards": list(row.get("hazards") or []) or None,
         "rectifications": list(row.get("rectifications") or []) or None,
-        "case_no": None if _missing(row.get("case_no")) else row.get("case_no"),
-        "fine_wan": None if _missing(fine) else float(fine),
-        "legal_basis": None if _missing(row.get("legal_basis")) else row.get("legal_basis"),
-        "other_handling": None if _missing(row.get("other_handling")) else row.get("other_handling"),
+        "case_no": None if is_missing(row.get("case_no")) else row.get("case_no"),
+        "fine_wan": None if is_missing(fine) else float(fine),
+        "legal_basis": None if is_missing(row.get("legal_basis")) else row.get("legal_basis"),
+        "other_handling": None if is_missing(row.get("other_handling")) else row.get("other_handling"),
         "remarks": remarks,
     }
 

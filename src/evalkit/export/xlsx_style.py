@@ -30,7 +30,6 @@ PERCENT_FORMAT = "0.00"
 WAN_FORMAT = "0.0000"
 DATE_FORMAT = "yyyy-mm-dd"
 COUNT_FORMAT = "0"
-NOT_APPLICABLE = "不适用"  # a rate whose denominator is zero (docs/design.md)
 
 LINE_HEIGHT = 15.0  # points per text line at the default 11 pt font
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)

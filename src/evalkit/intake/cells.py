@@ -568,7 +568,8 @@ def strip_stamp(value: str | None) -> str | None:
     return text or None
 
 
-_NOTHING = re.compile(r"^(本月|当月|该月)?(无|没有|未开展|未进行|暂无)(任何)?(安全生产)?(执法|检查|数据|记录|情况|内容)")
+_NOTHING = re.compile(r"^(本月|当月|该月)?(无|没有|未开展|未进行|暂无)(任何)?(安全生产)?"
+                      r"(执法|检查|数据|记录|情况|内容)")
 
 
 def is_nothing_note(value) -> bool:

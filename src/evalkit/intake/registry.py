@@ -221,7 +221,8 @@ def _enterprises(data_dir: Path, reg_dir: Path, problems: list[Problem]) -> tupl
             continue
         key = cells.normalise_name(name)
         if key in seen:
-            problems.append(_problem(table, n, "name", f"企业名称 {name} 与第 {seen[key]} 行重复：该行未计入名录", name))
+            problems.append(_problem(table, n, "name",
+                                     f"企业名称 {name} 与第 {seen[key]} 行重复：该行未计入名录", name))
             continue
         seen[key] = n
         industry = cells.clean_text(_cell(table, row, "industry")) or ""
@@ -247,7 +248,8 @@ def _key_industry(table: Table, n: int, raw, industry: str, problems: list[Probl
         if cells.norm(name) == cells.norm(text):
             return name
     problems.append(_problem(table, n, "key_industry",
-                             f"重点行业 '{text}' 无法识别：应为 是/否 或 {'、'.join(KEY_INDUSTRIES)} 之一；已按非重点行业处理",
+                             f"重点行业 '{text}' 无法识别：应为 是/否 或 {'、'.join(KEY_INDUSTRIES)} 之一；"
+                             "已按非重点行业处理",
                              text))
     return None
 
@@ -270,14 +272,16 @@ def _units(data_dir: Path, reg_dir: Path, enterprises: pd.DataFrame, enterprises
             kind = cells.clean_name(_cell(table, row, "kind"))
             if kind not in UNIT_KINDS:
                 fallback = "村" if unit.endswith("村") else "部门"
-                problems.append(_problem(table, n, "kind", f"单位 {unit} 的类型 '{kind or ''}' 应为 村 或 部门：已按 {fallback} 处理", kind))
+                problems.append(_problem(
+                    table, n, "kind", f"单位 {unit} 的类型 '{kind or ''}' 应为 村 或 部门：已按 {fallback} 处理", kind))
                 kind = fallback
             units.setdefault(unit, kind)
         listed = {cells.normalise_name(u) for u in units}
         for unit in dict.fromkeys(enterprises["unit"]):
             if cells.normalise_name(unit) not in listed:
                 problems.append(make_problem(
-                    "registry_invalid", f"企业名录中的监管单位 {unit} 不在 units.csv 中：已按 {derived[unit]} 加入单位名录",
+                    "registry_invalid",
+                    f"企业名录中的监管单位 {unit} 不在 units.csv 中：已按 {derived[unit]} 加入单位名录",
                     file=enterprises_file, value=unit))
                 units[unit] = derived[unit]
     else:
@@ -302,18 +306,21 @@ def _plan(data_dir: Path, reg_dir: Path, registry: Registry, problems: list[Prob
         name, suggestion = registry.match_enterprise(written)
         if name is None:
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
-            problems.append(_problem(table, n, "name", f"计划中的企业 '{written or ''}' 不在企业名录中{hint}：该行未计入计划", written))
+            problems.append(_problem(table, n, "name",
+                                     f"计划中的企业 '{written or ''}' 不在企业名录中{hint}：该行未计入计划", written))
             continue
         try:
             _, month = cells.parse_month(_cell(table, row, "month"))
         except cells.CellError:
             raw = cells.to_text(_cell(table, row, "month"))
-            problems.append(_problem(table, n, "month", f"计划月份 '{raw or ''}' 应为 1—12 的月份：该行未计入计划", raw))
+            problems.append(_problem(table, n, "month",
+                                     f"计划月份 '{raw or ''}' 应为 1—12 的月份：该行未计入计划", raw))
             continue
         method = _plan_method(_cell(table, row, "method"))
         if method is None:
             raw = cells.to_text(_cell(table, row, "method"))
-            problems.append(_problem(table, n, "method", f"方式 '{raw or ''}' 应为 重点检查 或 双随机：该行未计入计划", raw))
+            problems.append(_problem(table, n, "method",
+                                     f"方式 '{raw or ''}' 应为 重点检查 或 双随机：该行未计入计划", raw))
             continue
         unit = cells.clean_name(_cell(table, row, "unit")) or by_name[name]
         records.append({"name": name, "unit": unit, "month": month, "method": method})
@@ -359,7 +366,8 @@ def _received(data_dir: Path, reg_dir: Path, problems: list[Problem]) -> dict[st
             date = None
         if file is None or date is None:
             problems.append(_problem(table, n, "received" if file else "file",
-                                     f"收到日期行不完整或日期无法识别（'{cells.to_text(raw) or ''}'）：应为 文件, YYYY-MM-DD",
+                                     f"收到日期行不完整或日期无法识别（'{cells.to_text(raw) or ''}'）："
+                                     "应为 文件, YYYY-MM-DD",
                                      cells.to_text(raw)))
             continue
         out[submission_key(file)] = (date, n)

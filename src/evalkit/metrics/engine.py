@@ -30,7 +30,6 @@ over ledger rows. scripts/bench_metrics.py measures it against DuckDB.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, format_table, format_value, is_missing
 from evalkit.config import loader as yaml_config
 from evalkit.config.models import MetricsFile
 from evalkit.core.dataset import Dataset
@@ -69,8 +69,6 @@ __all__ = [
 
 SOURCES = ("ledger", "reported")
 TOTAL_LABEL = "全镇合计"
-NOT_APPLICABLE = "不适用"
-NOT_SUBMITTED = "未报送"
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "metrics.yaml"  # for docs and users
 
 # --------------------------------------------------------------------------- rounding
@@ -85,13 +83,9 @@ def _dec(value) -> Decimal:
     return Decimal(repr(float(value)))
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
 def round_half_up(value, decimals: int) -> float | None:
     """``value`` rounded half-up (0.125 -> 0.13 at 2 decimals); None stays None."""
-    if _missing(value):
+    if is_missing(value):
         return None
     step = Decimal(1).scaleb(-decimals)
     return float(_dec(value).quantize(step, rounding=ROUND_HALF_UP))
@@ -103,7 +97,7 @@ def rate(numerator, denominator) -> float | None:
     Range [0, 100] when numerator <= denominator. None when the denominator is 0 or
     either side is unknown: an undefined rate is 不适用, never 0 or 100.
     """
-    if _missing(numerator) or _missing(denominator):
+    if is_missing(numerator) or is_missing(denominator):
         return None
     den = _dec(denominator)
     if den == 0:
@@ -423,7 +417,7 @@ def _reported_values(engine: MetricsEngine, period: Period):
 
 def _cell(row: dict, key: str):
     v = row.get(key)
-    return None if _missing(v) else float(v)
+    return None if is_missing(v) else float(v)
 
 
 def _count(v):
@@ -491,7 +485,8 @@ def _combined_rows(defs: list[MetricDef], months: list[dict], cumulative: dict |
             out[d.id] = cum[d.id]
         else:
             out[d.id] = None
-            reasons[d.id] = (f"{period.label}不从1月开始：家数（不同企业数）不能由各月本月数相加得出，附件2 无季度累计数"
+            reasons[d.id] = (f"{period.label}不从1月开始：家数（不同企业数）不能由各月本月数相加得出，"
+                             "附件2 无季度累计数"
                              if period.months[0] != 1 else f"未报送 {period.period_keys[-1]} 累计数行")
     for d in defs:
         if d.kind != "rate":
@@ -578,7 +573,8 @@ class MetricsResult:
                 else:
                     body.append([str(unit), *[_show(self.definitions[i], row[i]) for i in ids]])
             body.append([TOTAL_LABEL, *[_show(self.definitions[i], self.total[i]) for i in ids]])
-            lines += [f"【{title}】", *_align([headers, *body]), ""]
+            right = [False] + [True] * len(ids)
+            lines += [f"【{title}】", format_table(headers, body, right=right), ""]
         vhr = self.definitions.get("violation_handling_rate")
         if vhr is not None and self.source == "ledger":
             lines.append(f"违法行为查处率口径：{vhr.formula}（配置：{self.config.path}）")
@@ -594,7 +590,7 @@ class MetricsResult:
 
 def _py(value):
     """A JSON-ready Python value: NA/NaN -> None, numpy scalars -> int/float."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
         return int(value)
@@ -604,25 +600,7 @@ def _py(value):
 
 
 def _show(defn: MetricDef, value) -> str:
-    if _missing(value):
-        return NOT_APPLICABLE
-    if defn.kind in ("rate", "money"):
-        return f"{float(value):.{defn.decimals}f}"
-    return str(_count(float(value)))
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for r in rows:
-        cells = [r[0] + " " * (widths[0] - _width(r[0]))]
-        cells += [" " * (w - _width(c)) + c for c, w in zip(r[1:], widths[1:], strict=True)]
-        out.append("  ".join(cells).rstrip())
-    return out
+    return format_value(value, defn.text_kind, percent_sign=False)  # the header says (%)
 
 
 # --------------------------------------------------------------------------- entry points

@@ -152,6 +152,11 @@ class MetricDef:
         return {"rate": 2, "money": 4}.get(self.kind, 0)
 
     @property
+    def text_kind(self) -> str:
+        """The ``_text.format_value`` kind it is printed as: rate, money or count."""
+        return {"rate": "rate", "money": "money"}.get(self.kind, "count")
+
+    @property
     def header(self) -> str:
         """Column header for tables: the Chinese name with its unit."""
         return f"{self.name_zh}({self.unit})"
@@ -325,13 +330,15 @@ _R(MetricDef(
     "inspected", "现场监督检查企业(单位)数", "范围内至少有一行台账的不同企业数", "家", True,
     f"方案二(二) 计划执法；附件1 受检企业(单位)名称；{_FIG} 现场监督检查企业(单位)数", "distinct",
     component="inspected", group=_G_COVER,
-    notes="按 enterprise_name（名录名称，未匹配则为填写名称）去重：4月、5月都检查的企业在累计中只算一次；复查行也是现场检查。"))
+    notes="按 enterprise_name（名录名称，未匹配则为填写名称）去重：4月、5月都检查的企业在累计中只算一次；"
+          "复查行也是现场检查。"))
 _R(MetricDef(
     "coverage_rate", "检查覆盖率", "本单位名录内被检查的企业数 / 监管企业(单位)总数 × 100", "%", True,
     f"{_PLAN6}；{_FIG} 备注2", "rate",
     numerator="inspected_in_registry", denominator="supervised_total",
     reported_parts=("inspected", "supervised_total"), group=_G_COVER,
-    notes="分子只计本单位名录内的企业，使覆盖率不超过100；检查名录外企业的数目见 components（inspected − inspected_in_registry）。",
+    notes="分子只计本单位名录内的企业，使覆盖率不超过100；"
+          "检查名录外企业的数目见 components（inspected − inspected_in_registry）。",
     reported="报送口径无法区分名录外企业，季度、年度用 现场检查企业数 / 监管企业总数 重算，可能超过100。"))
 _R(MetricDef(
     "hazards_found", "排查隐患数", "范围内新发现的违法行为(隐患)项数", "处", True,
@@ -367,7 +374,8 @@ _R(MetricDef(
     reported_parts=(None, "hazards_found"), group=_G_CASE,
     notes="附件2 备注2 的脚注缺字；默认口径如上，另两种口径可在 config/metrics.yaml 中选择"
           "（violation_handling_rate.variant），见 VIOLATION_HANDLING_VARIANTS。分子只计新发现的隐患项，故不超过100。",
-    reported="报送值是单位自己的口径；附件2 没有查处数栏目，季度、年度与全镇合计把各月 报送率×排查隐患数/100 相加后除以隐患数之和。"))
+    reported="报送值是单位自己的口径；附件2 没有查处数栏目，"
+             "季度、年度与全镇合计把各月 报送率×排查隐患数/100 相加后除以隐患数之和。"))
 _R(MetricDef(
     "suspended", "责令停产停业整顿", "其他查处情况中有停产停业整顿的不同企业数", "家", True,
     f"方案二(四) 停产整顿；{_FIG} 惩处情况 责令停产停业整顿", "distinct", handling=True, group=_G_PUNISH,

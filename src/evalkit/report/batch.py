@@ -296,9 +296,10 @@ def _warm_kernel(kernel_name: str, start_timeout: float):
         started = time.perf_counter()
         km = AsyncKernelManager(kernel_name=kernel_name)
         # In-memory history, as nbclient does: two kernels writing one sqlite file contend.
-        _run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=["--HistoryManager.hist_file=:memory:",
-                                                                   # the kernel is local; its TCP notice is noise in the batch log
-                                                                   "--IPKernelApp.log_level=ERROR"])
+        _run_sync(km.start_kernel)(cwd=os.getcwd(), extra_arguments=[
+            "--HistoryManager.hist_file=:memory:",
+            # the kernel is local; its TCP notice is noise in the batch log
+            "--IPKernelApp.log_level=ERROR"])
         kc = km.client()
         kc.start_channels()
 
@@ -595,7 +596,8 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
                         lost = todo[futures.index(future)]
                         where = f"单位 {lost.unit} " if lost.unit else ""
                         res = {"report_id": lost.report_id, "status": "failed", "seconds": 0.0,
-                               "error": f"{lost.notebook.name} {where}执行失败：工作进程异常退出（{type(exc).__name__}: {exc}）",
+                               "error": (f"{lost.notebook.name} {where}执行失败："
+                                         f"工作进程异常退出（{type(exc).__name__}: {exc}）"),
                                "headline": {}, "timings": {}}
                     spec = job_of[res["report_id"]]
                     outcomes[spec.report_id] = ReportOutcome(
@@ -637,7 +639,8 @@ def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries
                 status = "skipped" if entry.get("hash") == hashes[spec.report_id] else "stale"
             ok = entry.get("status") == "ok" and (out / spec.html_name).is_file()
             rows.append({"group": group, "title": spec.title, "status": status,
-                         "href": spec.html_name if ok else (spec.error_name if (out / spec.error_name).is_file() else None),
+                         "href": (spec.html_name if ok
+                                  else spec.error_name if (out / spec.error_name).is_file() else None),
                          "headline": entry.get("headline") or {},
                          "error": entry.get("error") if status == "failed" else None})
     return atomic_write(out / "index.html", _render_index(period, rows, export_files(out)))

@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 from matplotlib import colormaps, font_manager  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
+from evalkit._text import NOT_APPLICABLE  # noqa: E402
+
 #: Preferred CJK families, first found wins. Debian's fonts-noto-cjk provides the first.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
                 "Source Han Sans SC", "SimHei", "Microsoft YaHei")
@@ -116,7 +118,7 @@ def bar_by_unit(values, *, colors: dict[str, str], title: str, ylabel: str,
     bars = ax.bar(range(len(units)), np.nan_to_num(vals), color=cols)
     for bar, alpha, v in zip(bars, alphas, vals, strict=True):
         bar.set_alpha(alpha)
-        label = "不适用" if np.isnan(v) else fmt.format(v)
+        label = NOT_APPLICABLE if np.isnan(v) else fmt.format(v)
         ax.annotate(label, (bar.get_x() + bar.get_width() / 2, 0 if np.isnan(v) else v),
                     ha="center", va="bottom", fontsize=6.5, rotation=90 if len(units) > 12 else 0,
                     xytext=(0, 2), textcoords="offset points")
@@ -167,7 +169,7 @@ def heatmap(frame, *, title: str, colorbar_label: str, vmin: float = 0, vmax: fl
         # Light text on dark cells (the ends of a diverging map), dark text elsewhere.
         r, g, b, _ = cm((v - vmin) / ((vmax - vmin) or 1)) if not np.isnan(v) else (1, 1, 1, 1)
         dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-        ax.text(j, i, "不适用" if np.isnan(v) else fmt.format(v), ha="center", va="center",
+        ax.text(j, i, NOT_APPLICABLE if np.isnan(v) else fmt.format(v), ha="center", va="center",
                 fontsize=6.5, color="white" if dark else "#333333")
     ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns], fontsize=7.5)
     ax.set_yticks(range(frame.shape[0]), [str(i) for i in frame.index], fontsize=7)

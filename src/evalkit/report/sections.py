@@ -19,16 +19,27 @@ import html
 import math
 from collections.abc import Callable, Iterable
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import HTML, Markdown, display
 
+from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, as_number, format_value, is_missing
+from evalkit.assess.cases import CRITERIA, case_candidates
+from evalkit.assess.cases import lookback as _lookback
+from evalkit.assess.scoring import score_units
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.audit.rules import AUDIT_RULES
+from evalkit.audit.run import run_audit
+from evalkit.core.catalogue import load_catalogue, match_violation
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
+from evalkit.exceptions import ParameterError
+from evalkit.metrics.engine import TOTAL_LABEL, MetricsEngine, compute_metrics, get_metric
 from evalkit.metrics.hazards import CLOSED, DONE, OPEN, OVERDUE, RECTIFIED, hazard_status
 from evalkit.report import charts
+from evalkit.report.cache import cached_result, load_cached
 from evalkit.report.html import HEADLINE_MIME
 
-NA = "不适用"
 #: Metrics of the KPI tables, in reading order.
 KPI_METRICS = ("inspected", "coverage_rate", "hazards_found", "hazards_rectified", "rectification_rate",
                "cases_filed", "case_ratio", "violation_handling_rate", "fines_wan", "suspended",
@@ -47,8 +58,6 @@ _MEMO: dict[tuple, object] = {}
 # --------------------------------------------------------------------------- session
 def open_dataset(data_dir):
     """Chart style on, pandas display settings for reports, the dataset through the cache."""
-    from evalkit.report.cache import load_cached
-
     charts.use_style()
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.width", 160)
@@ -74,8 +83,6 @@ def _memo(ds, name: str, *args, compute: Callable, shared: bool = False):
         if len(_MEMO) > 256:
             _MEMO.clear()
         if shared:
-            from evalkit.report.cache import cached_result
-
             _MEMO[key] = cached_result(ds, "-".join(map(str, (name, *args))), compute)
         else:
             _MEMO[key] = compute()
@@ -89,15 +96,11 @@ def colors(ds) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- display helpers
 def _display(obj, raw: bool = False):
-    from IPython.display import display
-
     display(obj, raw=raw)
 
 
 def title(text: str, subtitle: str | None = None) -> None:
     """The report's H1 (and a grey subtitle line)."""
-    from IPython.display import Markdown
-
     body = f"# {text}"
     if subtitle:
         body += f"\n\n<span class='ek-note'>{html.escape(subtitle)}</span>"
@@ -106,23 +109,17 @@ def title(text: str, subtitle: str | None = None) -> None:
 
 def note(text: str) -> None:
     """A grey explanatory note."""
-    from IPython.display import HTML
-
     _display(HTML(f'<p class="ek-note">{html.escape(text)}</p>'))
 
 
 def warn(text: str) -> None:
     """A visible warning box (e.g. a section that could not be computed)."""
-    from IPython.display import HTML
-
     _display(HTML(f'<div class="ek-warn" style="border-left:4px solid #c0392b;padding:4px 8px">'
                   f'{html.escape(text)}</div>'))
 
 
 def bullets(lines: Iterable[str], empty: str = "无") -> None:
     """A bulleted list (Markdown)."""
-    from IPython.display import Markdown
-
     lines = list(lines)
     _display(Markdown("\n".join(f"- {_md_escape(x)}" for x in lines) if lines else empty))
 
@@ -153,7 +150,7 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     if frame is None or len(frame) == 0:
         note(f"{caption + '：' if caption else ''}{empty}")
         return
-    styler = frame.style.format(_cell_text, na_rep=NA)
+    styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE)
     if caption:
         styler = styler.set_caption(caption)
     if not index:
@@ -167,8 +164,8 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
 
 
 def _cell_text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return NA
+    if is_missing(value):
+        return NOT_APPLICABLE
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -178,42 +175,23 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def fmt(value, kind: str = "count") -> str:
-    """A figure as text: rates with %, money in 万元, None -> 不适用."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return NA
-    value = float(value)
-    if kind == "rate":
-        return f"{value:.2f}%"
-    if kind == "money":  # 万元; the unit is in the column header or the sentence
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    if kind == "score":
-        return f"{value:.2f}"
-    return f"{int(round(value))}"
-
-
 def _kind(metric_id: str) -> str:
-    from evalkit.metrics.engine import get_metric
-
-    kind = get_metric(metric_id).kind
-    return {"rate": "rate", "money": "money"}.get(kind, "count")
+    """The ``format_value`` kind of a metric: rate (with %), money (万元) or count."""
+    return get_metric(metric_id).text_kind
 
 
-def _value(v):
-    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else float(v)
+def _shown(values, metric_id: str) -> str:
+    """``values[metric_id]`` (a metrics row or total) as text in the metric's kind."""
+    return format_value(values[metric_id], _kind(metric_id))
 
 
 # --------------------------------------------------------------------------- shared computations
 def engine(ds):
-    from evalkit.metrics.engine import MetricsEngine
-
     return _memo(ds, "engine", compute=lambda: MetricsEngine(ds))
 
 
 def metrics(ds, period, scope: str | None = None, source: str = "ledger"):
     """``compute_metrics`` memoised (one prepared engine per dataset)."""
-    from evalkit.metrics.engine import compute_metrics
-
     p = as_period(period)
     return _memo(ds, "metrics", p.text, p.kind, scope, source,
                  compute=lambda: compute_metrics(engine(ds), p.text, scope=scope, source=source))
@@ -221,35 +199,24 @@ def metrics(ds, period, scope: str | None = None, source: str = "ledger"):
 
 def audit(ds, period):
     """``run_audit`` memoised."""
-    from evalkit.audit.run import run_audit
-
     p = as_period(period)
     return _memo(ds, "audit", p.text, p.kind, compute=lambda: run_audit(ds, p), shared=True)
 
 
 def scores(ds, period):
-    """``score_units`` memoised; None (with a visible warning) if scoring is unavailable."""
-    try:
-        from evalkit.assess.scoring import score_units
-    except ImportError:
-        warn("评议考核模块 evalkit.assess.scoring 不可用，本节从略。")
-        return None
+    """``score_units`` memoised."""
     p = as_period(period)
     return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p), shared=True)
 
 
 def candidates(ds, period):
     """``cases.case_candidates`` (all candidates, ranked) memoised and shared."""
-    from evalkit.assess.cases import case_candidates
-
     p = as_period(period)
     return _memo(ds, "candidates", p.text, p.kind, compute=lambda: case_candidates(ds, p), shared=True)
 
 
 def lookback(ds, period, case_nos=None):
     """``cases.lookback`` memoised and shared (for the default selection of cases)."""
-    from evalkit.assess.cases import lookback as _lookback
-
     p = as_period(period)
     if case_nos is not None:
         return _lookback(ds, p, list(case_nos))
@@ -286,23 +253,19 @@ def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
     排名 counts units with a defined value, best first (direction from the metric's
     definition; ties share the best rank).
     """
-    from evalkit.metrics.engine import get_metric
-
     res = metrics(ds, period, scope=scope)
     if unit not in res.frame.index:
-        from evalkit.exceptions import ParameterError
-
         raise ParameterError("unit", unit, "、".join(map(str, res.frame.index)))
     rows = []
     for mid in KPI_METRICS:
         if mid not in res.frame.columns:
             continue
         d = get_metric(mid)
-        col = res.frame[mid].map(_value)
+        col = res.frame[mid].map(as_number)
         mean = col.dropna().astype(float).mean() if col.notna().any() else None
         kind = _kind(mid)
-        rows.append({"指标": d.header, "本单位": fmt(col[unit], kind), "各单位平均": fmt(mean, kind),
-                     "全镇合计": fmt(_value(res.total[mid]), kind),
+        rows.append({"指标": d.header, "本单位": format_value(col[unit], kind),
+                     "各单位平均": format_value(mean, kind), "全镇合计": format_value(res.total[mid], kind),
                      "本单位排名": _rank(col, d.higher_is_better, unit)})
     return pd.DataFrame(rows)
 
@@ -314,7 +277,8 @@ def submission_warning(ds, period, unit: str) -> None:
     mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
     missing = [k for k in p.period_keys if mine.empty or k not in set(mine["period"])]
     if missing:
-        warn(f"{unit}未报送 {'、'.join(f'{int(k[5:])}月' for k in missing)} 的统计表：这些月份的本期指标按 0 或“不适用”计。")
+        months = "、".join(f"{int(k[5:])}月" for k in missing)
+        warn(f"{unit}未报送 {months} 的统计表：这些月份的本期指标按 0 或“{NOT_APPLICABLE}”计。")
     late = sorted(set(mine.loc[mine["late"].astype(bool), "period"])) if len(mine) else []
     if late:
         note(f"逾期报送：{'、'.join(f'{int(k[5:])}月' for k in late)}（按收到日期判断）。")
@@ -329,11 +293,11 @@ def unit_summary(ds, period, unit: str) -> dict:
     row = res.frame.loc[unit] if res is not None and unit in res.frame.index else None
     n_units = len(res.frame) if res is not None else len(ds.units)
     out = {
-        "综合得分": fmt(_value(row["total"]), "score") if row is not None else NA,
-        "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NA,
-        "等级": str(row["grade"]) if row is not None else NA,
-        "检查覆盖率" + ("（累计）" if ytd else ""): fmt(_value(cum.frame.at[unit, "coverage_rate"]), "rate"),
-        "隐患整改率" + ("（累计）" if ytd else ""): fmt(_value(cum.frame.at[unit, "rectification_rate"]), "rate"),
+        "综合得分": format_value(row["total"], "score") if row is not None else NOT_APPLICABLE,
+        "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NOT_APPLICABLE,
+        "等级": str(row["grade"]) if row is not None else NOT_APPLICABLE,
+        "检查覆盖率" + ("（累计）" if ytd else ""): format_value(cum.frame.at[unit, "coverage_rate"], "rate"),
+        "隐患整改率" + ("（累计）" if ytd else ""): format_value(cum.frame.at[unit, "rectification_rate"], "rate"),
     }
     return out
 
@@ -353,25 +317,21 @@ def monthly_series(ds, period, metric_id: str, scope: str = "month", unit: str |
     values = {}
     for m in range(1, p.last_month + 1):
         res = metrics(ds, f"{p.year}-{m:02d}", scope=scope)
-        values[m] = _value(res.total[metric_id] if unit is None else res.frame.at[unit, metric_id])
+        values[m] = as_number(res.total[metric_id] if unit is None else res.frame.at[unit, metric_id])
     return pd.Series(values, dtype=object, name=metric_id)
 
 
 def unit_monthly_table(ds, period, unit: str) -> pd.DataFrame:
     """Month by month: inspections, hazards, rectified, cases, fines of the unit (this year)."""
-    from evalkit.metrics.engine import get_metric
-
     ids = ("inspected", "hazards_found", "hazards_rectified", "rectification_rate", "cases_filed", "fines_wan")
     frame = pd.DataFrame({get_metric(m).header: monthly_series(ds, period, m, unit=unit).map(
-        lambda v, m=m: fmt(v, _kind(m))) for m in ids})
+        lambda v, m=m: format_value(v, _kind(m))) for m in ids})
     frame.insert(0, "月份", [f"{m}月" for m in frame.index])
     return frame
 
 
 def plot_unit_trends(ds, period, unit: str):
     """Two panels: cumulative coverage and monthly rectification rate, unit vs town."""
-    import matplotlib.pyplot as plt
-
     cols = colors(ds)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.0))
     cov = pd.DataFrame({unit: monthly_series(ds, period, "coverage_rate", "ytd", unit),
@@ -400,8 +360,6 @@ def hazard_categories(ds, period, unit: str | None = None) -> pd.DataFrame:
 
     Columns 类别, 代码, 违法行为, 隐患数(处); an item no catalogue entry describes is 未归类.
     """
-    from evalkit.core.catalogue import load_catalogue, match_violation
-
     items = _period_items(ds, period, unit)
     cat = load_catalogue()
     codes = [match_violation(h) for h in items["hazard"]]
@@ -528,8 +486,6 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     (``MetricsResult.not_applicable``, e.g. the 家 columns of a quarter) is not marked.
     A unit without a 附件2 row shows 未报送, nothing marked.
     """
-    from evalkit.metrics.engine import get_metric
-
     p = as_period(period)
     if p.kind == "month":
         figs = ds.figures
@@ -554,10 +510,10 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
         r_col, o_col, d_col = [], [], []
         for col in COMPARED:
             kind = _kind(col.key)
-            r = None if missing else _value(reported[col.key])
-            o = _value(own.frame.at[unit, col.key]) if unit in own.frame.index else None
-            r_col.append("未报送" if missing else fmt(r, kind))
-            o_col.append(fmt(o, kind))
+            r = None if missing else as_number(reported[col.key])
+            o = as_number(own.frame.at[unit, col.key]) if unit in own.frame.index else None
+            r_col.append(NOT_SUBMITTED if missing else format_value(r, kind))
+            o_col.append(format_value(o, kind))
             d_col.append(not missing and col.key not in unsupported and differs(r, o, col.kind))
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
@@ -588,13 +544,13 @@ def score_tables(ds, period, unit: str):
     if res is None or unit not in res.frame.index:
         return None
     row = res.frame.loc[unit]
-    dims = pd.DataFrame([{"维度": v["name"], "分值": v["weight"], "得分": _value(row[d])}
+    dims = pd.DataFrame([{"维度": v["name"], "分值": v["weight"], "得分": as_number(row[d])}
                          for d, v in res.dimensions.items()])
-    dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": _value(row["total"])}
+    dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": as_number(row["total"])}
     parts = res.parts[res.parts["unit"] == unit]
     part_table = pd.DataFrame({
-        "计分项": parts["name"], "实际值": parts["value"].map(_value), "目标": parts["target"].map(_value),
-        "分值": parts["weight"].map(_value), "得分": parts["points"].map(_value),
+        "计分项": parts["name"], "实际值": parts["value"].map(as_number), "目标": parts["target"].map(as_number),
+        "分值": parts["weight"].map(as_number), "得分": parts["points"].map(as_number),
         "适用": parts["applicable"].map(lambda a: "是" if a else "否（不适用，折算）"),
     })
     return dims, part_table, list(row["explanation"])
@@ -611,22 +567,20 @@ def town_summary(ds, period) -> dict:
     suffix = "（累计）" if ytd else ""
     return {
         "单位数": f"{len(ds.units)}",
-        "检查企业数": fmt(_value(now.total["inspected"])) + " 家",
-        "检查覆盖率" + suffix: fmt(_value(cum.total["coverage_rate"]), "rate"),
-        "隐患整改率" + suffix: fmt(_value(cum.total["rectification_rate"]), "rate"),
-        "罚款金额": fmt(_value(now.total["fines_wan"]), "money") + " 万元",
+        "检查企业数": _shown(now.total, "inspected") + " 家",
+        "检查覆盖率" + suffix: _shown(cum.total, "coverage_rate"),
+        "隐患整改率" + suffix: _shown(cum.total, "rectification_rate"),
+        "罚款金额": _shown(now.total, "fines_wan") + " 万元",
         "核查问题": f"{len(findings)} 条（高 {int((findings['severity'] == '高').sum())}）",
     }
 
 
 def town_overview(ds, period, scope: str | None = None) -> pd.DataFrame:
     """All units side by side on the KPI metrics, with the town total last."""
-    from evalkit.metrics.engine import TOTAL_LABEL, get_metric
-
     res = metrics(ds, period, scope=scope)
     ids = [m for m in KPI_METRICS if m in res.frame.columns]
     frame = res.table()[ids]
-    out = pd.DataFrame({get_metric(m).header: frame[m].map(lambda v, m=m: fmt(_value(v), _kind(m))) for m in ids})
+    out = pd.DataFrame({get_metric(m).header: frame[m].map(lambda v, m=m: format_value(v, _kind(m))) for m in ids})
     out.insert(0, "单位", [str(u) for u in frame.index])
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out.reset_index(drop=True)
@@ -640,8 +594,8 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
     f = res.frame.sort_values(["rank", "total"], ascending=[True, False], kind="stable")
     out = pd.DataFrame({"名次": f["rank"].astype(int), "单位": [str(u) for u in f.index]})
     for d, v in res.dimensions.items():
-        out[f"{v['name']}({v['weight']:g})"] = f[d].map(_value).to_numpy()
-    out["总分"] = f["total"].map(_value).to_numpy()
+        out[f"{v['name']}({v['weight']:g})"] = f[d].map(as_number).to_numpy()
+    out["总分"] = f["total"].map(as_number).to_numpy()
     out["等级"] = [g + ("（否决）" if v else "") for g, v in zip(f["grade"], f["vetoed"], strict=True)]
     return out.reset_index(drop=True)
 
@@ -662,10 +616,8 @@ def plot_ranking(ds, period):
 
 def plot_rate_heatmap(ds, period, scope: str | None = None):
     """Units × key rates heatmap (green = high); 不适用 cells grey."""
-    from evalkit.metrics.engine import get_metric
-
     res = metrics(ds, period, scope=scope)
-    frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(_value) for m in KEY_RATES})
+    frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(as_number) for m in KEY_RATES})
     frame.index = [str(u) for u in res.frame.index]
     ax = charts.heatmap(frame.astype(float), title=f"关键比率（{scope_label(period, scope)}）",
                         colorbar_label="比率（%）")
@@ -674,23 +626,18 @@ def plot_rate_heatmap(ds, period, scope: str | None = None):
 
 def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     """The consolidated 附件2 (recomputed from the ledger) with the official headers."""
-    from evalkit.core.forms import FIGURES
-    from evalkit.metrics.engine import TOTAL_LABEL
-
     res = metrics(ds, period, scope=scope)
     table = res.table()
     out = pd.DataFrame({"单位": [str(u) for u in table.index]})
     for col in FIGURES.columns[1:]:
         if col.key in table.columns:
-            out[col.header] = [fmt(_value(v), _kind(col.key)) for v in table[col.key]]
+            out[col.header] = [format_value(v, _kind(col.key)) for v in table[col.key]]
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out
 
 
 def findings_by_rule(ds, period) -> pd.DataFrame:
     """Findings per audit rule and severity (every rule listed)."""
-    from evalkit.audit.rules import AUDIT_RULES
-
     res = audit(ds, period)
     f = res.findings
     rows = []
@@ -721,15 +668,13 @@ def findings_by_unit(ds, period) -> pd.DataFrame:
 
 def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
     """Cases, fines, measures and referrals per unit (units with none left out), town total last."""
-    from evalkit.metrics.engine import TOTAL_LABEL, get_metric
-
     res = metrics(ds, period, scope=scope)
     table = res.table()
     ids = [m for m in PENALTY_METRICS if m in table.columns]
-    vals = table[ids].map(_value)
+    vals = table[ids].map(as_number)
     any_ = vals.fillna(0).astype(float).sum(axis=1) > 0
     vals = vals[any_ | (vals.index == TOTAL_LABEL)]
-    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: fmt(v, _kind(m)))
+    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: format_value(v, _kind(m)))
                         for m in ids})
     out.insert(0, "单位", [str(u) for u in vals.index])
     return out.reset_index(drop=True)
@@ -802,14 +747,14 @@ def year_end_summary(ds, period) -> str:
     top_rules = high["rule_name"].value_counts().head(3) if len(high) else pd.Series(dtype=int)
     lines = [f"## {p.year}年安全生产执法提升专项行动总结（数据生成）", "",
              "### 一、工作开展情况", "",
-             f"全镇 {len(ds.units)} 个单位全年现场检查企业（单位）{fmt(_value(t['inspected']))} 家，"
-             f"检查覆盖率 {fmt(_value(t['coverage_rate']), 'rate')}；排查隐患 {fmt(_value(t['hazards_found']))} 处，"
-             f"整改 {fmt(_value(t['hazards_rectified']))} 处，隐患整改率 {fmt(_value(t['rectification_rate']), 'rate')}。", "",
+             f"全镇 {len(ds.units)} 个单位全年现场检查企业（单位）{_shown(t, 'inspected')} 家，"
+             f"检查覆盖率 {_shown(t, 'coverage_rate')}；排查隐患 {_shown(t, 'hazards_found')} 处，"
+             f"整改 {_shown(t, 'hazards_rectified')} 处，隐患整改率 {_shown(t, 'rectification_rate')}。", "",
              "### 二、执法处罚情况", "",
-             f"立案 {fmt(_value(t['cases_filed']))} 家，罚款 {fmt(_value(t['fines_wan']), 'money')} 万元；"
-             f"责令停产停业整顿 {fmt(_value(t['suspended']))} 家，提请关闭 {fmt(_value(t['closure_requested']))} 家，"
-             f"移送追究刑事责任 {fmt(_value(t['criminal_referrals']))} 人，移送其他部门 {fmt(_value(t['referred_other']))} 起；"
-             f"违法行为查处率 {fmt(_value(t['violation_handling_rate']), 'rate')}。", "",
+             f"立案 {_shown(t, 'cases_filed')} 家，罚款 {_shown(t, 'fines_wan')} 万元；"
+             f"责令停产停业整顿 {_shown(t, 'suspended')} 家，提请关闭 {_shown(t, 'closure_requested')} 家，"
+             f"移送追究刑事责任 {_shown(t, 'criminal_referrals')} 人，移送其他部门 {_shown(t, 'referred_other')} 起；"
+             f"违法行为查处率 {_shown(t, 'violation_handling_rate')}。", "",
              "### 三、存在问题", ""]
     if len(findings):
         lines.append(f"核查发现问题 {len(findings)} 条，其中高风险 {len(high)} 条。")
@@ -835,10 +780,10 @@ def period_summary_text(ds, period) -> str:
     t, c = now.total, cum.total
     phase = next((r["阶段"] for _, r in phase_table(ds, p).iterrows() if r["期末状态"].startswith("进行中")), None)
     lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
-    return (lead + f"本期全镇现场检查企业 {fmt(_value(t['inspected']))} 家，排查隐患 {fmt(_value(t['hazards_found']))} 处、"
-            f"已整改 {fmt(_value(t['hazards_rectified']))} 处，立案 {fmt(_value(t['cases_filed']))} 家，"
-            f"罚款 {fmt(_value(t['fines_wan']), 'money')} 万元。年初以来检查覆盖率 {fmt(_value(c['coverage_rate']), 'rate')}，"
-            f"隐患整改率 {fmt(_value(c['rectification_rate']), 'rate')}。")
+    return (lead + f"本期全镇现场检查企业 {_shown(t, 'inspected')} 家，排查隐患 {_shown(t, 'hazards_found')} 处、"
+            f"已整改 {_shown(t, 'hazards_rectified')} 处，立案 {_shown(t, 'cases_filed')} 家，"
+            f"罚款 {_shown(t, 'fines_wan')} 万元。年初以来检查覆盖率 {_shown(c, 'coverage_rate')}，"
+            f"隐患整改率 {_shown(c, 'rectification_rate')}。")
 
 
 # --------------------------------------------------------------------------- typical cases
@@ -846,7 +791,8 @@ def period_summary_text(ds, period) -> str:
 _SIGNIFICANCE = {
     "criminal_referral": "严格落实安全生产行政执法与刑事司法衔接，对涉嫌犯罪的依法及时移送司法机关，"
                          "不以行政处罚代替移送，杜绝有案不送、以罚代刑（方案二（三））。",
-    "severe_measure": "依法精准采取停产整顿、上限处罚、提请关闭等执法措施，确保打得准、打得狠、打出成效（方案二（四））。",
+    "severe_measure": "依法精准采取停产整顿、上限处罚、提请关闭等执法措施，"
+                      "确保打得准、打得狠、打出成效（方案二（四））。",
     "major_hazard": "聚焦重大事故隐患排查整治和动态清零，以执法倒逼企业落实主体责任。",
     "top_fine": "严格依据法律法规实施行政处罚，顶格处罚体现严格执法、严厉处罚，纠正以整改代替处罚（方案二（五））。",
     "dual_penalty": "对单位及其主要负责人一案双罚，压实企业主要负责人安全生产第一责任。",
@@ -876,9 +822,6 @@ def case_writeup(ds, candidate) -> dict[str, str]:
     what was found; 【处理结果】 case number, fine and its basis, other measures and the
     rectification; 【典型意义】 the plan's wording for each criterion met.
     """
-    from evalkit.assess.cases import CRITERIA
-    from evalkit.core.catalogue import load_catalogue, match_violation
-
     c = candidate if isinstance(candidate, dict) else candidate._asdict() if hasattr(candidate, "_asdict") \
         else dict(candidate)
     rows = _ledger_rows(ds, c.get("rows") or [])
@@ -929,8 +872,6 @@ def case_writeup(ds, candidate) -> dict[str, str]:
 
 def show_case(ds, candidate, number: int | None = None) -> None:
     """Display one case write-up as a definition list, followed by its timeline table."""
-    from IPython.display import HTML
-
     parts = case_writeup(ds, candidate)
     head = f"<h3>案例{number}：{html.escape(parts['案例名称'])}</h3>" if number else ""
     body = "".join(f"<dt>【{html.escape(k)}】</dt><dd>{html.escape(v)}</dd>" for k, v in parts.items())
@@ -969,7 +910,7 @@ _MARK = {True: "✓", False: "✗", None: "—"}
 def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(table, problems) of ``cases.lookback`` in Chinese with ✓ / ✗ / — (not applicable)."""
     def mark(v):
-        return _MARK[None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(v)]
+        return _MARK[None if is_missing(v) else bool(v)]
 
     cols = [("rectified", "隐患全部整改"), ("verified", "经复查确认"), ("fine_in_range", "罚款在法定幅度内"),
             ("escalation_applied", "应从重已从重"), ("referral_made", "应移送已移送")]

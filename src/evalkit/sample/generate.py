@@ -224,7 +224,8 @@ def _refuse_foreign_folder(out: Path) -> None:
     if not any((out / sub).exists() for sub in ("registry", "submissions")):
         return
     try:
-        ours = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8")).get("generator") == "evalkit.sample.generate"
+        manifest = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))
+        ours = manifest.get("generator") == "evalkit.sample.generate"
     except (OSError, ValueError, AttributeError):
         ours = False
     if not ours:

@@ -156,7 +156,8 @@ def _story_defects(year, where, months) -> list[dict]:
     stories = {
         "closure": ("closure_candidate", "重大事故隐患 penalised 3 times in 133 days; the third case asks for closure"),
         "criminal_referred": ("criminal_risk_referred", "V17 with 移送公安机关追究刑事责任1人 (correct)"),
-        "criminal_not_referred": ("criminal_risk_not_referred", "V20 重大事故隐患, order refused, fined only: 以罚代刑"),
+        "criminal_not_referred": ("criminal_risk_not_referred",
+                                  "V20 重大事故隐患, order refused, fined only: 以罚代刑"),
         "illegal_fireworks": ("criminal_risk_referred", "V28 illegal storage (unregistered), 取缔 and referred"),
         "repeat_heavier_a": ("repeat_offence_heavier", "V19 again within 12 months, fined 0.5 then 1.5 (从重)"),
         "repeat_heavier_b": ("repeat_offence_heavier", "V11 again within 12 months, no case then 2.0 (从重)"),
