@@ -1,6 +1,7 @@
 """Benchmark ``evalkit export`` on a large month: 10k / 50k / 200k ledger rows.
 
 Not a test. Run:  .venv/bin/python scripts/bench_export.py [--rows 10000 50000 200000] [--units 50]
+[--enterprises 3000]
 
 The rows are the synthetic ledger of ``bench_metrics.generate`` (same shape as a loaded
 ``Dataset``), all moved into June 2024, with long free text in every fourth row (a
@@ -32,8 +33,8 @@ from evalkit.intake.records import FIGURES_COLUMNS, SUBMISSION_COLUMNS  # noqa: 
 LONG = "负责人王五（电话139 1234 5678）称已整改，经林峰、陈伟现场检查发现消防通道堵塞。"
 
 
-def june(n_rows: int, n_units: int, seed: int):
-    ds = generate(n_rows, max(n_rows // 5, 100), n_units, seed)
+def june(n_rows: int, n_units: int, seed: int, n_enterprises: int = 3000):
+    ds = generate(n_rows, n_enterprises, n_units, seed)
     led = ds.ledger
     rng = np.random.default_rng(seed)
     led["month"], led["period"] = 6, pd.array(["2024-06"] * len(led), dtype="str")
@@ -54,10 +55,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, nargs="+", default=[10_000, 50_000, 200_000])
     p.add_argument("--units", type=int, default=50)
+    p.add_argument("--enterprises", type=int, default=3000,
+                   help="registry size; every unit's template lists them all (a town has 1-3 thousand)")
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
     for n in args.rows:
-        ds = june(n, args.units, args.seed)
+        ds = june(n, args.units, args.seed, args.enterprises)
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
             written = export_period(ds, "2024-06", out)

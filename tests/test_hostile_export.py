@@ -154,3 +154,44 @@ def test_the_review_is_written_outside_the_disclosure_folder(dataset, tmp_path):
     assert "不得公开" in ws["A1"].value
     rows = pd.DataFrame(list(ws.iter_rows(min_row=3, values_only=True))).dropna(how="all")
     assert "138.1234.5678" in set(rows[6])
+
+
+# ------------------------------------------------------------------ export stays linear (item 7)
+def test_fit_row_heights_asks_the_sheet_width_once(monkeypatch):
+    """``Worksheet.max_column`` scans every cell; asked per row it made export quadratic
+    (10k rows 189 s). Counted, not timed: once per call whatever the number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from evalkit.export.xlsx_style import fit_row_heights
+
+    calls = []
+    real = Worksheet.max_column
+    monkeypatch.setattr(Worksheet, "max_column", property(lambda ws: calls.append(1) or real.fget(ws)))
+    for n in (10, 1000):
+        ws = Workbook().active
+        for r in range(1, n + 1):
+            ws.cell(r, 1, "安全出口堵塞" * (r % 7))
+            ws.cell(r, 3, "x")
+        calls.clear()
+        fit_row_heights(ws, 1, n)
+        assert len(calls) == 1
+        assert ws.row_dimensions[7].height == 15.0 + 3  # "" -> one line
+        assert ws.row_dimensions[6].height > ws.row_dimensions[1].height
+
+
+def test_style_cell_gives_what_the_assignments_give():
+    """The memoised style equals setting the attributes one by one, also after a quote prefix."""
+    from openpyxl import Workbook
+
+    from evalkit.core.cell_style import style_cell
+    from evalkit.core.form_writer import BORDER, WRAP
+
+    ws = Workbook().active
+    a, b, c = ws.cell(1, 1), ws.cell(2, 1), ws.cell(3, 1)
+    a.alignment, a.border, a.number_format = WRAP, BORDER, "0.0000"
+    style_cell(b, alignment=WRAP, border=BORDER, number_format="0.0000")
+    c.quotePrefix = True
+    style_cell(c, alignment=WRAP, border=BORDER, number_format="0.0000")
+    assert tuple(a._style) == tuple(b._style)
+    assert c.quotePrefix and c.alignment == WRAP and c.number_format == "0.0000"

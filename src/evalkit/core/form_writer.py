@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -110,12 +111,14 @@ def _widths(ws: Worksheet, form: Form) -> None:
 
 def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str | None,
                        rows: Iterable[dict], filled_date: str | dt.date | None = None,
-                       styled: bool = True) -> SheetLayout:
+                       styled: bool = True, column_styles: dict[str, dict] | None = None) -> SheetLayout:
     """Write 附件1 with ``rows`` (dicts keyed by ``LEDGER`` column keys).
 
     ``hazards``/``rectifications`` may be lists (numbered "1. …" on write) or text;
     ``inspectors`` a list (joined with 、) or text; missing keys leave the cell blank;
-    ``seq`` defaults to the row's position.
+    ``seq`` defaults to the row's position. ``column_styles`` adds style attributes to
+    a column's data cells ({"fine_wan": {"number_format": "0.0000"}}; shared style
+    objects, as ``core.cell_style.style_cell`` asks).
     """
     form = LEDGER
     ncols = len(form.columns)
@@ -127,6 +130,10 @@ def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str 
         if styled:
             cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
     r = header_row
+    # each column's data-cell style (dated or not), worked out once and copied: setting
+    # style attributes per cell is most of the time of a large ledger (core.cell_style)
+    extra = column_styles or {}
+    protos: dict[tuple[int, bool], object] = {}
     for n, record in enumerate(rows, 1):
         r += 1
         for i, col in enumerate(form.columns, 1):
@@ -138,10 +145,15 @@ def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str 
                 value = _cell_value(record.get(col.key))
             cell = ws.cell(r, i)
             if styled:  # before set_text, which may add a quote prefix to the style
-                if col.kind == "date" and isinstance(value, dt.datetime):
-                    style_cell(cell, alignment=WRAP, border=BORDER, number_format="yyyy-mm-dd")
+                key = (i, col.kind == "date" and isinstance(value, dt.datetime))
+                proto = protos.get(key)
+                if proto is None:
+                    attrs = {"alignment": WRAP, "border": BORDER, **({"number_format": "yyyy-mm-dd"} if key[1] else {}),
+                             **extra.get(col.key, {})}
+                    style_cell(cell, **attrs)
+                    proto = protos[key] = copy(cell._style)
                 else:
-                    style_cell(cell, alignment=WRAP, border=BORDER)
+                    cell._style = copy(proto)
             set_text(cell, value)
     last = r
     _footer(ws, form, last + 1, ncols)

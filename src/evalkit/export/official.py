@@ -33,7 +33,6 @@ from openpyxl import Workbook, load_workbook
 
 from evalkit._text import BLANK, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
-from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, parse_period
@@ -420,7 +419,7 @@ def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Per
     records = [_ledger_record(r, seq=n, remarks_unit=r["unit"])
                for n, r in enumerate(rows.to_dict("records"), 1)]
     lay = write_ledger_sheet(ws, unit=region, year=period.year, month=period.last_month,
-                             rows=records, filled_date=filled_date)
+                             rows=records, filled_date=filled_date, column_styles=LEDGER_COLUMN_STYLES)
     present = list(dict.fromkeys(rows["unit"])) if len(rows) else []
     silent = [u for u in units if u not in present]
     notes = list(LEDGER_NOTES)
@@ -432,7 +431,7 @@ def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Per
         ws_u = wb.create_sheet(style.safe_sheet_title(unit, wb.sheetnames))
         recs = [_ledger_record(r, seq=n) for n, r in enumerate(sub.to_dict("records"), 1)]
         lay_u = write_ledger_sheet(ws_u, unit=unit, year=period.year, month=period.last_month,
-                                   rows=recs, filled_date=filled_date)
+                                   rows=recs, filled_date=filled_date, column_styles=LEDGER_COLUMN_STYLES)
         _finish_ledger_sheet(ws_u, lay_u, ())
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -440,14 +439,16 @@ def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Per
     return path
 
 
+#: The consolidated 附件1's data cells: 序号, 检查时间 and 罚款 centred, with their number formats.
+LEDGER_COLUMN_STYLES = {
+    "seq": {"alignment": style.CENTER},
+    "inspection_date": {"alignment": style.CENTER, "number_format": style.DATE_FORMAT},
+    "fine_wan": {"alignment": style.CENTER, "number_format": style.WAN_FORMAT},
+}
+
+
 def _finish_ledger_sheet(ws, lay: SheetLayout, notes: Iterable[str]) -> None:
     ncols = len(LEDGER.columns)
-    centered = [LEDGER.keys.index(k) + 1 for k in ("seq", "inspection_date", "fine_wan")]
-    style.align_range(ws, lay.first_data_row, lay.last_data_row, centered, style.CENTER)
-    fine_col, date_col = LEDGER.keys.index("fine_wan") + 1, LEDGER.keys.index("inspection_date") + 1
-    for r in range(lay.first_data_row, lay.last_data_row + 1):
-        style_cell(ws.cell(r, fine_col), number_format=style.WAN_FORMAT)
-        style_cell(ws.cell(r, date_col), number_format=style.DATE_FORMAT)
     if notes:
         style.write_note_lines(ws, ws.max_row + 2, notes, ncols)
     style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)

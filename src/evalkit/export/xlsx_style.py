@@ -15,6 +15,7 @@ value written. 万元 amounts use ``0.0000``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from openpyxl.comments import Comment
@@ -38,9 +39,13 @@ NOTE_FONT = Font(size=9)
 UNLOCKED = Protection(locked=False)
 
 
+_WIDE = re.compile("[^\x00-\u2e7f]")  # CJK and everything after it
+
+
 def text_width(text: str) -> float:
-    """Width of one line of ``text`` in Excel character units (CJK about 2.2)."""
-    return sum(2.2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+    """Width of one line of ``text`` in Excel character units (CJK about 2.2, others 1)."""
+    text = str(text)
+    return len(text) + 1.2 * len(_WIDE.findall(text))
 
 
 def text_lines(value, width: float) -> int:
