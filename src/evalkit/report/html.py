@@ -29,6 +29,12 @@ HIDE_TAG = "hide-in-report"
 BAND = "蚶江镇 2024 年安全生产执法提升专项行动"
 TEMPLATE_NAME = "evalkit_report"
 
+#: Every page forbids scripts, plugins, frames and anything fetched from elsewhere: the
+#: reports need none, and submitted text that slipped through escaping still cannot run.
+#: Inline styles and data: images (the charts) are what a page uses.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+                           "form-action 'none'; base-uri 'none'")
+
 _EXPORTER = None  # built once per process: loading the Jinja templates is the slow part
 
 
@@ -83,12 +89,16 @@ def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "
         "index_href": index_href,
         "css": report_css(),
         "version": __version__,
+        "csp": CONTENT_SECURITY_POLICY,
     }
     body, _ = _exporter().from_notebook_node(
         nb, resources={"metadata": {"name": title}, "evalkit": meta})
     problems = external_references(body)
     if problems:
         raise ValueError(f"报告页面引用了外部资源，离线无法打开：{problems[:5]}")
+    active = active_content(body)
+    if active:
+        raise ValueError(f"报告页面含有可执行内容（脚本或事件属性），已拒绝生成：{active[:5]}")
     return body
 
 
@@ -177,6 +187,32 @@ _STATUS = {"done": ("已生成", "ek-status-ok"), "skipped": ("未变化，沿�
            "failed": ("失败", "ek-status-bad"), "stale": ("输入已变化，未重算", "ek-status-bad")}
 
 
+class _ActiveContent(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "iframe", "object", "embed", "applet", "base", "form"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+            elif name in ("href", "src", "action", "formaction", "xlink:href") and \
+                    (value or "").strip().lower().startswith(("javascript:", "vbscript:", "data:text/html")):
+                self.found.append(f"<{tag} {name}={value[:30]}>")
+
+
+def active_content(page: str) -> list[str]:
+    """Tags and attributes in ``page`` that could run code (script, iframe, object, embed,
+    form, base, on… event attributes, javascript: links). A report page has none: submitted
+    text reaches it escaped, and ``render_report`` refuses a page where this finds any."""
+    parser = _ActiveContent()
+    parser.feed(page)
+    parser.close()
+    return parser.found
+
+
 def render_index(period_label: str, rows: list[dict], generated: str | None = None,
                  files: list[tuple[str, str, str]] | None = None) -> str:
     """The batch's index.html: every report with its status and headline figures.
@@ -192,6 +228,7 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
     parts = [
         "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8" />',
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(CONTENT_SECURITY_POLICY)}">',
         f"<title>{esc(period_label)} 执法报告目录</title>",
         f'<style type="text/css">{report_css()}</style></head><body>',
         f'<header class="ek-band"><div class="ek-band-title">{esc(BAND)}</div>'

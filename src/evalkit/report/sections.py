@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Callable, Iterable
 
 import matplotlib.pyplot as plt
@@ -100,8 +101,8 @@ def _display(obj, raw: bool = False):
 
 
 def title(text: str, subtitle: str | None = None) -> None:
-    """The report's H1 (and a grey subtitle line)."""
-    body = f"# {text}"
+    """The report's H1 (and a grey subtitle line); ``text`` may hold a submitted unit name."""
+    body = f"# {md_text(text)}"
     if subtitle:
         body += f"\n\n<span class='ek-note'>{html.escape(subtitle)}</span>"
     _display(Markdown(body))
@@ -121,11 +122,16 @@ def warn(text: str) -> None:
 def bullets(lines: Iterable[str], empty: str = "无") -> None:
     """A bulleted list (Markdown)."""
     lines = list(lines)
-    _display(Markdown("\n".join(f"- {_md_escape(x)}" for x in lines) if lines else empty))
+    _display(Markdown("\n".join(f"- {md_text(x)}" for x in lines) if lines else md_text(empty)))
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("*", r"\*").replace("_", r"\_").replace("<", "&lt;")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_text(text) -> str:
+    """``text`` as literal Markdown: HTML-escaped (a submitted ``<script>`` stays text, since
+    Markdown passes raw HTML through) and Markdown punctuation backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False)).replace("\n", " ")
 
 
 def headline(figures: dict[str, str], note_text: str | None = None) -> None:
@@ -150,9 +156,11 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     if frame is None or len(frame) == 0:
         note(f"{caption + '：' if caption else ''}{empty}")
         return
-    styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE)
+    # escape="html": cells, index and headers may hold submitted text (unit and enterprise names)
+    styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE, escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html.escape(caption))
     if not index:
         styler = styler.hide(axis="index")
     if highlight is not None:
@@ -758,13 +766,13 @@ def year_end_summary(ds, period) -> str:
              "### 三、存在问题", ""]
     if len(findings):
         lines.append(f"核查发现问题 {len(findings)} 条，其中高风险 {len(high)} 条。")
-        lines += [f"- {name}：{int(n)} 条" for name, n in top_rules.items()]
+        lines += [f"- {md_text(name)}：{int(n)} 条" for name, n in top_rules.items()]
     else:
         lines.append("核查未发现问题。")
     if res is not None:
         weak = res.frame[res.frame["grade"] == "不合格"]
         if len(weak):
-            lines += ["", "评议考核不合格单位：" + "、".join(map(str, weak.index)) + "。"]
+            lines += ["", "评议考核不合格单位：" + "、".join(md_text(u) for u in weak.index) + "。"]
     lines += ["", "### 四、下一步工作", "",
               "- 对逾期未整改隐患逐项督办，复查闭环后销号；",
               "- 对同一违法行为反复出现的企业依法从重查处，涉嫌犯罪的及时移送，杜绝以罚代刑；",
