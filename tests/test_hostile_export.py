@@ -195,3 +195,39 @@ def test_style_cell_gives_what_the_assignments_give():
     style_cell(c, alignment=WRAP, border=BORDER, number_format="0.0000")
     assert tuple(a._style) == tuple(b._style)
     assert c.quotePrefix and c.alignment == WRAP and c.number_format == "0.0000"
+
+
+# ------------------------------------------------------------------ file names from unit names (item 11)
+def test_file_stems_are_safe_bounded_and_unique():
+    from evalkit.core.file_names import MAX_STEM_BYTES, file_stems, safe_stem
+
+    long_name = "蚶" * 121  # 363 bytes: "File name too long" before
+    names = ["a/b", "a_b", "a:b", "石壁村", "../etc", "x\x00y", long_name, long_name + "村"]
+    stems = file_stems(names)
+    assert len(set(stems.values())) == len(names)
+    assert stems["石壁村"] == "石壁村" and stems["../etc"] == "etc" and stems["x\x00y"] == "x_y"
+    for name, stem in stems.items():
+        assert "/" not in stem and "\\" not in stem and ":" not in stem and not stem.startswith("."), name
+        assert len(stem.encode()) <= MAX_STEM_BYTES, name
+    # a clash gets a tag from the name itself: the same in any company
+    assert stems["a/b"] == file_stems(["a/b", "a:b"])["a/b"] != stems["a_b"]
+    assert safe_stem("a/b") == "a_b"
+
+
+def test_export_gives_clashing_and_overlong_units_their_own_templates(tmp_path):
+    import dataclasses
+
+    from evalkit.export.fill_in import write_unit_templates
+
+    ds = make_dataset()
+    units = ["a/b", "a_b", "a:b", "蚶" * 121]
+    ds = dataclasses.replace(ds, units=pd.DataFrame({"unit": units, "kind": ["村"] * 4,
+                                                      "supervised_total": [0] * 4}))
+    from evalkit.export.ordering import unit_order
+
+    everyone = unit_order(ds)  # the registry's four plus the units of the ledger
+    assert set(units) <= set(everyone)
+    paths = export_paths(tmp_path, JUNE, everyone)
+    written = write_unit_templates(ds, parse_period("2024-07"), paths)
+    assert len(written) == len(set(written)) == len(everyone) and all(p.is_file() for p in written)
+    assert all(p.parent == paths.templates_dir for p in written)

@@ -24,8 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +33,7 @@ from openpyxl import Workbook, load_workbook
 
 from evalkit._text import BLANK, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.core.file_names import file_stems, safe_stem
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, parse_period
@@ -69,6 +70,8 @@ class ExportPaths:
     root: Path
     period: str  # YYYY-MM
     next_period: str  # YYYY-MM of the templates
+    #: unit -> file stem (``core.file_names.file_stems`` over every unit, so no two clash)
+    unit_stems: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def excel_dir(self) -> Path:
@@ -116,11 +119,8 @@ class ExportPaths:
         return self.review_dir / f"阳光执法清单脱敏核对_内部_{self.period}.xlsx"
 
     def template(self, unit: str) -> Path:
-        return self.templates_dir / f"统计表_{_file_safe(unit)}_{self.next_period}.xlsx"
-
-
-def _file_safe(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(name)).strip("._") or "单位"
+        stem = self.unit_stems.get(unit) or safe_stem(unit, "单位")
+        return self.templates_dir / f"统计表_{stem}_{self.next_period}.xlsx"
 
 
 def month_period(period: str | Period) -> Period:
@@ -138,10 +138,11 @@ def next_month(period: str | Period) -> Period:
     return parse_period(f"{year}-{month:02d}")
 
 
-def export_paths(out_dir: str | Path, period: str | Period) -> ExportPaths:
-    """The output paths of ``period`` under ``out_dir`` (nothing is written)."""
+def export_paths(out_dir: str | Path, period: str | Period, units: Sequence[str] = ()) -> ExportPaths:
+    """The output paths of ``period`` under ``out_dir`` (nothing is written); ``units``
+    (all of them) makes the template names unique even where two names clean alike."""
     p = month_period(period)
-    return ExportPaths(Path(out_dir) / p.text, p.text, next_month(p).text)
+    return ExportPaths(Path(out_dir) / p.text, p.text, next_month(p).text, file_stems(units, "单位"))
 
 
 def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
@@ -155,7 +156,7 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     """
 
     p = month_period(period)
-    paths = export_paths(out_dir, p)
+    paths = export_paths(out_dir, p, unit_order(dataset))
     for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
         folder.mkdir(parents=True, exist_ok=True)
     filled_date = filled_date or dt.date.today()
