@@ -231,3 +231,51 @@ def test_export_gives_clashing_and_overlong_units_their_own_templates(tmp_path):
     written = write_unit_templates(ds, parse_period("2024-07"), paths)
     assert len(written) == len(set(written)) == len(everyone) and all(p.is_file() for p in written)
     assert all(p.parent == paths.templates_dir for p in written)
+
+
+# ------------------------------------------------------------------ control characters (item 16)
+def test_control_characters_in_names_do_not_stop_the_export(tmp_path):
+    """A registry name with NUL and \\x07 made openpyxl raise IllegalCharacterError."""
+    import dataclasses
+
+    from evalkit.export.official import export_period
+
+    bad_unit, bad_ent = "石壁\x00村\x07", "五金\x1f厂\x00"
+    ds = make_dataset(ledger_rows=[{**LEDGER_ROWS[1], "unit": bad_unit, "enterprise": bad_ent}])
+    ds = dataclasses.replace(ds, units=pd.DataFrame({"unit": [bad_unit, "综合执法队"], "kind": ["村", "部门"],
+                                                      "supervised_total": [1, 0]}))
+    written = export_period(ds, "2024-06", tmp_path)
+    ledger = load_workbook(written[1])
+    assert "石壁村" in ledger.sheetnames
+    cells = [c.value for row in ledger["全镇"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "五金厂" in cells and not any("\x00" in c or "\x07" in c for c in cells)
+
+
+# ------------------------------------------------------------------ atomic writes (item 20)
+def test_a_killed_save_leaves_the_old_file_and_no_partial_one(tmp_path, monkeypatch):
+    """Export writes through a temporary file: a save that dies half-way (as under SIGKILL)
+    leaves the previous workbook intact under the final name, and the next export removes
+    the temporary file."""
+    from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
+
+    from evalkit.export.official import export_period
+
+    ds = make_dataset()
+    first = export_period(ds, "2024-06", tmp_path)
+    before = {p: p.read_bytes() for p in first if p.suffix == ".xlsx"}
+    real_save = OpenpyxlWorkbook.save
+
+    def dying_save(self, filename):
+        real_save(self, filename)
+        with open(filename, "r+b") as f:  # half the zip, then death
+            f.truncate(f.seek(0, 2) // 2)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OpenpyxlWorkbook, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        export_period(ds, "2024-06", tmp_path)
+    monkeypatch.setattr(OpenpyxlWorkbook, "save", real_save)
+    for path, data in before.items():
+        assert path.read_bytes() == data, path.name
+        load_workbook(path)  # still a whole workbook
+    assert not list((tmp_path / "2024-06").rglob("*.tmp"))  # the temp file is removed on error

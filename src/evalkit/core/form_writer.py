@@ -21,10 +21,12 @@ from copy import copy
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from evalkit.core.atomic import save_workbook
 from evalkit.core.cell_style import style_cell
 from evalkit.core.forms import FIGURES, LEDGER, Form
 
@@ -44,8 +46,19 @@ class SheetLayout:
     last_data_row: int  # first_data_row - 1 when there are no data rows
 
 
+def clean_text(value):
+    """``value`` without the control characters a workbook cannot hold (NUL, \\x01–\\x08,
+    \\x0b, \\x0c, \\x0e–\\x1f; tab, line feed and carriage return stay). Intake warns
+    where it reads such text; this keeps the writer from failing on it."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def set_text(cell, value) -> None:
-    """Write ``value`` into ``cell``; text is always literal, never a formula."""
+    """Write ``value`` into ``cell``; text is always literal, never a formula, and loses
+    control characters a workbook cannot hold (``clean_text``)."""
+    value = clean_text(value)
     cell.value = value
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
@@ -240,4 +253,4 @@ def write_submission(path, *, unit: str, year: int, month: int, ledger_rows: Ite
         ws2.title = "统计表二"
         write_figures_sheet(ws2, unit=unit, year=year, month=month, month_values=month_values,
                             cumulative_values=cumulative_values)
-    wb.save(path)
+    save_workbook(wb, path)

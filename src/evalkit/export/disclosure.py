@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from evalkit._text import format_value, is_missing
+from evalkit.core.atomic import atomic_path, save_workbook
 from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import FORMULA_TRIGGERS, format_items, set_text
 from evalkit.core.periods import Period
@@ -248,7 +249,7 @@ def write_table_xlsx(path: str | Path, frame: pd.DataFrame, *, title: str, notes
     style.setup_print(ws, title_rows=(header, header), last_column=ncols)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 
@@ -257,7 +258,8 @@ def write_table_csv(path: str | Path, frame: pd.DataFrame) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     safe = frame.astype(object).map(csv_safe) if len(frame) else frame
-    safe.to_csv(path, index=False, encoding="utf-8-sig")
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
 
 

@@ -34,6 +34,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from evalkit.core.atomic import save_workbook
 from evalkit.core.form_writer import set_text, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, submission_deadline
@@ -217,7 +218,7 @@ def write_template(path: str | Path, *, unit: str, period: Period, enterprise_na
     help_ws.sheet_view.tabSelected = False
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

@@ -33,6 +33,7 @@ from openpyxl import Workbook, load_workbook
 
 from evalkit._text import BLANK, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.core.atomic import TMP_SUFFIX, save_workbook
 from evalkit.core.file_names import file_stems, safe_stem
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
@@ -159,6 +160,8 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     paths = export_paths(out_dir, p, unit_order(dataset))
     for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
         folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.glob(f".*{TMP_SUFFIX}"):  # of an export killed half-way
+            leftover.unlink(missing_ok=True)
     filled_date = filled_date or dt.date.today()
     units = unit_order(dataset)
 
@@ -303,7 +306,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
     _finish_figures_sheet(ws, lay, units, ncols)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 
@@ -436,7 +439,7 @@ def write_ledger_workbook(path: str | Path, ledger: pd.DataFrame, *, period: Per
         _finish_ledger_sheet(ws_u, lay_u, ())
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

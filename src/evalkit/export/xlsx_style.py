@@ -25,7 +25,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evalkit.core.cell_style import style_cell
-from evalkit.core.form_writer import BORDER, set_text
+from evalkit.core.form_writer import BORDER, clean_text, set_text
 
 PERCENT_FORMAT = "0.00"
 WAN_FORMAT = "0.0000"
@@ -172,7 +172,7 @@ def set_widths(ws: Worksheet, widths: dict[int, float]) -> None:
 
 def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
     """A valid, unique sheet title for ``name`` (31 characters, no []:*?/\\)."""
-    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name)).strip("'") or "Sheet"
+    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in clean_text(str(name))).strip("'") or "Sheet"
     clean = clean[:31]
     taken = set(taken)
     title, n = clean, 2
