@@ -372,7 +372,7 @@ def test_load_cached_reads_once_and_notices_changes(tmp_path, monkeypatch, fixed
     monkeypatch.setattr(cache, "load", lambda d: calls.append(d) or real(d))
     cache.clear_memory()
     first = cache.load_cached(data, tmp_path / "c")
-    cache.clear_memory()  # the next load comes from the pickle on disk
+    cache.clear_memory()  # the next load comes from the entry on disk
     second = cache.load_cached(data, tmp_path / "c")
     assert len(calls) == 1 and first.meta["cache_key"] == second.meta["cache_key"]
     (data / "submissions" / "note.txt").write_text("新文件", encoding="utf-8")
