@@ -552,7 +552,10 @@ def _remove_old_pickle_cache(out_root: Path) -> None:
     for entry in old.iterdir():
         if not (entry.is_dir() and not entry.is_symlink() and re.fullmatch(r"[0-9a-f]{20}", entry.name)):
             continue
-        _remove(entry / "dataset.pkl", *(p for p in (entry / "results").glob("*") if p.suffix in (".pkl", ".lock")))
+        for path in (entry / "dataset.pkl", *(entry / "results").glob("*")):
+            if path.suffix in (".pkl", ".lock") and path.is_file() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
         for folder in (entry / "results", entry):
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -586,7 +589,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     if jobs < 1:
         raise ParameterError("jobs", jobs, "正整数")
     out_root = Path(out_dir).resolve()
-    with output_lock(out_root, "evalkit run"):
+    with _sigterm_interrupts(), output_lock(out_root, "evalkit run"):  # SIGTERM unwinds like Ctrl-C
         out = out_root / period.text
         out.mkdir(parents=True, exist_ok=True)
         _clean_stale_temps(out)
@@ -722,7 +725,8 @@ def _stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
 def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dict, progress, record) -> None:
     """Run ``jobs_of`` in a pool of ``workers`` processes; ``record(spec, result)`` as each finishes.
 
-    On KeyboardInterrupt (or SIGTERM) the workers are stopped before it propagates.
+    On KeyboardInterrupt (SIGTERM raises it too, see ``run_batch``) or any other error the
+    workers are stopped before it propagates.
     """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     from tqdm.auto import tqdm  # lazy: only the interactive progress bar needs it
@@ -731,23 +735,22 @@ def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dic
                disable=(not sys.stderr.isatty()) if progress is None else not progress)
     pool = None
     try:
-        with _sigterm_interrupts():
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                       initializer=_worker_init, initargs=(env,))
-            futures = [pool.submit(execute_report, job) for job in jobs_of]
-            for future in as_completed(futures):
-                spec = todo[futures.index(future)]
-                try:
-                    res = future.result()
-                except Exception as exc:  # the worker process itself died
-                    where = f"单位 {spec.unit} " if spec.unit else ""
-                    res = {"report_id": spec.report_id, "status": "failed", "seconds": 0.0,
-                           "error": f"{spec.notebook.name} {where}执行失败：工作进程异常退出（{type(exc).__name__}: {exc}）",
-                           "headline": {}, "timings": {}}
-                record(spec, res)
-                bar.set_postfix_str(spec.title[:16], refresh=False)
-                bar.update()
-            pool.shutdown(wait=True)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_worker_init, initargs=(env,))
+        futures = [pool.submit(execute_report, job) for job in jobs_of]
+        for future in as_completed(futures):
+            spec = todo[futures.index(future)]
+            try:
+                res = future.result()
+            except Exception as exc:  # the worker process itself died
+                where = f"单位 {spec.unit} " if spec.unit else ""
+                res = {"report_id": spec.report_id, "status": "failed", "seconds": 0.0,
+                       "error": f"{spec.notebook.name} {where}执行失败：工作进程异常退出（{type(exc).__name__}: {exc}）",
+                       "headline": {}, "timings": {}}
+            record(spec, res)
+            bar.set_postfix_str(spec.title[:16], refresh=False)
+            bar.update()
+        pool.shutdown(wait=True)
     except BaseException:
         if pool is not None:
             with _signals_ignored():
