@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from evalkit import cli
+from evalkit.core.atomic import atomic_write
 from evalkit.core.periods import parse_period
 from evalkit.exceptions import DataDirError, ParameterError
 from evalkit.report.batch import (
@@ -27,7 +28,6 @@ from evalkit.report.batch import (
     plan_reports,
     run_batch,
 )
-from evalkit.report.cache import atomic_write
 from evalkit.report.html import external_links, external_references, headline_of, render_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -373,7 +373,7 @@ def test_load_cached_reads_once_and_notices_changes(tmp_path, monkeypatch, fixed
     monkeypatch.setattr(cache, "load", lambda d: calls.append(d) or real(d))
     cache.clear_memory()
     first = cache.load_cached(data, tmp_path / "c")
-    cache.clear_memory()  # the next load comes from the pickle on disk
+    cache.clear_memory()  # the next load comes from the entry on disk
     second = cache.load_cached(data, tmp_path / "c")
     assert len(calls) == 1 and first.meta["cache_key"] == second.meta["cache_key"]
     (data / "submissions" / "note.txt").write_text("新文件", encoding="utf-8")

@@ -124,6 +124,7 @@ def test_missing_notebook(tmp_path, data_dir, capsys, monkeypatch):
     """`evalkit run` without its report notebooks: exit 2 naming the missing notebook."""
     empty = tmp_path / "notebooks"
     empty.mkdir()
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))  # not the user's cache
     monkeypatch.setattr(batch, "default_notebooks_dir", lambda: empty)
     one_line_error(capsys, ["run", data_dir, "--period", "2024-05", "--out", tmp_path / "out"], ".ipynb")
 

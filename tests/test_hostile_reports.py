@@ -11,7 +11,6 @@ import datetime as dt
 import html
 
 import pandas as pd
-import pytest
 from IPython.display import Markdown
 
 from evalkit import cli

@@ -318,10 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
         return args.func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # evalkit.exceptions.Interrupted says what was finished
         if debug:
             raise
-        print("evalkit: 已中断", file=sys.stderr)
+        print(f"evalkit: {str(exc) or '已中断'}", file=sys.stderr)
         return 130
     except Exception as exc:  # the contract: one Chinese line, never a traceback
         if debug:

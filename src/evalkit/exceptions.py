@@ -1,6 +1,7 @@
 """Named exceptions. The CLI turns each into a one-line Chinese message on stderr and exits
 with its ``exit_status``: 2 for what the user can fix (arguments, folders, configs, output
-paths), 3 for ``InternalError`` (a bug in evalkit).
+paths), 3 for ``InternalError`` (a bug in evalkit). ``Interrupted`` (a ``KeyboardInterrupt``) is
+the one sentence a stopped run prints, with exit status 130.
 """
 
 from __future__ import annotations
@@ -85,6 +86,24 @@ class OutputError(EvalkitError):
     def __init__(self, path, reason: str):
         self.path, self.reason = str(path), reason
         super().__init__(f"无法写入 {self.path}：{reason}")
+
+
+class OutputBusyError(EvalkitError):
+    """Raised when another live process holds the lock of an output folder (``core.outdir``)."""
+
+    def __init__(self, path, pid):
+        self.path, self.pid = str(path), pid
+        super().__init__(f"输出目录 {self.path} 正由进程 {pid} 使用：请等待其完成或换用其他 --out")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised when a batch run is stopped (Ctrl-C, SIGTERM) after it cleaned up; exit status 130."""
+
+    exit_status = 130
+
+    def __init__(self, done: int, unfinished: int):
+        self.done, self.unfinished = done, unfinished
+        super().__init__(f"已中断：完成 {done} 份，未完成 {unfinished} 份")
 
 
 class FileAccessError(EvalkitError):

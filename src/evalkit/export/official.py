@@ -37,6 +37,7 @@ from evalkit.core.atomic import TMP_SUFFIX, save_workbook
 from evalkit.core.file_names import file_stems, safe_stem
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.export import xlsx_style as style
@@ -158,20 +159,21 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
 
     p = month_period(period)
     paths = export_paths(out_dir, p, unit_order(dataset))
-    for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-        for leftover in folder.glob(f".*{TMP_SUFFIX}"):  # of an export killed half-way
-            leftover.unlink(missing_ok=True)
-    filled_date = filled_date or dt.date.today()
-    units = unit_order(dataset)
+    with output_lock(out_dir, "evalkit export"):  # one writer per output folder (core.outdir)
+        for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+            for leftover in folder.glob(f".*{TMP_SUFFIX}"):  # of an export killed half-way
+                leftover.unlink(missing_ok=True)
+        filled_date = filled_date or dt.date.today()
+        units = unit_order(dataset)
 
-    write_figures_workbook(paths.figures, period=p, region=region, units=units,
-                           **figures_inputs(dataset, p))
-    write_ledger_workbook(paths.ledger, dataset.ledger, period=p, units=units, region=region,
-                          filled_date=filled_date)
-    written = [paths.figures, paths.ledger]
-    written += export_disclosure(dataset, p, paths)
-    written += write_unit_templates(dataset, next_month(p), paths)
+        write_figures_workbook(paths.figures, period=p, region=region, units=units,
+                               **figures_inputs(dataset, p))
+        write_ledger_workbook(paths.ledger, dataset.ledger, period=p, units=units, region=region,
+                              filled_date=filled_date)
+        written = [paths.figures, paths.ledger]
+        written += export_disclosure(dataset, p, paths)
+        written += write_unit_templates(dataset, next_month(p), paths)
     return written
 
 

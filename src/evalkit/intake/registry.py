@@ -374,6 +374,17 @@ def _received(data_dir: Path, reg_dir: Path, problems: list[Problem]) -> dict[st
     return out
 
 
+#: Every file ``load_registry`` may read, relative to registry/ (enterprises and plan: .csv or
+#: .xlsx, see ``_find``). The dataset cache keys a data folder by exactly these and ``list_files``.
+REGISTRY_FILES = ("enterprises.csv", "enterprises.xlsx", "units.csv", "plan.csv", "plan.xlsx", "received.csv")
+
+
+def registry_files(data_dir: Path) -> list[Path]:
+    """The files of ``REGISTRY_FILES`` that exist under ``data_dir/registry``."""
+    reg_dir = Path(data_dir) / REGISTRY_DIR
+    return [reg_dir / name for name in REGISTRY_FILES if (reg_dir / name).is_file()]
+
+
 def load_registry(data_dir: Path) -> Registry:
     """Read ``data_dir/registry``; raises DataDirError when the enterprises file is
     missing or lacks 企业名称/监管单位."""

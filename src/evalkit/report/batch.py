@@ -23,11 +23,21 @@ Guarantees
     * incremental: a report whose notebook bytes, parameters, data files and evalkit
       source are unchanged is skipped (hashes in ``manifest.json``) unless ``force``;
     * parameters are checked against each notebook's ``parameters`` cell
-      (``papermill.inspect_notebook``); an unknown name is a ``ParameterError``.
+      (``papermill.inspect_notebook``); an unknown name is a ``ParameterError``;
+    * one writer per ``--out``: the folder is locked (``core.outdir.output_lock``) before
+      the start-up clean-up, so a second run or export refuses instead of deleting this
+      run's in-flight files;
+    * Ctrl-C or SIGTERM: workers ignore the terminal's SIGINT; the batch process stops
+      them with SIGTERM (each kills its kernel's process group first), removes temporary
+      files, rewrites the index and raises ``Interrupted`` ("已中断：完成 N 份，未完成 M 份",
+      exit status 130). An unfinished report leaves no file behind.
+
+The dataset cache is the user's (``cache.default_cache_dir``), never inside ``--out``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -36,6 +46,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -43,12 +54,14 @@ from importlib import resources
 from pathlib import Path
 
 from evalkit._text import format_table
+from evalkit.core.atomic import atomic_write
+from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
-from evalkit.exceptions import ParameterError, ReportExecutionError
+from evalkit.exceptions import Interrupted, ParameterError, ReportExecutionError
 from evalkit.report.cache import (
     CACHE_ENV,
-    atomic_write,
     data_fingerprint,
+    default_cache_dir,
     load_cached,
     pin_environment,
     resolve_data_dir,
@@ -371,15 +384,38 @@ def _die_with_parent() -> None:
             pass
 
 
-def _on_sigterm(signum, frame):  # pragma: no cover - exercised only when killed
-    _shutdown_kernel()
+def _kill_kernel_now() -> None:
+    """Kill this worker's kernel (its whole process group) without the event loop.
+
+    Called from a signal handler, which may interrupt nbclient's running event loop: the
+    async ``shutdown_kernel`` cannot run there, a plain ``killpg`` can.
+    """
+    km = _WARM.get("km")
+    provisioner = getattr(km, "provisioner", None)
+    pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+    try:
+        if pgid:
+            os.killpg(pgid, signal.SIGKILL)
+        elif pid:
+            os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    with contextlib.suppress(Exception):
+        km.cleanup_connection_file()
+
+
+def _on_sigterm(signum, frame):  # exercised by the interrupt test, in a worker process
+    _kill_kernel_now()
     os._exit(1)
 
 
 def _worker_init(env: dict) -> None:
+    # Ctrl-C reaches every process of the terminal's process group: the batch process
+    # alone handles it (and stops the workers with SIGTERM), so no worker prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     os.environ.update(env)
     _die_with_parent()
-    signal.signal(signal.SIGTERM, _on_sigterm)
     from papermill.engines import (
         papermill_engines,  # lazy: papermill/jupyter take seconds to import; only a batch run needs them
     )
@@ -505,6 +541,29 @@ def _clean_stale_temps(out: Path) -> None:
 
 
 # --------------------------------------------------------------------------- run
+def _remove_old_pickle_cache(out_root: Path) -> None:
+    """Delete the pickle cache older versions kept in ``<out>/.cache`` (inside the published folder).
+
+    Only its own files: ``<20 hex>/dataset.pkl`` and ``<20 hex>/results/*.pkl|*.lock``,
+    then the folders left empty.
+    """
+    old = out_root / ".cache"
+    if not old.is_dir() or old.is_symlink():
+        return
+    for entry in old.iterdir():
+        if not (entry.is_dir() and not entry.is_symlink() and re.fullmatch(r"[0-9a-f]{20}", entry.name)):
+            continue
+        for path in (entry / "dataset.pkl", *(entry / "results").glob("*")):
+            if path.suffix in (".pkl", ".lock") and path.is_file() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        for folder in (entry / "results", entry):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+    with contextlib.suppress(OSError):
+        old.rmdir()
+
+
 def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=False, *,
               notebooks_dir=None, kernel_name="python3", timeout=DEFAULT_TIMEOUT,
               progress=None, engine=ENGINE_NAME) -> BatchResult:
@@ -518,6 +577,10 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     engine         papermill engine: ``evalkit_warm`` (a warm kernel per worker) or
                    None for papermill's default (a fresh kernel per report)
     progress       show a tqdm bar (default: when stderr is a terminal)
+
+    ``out_dir`` is locked for the run (``core.outdir.output_lock``: another run or export
+    on it is refused). Ctrl-C or SIGTERM stops the workers and their kernels, removes
+    temporary files and raises ``Interrupted`` ("已中断：完成 N 份，未完成 M 份").
     """
     started = time.perf_counter()
     period = period if isinstance(period, Period) else parse_period(period)
@@ -527,100 +590,176 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     if jobs < 1:
         raise ParameterError("jobs", jobs, "正整数")
     out_root = Path(out_dir).resolve()
-    out = out_root / period.text
-    cache_dir = Path(os.environ.get(CACHE_ENV) or out_root / ".cache").resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    _clean_stale_temps(out)
+    with _sigterm_interrupts(), output_lock(out_root, "evalkit run"):  # SIGTERM unwinds like Ctrl-C
+        out = out_root / period.text
+        out.mkdir(parents=True, exist_ok=True)
+        _clean_stale_temps(out)
+        _remove_old_pickle_cache(out_root)
+        cache_dir = default_cache_dir().absolute()  # the user's cache, never inside out_root
 
-    ds = load_cached(data_dir, cache_dir)  # also warms the disk cache the kernels will read
-    all_units = [str(u) for u in ds.units["unit"]]
-    if units:
-        unknown = [u for u in units if u not in all_units]
-        if unknown:
-            raise ParameterError("units", "、".join(unknown), "数据中的单位：" + "、".join(all_units))
-    selected = [u for u in all_units if not units or u in units]
-    full_plan = plan_reports(data_dir, period, all_units, notebooks_dir)
-    plan = [s for s in full_plan if s.unit is None or s.unit in selected]
+        ds = load_cached(data_dir, cache_dir)  # also warms the disk cache the kernels will read
+        all_units = [str(u) for u in ds.units["unit"]]
+        if units:
+            unknown = [u for u in units if u not in all_units]
+            if unknown:
+                raise ParameterError("units", "、".join(unknown), "数据中的单位：" + "、".join(all_units))
+        selected = [u for u in all_units if not units or u in units]
+        full_plan = plan_reports(data_dir, period, all_units, notebooks_dir)
+        plan = [s for s in full_plan if s.unit is None or s.unit in selected]
 
-    manifest_path = out / MANIFEST
-    manifest = _read_manifest(manifest_path)
-    known_params = manifest.setdefault("notebook_parameters", {})
-    notebook_sha: dict[Path, str] = {}
-    for spec in full_plan:
-        if spec.notebook not in notebook_sha:
-            if not spec.notebook.is_file():
-                raise ParameterError("notebooks_dir", str(notebooks_dir), f"含 {spec.notebook.name} 的报告模板目录")
-            notebook_sha[spec.notebook] = _sha(spec.notebook.read_bytes())
-        check_parameters(spec, notebook_parameters(spec.notebook, known_params))
+        manifest_path = out / MANIFEST
+        manifest = _read_manifest(manifest_path)
+        known_params = manifest.setdefault("notebook_parameters", {})
+        notebook_sha: dict[Path, str] = {}
+        for spec in full_plan:
+            if spec.notebook not in notebook_sha:
+                if not spec.notebook.is_file():
+                    raise ParameterError("notebooks_dir", str(notebooks_dir), f"含 {spec.notebook.name} 的报告模板目录")
+                notebook_sha[spec.notebook] = _sha(spec.notebook.read_bytes())
+            check_parameters(spec, notebook_parameters(spec.notebook, known_params))
 
-    data_sha, source_sha = data_fingerprint(data_dir), source_fingerprint()
-    hashes = {s.report_id: report_hash(notebook_sha[s.notebook], s.params, data_sha, source_sha)
-              for s in full_plan}
-    entries = manifest.setdefault("reports", {})
+        data_sha, source_sha = data_fingerprint(data_dir), source_fingerprint()
+        hashes = {s.report_id: report_hash(notebook_sha[s.notebook], s.params, data_sha, source_sha)
+                  for s in full_plan}
+        entries = manifest.setdefault("reports", {})
 
-    outcomes: dict[str, ReportOutcome] = {}
-    todo: list[ReportSpec] = []
-    for spec in plan:
-        entry = entries.get(spec.report_id)
-        fresh = (entry and entry.get("hash") == hashes[spec.report_id] and entry.get("status") == "ok"
-                 and (out / spec.html_name).is_file() and (out / spec.ipynb_name).is_file())
-        if fresh and not force:
-            outcomes[spec.report_id] = ReportOutcome(
-                spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit, "skipped",
-                headline=entry.get("headline", {}))
-        else:
-            todo.append(spec)
+        outcomes: dict[str, ReportOutcome] = {}
+        todo: list[ReportSpec] = []
+        for spec in plan:
+            entry = entries.get(spec.report_id)
+            fresh = (entry and entry.get("hash") == hashes[spec.report_id] and entry.get("status") == "ok"
+                     and (out / spec.html_name).is_file() and (out / spec.ipynb_name).is_file())
+            if fresh and not force:
+                outcomes[spec.report_id] = ReportOutcome(
+                    spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit, "skipped",
+                    headline=entry.get("headline", {}))
+            else:
+                todo.append(spec)
 
-    workers = min(jobs, len(todo))
-    if todo:
-        _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
-        env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-               **pin_environment(data_dir, ds.meta["cache_key"])}
-        subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
-        job_of = {s.report_id: s for s in todo}
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                 initializer=_worker_init, initargs=(env,)) as pool:
-            futures = [pool.submit(execute_report, {
-                **asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
-                "kernel_name": kernel_name, "timeout": timeout, "engine": engine}) for s in todo]
-            from tqdm.auto import tqdm  # lazy: only the interactive progress bar needs it
+        workers = min(jobs, len(todo))
+        if todo:
+            _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
+            env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+            if ds.meta.get("cache_key"):
+                env.update(pin_environment(data_dir, ds.meta["cache_key"]))
+            subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
+            jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
+                        "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
 
-            bar = tqdm(total=len(futures), desc="生成报告", unit="份",
-                       disable=(not sys.stderr.isatty()) if progress is None else not progress)
+            def record(spec: ReportSpec, res: dict) -> None:
+                outcomes[spec.report_id] = ReportOutcome(
+                    spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
+                    res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
+                entries[spec.report_id] = {
+                    "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
+                    "title": spec.title, "group": spec.group, "unit": spec.unit,
+                    "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
+                    "headline": res["headline"], "seconds": round(res["seconds"], 2),
+                    "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
+                _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
+
             try:
-                for future in as_completed(futures):
-                    try:
-                        res = future.result()
-                    except Exception as exc:  # the worker process itself died
-                        lost = todo[futures.index(future)]
-                        where = f"单位 {lost.unit} " if lost.unit else ""
-                        res = {"report_id": lost.report_id, "status": "failed", "seconds": 0.0,
-                               "error": (f"{lost.notebook.name} {where}执行失败："
-                                         f"工作进程异常退出（{type(exc).__name__}: {exc}）"),
-                               "headline": {}, "timings": {}}
-                    spec = job_of[res["report_id"]]
-                    outcomes[spec.report_id] = ReportOutcome(
-                        spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
-                        res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
-                    entries[spec.report_id] = {
-                        "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
-                        "title": spec.title, "group": spec.group, "unit": spec.unit,
-                        "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
-                        "headline": res["headline"], "seconds": round(res["seconds"], 2),
-                        "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-                    _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
-                    bar.set_postfix_str(spec.title[:16], refresh=False)
-                    bar.update()
+                _execute(todo, jobs_of, workers, env, progress, record)
             except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            finally:
-                bar.close()
+                with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
+                    _clean_stale_temps(out)
+                    with contextlib.suppress(Exception):
+                        _write_index(out, period, full_plan, entries, hashes, outcomes)
+                done = sum(outcomes[s.report_id].status == "done" for s in todo if s.report_id in outcomes)
+                raise Interrupted(done, len(todo) - done) from None
 
-    _write_index(out, period, full_plan, entries, hashes, outcomes)
+        _write_index(out, period, full_plan, entries, hashes, outcomes)
     ordered = [outcomes[s.report_id] for s in plan]
     return BatchResult(period, out, ordered, time.perf_counter() - started, max(workers, 1))
+
+
+@contextlib.contextmanager
+def _signals_ignored():
+    """SIGINT and SIGTERM ignored for the block (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """SIGTERM raises KeyboardInterrupt for the block, so it stops the batch the way Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
+    """Cancel what has not started and end the workers: SIGTERM (each kills its kernel), then SIGKILL."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            if proc.is_alive():
+                proc.terminate()
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(max(deadline - time.monotonic(), 0.1))
+            if proc.is_alive():
+                proc.kill()
+                proc.join(1)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=True)
+
+
+def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dict, progress, record) -> None:
+    """Run ``jobs_of`` in a pool of ``workers`` processes; ``record(spec, result)`` as each finishes.
+
+    On KeyboardInterrupt (SIGTERM raises it too, see ``run_batch``) or any other error the
+    workers are stopped before it propagates.
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    from tqdm.auto import tqdm  # lazy: only the interactive progress bar needs it
+
+    bar = tqdm(total=len(jobs_of), desc="生成报告", unit="份",
+               disable=(not sys.stderr.isatty()) if progress is None else not progress)
+    pool = None
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_worker_init, initargs=(env,))
+        futures = [pool.submit(execute_report, job) for job in jobs_of]
+        for future in as_completed(futures):
+            spec = todo[futures.index(future)]
+            try:
+                res = future.result()
+            except Exception as exc:  # the worker process itself died
+                where = f"单位 {spec.unit} " if spec.unit else ""
+                res = {"report_id": spec.report_id, "status": "failed", "seconds": 0.0,
+                       "error": (f"{spec.notebook.name} {where}执行失败："
+                                 f"工作进程异常退出（{type(exc).__name__}: {exc}）"),
+                       "headline": {}, "timings": {}}
+            record(spec, res)
+            bar.set_postfix_str(spec.title[:16], refresh=False)
+            bar.update()
+        pool.shutdown(wait=True)
+    except BaseException:
+        if pool is not None:
+            with _signals_ignored():
+                _stop_workers(pool)
+        raise
+    finally:
+        bar.close()
 
 
 def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries: dict,

@@ -2,19 +2,27 @@
 
 Reading a month of workbooks (``evalkit.intake.loader.load``) is the slow step of every
 notebook. ``load_cached(data_dir)`` keys the loaded ``Dataset`` by a content hash of
-the data folder and of evalkit's own source (a change to intake invalidates it), and
-keeps it in two places:
+the files intake reads and of evalkit's own source (a change to intake invalidates it),
+and keeps it in two places:
 
-* on disk, ``<cache dir>/<key>/dataset.pkl`` (pickle: the tables hold lists and dicts
-  that Parquet would have to re-encode); the cache dir is ``$EVALKIT_CACHE_DIR``, else
-  ``outputs/.cache`` of the repository, else ``~/.cache/evalkit``;
+* on disk, ``<cache dir>/<key>/dataset/``: Parquet files for the tables and typed JSON
+  for the rest (``evalkit.report.cache_format``), never a pickle: reading an entry runs
+  no code, and an entry that is corrupt, foreign, of another format or not written by
+  this user is rebuilt. The cache dir is ``$EVALKIT_CACHE_DIR``, else
+  ``$XDG_CACHE_HOME/evalkit``, else ``~/.cache/evalkit`` (created 0700), so it is never
+  inside a report folder that gets published;
 * in memory, so a warm kernel that runs many reports (``evalkit.report.batch``) loads it once.
+
+The key covers exactly what intake reads (``data_fingerprint``): the registry files
+(``intake.registry.registry_files``) and the files ``intake.workbooks.list_files``
+returns for submissions/ (any name, ``*.tmp`` included) plus the names it skips. Their
+bytes are hashed on every call (about 7 ms for data/sample's 2.8 MB), so an edit that
+keeps size and mtime is still seen; a file that cannot be read is keyed by its path,
+stat and error, and intake reports it. The key is computed again after loading: when
+a file changed meanwhile, the dataset is not stored.
 
 Each caller gets its own shallow copy of the tables (copy-on-write), so a notebook
 that adds a column cannot leak it into the next report.
-
-The pickle is a local cache written by this user; do not point ``EVALKIT_CACHE_DIR``
-at a folder others can write to.
 """
 
 from __future__ import annotations
@@ -24,7 +32,6 @@ import copy
 import dataclasses
 import hashlib
 import os
-import pickle
 import re
 import shutil
 from pathlib import Path
@@ -32,62 +39,70 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import __version__
+from evalkit.core.dataset import Dataset
 from evalkit.exceptions import DataDirError
 from evalkit.intake.loader import load
+from evalkit.intake.registry import SUBMISSIONS_DIR, registry_files
+from evalkit.intake.workbooks import list_files
+from evalkit.report.cache_format import FORMAT, VALUE_FILE, CorruptEntry, Uncacheable, read_bundle, write_bundle
 
 CACHE_ENV = "EVALKIT_CACHE_DIR"
 #: Set by ``evalkit.report.batch`` for its kernels: "<resolved data_dir>\n<cache key>". Every report
 #: of one run then reads the snapshot the run hashed at its start (and skips re-hashing),
 #: even if a file is edited while the run is going.
 PIN_ENV = "EVALKIT_DATASET_PIN"
-CACHE_FORMAT = 1  # bump when the pickle layout changes
+CACHE_FORMAT = FORMAT  # part of the key: entries of another layout are never looked up
 KEEP_ENTRIES = 6  # older cache entries are pruned
+DATASET_ENTRY = "dataset"
 
 _MEMO: dict[tuple[str, str], object] = {}  # (cache dir, cache key) -> Dataset, for this process
-_FILE_DIGESTS: dict[str, tuple[tuple, str]] = {}  # path -> (stat signature, sha256)
+_FILE_DIGESTS: dict[str, tuple[tuple, str]] = {}  # source file path -> (stat signature, sha256)
 _SOURCE_DIGEST: tuple[tuple, str] | None = None
 
 
 # --------------------------------------------------------------------------- files
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``.
-
-    A reader (or a run killed half-way) sees the old file or the new one, never a
-    half-written one. Temporary names end in ``.tmp`` and are git-ignored.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        with open(tmp, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
 
 
 def _stat_signature(path: Path) -> tuple:
-    st = path.stat()
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    """What changes when a file is rewritten: ctime too (a user cannot set it back), unlike mtime."""
+    st = os.stat(path)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def content_digest(path: Path) -> str:
+    """sha256 of a file's bytes, read every time; never raises.
+
+    A file that cannot be read (no permission, vanished, a folder) is keyed by its stat and
+    the error instead: loading it is intake's business, which reports it as a problem.
+    """
+    h = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        try:
+            sig = _stat_signature(path)
+        except OSError:
+            sig = ()
+        return "unreadable:" + hashlib.sha256(repr((exc.errno, sig)).encode()).hexdigest()
+    return h.hexdigest()
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes; remembered per process while size/mtime/inode stay the same."""
+    """``content_digest``, remembered per process while the file's stat signature stays the same.
+
+    Used for evalkit's own source only; data files are hashed afresh (``data_fingerprint``).
+    """
     key = str(path)
-    sig = _stat_signature(path)
+    try:
+        sig = _stat_signature(path)
+    except OSError:
+        return content_digest(path)
     hit = _FILE_DIGESTS.get(key)
     if hit and hit[0] == sig:
         return hit[1]
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    digest = h.hexdigest()
+    digest = content_digest(path)
     _FILE_DIGESTS[key] = (sig, digest)
     return digest
 
@@ -102,12 +117,28 @@ def _visible_files(root: Path):
 
 
 def data_fingerprint(data_dir: str | os.PathLike) -> str:
-    """Content hash of every file under ``data_dir`` (relative path + bytes), hex sha256."""
+    """Content hash (hex sha256) of exactly what ``intake.loader.load`` reads from ``data_dir``.
+
+    The registry files (``registry_files``) and the submissions ``list_files`` returns,
+    each as relative path + bytes, plus the names ``list_files`` skips (their
+    ``file_skipped`` warnings are part of the dataset). Raises OSError when submissions/
+    cannot be listed (``load`` then says why).
+    """
     root = Path(data_dir)
-    h = hashlib.sha256()
-    for path in _visible_files(root):
-        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        h.update(file_digest(path).encode("ascii") + b"\n")
+    h = hashlib.sha256(b"evalkit data 2\n")
+    for path in registry_files(root):
+        h.update(b"R " + path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(content_digest(path).encode("ascii") + b"\n")
+    sub_dir = root / SUBMISSIONS_DIR
+    if sub_dir.is_dir():
+        with os.scandir(sub_dir):  # an unreadable folder raises here, as in load
+            pass
+        files, skipped = list_files(sub_dir, root)
+        for path in files:
+            h.update(b"F " + path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+            h.update(content_digest(path).encode("ascii") + b"\n")
+        for problem in skipped:
+            h.update(b"S " + str(problem.file).encode("utf-8") + b"\n")
     return h.hexdigest()
 
 
@@ -149,13 +180,24 @@ def repo_root(start: str | os.PathLike | None = None) -> Path | None:
 
 
 def default_cache_dir() -> Path:
-    """``$EVALKIT_CACHE_DIR``, else ``<repo>/outputs/.cache``, else ``~/.cache/evalkit``."""
+    """``$EVALKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/evalkit``, else ``~/.cache/evalkit``.
+
+    The user's own cache folder, outside any report folder (``--out``) and any checkout.
+    """
     if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    root = repo_root()
-    if root is not None:
-        return root / "outputs" / ".cache"
-    return Path.home() / ".cache" / "evalkit"
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"  # XDG: relative is invalid
+    return base / "evalkit"
+
+
+def ensure_private_dir(folder: Path) -> Path:
+    """Create ``folder`` (and missing parents) readable by this user only (0700)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+    return folder
 
 
 def resolve_data_dir(data_dir: str | os.PathLike) -> Path:
@@ -191,34 +233,61 @@ def _prune(cache_dir: Path, keep: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _read_dataset(entry: Path) -> Dataset | None:
+    """The dataset stored in ``entry``, or None (missing, corrupt or foreign: rebuilt by the caller)."""
+    if not (entry / VALUE_FILE).is_file():
+        return None
+    try:
+        ds = read_bundle(entry)
+    except (CorruptEntry, OSError):
+        return None
+    if not isinstance(ds, Dataset) or not isinstance(ds.meta, dict):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(entry.parent)  # mark as recently used for pruning
+    return ds
+
+
+def _key_or_none(data_dir: Path) -> str | None:
+    try:
+        return dataset_key(data_dir)
+    except OSError:
+        return None
+
+
 def load_cached(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None = None,
                 *, refresh: bool = False):
     """Load a data folder through the cache; returns a ``Dataset`` (see ``evalkit.intake.loader.load``).
 
     ``refresh=True`` re-reads the workbooks and rewrites the cache entry. The key
-    (``ds.meta['cache_key']``) changes whenever a file under ``data_dir`` or evalkit's
-    source changes, so a stale entry is never used.
+    (``ds.meta['cache_key']``) changes whenever a file intake reads or evalkit's source
+    changes, so a stale entry is never used. A folder whose files cannot even be listed is
+    loaded without the cache (``load`` raises ``DataDirError`` saying why).
     """
     data_dir = resolve_data_dir(data_dir)
-    key = _pinned_key(data_dir) or dataset_key(data_dir)
-    folder = (Path(cache_dir) if cache_dir else default_cache_dir()).resolve()
+    key = _pinned_key(data_dir) or _key_or_none(data_dir)
+    if key is None:
+        return load(data_dir)
+    folder = Path(cache_dir or default_cache_dir()).expanduser().absolute()
     if not refresh and (str(folder), key) in _MEMO:
         ds = _MEMO[(str(folder), key)]
     else:
-        pkl = folder / key / "dataset.pkl"
-        ds = None
-        if pkl.is_file() and not refresh:
-            try:
-                with open(pkl, "rb") as f:
-                    ds = pickle.load(f)
-                os.utime(pkl.parent)  # mark as recently used for pruning
-            except Exception:  # a corrupt or incompatible entry is rebuilt, not fatal
-                ds = None
+        entry = folder / key / DATASET_ENTRY
+        ds = None if refresh else _read_dataset(entry)
         if ds is None:
             ds = load(data_dir)
             ds.meta = dict(ds.meta or {})
-            atomic_write(pkl, pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
-            _prune(folder, keep=key)
+            if _key_or_none(data_dir) != key:  # a file changed while it was read: do not keep a mixture
+                ds.meta["cache_key"] = None
+                view = _private_copy(ds)
+                view.data_dir = data_dir
+                return view
+            try:
+                ensure_private_dir(folder)
+                write_bundle(entry, ds)
+                _prune(folder, keep=key)
+            except (Uncacheable, OSError):
+                pass  # still correct, only not kept on disk
         ds.meta["cache_key"] = key
         ds.meta["cache_dir"] = str(folder)
         _MEMO.clear()  # one dataset per process is enough; keeps a warm kernel small
@@ -248,38 +317,40 @@ def _locked(path: Path):
 def cached_result(ds, name: str, compute):
     """A town-wide result (scores, audit, ...) computed once per dataset and shared on disk.
 
-    Stored beside the dataset (``<cache dir>/<key>/results/<name>.pkl``), so every report
-    of a batch, and every kernel, computes it once: the first caller computes it while
-    holding a lock, the others wait and read it. The key covers the data and evalkit's
-    source (packaged configs included), so a stale result is never read. A dataset not
-    loaded through ``load_cached`` is simply computed.
+    Stored beside the dataset (``<cache dir>/<key>/results/<name>/``, the same Parquet +
+    typed-JSON form), so every report of a batch, and every kernel, computes it once: the
+    first caller computes it while holding a lock, the others wait and read it. Only
+    values that form can hold are stored (JSON-able values, DataFrames and the evalkit
+    result dataclasses of ``cache_format.DATACLASSES``); anything else is computed by
+    every caller. The key covers the data and evalkit's source (packaged configs
+    included), so a stale result is never read. A dataset not loaded through
+    ``load_cached`` is simply computed.
     """
     key, folder = (ds.meta or {}).get("cache_key"), (ds.meta or {}).get("cache_dir")
     if not key or not folder:
         return compute()
-    path = Path(folder) / key / "results" / (re.sub(r"[^\w.-]+", "_", name) + ".pkl")
+    path = Path(folder) / key / "results" / re.sub(r"[^\w-]+", "_", name)
 
     def read():
+        if not (path / VALUE_FILE).is_file():
+            return False, None
         try:
-            with open(path, "rb") as f:
-                return True, pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return True, read_bundle(path)
+        except (CorruptEntry, OSError):
             return False, None
 
-    if path.is_file():
+    ok, value = read()
+    if ok:
+        return value
+    with _locked(path.with_name(path.name + ".lock")):
         ok, value = read()
         if ok:
             return value
-    with _locked(path.with_suffix(".lock")):
-        if path.is_file():
-            ok, value = read()
-            if ok:
-                return value
         value = compute()
         try:
-            atomic_write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        except (pickle.PicklingError, TypeError, AttributeError):
-            pass  # not picklable: still correct, only not shared
+            write_bundle(path, value)
+        except (Uncacheable, OSError):
+            pass  # not storable: still correct, only not shared
     return value
 
 
