@@ -103,7 +103,7 @@ def test_plan_reports_one_per_unit_plus_town_cases_lookback(tmp_path):
     """A month plans the town summary, the quarter's typical cases, the look-back and one report per unit."""
     specs = plan_reports(tmp_path, parse_period("2024-06"), ["甲村", "乙/站"], tmp_path)
     assert [s.report_id for s in specs] == [
-        "town-summary", "typical-cases-2024Q2", "look-back", "unit-甲村", "unit-乙_站"]
+        "town-summary", "typical-cases-2024Q2", "look-back", "unit-甲村", "unit-乙_站~badbc3"]
     assert specs[1].params == {"data_dir": str(tmp_path), "quarter": "2024Q2"}
     assert specs[3].params == {"data_dir": str(tmp_path), "unit": "甲村", "period": "2024-06"}
     assert specs[3].title == "甲村2024年6月执法工作报告"

@@ -9,9 +9,10 @@ different names may also clean to the same text (``a/b``, ``a_b`` and ``a:b`` al
   leading and trailing dots and ``_`` are dropped (no hidden files, no ``..``);
 * the stem is cut to ``MAX_STEM_BYTES`` of UTF-8 (a CJK character is 3 bytes; file
   systems allow 255 bytes per name, and a prefix, suffix and extension are added);
-* names whose stems would clash (after cleaning or cutting), or that were cut, get
-  ``~`` and 6 hex digits of the SHA-1 of the original name: the same name gets the same
-  stem in every run, whatever other names there are.
+* a name that had to be changed (cleaned or cut) gets ``~`` and 6 hex digits of the
+  SHA-1 of the original name. So ``a_b`` stays ``a_b`` while ``a/b`` becomes
+  ``a_b~3ec69c``: the stem depends on the name alone, the same in every run and for any
+  subset of units (a report of ``--units a/b`` has the name a full run gives it).
 """
 
 from __future__ import annotations
@@ -41,24 +42,23 @@ def _tag(name: str) -> str:
 
 
 def safe_stem(name: str, fallback: str = "unit") -> str:
-    """One name's stem, ignoring clashes with other names (see ``file_stems``)."""
+    """The stem of one name (module docstring); depends on ``name`` alone."""
     clean = _clean(name, fallback)
-    if len(clean.encode("utf-8", errors="surrogateescape")) <= MAX_STEM_BYTES:
+    if clean == str(name) and len(clean.encode("utf-8")) <= MAX_STEM_BYTES:
         return clean
     return _cut(clean, MAX_STEM_BYTES - 7) + _tag(name)
 
 
 def file_stems(names: Iterable[str], fallback: str = "unit") -> dict[str, str]:
-    """{name: stem} for distinct ``names``: file-name safe, bounded, pairwise different."""
-    names = list(dict.fromkeys(str(n) for n in names))
-    stems = {n: safe_stem(n, fallback) for n in names}
-    counts = Counter(stems.values())
-    out = {n: (s if counts[s] == 1 or s.endswith(_tag(n)) else _cut(s, MAX_STEM_BYTES - 7) + _tag(n))
-           for n, s in stems.items()}
-    if len(set(out.values())) != len(out):  # a SHA-1 prefix clash: number them
-        seen: Counter = Counter()
-        for n in names:
-            seen[out[n]] += 1
-            if seen[out[n]] > 1:
-                out[n] = f"{out[n]}-{seen[out[n]]}"
+    """{name: stem} for distinct ``names``: file-name safe, bounded, pairwise different.
+
+    Only a 6-hex-digit SHA-1 clash (or a name that is literally another's stem) could
+    repeat a stem; those are numbered -2, -3 in the order given.
+    """
+    out = {n: safe_stem(n, fallback) for n in dict.fromkeys(str(n) for n in names)}
+    seen: Counter = Counter()
+    for n, stem in out.items():
+        seen[stem] += 1
+        if seen[stem] > 1:
+            out[n] = f"{stem}-{seen[stem]}"
     return out

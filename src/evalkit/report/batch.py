@@ -55,6 +55,7 @@ from pathlib import Path
 
 from evalkit._text import format_table
 from evalkit.core.atomic import atomic_write
+from evalkit.core.file_names import file_stems
 from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import Interrupted, ParameterError, ReportExecutionError
@@ -106,11 +107,6 @@ class ReportSpec:
         return f"{self.report_id}.error.ipynb"
 
 
-def _safe_name(text: str) -> str:
-    """A file-name-safe form of a unit name (Chinese kept, separators replaced)."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._") or "unit"
-
-
 def cases_period(period: Period) -> Period:
     """The period of the typical-cases report: the quarter of a month, else the period itself."""
     if period.kind in ("month", "ytd"):
@@ -132,8 +128,9 @@ def plan_reports(data_dir: Path, period: Period, units: list[str], notebooks_dir
         ReportSpec("look-back", notebooks_dir / LOOKBACK_NOTEBOOK,
                    {"data_dir": data, "period": period.text}, f"{period.label}重点案件回头看", GROUPS[3]),
     ]
+    stems = file_stems(units)  # safe, bounded and unique (core.file_names)
     for unit in units:
-        specs.append(ReportSpec(f"unit-{_safe_name(unit)}", notebooks_dir / UNIT_NOTEBOOK,
+        specs.append(ReportSpec(f"unit-{stems[unit]}", notebooks_dir / UNIT_NOTEBOOK,
                                 {"data_dir": data, "unit": unit, "period": period.text},
                                 f"{unit}{period.label}执法工作报告", GROUPS[1], unit))
     return specs
