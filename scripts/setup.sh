@@ -7,11 +7,16 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
-# Chinese chart labels need a CJK font that matplotlib can find.
-if ! (command -v fc-list >/dev/null && fc-list :lang=zh family | grep -q "Noto Sans CJK"); then
-  echo "[setup] installing fonts-noto-cjk (apt)"
+# Chinese chart labels need a CJK font that matplotlib can find (fonts-noto-cjk), and
+# fallbacks for what it lacks: 生僻字 of the CJK extensions (fonts-hanazono: HanaMinA/B)
+# and emoji and symbols (fonts-symbola). See evalkit.report.charts.FALLBACK_FAMILIES.
+FONTS="fonts-noto-cjk fonts-hanazono fonts-symbola fontconfig"
+if ! (command -v fc-list >/dev/null && fc-list : family | grep -q "Noto Sans CJK" \
+      && fc-list : family | grep -q "HanaMinB" && fc-list : family | grep -q "Symbola"); then
+  echo "[setup] installing fonts (apt): $FONTS"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $FONTS >/dev/null
+  rm -f "${MPLCONFIGDIR:-$HOME/.config/matplotlib}"/fontlist-*.json "$HOME"/.cache/matplotlib/fontlist-*.json
 fi
 
 PY=${PYTHON:-python3}

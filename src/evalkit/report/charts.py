@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 import warnings
@@ -16,7 +17,8 @@ if "MPLBACKEND" not in os.environ and "ipykernel" not in sys.modules:
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib import colormaps, font_manager  # noqa: E402
+from matplotlib import colormaps, font_manager, ft2font  # noqa: E402
+from matplotlib import text as mtext  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 from evalkit._text import NOT_APPLICABLE  # noqa: E402
@@ -35,25 +37,78 @@ def find_cjk_family() -> str | None:
     return None
 
 
+def _rebuild_font_list() -> None:
+    font_manager.fontManager = font_manager.FontManager()
+    font_manager._load_fontmanager(try_read_cache=False)
+
+
+@functools.cache
+def _font_list_current() -> bool:
+    """Rebuild matplotlib's cached font list once if fonts were installed after it was built
+    (scripts/setup.sh installs the fallbacks on a machine that may already have a cache)."""
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    if any(path not in known for path in font_manager.findSystemFonts(fontext="ttf")):
+        _rebuild_font_list()
+    return True
+
+
 def check_cjk_font() -> str:
     """Make sure a CJK font is found, rebuilding matplotlib's font cache once if needed."""
+    _font_list_current()
     family = find_cjk_family()
-    if family is None:
-        # The cache may predate the font's installation.
-        font_manager.fontManager = font_manager.FontManager()
-        font_manager._load_fontmanager(try_read_cache=False)
+    if family is None:  # the cache may predate the font's installation
+        _rebuild_font_list()
         family = find_cjk_family()
     if family is None:
         raise RuntimeError("未找到中文字体：请运行 scripts/setup.sh（安装 fonts-noto-cjk）")
     return family
 
 
+#: Fallbacks after the CJK family, per glyph (matplotlib >= 3.6): HanaMinA/B (Debian's
+#: fonts-hanazono) cover the CJK extensions A-F, where 生僻字 of village and person names
+#: live (𡒄 is in Extension B); Symbola (fonts-symbola) covers emoji and symbols in black and
+#: white; DejaVu Sans the rest of Latin, Greek and Cyrillic. Only installed ones are used.
+FALLBACK_FAMILIES = ("HanaMinA", "HanaMinB", "Symbola", "DejaVu Sans")
+
+
+def font_chain() -> list[str]:
+    """The font families charts use, in fallback order: the CJK family, then the installed fallbacks."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return [check_cjk_font(), *(f for f in FALLBACK_FAMILIES if f in names)]
+
+
+@functools.cache
+def _charmap(path: str) -> frozenset[int]:
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def _covered() -> frozenset[int]:
+    covered: set[int] = set()
+    for family in font_chain():
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        covered |= _charmap(path)
+    return frozenset(covered)
+
+
+def missing_glyphs(fig) -> list[str]:
+    """The characters in ``fig``'s texts (titles, labels, ticks, legends, annotations) that
+    no font of ``font_chain()`` has: they would print as empty boxes. Sorted, unique."""
+    covered = _covered()
+    chars = {ch for text in fig.findobj(mtext.Text) for ch in text.get_text()
+             if not ch.isspace() and ord(ch) >= 0x20}
+    return sorted(ch for ch in chars if ord(ch) not in covered)
+
+
 def use_style() -> str:
-    """Configure matplotlib for Chinese labels and A4-width figures; returns the font family."""
+    """Configure matplotlib for Chinese labels and A4-width figures; returns the font family.
+
+    A glyph no font has is not an error (a village name may hold a 生僻字 no font covers):
+    matplotlib's warning is silenced and ``missing_glyphs`` lets the report say so in words.
+    """
     family = check_cjk_font()
     plt.rcParams.update({
         "font.family": "sans-serif",
-        "font.sans-serif": [family, "DejaVu Sans"],
+        "font.sans-serif": font_chain(),
         "axes.unicode_minus": False,  # the CJK font lacks U+2212
         "figure.figsize": (7.5, 3.8),  # fits A4 portrait width with margins
         "figure.dpi": 110,
@@ -65,7 +120,7 @@ def use_style() -> str:
         "grid.alpha": 0.3,
         "font.size": 9,
     })
-    warnings.filterwarnings("error", message=r"Glyph .* missing", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r"Glyph .* missing", category=UserWarning)
     return family
 
 

@@ -15,6 +15,7 @@ with ``plt.show()``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import math
 import re
@@ -338,6 +339,20 @@ def unit_monthly_table(ds, period, unit: str) -> pd.DataFrame:
     return frame
 
 
+def _glyphs_checked(plot):
+    """A chart whose texts hold a character no font has (a 生僻字 beyond the fonts, a rare
+    symbol) still renders, with a visible warning naming the characters, never an error."""
+    @functools.wraps(plot)
+    def wrapper(*args, **kwargs):
+        fig = plot(*args, **kwargs)
+        missing = charts.missing_glyphs(fig) if fig is not None else []
+        if missing:
+            warn(f"图中以下字符没有可用字体，显示为空白方框：{'、'.join(missing)}（数据本身不受影响）")
+        return fig
+    return wrapper
+
+
+@_glyphs_checked
 def plot_unit_trends(ds, period, unit: str):
     """Two panels: cumulative coverage and monthly rectification rate, unit vs town."""
     cols = colors(ds)
@@ -382,6 +397,7 @@ def hazard_categories(ds, period, unit: str | None = None) -> pd.DataFrame:
     return out.sort_values(["隐患数(处)", "代码"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+@_glyphs_checked
 def plot_hazard_categories(ds, period, unit: str | None = None):
     """Horizontal bars: hazards per category (the unit's colour, or the town's grey)."""
     table = hazard_categories(ds, period, unit)
@@ -608,6 +624,7 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
     return out.reset_index(drop=True)
 
 
+@_glyphs_checked
 def plot_ranking(ds, period):
     """Total score by unit, best first, each bar in its unit colour."""
     table = ranking_table(ds, period)
@@ -622,6 +639,7 @@ def plot_ranking(ds, period):
     return ax.figure
 
 
+@_glyphs_checked
 def plot_rate_heatmap(ds, period, scope: str | None = None):
     """Units × key rates heatmap (green = high); 不适用 cells grey."""
     res = metrics(ds, period, scope=scope)
@@ -734,6 +752,7 @@ def phase_table(ds, period) -> pd.DataFrame:
                           "要求": due[n], "期末状态": s} for n, a, b, s in phases])
 
 
+@_glyphs_checked
 def plot_phase_progress(ds, period):
     """Town inspections per month with cumulative coverage, over the plan's phases."""
     p = as_period(period)
