@@ -291,6 +291,52 @@ def submission_warning(ds, period, unit: str) -> None:
     late = sorted(set(mine.loc[mine["late"].astype(bool), "period"])) if len(mine) else []
     if late:
         note(f"逾期报送：{'、'.join(f'{int(k[5:])}月' for k in late)}（按收到日期判断）。")
+    rejected_rows_notice(ds, p, unit)
+
+
+def rejected_problems(ds, period, unit: str) -> pd.DataFrame:
+    """The errors that kept rows of the unit's forms of ``period`` out of the figures: one
+    row per problem (文件, 工作表, 行, 列, 问题), the sheet-level ones (行 blank) first."""
+    p = as_period(period)
+    sub, rej, probs = ds.submissions, ds.rejected, ds.problems
+    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    columns = ["文件", "工作表", "行", "列", "问题"]
+    if mine.empty or not len(rej) or not len(probs):
+        return pd.DataFrame(columns=columns)
+    sheets = set(zip(mine["file"], mine["sheet"], strict=True))
+    rows = {(f, sh, int(r)) for f, sh, r in zip(rej["file"], rej["sheet"], rej["row"], strict=True)
+            if (f, sh) in sheets}
+    errors = probs[probs["severity"] == "error"]
+    keep = [((f, sh) in sheets and (is_missing(r) or (f, sh, int(r)) in rows))
+            for f, sh, r in zip(errors["file"], errors["sheet"], errors["row"], strict=True)]
+    found = errors[keep]
+    out = pd.DataFrame({"文件": found["file"], "工作表": found["sheet"],
+                        "行": [None if is_missing(r) else int(r) for r in found["row"]],
+                        "列": found["column"], "问题": found["message"]}, columns=columns)
+    return out.sort_values(["文件", "工作表", "行"], na_position="first", kind="stable").reset_index(drop=True)
+
+
+def rejected_rows_notice(ds, period, unit: str) -> None:
+    """Say, visibly, how many of the unit's rows of ``period`` were rejected and why.
+
+    A unit whose every row was rejected would otherwise get a report of zeros and
+    "不适用" with nothing saying why; the rows and their problems are listed here, as
+    ``evalkit validate`` reports them."""
+    p = as_period(period)
+    sub = ds.submissions
+    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    if mine.empty:
+        return
+    read, rejected = int(mine["rows_read"].sum()), int(mine["rows_rejected"].sum())
+    if rejected == 0:
+        return
+    if rejected == read:
+        warn(f"{unit}本期报送的统计表共 {read} 行，全部未通过校验，均未计入本报告的指标："
+             "请按下表修改后重新报送（evalkit validate 可列出全部问题）。")
+    else:
+        warn(f"{unit}本期报送的统计表共 {read} 行，其中 {rejected} 行未通过校验，未计入本报告的指标；"
+             "原因见下表。")
+    show(rejected_problems(ds, p, unit), "未计入的行及原因", empty="（问题明细不可用）")
 
 
 def unit_summary(ds, period, unit: str) -> dict:
