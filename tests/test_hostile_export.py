@@ -279,3 +279,20 @@ def test_a_killed_save_leaves_the_old_file_and_no_partial_one(tmp_path, monkeypa
         assert path.read_bytes() == data, path.name
         load_workbook(path)  # still a whole workbook
     assert not list((tmp_path / "2024-06").rglob("*.tmp"))  # the temp file is removed on error
+
+
+def test_control_characters_in_the_registry_are_removed_with_a_warning_naming_the_cell(tmp_path):
+    from evalkit.export.official import export_period
+    from evalkit.intake.loader import load
+    from intake_helpers import make_data_dir
+
+    data = make_data_dir(tmp_path / "data", enterprises=[("五金\x00厂", "五金", "石壁\x07村", "否", "一般")],
+                         units=[("石壁\x07村", "村")])
+    ds = load(data)
+    assert list(ds.enterprises["name"]) == ["五金厂"] and list(ds.units["unit"]) == ["石壁村"]
+    found = ds.problems[ds.problems["rule"] == "registry_control_characters"]
+    where = sorted(zip(found["file"], found["row"], found["column"], strict=True))
+    assert where == [("registry/enterprises.csv", 2, "企业名称"), ("registry/enterprises.csv", 2, "监管单位"),
+                     ("registry/units.csv", 2, "单位")]
+    assert set(found["severity"]) == {"warning"} and "\\x00" in found["message"].iloc[0]
+    assert export_period(ds, "2024-06", tmp_path / "out")  # and the workbooks can be written

@@ -68,6 +68,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     # registry files
     _R("registry_missing", "error", "缺少企业名录", "file"),
     _R("registry_invalid", "error", "名录内容有误", "cell"),
+    _R("registry_control_characters", "warning", "名录含不可见的控制字符，已去除", "cell"),
     _R("received_file_unknown", "warning", "收到日期登记的文件不存在", "file"),
 ]}
 

@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,7 +169,34 @@ def _raw_rows(path: Path) -> list[tuple[int, list]]:
     return [(n, r) for n, r in enumerate(rows, 1) if any(cells.to_text(v) for v in r)]
 
 
-def _read_table(data_dir: Path, path: Path, spec: dict[str, tuple[str, ...]]) -> Table:
+# What a workbook cannot hold (openpyxl's rule): control characters other than tab, LF, CR.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _without_control(rel: str, raw: list[tuple[int, list]], header: list,
+                     problems: list[Problem] | None) -> list[tuple[int, list]]:
+    """Rows with control characters removed from text cells, one warning per cell naming it:
+    a name holding NUL or an escape would break every workbook written from it."""
+    out = []
+    for n, row in raw:
+        clean = []
+        for index, value in enumerate(row):
+            if isinstance(value, str) and _CONTROL.search(value):
+                shown = "、".join(sorted({f"\\x{ord(c):02x}" for c in _CONTROL.findall(value)}))
+                value = _CONTROL.sub("", value)
+                if problems is not None:
+                    column = cells.to_text(header[index]) if index < len(header) else None
+                    problems.append(make_problem(
+                        "registry_control_characters",
+                        f"{rel} 第 {n} 行{('「' + column + '」') if column else ''}含不可见的控制字符（{shown}），"
+                        f"已去除，按 {value!r} 读取：请在名录中改正", file=rel, row=n, column=column, value=value))
+            clean.append(value)
+        out.append((n, clean))
+    return out
+
+
+def _read_table(data_dir: Path, path: Path, spec: dict[str, tuple[str, ...]],
+                problems: list[Problem] | None = None) -> Table:
     rel = path.relative_to(data_dir).as_posix()
     try:
         raw = _raw_rows(path)
@@ -177,6 +205,8 @@ def _read_table(data_dir: Path, path: Path, spec: dict[str, tuple[str, ...]]) ->
     if not raw:
         return Table(rel, {}, {}, [])
     header_no, header = raw[0]
+    raw = _without_control(rel, raw, header, problems)
+    header = raw[0][1]
     wanted = {cells.norm(h): key for key, names in spec.items() for h in names}
     columns, headers = {}, {}
     for index, text in enumerate(header):
@@ -204,7 +234,7 @@ def _enterprises(data_dir: Path, reg_dir: Path, problems: list[Problem]) -> tupl
     path = _find(reg_dir, "enterprises", ("csv", "xlsx"))
     if path is None:
         raise DataDirError(data_dir, "缺少企业名录 registry/enterprises.csv（或 .xlsx）")
-    table = _read_table(data_dir, path, _ENTERPRISE_HEADERS)
+    table = _read_table(data_dir, path, _ENTERPRISE_HEADERS, problems)
     missing = [names[0] for key, names in _ENTERPRISE_HEADERS.items()
                if key in ("name", "unit") and key not in table.columns]
     if missing:
@@ -261,7 +291,7 @@ def _units(data_dir: Path, reg_dir: Path, enterprises: pd.DataFrame, enterprises
     path = reg_dir / "units.csv"
     units: dict[str, str] = {}
     if path.is_file():
-        table = _read_table(data_dir, path, _UNIT_HEADERS)
+        table = _read_table(data_dir, path, _UNIT_HEADERS, problems)
         if "unit" not in table.columns:
             raise DataDirError(data_dir, f"{table.path} 缺少列：单位")
         for n, row in table.rows:
@@ -294,7 +324,7 @@ def _plan(data_dir: Path, reg_dir: Path, registry: Registry, problems: list[Prob
     path = _find(reg_dir, "plan", ("csv", "xlsx"))
     if path is None:
         return pd.DataFrame(columns=PLAN_COLUMNS)
-    table = _read_table(data_dir, path, _PLAN_HEADERS)
+    table = _read_table(data_dir, path, _PLAN_HEADERS, problems)
     missing = [names[0] for key, names in _PLAN_HEADERS.items() if key != "unit" and key not in table.columns]
     if missing:
         problems.append(_problem(table, None, None, f"执法计划缺少列：{'、'.join(missing)}；计划未读取"))
@@ -352,7 +382,7 @@ def _received(data_dir: Path, reg_dir: Path, problems: list[Problem]) -> dict[st
     path = reg_dir / "received.csv"
     if not path.is_file():
         return {}
-    table = _read_table(data_dir, path, _RECEIVED_HEADERS)
+    table = _read_table(data_dir, path, _RECEIVED_HEADERS, problems)
     if set(table.columns) != {"file", "received"}:
         problems.append(_problem(table, None, None, "received.csv 应有 文件、收到日期 两列；收到日期未读取"))
         return {}
