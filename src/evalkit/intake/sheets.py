@@ -22,7 +22,7 @@ def read_sheet(grid: list[list], file: str, title: str, registry: Registry,
     _read_meta(sheet, grid[: header.top - 1], header.form, registry)
     _check_columns(sheet, header)
     formula_blanks = {(r, c) for r, c in formulas
-                      if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) and grid[r - 1][c - 1] is None}
+                      if r - 1 >= len(grid) or c - 1 >= len(grid[r - 1]) or grid[r - 1][c - 1] is None}
     if header.form is LEDGER:
         read_ledger_rows(sheet, grid, header, registry, formula_blanks)
     else:

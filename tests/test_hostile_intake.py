@@ -1,0 +1,337 @@
+"""Hostile inputs from the intake review: links and special files, memory and size bombs, hidden
+sheets, non-finite and huge numbers, resubmission ties, undecodable file names, bad CLI arguments.
+
+Each input is built inside the test. Memory is measured in a fresh Python process (its own peak
+RSS from ``resource.getrusage``), so other tests cannot disturb the figure; the figure is printed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from evalkit.core.form_writer import write_submission
+from evalkit.intake import listing
+from evalkit.intake import loader as intake
+from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS
+from intake_helpers import inspection, ledger_file, make_data_dir, where
+
+ROOT = Path(__file__).resolve().parents[1]
+S = "submissions"
+A = f"{S}/a.xlsx"
+L1, L2 = "统计表一", "统计表二"
+RSS_LIMIT_MB = 500
+
+_CHILD = """
+import json, resource, sys
+from evalkit.intake.loader import load
+ds = load(sys.argv[1])
+print(json.dumps({
+    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "files": ds.files.values.tolist(),
+    "problems": ds.problems[["file", "sheet", "rule", "message"]].values.tolist(),
+}, ensure_ascii=False, default=str))
+"""
+
+
+def child_load(data_dir: Path, timeout: int = 300) -> dict:
+    """Load ``data_dir`` in a fresh process: its peak RSS in MB, the files table and the problems."""
+    pytest.importorskip("resource")
+    run = subprocess.run([sys.executable, "-c", _CHILD, str(data_dir)], capture_output=True, text=True,
+                         timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    out = json.loads(run.stdout)
+    print(f"\npeak RSS {out['rss_mb']:.0f} MB for {sorted(p.name for p in (data_dir / S).iterdir())}")
+    return out
+
+
+def edit_part(path: Path, name: str, edit) -> None:
+    """Rewrite zip member ``name`` of workbook ``path`` with ``edit(bytes) -> bytes`` (deflated)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item.filename, edit(data) if item.filename == name else data, compresslevel=9)
+    path.write_bytes(out.getvalue())
+
+
+def add_rows(path: Path, xml: str, sheet: str = "xl/worksheets/sheet1.xml") -> None:
+    edit_part(path, sheet, lambda d: d.replace(b"</sheetData>", xml.encode() + b"</sheetData>"))
+
+
+def counts(ds, file=A):
+    return ds.files.set_index("file").loc[file, ["rows_read", "rows_accepted", "rows_rejected"]].tolist()
+
+
+def rules(ds) -> list[str]:
+    return list(ds.problems["rule"])
+
+
+# --------------------------------------------------------------------------- 4. links and special files
+
+
+def test_links_out_of_the_data_folder_are_not_followed(tmp_path):
+    """A link to /etc/passwd and one to another folder's workbook are refused, each named by a
+    file_not_regular error; neither is read nor listed in the files table."""
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "a.xlsx", [inspection()])
+    other = make_data_dir(tmp_path / "other")
+    foreign = ledger_file(other, "b.xlsx", [inspection(enterprise="蚶江锦里制衣有限公司")])
+    os.symlink("/etc/passwd", root / S / "passwd.xlsx")
+    os.symlink(foreign, root / S / "b.xlsx")
+    ds = intake.load(root)
+    assert where(ds.problems, "file_not_regular") == [(f"{S}/b.xlsx", None, None, None),
+                                                      (f"{S}/passwd.xlsx", None, None, None)]
+    assert all("数据目录之外" in m for m in ds.problems.loc[ds.problems["rule"] == "file_not_regular", "message"])
+    assert list(ds.files["file"]) == [A]
+    assert list(ds.ledger["enterprise_name"]) == ["石狮市宏达五金厂"]
+
+
+def test_link_to_a_file_inside_the_data_folder_is_read_under_its_own_name(tmp_path):
+    """Rule chosen: a link whose target lies inside DATA_DIR is read, named by the link's path."""
+    root = make_data_dir(tmp_path / "data")
+    target = ledger_file(root, "x.xlsx", [inspection()])
+    (root / "archive").mkdir()
+    target.rename(root / "archive" / "x.xlsx")
+    os.symlink("../archive/x.xlsx", root / S / "a.xlsx")
+    ds = intake.load(root)
+    assert list(ds.files["file"]) == [A] and counts(ds) == [1, 1, 0]
+    assert "file_not_regular" not in rules(ds)
+
+
+def test_dangling_link_loop_fifo_socket_and_linked_folder_are_each_named(tmp_path):
+    """Each skipped entry gets its own problem row naming it; the FIFO is never opened (the load
+    runs in a child process with a timeout, so a blocking open would fail the test, not hang it)."""
+    root = make_data_dir(tmp_path / "data")
+    sub = root / S
+    ledger_file(root, "a.xlsx", [inspection()])
+    os.symlink(sub / "nowhere.xlsx", sub / "dangling.xlsx")
+    os.symlink(sub / "loop2.xlsx", sub / "loop1.xlsx")
+    os.symlink(sub / "loop1.xlsx", sub / "loop2.xlsx")
+    os.mkfifo(sub / "pipe.xlsx")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    ledger_file(make_data_dir(tmp_path / "x"), "c.xlsx", [inspection()]).rename(outside / "c.xlsx")
+    os.symlink(outside, sub / "linked")
+    os.symlink(sub, sub / "self")
+    expected = {"dangling.xlsx": "目标不存在", "loop1.xlsx": "循环", "loop2.xlsx": "循环",
+                "pipe.xlsx": "命名管道", "linked": "文件夹", "self": "文件夹"}
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(sub / "s.sock"))
+        expected["s.sock"] = "套接字"
+    except OSError:  # a path too long for AF_UNIX: the socket case is skipped
+        pass
+    try:
+        out = child_load(root, timeout=120)
+    finally:
+        sock.close()
+    found = {f.removeprefix(f"{S}/"): m for f, _, r, m in out["problems"] if r == "file_not_regular"}
+    assert sorted(found) == sorted(expected)
+    for name, fragment in expected.items():
+        assert fragment in found[name], (name, found[name])
+    assert out["files"] == [[A, 1, 1, 0]]
+
+
+def test_entry_swapped_for_a_fifo_is_refused_without_blocking(tmp_path):
+    """read_bytes on a FIFO (an entry replaced after listing) refuses it: opened non-blocking, fstat checked."""
+    fifo = tmp_path / "p.xlsx"
+    os.mkfifo(fifo)
+    with pytest.raises(listing.NotRegularFile):
+        listing.read_bytes(fifo)
+
+
+# --------------------------------------------------------------------------- 5. sparse-cell memory bombs
+
+
+def test_sparse_cells_in_column_xfd_are_bounded(tmp_path):
+    """A ~130 KB workbook with a cell in column XFD on 12,000 rows (main reached 1.7 GB and 70 s):
+    read within A..AN and 10,000 rows, one sheet_cells_ignored warning, peak RSS under 500 MB."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    add_rows(path, "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="XFD{r}"><v>1</v></c></row>'
+                           for r in range(20, 12_020)))
+    edit_part(path, "xl/worksheets/sheet1.xml",  # and one on the data row itself
+              lambda d: d.replace(b'</row><row r="7"', b'<c r="XFD5"><v>7</v></c></row><row r="7"', 1))
+    assert path.stat().st_size < 200_000
+    out = child_load(root)
+    assert out["rss_mb"] < RSS_LIMIT_MB
+    assert out["files"] == [[A, 1, 1, 0]]
+    ignored = [p for p in out["problems"] if p[2] == "sheet_cells_ignored"]
+    assert len(ignored) == 1 and ignored[0][:2] == [A, L1]
+    assert f"第 AN 列以右有 {MAX_ROWS - 20 + 1 + 1} 个非空单元格" in ignored[0][3]
+    assert f"第 {MAX_ROWS} 行以下还有内容" in ignored[0][3]
+
+
+def test_data_far_below_a_declared_million_rows_is_bounded(tmp_path):
+    """<dimension ref="A1:K1048576"> and one cell in row 1,048,576: rows are read up to 10,000
+    only, the far cell draws the warning, the real row is accepted, RSS under 500 MB."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    edit_part(path, "xl/worksheets/sheet1.xml", lambda d: re.sub(rb'<dimension ref="[^"]*"',
+                                                                b'<dimension ref="A1:K1048576"', d))
+    add_rows(path, '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+    out = child_load(root)
+    assert out["rss_mb"] < RSS_LIMIT_MB
+    assert out["files"] == [[A, 1, 1, 0]]
+    ds = intake.load(root)
+    assert where(ds.problems, "sheet_cells_ignored") == [(A, L1, 1_048_576, "A")]
+
+
+def test_cells_within_the_margin_are_kept(tmp_path):
+    """A note in column AN (the last column read) is kept with the row; AO is not (one warning)."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    assert MAX_COLUMNS == 40
+    edit_part(path, "xl/worksheets/sheet1.xml", lambda d: d.replace(
+        b'</row><row r="7"', b'<c r="AN5" t="inlineStr"><is><t>note</t></is></c>'
+                             b'<c r="AO5" t="inlineStr"><is><t>far</t></is></c></row><row r="7"', 1))
+    ds = intake.load(root)
+    assert counts(ds) == [1, 1, 0]
+    assert where(ds.problems, "sheet_cells_ignored") == [(A, L1, 5, "AO")]
+    assert "第 AN 列以右有 1 个非空单元格" in ds.problems["message"].iloc[0]
+
+
+# --------------------------------------------------------------------------- 6. size checks before reading
+
+
+def test_sparse_3gb_file_is_refused_before_it_is_read(tmp_path):
+    """A 3 GB (sparse, never written) file: refused from os.fstat, peak RSS under 500 MB."""
+    root = make_data_dir(tmp_path / "data")
+    with open(root / S / "big.xlsx", "wb") as fh:
+        fh.write(b"PK\x03\x04")
+        fh.truncate(3 * 1024 ** 3)
+    out = child_load(root)
+    assert out["rss_mb"] < RSS_LIMIT_MB
+    assert out["files"] == [[f"{S}/big.xlsx", 0, 0, 0]]
+    [(file, sheet, rule, message)] = out["problems"]
+    assert rule == "file_unreadable" and "文件过大（3072 MB）：统计表应小于 50 MB" in message
+
+
+def _lying_zip(path: Path, real: int = 1 << 30, declared: int = 1000) -> None:
+    """A workbook whose sheet1.xml says it is ``declared`` bytes but inflates to ``real`` bytes of zeros."""
+    write_submission(path, unit="石壁村", year=2024, month=5, ledger_rows=[inspection()])
+    src = path.read_bytes()
+    name = "xl/worksheets/sheet1.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename != name:
+                zout.writestr(item.filename, zin.read(item.filename))
+                continue
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zout.open(info, "w") as fh:
+                fh.write(zin.read(name).replace(b"</worksheet>", b""))
+                zeros = b"\0" * (16 << 20)
+                for _ in range(real // len(zeros)):
+                    fh.write(zeros)
+    data = bytearray(out.getvalue())
+    raw = name.encode()
+    for sig, size_at, name_len_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        pos = data.find(sig)
+        while pos >= 0:
+            n = struct.unpack_from("<H", data, pos + name_len_at)[0]
+            if data[pos + name_at: pos + name_at + n] == raw:
+                struct.pack_into("<I", data, pos + size_at, declared)
+            pos = data.find(sig, pos + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_zip_lying_about_a_member_size_is_refused_with_bounded_memory(tmp_path):
+    """sheet1.xml declared as 1,000 bytes but inflating to 1 GB of zeros (~1 MB on disk; main
+    reached 2.2 GB): the streaming check stops at the declared size, the CRC fails, the file is
+    refused as damaged, peak RSS under 500 MB."""
+    root = make_data_dir(tmp_path / "data")
+    _lying_zip(root / S / "a.xlsx")
+    assert (root / S / "a.xlsx").stat().st_size < 5 * 1024 * 1024
+    with zipfile.ZipFile(root / S / "a.xlsx") as zf:
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == 1000
+    out = child_load(root)
+    assert out["rss_mb"] < RSS_LIMIT_MB
+    assert out["files"] == [[A, 0, 0, 0]]
+    [(file, sheet, rule, message)] = out["problems"]
+    assert rule == "file_unreadable" and "大小或校验和与压缩包目录不符" in message
+
+
+def test_part_over_its_limit_is_refused_while_streaming(tmp_path):
+    """An honestly declared 9 MB styles part (limit 8 MB; the whole file is well under 200 MB): refused
+    by the streaming count, naming the part."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    edit_part(path, "xl/styles.xml", lambda d: d.replace(b"</styleSheet>", b"<!--" + b" " * (9 << 20) + b"-->"
+                                                                             b"</styleSheet>"))
+    ds = intake.load(root)
+    assert rules(ds) == ["file_unreadable"] and counts(ds) == [0, 0, 0]
+    assert "xl/styles.xml 解压后超过 8 MB" in ds.problems["message"].iloc[0]
+
+
+def test_styles_part_of_empty_formats_is_refused(tmp_path):
+    """2 MB of empty <xf/> cell formats (400,000; openpyxl would build one object each, over
+    200 MB): refused by the element count before openpyxl parses it; peak RSS under 500 MB."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+
+    def bloat(data: bytes) -> bytes:
+        head, tail = data.split(b"</cellXfs>", 1)
+        return head + b"<xf/>" * 400_000 + b"</cellXfs>" + tail
+
+    edit_part(path, "xl/styles.xml", bloat)
+    out = child_load(root)
+    assert out["rss_mb"] < RSS_LIMIT_MB
+    [(file, sheet, rule, message)] = out["problems"]
+    assert rule == "file_unreadable" and "XML 元素超过 300,000 个" in message
+
+
+# --------------------------------------------------------------------------- 9. hidden sheets
+
+
+def _figures_with_hidden_copy(path: Path, state: str) -> None:
+    write_submission(path, unit="石壁村", year=2024, month=5,
+                     month_values={"supervised_total": 10, "inspected": 4, "fines_wan": 2.0},
+                     cumulative_values={"supervised_total": 10, "inspected": 9, "fines_wan": 5.0})
+    wb = load_workbook(path)
+    copy = wb.copy_worksheet(wb[L2])
+    copy.title = "Sheet2"
+    copy.sheet_state = state
+    wb.save(path)
+
+
+@pytest.mark.parametrize("state, shown", [("veryHidden", "已深度隐藏（veryHidden），未计入"), ("hidden", "已隐藏，未计入")])
+def test_hidden_copy_of_a_sheet_is_not_counted(tmp_path, state, shown):
+    """A hidden or very hidden copy of the 附件2 sheet does not double the unit's figures (fines stay
+    2.0 万元); it gets one sheet_hidden warning and none of its rows is read (counts still add up)."""
+    root = make_data_dir(tmp_path / "data")
+    _figures_with_hidden_copy(root / S / "a.xlsx", state)
+    ds = intake.load(root)
+    assert where(ds.problems, "sheet_hidden") == [(A, "Sheet2", None, None)]
+    assert f"工作表“Sheet2”{shown}" in ds.problems["message"].iloc[0]
+    assert ds.figures[["sheet", "kind", "fines_wan"]].values.tolist() == [[L2, "本月数", 2.0], [L2, "累计数", 5.0]]
+    assert counts(ds) == [2, 2, 0]
+    from evalkit.metrics.engine import compute_metrics
+    assert compute_metrics(ds, "2024-05", source="reported").frame.loc["石壁村", "fines_wan"] == 2.0
+
+
+def test_workbook_whose_only_content_is_hidden_is_empty(tmp_path):
+    """Every non-empty sheet hidden: its sheet_hidden warning plus file_empty saying so; 0 rows."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    wb = load_workbook(path)
+    wb.create_sheet("说明")
+    wb[L1].sheet_state = "hidden"
+    wb.save(path)
+    ds = intake.load(root)
+    assert sorted(rules(ds)) == ["file_empty", "sheet_hidden"]
+    assert "只有隐藏的工作表有内容" in ds.problems.set_index("rule").loc["file_empty", "message"]
+    assert counts(ds) == [0, 0, 0]
