@@ -335,3 +335,86 @@ def test_workbook_whose_only_content_is_hidden_is_empty(tmp_path):
     assert sorted(rules(ds)) == ["file_empty", "sheet_hidden"]
     assert "只有隐藏的工作表有内容" in ds.problems.set_index("rule").loc["file_empty", "message"]
     assert counts(ds) == [0, 0, 0]
+
+
+# --------------------------------------------------------------------------- 8. non-finite and huge numbers
+
+
+def _ledger_with_fine_xml(root: Path, xml_value: str) -> None:
+    """A 附件1 row whose fine cell holds ``xml_value`` in the sheet XML (as a hostile writer could)."""
+    path = ledger_file(root, "a.xlsx", [inspection(case_no="狮蚶应急罚〔2024〕1号", fine_wan=0.75,
+                                                   legal_basis="安全生产法第九十九条")])
+    edit_part(path, "xl/worksheets/sheet1.xml", lambda d: d.replace(b"<v>0.75</v>", f"<v>{xml_value}</v>".encode()))
+
+
+@pytest.mark.parametrize("xml_value, rule, fragment", [
+    ("1e309", "number_unparseable", "不是有效的数字（无穷大或超出数值范围）"),
+    ("-1e309", "number_unparseable", "不是有效的数字（无穷大或超出数值范围）"),
+    ("9.3e12", "number_implausible", "超出合理范围（折合 9.3e+12 万元，罚款金额不应超过 100,000 万元即 10 亿元）"),
+    ("100001", "number_implausible", "罚款金额不应超过 100,000 万元"),
+])
+def test_non_finite_or_huge_fine_rejects_the_row(tmp_path, xml_value, rule, fragment):
+    """A fine of 1e309 (infinite once parsed) or above 1e5 万元: an error on the cell, the row rejected,
+    the metric fines stay 0 (main gave fines_wan = -9,223,372,036,854.275 with exit 0)."""
+    root = make_data_dir(tmp_path / "data")
+    _ledger_with_fine_xml(root, xml_value)
+    ds = intake.load(root)
+    assert where(ds.problems, rule) == [(A, L1, 5, "罚款金额(万)")]
+    assert fragment in ds.problems.set_index("rule").loc[rule, "message"]
+    assert counts(ds) == [1, 0, 1] and list(ds.rejected["reason"]) == [rule]
+    from evalkit.metrics.engine import compute_metrics
+    assert compute_metrics(ds, "2024-05").total["fines_wan"] == 0.0
+
+
+def test_fine_just_below_the_bound_is_kept_with_the_yuan_warning(tmp_path):
+    """100,000 万元 exactly is accepted (the bound is inclusive) with the existing fine_implausible warning."""
+    root = make_data_dir(tmp_path / "data")
+    _ledger_with_fine_xml(root, "100000")
+    ds = intake.load(root)
+    assert rules(ds) == ["fine_implausible"] and counts(ds) == [1, 1, 0]
+    assert list(ds.ledger["fine_wan"]) == [100_000.0]
+
+
+def test_figures_infinite_fine_and_huge_count_are_rejected(tmp_path):
+    """附件2: fines 1e309 in the XML, a count of 20,000,000 and a rate of 5000%: each an error, the row rejected."""
+    root = make_data_dir(tmp_path / "data")
+    path = root / S / "a.xlsx"
+    write_submission(path, unit="石壁村", year=2024, month=5,
+                     month_values={"supervised_total": 10, "inspected": 20_000_000, "coverage_rate": 5000,
+                                   "fines_wan": 2.5},
+                     cumulative_values={"supervised_total": 10, "inspected": 9, "fines_wan": 5.0})
+    edit_part(path, "xl/worksheets/sheet1.xml", lambda d: d.replace(b"<v>2.5</v>", b"<v>1e309</v>"))
+    ds = intake.load(root)
+    errors = ds.problems[ds.problems["severity"] == "error"]
+    assert sorted(zip(errors["rule"], errors["column"], strict=True)) == [
+        ("number_implausible", "检查覆盖率(%)"), ("number_implausible", "现场监督检查企业(单位)数(家)"),
+        ("number_unparseable", "罚款金额(万元)")]
+    assert "不应超过 10,000,000" in " ".join(errors["message"]) and "不应超过 1,000" in " ".join(errors["message"])
+    assert counts(ds) == [2, 1, 1]
+    assert ds.figures["kind"].tolist() == ["累计数"]
+
+
+def test_text_with_hundreds_of_digits_is_not_a_number(tmp_path):
+    """A 400-digit text fine (float() gives inf): number_unparseable, not an infinite fine."""
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "a.xlsx", [inspection(case_no="狮蚶应急罚〔2024〕1号", fine_wan="9" * 400)])
+    ds = intake.load(root)
+    assert where(ds.problems, "number_unparseable") == [(A, L1, 5, "罚款金额(万)")]
+
+
+def test_metric_money_sums_do_not_wrap_and_round_half_up(tmp_path):
+    """Money is summed as float 1e-6 万元 steps, never through int64: a hand-built ledger with a
+    9.3e12 万元 fine sums to 9.3e12 (int64 gave -9,223,372,036,854.275); 0.11125 rounds half-up to
+    0.1113; an infinite amount (possible only by hand) is None, not a crash."""
+    from evalkit.metrics.engine import compute_metrics
+
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "a.xlsx", [inspection(case_no="狮蚶应急罚〔2024〕1号", fine_wan=0.5)])
+    ds = intake.load(root)
+    ds.ledger["fine_wan"] = [9.3e12]
+    assert compute_metrics(ds, "2024-05").total["fines_wan"] == 9.3e12
+    ds.ledger["fine_wan"] = [0.11125]
+    result = compute_metrics(ds, "2024-05")
+    assert result.total["fines_wan"] == 0.1113 and result.frame.loc["石壁村", "fines_wan"] == 0.1113
+    ds.ledger["fine_wan"] = [float("inf")]
+    assert compute_metrics(ds, "2024-05").total["fines_wan"] is None
