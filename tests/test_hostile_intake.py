@@ -7,6 +7,7 @@ RSS from ``resource.getrusage``), so other tests cannot disturb the figure; the 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -418,3 +419,98 @@ def test_metric_money_sums_do_not_wrap_and_round_half_up(tmp_path):
     assert result.total["fines_wan"] == 0.1113 and result.frame.loc["石壁村", "fines_wan"] == 0.1113
     ds.ledger["fine_wan"] = [float("inf")]
     assert compute_metrics(ds, "2024-05").total["fines_wan"] is None
+
+
+# --------------------------------------------------------------------------- 10. resubmissions: the tie levels
+
+OLD, NEW = "石壁村6月执法统计.xlsx", "石壁村6月执法统计 (1).xlsx"
+T0 = 1_717_000_000  # a fixed modification time (2024-05-29)
+
+
+def _june(root: Path, name: str, *, filled=dt.date(2024, 7, 5), mtime=T0, n=1) -> None:
+    rows = [inspection(date=dt.date(2024, 6, 3))] + [inspection(enterprise="蚶江锦里制衣有限公司",
+                                                                date=dt.date(2024, 6, 4))] * (n - 1)
+    path = ledger_file(root, name, rows, month=6, filled_date=filled)
+    os.utime(path, (mtime, mtime))
+
+
+def _kept(ds) -> tuple[str, str]:
+    """(the file kept, the duplicate message) of a two-file duplicate group."""
+    [message] = ds.problems.loc[ds.problems["rule"] == "submission_duplicate", "message"].tolist()
+    kept = set(ds.ledger["file"])
+    assert len(kept) == 1
+    return kept.pop(), message
+
+
+def test_received_date_decides_first(tmp_path):
+    """Level 1: different received dates decide, whatever the 填报日期 and modification times say."""
+    root = make_data_dir(tmp_path / "data", received={OLD: "2024-07-20", NEW: "2024-07-10"})
+    _june(root, OLD, filled=dt.date(2024, 7, 1), mtime=T0)
+    _june(root, NEW, filled=dt.date(2024, 7, 9), mtime=T0 + 3600)
+    kept, message = _kept(intake.load(root))
+    assert kept == f"{S}/{OLD}"
+    assert f"以 {S}/{OLD} 为准（收到日期更晚）：2024-07-20，本文件为 2024-07-10" in message
+
+
+def test_same_received_date_then_filled_date_decides(tmp_path):
+    """Level 2: received dates equal, the later 填报日期 wins."""
+    root = make_data_dir(tmp_path / "data", received={OLD: "2024-07-10", NEW: "2024-07-10"})
+    _june(root, OLD, filled=dt.date(2024, 7, 8), mtime=T0 + 3600)
+    _june(root, NEW, filled=dt.date(2024, 7, 2), mtime=T0)
+    kept, message = _kept(intake.load(root))
+    assert kept == f"{S}/{OLD}" and "（填报日期更晚）：2024-07-08，本文件为 2024-07-02" in message
+
+
+def test_same_filled_date_then_modification_time_decides(tmp_path):
+    """Level 3, the reviewed case: "石壁村6月执法统计 (1).xlsx" with the same 填报日期 as the original
+    and saved later wins because it was modified later (main kept the old file, saying 填报日期更晚)."""
+    root = make_data_dir(tmp_path / "data")
+    _june(root, OLD, mtime=T0)
+    _june(root, NEW, mtime=T0 + 90, n=2)
+    ds = intake.load(root)
+    kept, message = _kept(ds)
+    assert kept == f"{S}/{NEW}" and len(ds.ledger) == 2
+    assert "（文件修改时间更晚）：" in message and "填报日期更晚" not in message
+    assert where(ds.problems, "submission_duplicate") == [(f"{S}/{OLD}", L1, None, None)]
+
+
+def test_same_modification_time_then_copy_number_decides(tmp_path):
+    """Level 4: same dates and modification time (to the second): the higher copy number wins,
+    so " (1)" beats the original although the original sorts later by path."""
+    root = make_data_dir(tmp_path / "data")
+    _june(root, OLD)
+    _june(root, NEW, n=2)
+    kept, message = _kept(intake.load(root))
+    assert kept == f"{S}/{NEW}"
+    assert "（文件名的副本编号更大）：副本编号 1，本文件为 原件（无副本编号）" in message
+
+
+def test_everything_equal_then_path_order_decides(tmp_path):
+    """Level 5: same dates, time and copy number: the later path wins, and the message says why."""
+    root = make_data_dir(tmp_path / "data")
+    _june(root, "石壁村6月 - 副本.xlsx")
+    _june(root, "石壁村6月 (1).xlsx", n=2)
+    kept, message = _kept(intake.load(root))
+    assert kept == f"{S}/石壁村6月 - 副本.xlsx"  # "-" sorts after "("
+    assert "（文件名排序在后）：收到日期、填报日期、修改时间与副本编号都相同" in message
+
+
+def test_a_level_known_for_only_some_candidates_is_skipped(tmp_path):
+    """A received date for one file only cannot compare the two: the next level (填报日期) decides."""
+    root = make_data_dir(tmp_path / "data", received={OLD: "2024-07-20"})
+    _june(root, OLD, filled=dt.date(2024, 7, 1))
+    _june(root, NEW, filled=dt.date(2024, 7, 9))
+    kept, message = _kept(intake.load(root))
+    assert kept == f"{S}/{NEW}" and "（填报日期更晚）" in message
+
+
+@pytest.mark.parametrize("name, number", [
+    ("石壁村6月执法统计.xlsx", 0), ("石壁村6月执法统计 (1).xlsx", 1), ("石壁村6月执法统计(2).xlsx", 2),
+    ("石壁村6月执法统计（3）.xlsx", 3), ("石壁村6月执法统计 - 副本.xlsx", 1), ("石壁村6月执法统计副本.xlsx", 1),
+    ("石壁村6月执法统计 - 副本 (2).xlsx", 2), ("石壁村6月执法统计_1.xlsx", 1), ("石壁村6月执法统计_2024.xlsx", 0),
+    ("a - Copy.xlsx", 1), ("a copy 3.xlsx", 3), ("2024-06/石壁村 (12).xlsx", 12),
+])
+def test_copy_number_of_a_name(name, number):
+    """The copy suffixes Windows, macOS and browsers add, and what each counts as."""
+    from evalkit.intake.cross_file import copy_number
+    assert copy_number(f"{S}/{name}") == number

@@ -48,6 +48,7 @@ class Entry:
 
     path: Path
     name: str
+    mtime: int | None = None  # modification time in whole seconds (of the target, for a link)
 
 
 def readable_name(text: str) -> str:
@@ -115,11 +116,11 @@ def list_files(sub_dir: Path, data_dir: Path) -> tuple[list[Entry], list[Problem
                                          "不计入报送", file=rel))
             continue
         if stat.S_ISREG(st.st_mode):
-            entries.append(Entry(path, unique(relative_name(path, data_dir))))
+            entries.append(Entry(path, unique(relative_name(path, data_dir)), int(st.st_mtime)))
         elif stat.S_ISLNK(st.st_mode):
             kind = _link_kind(path, roots)
             if isinstance(kind, Path):
-                entries.append(Entry(kind, unique(relative_name(path, data_dir))))
+                entries.append(Entry(kind, unique(relative_name(path, data_dir)), _mtime(kind)))
             else:
                 refuse(path, kind)
         else:
@@ -146,6 +147,13 @@ def _link_kind(path: Path, roots: tuple[str, ...]) -> Path | str:
     if not stat.S_ISREG(st.st_mode):
         return f"是符号链接，指向{_SPECIAL.get(stat.S_IFMT(st.st_mode), '特殊文件')}"
     return Path(target)
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return int(path.stat().st_mtime)
+    except OSError:
+        return None
 
 
 def _walk(folder: Path):

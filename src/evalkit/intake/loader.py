@@ -112,6 +112,8 @@ def load(data_dir) -> Dataset:
     _check_listable(sub_dir, data_dir, "submissions/ 目录")
     entries, skipped = list_files(sub_dir, data_dir)
     files = [_read_one(e.path, e.name, registry) for e in entries]
+    for entry, f in zip(entries, files, strict=True):
+        f.mtime = entry.mtime
     mark_late(files, registry)
     resolve_duplicates(files)
     settle_rows(files)

@@ -95,6 +95,7 @@ class FileRead:
     file: str
     problems: list[Problem] = field(default_factory=list)
     sheets: list[SheetRead] = field(default_factory=list)
+    mtime: int | None = None  # the file's modification time, whole seconds (resubmission ties)
 
 
 def sheet_problem(rule: str, message: str, where: SheetRead | str, row=None, column=None, value=None) -> Problem:
