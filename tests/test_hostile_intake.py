@@ -514,3 +514,77 @@ def test_copy_number_of_a_name(name, number):
     """The copy suffixes Windows, macOS and browsers add, and what each counts as."""
     from evalkit.intake.cross_file import copy_number
     assert copy_number(f"{S}/{name}") == number
+
+
+# --------------------------------------------------------------------------- 14. file names that are not UTF-8
+
+GBK_NAME = "石壁村5月报表.xlsx"
+
+
+def _gbk_data_dir(tmp_path: Path) -> Path:
+    """A data folder whose workbook is named in GBK bytes (a Windows archive unzipped on Linux), with a
+    warning in 附件1 and a 附件2 that disagrees with it (so validate and audit both name the file), and
+    a text file whose name decodes neither as UTF-8 nor as GB18030."""
+    root = make_data_dir(tmp_path / "data")
+    sub = os.fsencode(str(root / S))
+    tmp = root / S / "tmp.xlsx"
+    write_submission(tmp, unit="石壁村", year=2024, month=5, ledger_rows=[inspection(inspectors=("张三",))],
+                     month_values={"supervised_total": 2, "inspected": 5},
+                     cumulative_values={"supervised_total": 2, "inspected": 5})
+    os.rename(os.fsencode(str(tmp)), sub + b"/" + GBK_NAME.encode("gbk"))
+    fd = os.open(sub + b"/" + b"\xff\xfe" + "坏".encode("gbk") + b".xlsx", os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, "不是工作簿".encode())
+    os.close(fd)
+    return root
+
+
+def test_gbk_file_name_is_read_and_shown_decoded(tmp_path):
+    """The GBK-named workbook is read and named decoded; the undecodable one with its bytes escaped."""
+    root = _gbk_data_dir(tmp_path)
+    ds = intake.load(root)
+    assert sorted(ds.files["file"]) == [f"{S}/\\xff\\xfe\\xbb\\xb5.xlsx", f"{S}/{GBK_NAME}"]
+    assert counts(ds, f"{S}/{GBK_NAME}") == [3, 3, 0]
+    assert where(ds.problems, "inspectors_fewer_than_two") == [(f"{S}/{GBK_NAME}", L1, 5, "执法人员")]
+    assert where(ds.problems, "file_not_excel") == [(f"{S}/\\xff\\xfe\\xbb\\xb5.xlsx", None, None, None)]
+
+
+def test_gbk_and_utf8_copies_of_one_name_stay_apart(tmp_path):
+    """A UTF-8 and a GBK file of the same name: the UTF-8 one keeps it, the GBK one gets " [2]"; no
+    rows are lost (each file's counts add up)."""
+    root = _gbk_data_dir(tmp_path)
+    os.utime(ledger_file(root, GBK_NAME, [inspection(enterprise="蚶江锦里制衣有限公司")]), (T0 + 60, T0 + 60))
+    os.utime(os.fsencode(str(root / S)) + b"/" + GBK_NAME.encode("gbk"), (T0, T0))
+    ds = intake.load(root)
+    assert sorted(ds.files["file"]) == [f"{S}/\\xff\\xfe\\xbb\\xb5.xlsx", f"{S}/{GBK_NAME}", f"{S}/{GBK_NAME} [2]"]
+    assert counts(ds, f"{S}/{GBK_NAME}") == [1, 1, 0]
+    assert counts(ds, f"{S}/{GBK_NAME} [2]") == [3, 2, 1]  # its 附件1 is a duplicate (same unit, month; older)
+    assert f"以 {S}/{GBK_NAME} 为准（文件修改时间更晚）" in ds.problems.set_index("rule").loc["submission_duplicate",
+                                                                                      "message"]
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "{root}", "--json"], ["validate", "{root}"], ["metrics", "{root}", "--period", "2024-05"],
+    ["metrics", "{root}", "--period", "2024-05", "--json"], ["audit", "{root}", "--period", "2024-05"],
+    ["audit", "{root}", "--period", "2024-05", "--json"], ["export", "{root}", "--period", "2024-05", "--out", "{out}"],
+    ["run", "{root}", "--period", "2024-05", "--out", "{out}"],
+])
+def test_cli_commands_survive_a_gbk_file_name(tmp_path, args):
+    """Every command (as a subprocess, stdout a pipe) exits 0 or 1 without a traceback; validate and
+    audit show the name decoded (main: UnicodeEncodeError … surrogates not allowed)."""
+    root = _gbk_data_dir(tmp_path)
+    argv = [a.format(root=root, out=tmp_path / "out") for a in args]
+    run = subprocess.run([sys.executable, "-c", "import sys; from evalkit.cli import main; sys.exit(main(sys.argv[1:]))",
+                          *argv], capture_output=True, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONIOENCODING": "utf-8"})
+    out, err = run.stdout.decode("utf-8"), run.stderr.decode("utf-8")
+    assert run.returncode in (0, 1), err
+    assert "Traceback" not in out + err and "UnicodeEncodeError" not in out + err
+    shown = out.replace("\\\\", "\\") if "--json" in args else out  # JSON doubles the backslashes
+    if args[0] in ("validate", "audit"):
+        assert f"{S}/{GBK_NAME}" in shown
+    if args[0] == "validate":
+        assert "\\xff\\xfe\\xbb\\xb5.xlsx" in shown
+    if args[0] == "run":
+        assert run.returncode == 0, out
+        html = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").rglob("*.html"))
+        assert "\udcb1" not in html and "UnicodeEncodeError" not in html

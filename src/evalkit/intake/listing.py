@@ -27,6 +27,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,19 @@ class Entry:
     mtime: int | None = None  # modification time in whole seconds (of the target, for a link)
 
 
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def readable_name(text: str) -> str:
     """``text`` (a path as Python gives it) printable: surrogate-escaped bytes decoded as GB18030,
     else backslash-escaped; each path component on its own. Valid text is returned unchanged."""
-    try:
-        text.encode("utf-8")
+    if _is_text(text):
         return text
-    except UnicodeEncodeError:
-        pass
     parts = []
     for raw in text.encode("utf-8", "surrogateescape").split(b"/"):
         for encoding in ("utf-8", "gb18030"):
@@ -74,8 +80,9 @@ def readable_name(text: str) -> str:
 
 def relative_name(path: Path, data_dir: Path) -> str:
     """The name of ``path`` in problems and tables: "submissions/…", readable (see ``readable_name``)."""
-    rel = path.relative_to(data_dir / SUBMISSIONS_DIR).as_posix()
-    return submission_key(readable_name(rel))
+    # submission_key first: it turns \\ into /, which must not touch the escapes
+    key = submission_key(path.relative_to(data_dir / SUBMISSIONS_DIR).as_posix())
+    return unicodedata.normalize("NFC", readable_name(key))
 
 
 def _hidden(parts: tuple[str, ...]) -> bool:
@@ -91,18 +98,26 @@ def list_files(sub_dir: Path, data_dir: Path) -> tuple[list[Entry], list[Problem
     roots = tuple(dict.fromkeys(os.path.realpath(p) for p in (data_dir, sub_dir)))
     entries: list[Entry] = []
     problems: list[Problem] = []
-    names: dict[str, int] = {}
+    paths = list(_walk(sub_dir))
+    # A name written as is (valid UTF-8) keeps it; a decoded one that collides gets the suffix.
+    exact = {p for p in paths if _is_text(str(p))}
+    reserved = {relative_name(p, data_dir) for p in exact}
+    names: set[str] = set()
 
-    def unique(name: str) -> str:
-        n = names.get(name, 0) + 1
-        names[name] = n
-        return name if n == 1 else unique(f"{name} [{n}]")
+    def unique(path: Path) -> str:
+        name = candidate = relative_name(path, data_dir)
+        n = 1
+        while candidate in names or (path not in exact and candidate in reserved):
+            n += 1
+            candidate = f"{name} [{n}]"
+        names.add(candidate)
+        return candidate
 
     def refuse(path: Path, what: str) -> None:
         problems.append(make_problem("file_not_regular", f"{what}：已跳过，未读取；请把报送的工作簿本身放在 submissions/ 中",
-                                     file=unique(relative_name(path, data_dir))))
+                                     file=unique(path)))
 
-    for path in _walk(sub_dir):
+    for path in paths:
         try:
             st = path.lstat()
         except OSError as exc:
@@ -111,16 +126,16 @@ def list_files(sub_dir: Path, data_dir: Path) -> tuple[list[Entry], list[Problem
         if stat.S_ISDIR(st.st_mode):
             continue  # walked into by _walk
         if _hidden(path.relative_to(sub_dir).parts):
-            rel = unique(relative_name(path, data_dir))
+            rel = unique(path)
             problems.append(make_problem("file_skipped", f"{readable_name(path.name)} 是隐藏文件或临时锁文件：已跳过，"
                                          "不计入报送", file=rel))
             continue
         if stat.S_ISREG(st.st_mode):
-            entries.append(Entry(path, unique(relative_name(path, data_dir)), int(st.st_mtime)))
+            entries.append(Entry(path, unique(path), int(st.st_mtime)))
         elif stat.S_ISLNK(st.st_mode):
             kind = _link_kind(path, roots)
             if isinstance(kind, Path):
-                entries.append(Entry(kind, unique(relative_name(path, data_dir)), _mtime(kind)))
+                entries.append(Entry(kind, unique(path), _mtime(kind)))
             else:
                 refuse(path, kind)
         else:

@@ -106,7 +106,8 @@ def data_fingerprint(data_dir: str | os.PathLike) -> str:
     root = Path(data_dir)
     h = hashlib.sha256()
     for path in _visible_files(root):
-        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        # a name that is not valid UTF-8 (GBK bytes from a Windows archive) hashes as its raw bytes
+        h.update(path.relative_to(root).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         h.update(file_digest(path).encode("ascii") + b"\n")
     return h.hexdigest()
 
