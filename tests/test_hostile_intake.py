@@ -588,3 +588,42 @@ def test_cli_commands_survive_a_gbk_file_name(tmp_path, args):
         assert run.returncode == 0, out
         html = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").rglob("*.html"))
         assert "\udcb1" not in html and "UnicodeEncodeError" not in html
+
+
+# --------------------------------------------------------------------------- 17. CLI arguments
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("command, period", [
+    ("metrics", "0000-01"), ("audit", "0000-01"), ("score", "0000"), ("export", "0000-01"), ("run", "0000-01"),
+    ("metrics", "0000Q1"), ("audit", "2101-01"),
+])
+def test_impossible_period_year_is_one_chinese_line_exit_2(tmp_path, capsys, command, period):
+    """--period with year 0 (or beyond 2100): one Chinese line naming the allowed years, exit 2
+    (main: an internal error, exit 3, "year 0 is out of range")."""
+    from evalkit.cli import main
+
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "a.xlsx", [inspection()])
+    extra = ["--out", str(tmp_path / "out")] if command in ("export", "run") else []
+    code = main([command, str(root), "--period", period, *extra])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    [line] = err.strip().splitlines()
+    assert line == (f"evalkit: 参数 period='{period}' 无效：应为 年份在 1900—2100 之间的 YYYY-MM、YYYYQn 或 YYYY"
+                    "（如 2024-06）")
+
+
+@pytest.mark.parametrize("jobs, shown", [("0", "0"), ("-3", "-3"), ("x", "'x'")])
+def test_jobs_zero_or_negative_is_a_chinese_usage_error_exit_2(capsys, jobs, shown):
+    """--jobs 0, negative or not a number (already checked by its argparse type): exit 2 before any
+    work; the error line (after argparse's usage line) is one Chinese sentence."""
+    from evalkit.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "d", "--period", "2024-05", "--jobs", jobs])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("evalkit run：错误：参数 --jobs：应为正整数") and last.endswith(shown) and HAN.search(last)
