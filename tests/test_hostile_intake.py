@@ -317,7 +317,7 @@ def test_hidden_copy_of_a_sheet_is_not_counted(tmp_path, state, shown):
     _figures_with_hidden_copy(root / S / "a.xlsx", state)
     ds = intake.load(root)
     assert where(ds.problems, "sheet_hidden") == [(A, "Sheet2", None, None)]
-    assert f"工作表“Sheet2”{shown}" in ds.problems["message"].iloc[0]
+    assert f"工作表“Sheet2”{shown}：其中的附件2（统计表二）未读取；如需报送，请取消隐藏后重新报送" in ds.problems["message"].iloc[0]
     assert ds.figures[["sheet", "kind", "fines_wan"]].values.tolist() == [[L2, "本月数", 2.0], [L2, "累计数", 5.0]]
     assert counts(ds) == [2, 2, 0]
     from evalkit.metrics.engine import compute_metrics
@@ -325,15 +325,19 @@ def test_hidden_copy_of_a_sheet_is_not_counted(tmp_path, state, shown):
 
 
 def test_workbook_whose_only_content_is_hidden_is_empty(tmp_path):
-    """Every non-empty sheet hidden: its sheet_hidden warning plus file_empty saying so; 0 rows."""
+    """Every non-empty sheet hidden (a form and a drop-down list): a sheet_hidden warning each, saying
+    which held a form, plus file_empty saying so; 0 rows."""
     root = make_data_dir(tmp_path / "data")
     path = ledger_file(root, "a.xlsx", [inspection()])
     wb = load_workbook(path)
     wb.create_sheet("说明")
     wb[L1].sheet_state = "hidden"
+    wb.create_sheet("名录").append(["石狮市宏达五金厂"])
+    wb["名录"].sheet_state = "hidden"
     wb.save(path)
     ds = intake.load(root)
-    assert sorted(rules(ds)) == ["file_empty", "sheet_hidden"]
+    assert sorted(rules(ds)) == ["file_empty", "sheet_hidden", "sheet_hidden"]
+    assert "工作表“名录”已隐藏，未计入：其内容不是附件1或附件2，未读取" in ds.problems["message"].tolist()
     assert "只有隐藏的工作表有内容" in ds.problems.set_index("rule").loc["file_empty", "message"]
     assert counts(ds) == [0, 0, 0]
 

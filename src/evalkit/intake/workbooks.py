@@ -42,8 +42,9 @@ from evalkit.core.problems import Problem, make_problem
 from evalkit.exceptions import os_reason
 from evalkit.intake import cells
 from evalkit.intake.grid import MAX_COLUMNS, MAX_ELEMENTS, MAX_ROWS, Grid, SheetTooComplex, read_grid
+from evalkit.intake.header import find_header
 from evalkit.intake.listing import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_bytes
-from evalkit.intake.records import FileRead, RowRead, SheetRead, sheet_problem
+from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, sheet_problem
 from evalkit.intake.registry import Registry
 from evalkit.intake.rows import nonblank
 from evalkit.intake.sheets import read_sheet
@@ -328,10 +329,7 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
             if ws.sheet_state != "visible":
                 if grid.non_empty() or grid.cells_beyond or grid.rows_beyond:
                     hidden += 1
-                    state = "深度隐藏（veryHidden）" if ws.sheet_state == "veryHidden" else "隐藏"
-                    result.problems.append(make_problem(
-                        "sheet_hidden", f"工作表“{ws.title}”已{state}，未计入：其内容未读取；如需报送，请取消隐藏后重新报送",
-                        file=rel, sheet=ws.title))
+                    result.problems.append(_hidden_problem(ws, grid, rel))
                 continue
             ignored = _ignored_cells_problem(grid, rel, ws.title)
             if not grid.non_empty():
@@ -361,6 +359,17 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
             _reject_unrecognised(sheet, rows)
         result.sheets.append(sheet)
     return result
+
+
+def _hidden_problem(ws, grid: Grid, rel: str) -> Problem:
+    """The sheet_hidden warning: its rows are not read (a hidden copy must not count twice)."""
+    state = "深度隐藏（veryHidden）" if ws.sheet_state == "veryHidden" else "隐藏"
+    header = find_header(grid.rows)
+    if header is None:  # e.g. the 名录 list behind a template's drop-downs
+        what = "其内容不是附件1或附件2，未读取"
+    else:
+        what = f"其中的{FORM_NAMES[header.form.id]}未读取；如需报送，请取消隐藏后重新报送"
+    return make_problem("sheet_hidden", f"工作表“{ws.title}”已{state}，未计入：{what}", file=rel, sheet=ws.title)
 
 
 def _ignored_cells_problem(grid: Grid, rel: str, title: str) -> Problem | None:
