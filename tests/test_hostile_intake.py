@@ -204,6 +204,26 @@ def test_cells_within_the_margin_are_kept(tmp_path):
     assert "第 AN 列以右有 1 个非空单元格" in ds.problems["message"].iloc[0]
 
 
+def test_one_long_shared_string_in_many_cells_is_refused(tmp_path):
+    """A 32,000-character shared string referenced by 100,000 cells (every row would copy it: 3.2e9
+    characters): the workbook's text budget (16 million characters, counted per cell) refuses the
+    file while streaming; peak RSS under 500 MB."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    edit_part(path, "[Content_Types].xml", lambda d: d.replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>')))
+    add_rows(path, "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="s"><v>0</v></c>' for c in "BCDEFGHIJK")
+                           + "</row>" for r in range(20, 10_020)))
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                           f'<si><t>{"危" * 32_000}</t></si></sst>')
+    out = child_load(root)
+    assert out["rss_mb"] < RSS_LIMIT_MB
+    [(file, sheet, rule, message)] = out["problems"]
+    assert rule == "file_unreadable" and "文字超过 16,000,000 个字符" in message
+
+
 # --------------------------------------------------------------------------- 6. size checks before reading
 
 

@@ -42,6 +42,10 @@ MAX_CELL_PARTS = 2_000
 #: XML elements parsed over all sheets of one workbook (a full MAX_ROWS x MAX_COLUMNS sheet
 #: has about 800,000). Parsing costs about 4 seconds per million, so this bounds the time.
 MAX_ELEMENTS = 3_000_000
+#: Characters of text kept over all cells of one workbook, counted per cell (one long shared
+#: string in many cells counts each time: every row copies its texts several times on the way
+#: to the tables). A unit's ledger of 1,000 rows holds some 300,000.
+MAX_TEXT_CHARS = 16_000_000
 #: Excel's own limit on the characters in a cell; longer text is cut to it.
 MAX_CELL_CHARS = 32_767
 
@@ -52,6 +56,14 @@ _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?\d*$")
 class SheetTooComplex(ValueError):
     """The sheet XML has a structure no spreadsheet program writes (the file is refused);
     the message is a Chinese phrase."""
+
+
+@dataclass
+class Budget:
+    """What is left for the rest of one workbook's sheets (``read_grid`` spends it)."""
+
+    elements: int = MAX_ELEMENTS
+    chars: int = MAX_TEXT_CHARS
 
 
 @dataclass
@@ -96,15 +108,15 @@ def _filled(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def read_grid(ws, budget: list[int] | None = None) -> Grid:
+def read_grid(ws, budget: Budget | None = None) -> Grid:
     """The cells of read-only worksheet ``ws`` within MAX_ROWS x MAX_COLUMNS (see module doc).
 
-    ``budget`` ([elements left]) is shared by the sheets of one workbook. Raises
-    SheetTooComplex for a cell with more than MAX_CELL_PARTS parts or past the budget,
+    ``budget`` is shared by the sheets of one workbook. Raises SheetTooComplex for a cell
+    with more than MAX_CELL_PARTS parts or past the budget (MAX_ELEMENTS, MAX_TEXT_CHARS),
     and whatever the XML parser raises for malformed or unsafe XML (the caller refuses
     the file).
     """
-    budget = [MAX_ELEMENTS] if budget is None else budget
+    budget = Budget() if budget is None else budget
     wb = ws.parent
     # openpyxl's own cell conversion (shared strings, number casting, date styles, inline strings)
     parser = WorkSheetParser(None, ws._shared_strings, data_only=True, epoch=wb.epoch,
@@ -118,8 +130,8 @@ def read_grid(ws, budget: list[int] | None = None) -> Grid:
         for event, el in iterparse(src, events=("start", "end")):
             if event == "start":
                 stack.append(el)
-                budget[0] -= 1
-                if budget[0] < 0:
+                budget.elements -= 1
+                if budget.elements < 0:
                     raise SheetTooComplex(f"XML 元素超过 {MAX_ELEMENTS:,} 个")
                 if in_cell:
                     in_cell += 1
@@ -137,7 +149,7 @@ def read_grid(ws, budget: list[int] | None = None) -> Grid:
                 continue
             if el.tag == CELL_TAG:
                 in_cell = 0
-                if _take_cell(parser, el, row_no, rows, grid):
+                if _take_cell(parser, el, row_no, rows, grid, budget):
                     break  # past MAX_ROWS with content: nothing more is kept
             # drop what was read: the element's children, and the element from its parent
             el.clear()
@@ -152,7 +164,7 @@ def read_grid(ws, budget: list[int] | None = None) -> Grid:
     return grid
 
 
-def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid) -> bool:
+def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid, budget: Budget) -> bool:
     """Convert one <c> and keep it if within bounds; True when reading should stop."""
     ref = el.get("r")
     if ref:
@@ -170,8 +182,12 @@ def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid)
     parser.row_counter = row_no
     cell = parser.parse_cell(el)
     value = cell["value"]
-    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-        value = value[:MAX_CELL_CHARS]
+    if isinstance(value, str):
+        if len(value) > MAX_CELL_CHARS:
+            value = value[:MAX_CELL_CHARS]
+        budget.chars -= len(value)
+        if budget.chars < 0:
+            raise SheetTooComplex(f"文字超过 {MAX_TEXT_CHARS:,} 个字符")
     has_formula = el.find(FORMULA_TAG) is not None
     if has_formula:
         grid.formulas.add((row_no, column))

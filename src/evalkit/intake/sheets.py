@@ -8,7 +8,7 @@ from evalkit.intake import cells
 from evalkit.intake.figures_rows import read_figures_rows
 from evalkit.intake.header import Header, find_header
 from evalkit.intake.ledger_rows import read_ledger_rows
-from evalkit.intake.records import REQUIRED_COLUMNS, SheetRead, quoted, sheet_problem
+from evalkit.intake.records import REQUIRED_COLUMNS, SheetRead, cut, quoted, sheet_problem
 from evalkit.intake.registry import Registry
 
 
@@ -54,7 +54,7 @@ def _read_meta(sheet: SheetRead, top_rows: list[list], form: Form, registry: Reg
         if unit is None:
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
             sheet.problems.append(sheet_problem(
-                "unit_unknown", f"{form.unit_label} '{written}' 不在单位名录中{hint}：请填写单位名录中的单位全称",
+                "unit_unknown", f"{form.unit_label} '{cut(written)}' 不在单位名录中{hint}：请填写单位名录中的单位全称",
                 sheet, row=unit_row, column=form.unit_label, value=written))
             sheet.unit = written
         else:

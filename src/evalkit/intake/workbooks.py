@@ -41,7 +41,7 @@ from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.problems import Problem, make_problem
 from evalkit.exceptions import os_reason
 from evalkit.intake import cells
-from evalkit.intake.grid import MAX_COLUMNS, MAX_ELEMENTS, MAX_ROWS, Grid, SheetTooComplex, read_grid
+from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS, Budget, Grid, SheetTooComplex, read_grid
 from evalkit.intake.header import find_header
 from evalkit.intake.listing import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_bytes
 from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, sheet_problem
@@ -308,7 +308,7 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
         return result
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     unrecognised: list[tuple[SheetRead, list]] = []
-    hidden, cells, budget = 0, 0, [MAX_ELEMENTS]
+    hidden, cells, budget = 0, 0, Budget()
     try:
         for ws in wb.worksheets:
             try:
