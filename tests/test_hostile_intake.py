@@ -315,6 +315,24 @@ def test_styles_part_of_empty_formats_is_refused(tmp_path):
     assert rule == "file_unreadable" and "XML 元素超过 300,000 个" in message
 
 
+def test_large_calculation_chain_is_not_counted_as_parsed_xml(tmp_path):
+    """Excel's calcChain.xml (one entry per formula; openpyxl never opens it) with 400,000 entries is
+    only size-checked: the workbook is read as usual."""
+    root = make_data_dir(tmp_path / "data")
+    path = ledger_file(root, "a.xlsx", [inspection()])
+    calc = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+    edit_part(path, "[Content_Types].xml", lambda d: d.replace(
+        b"</Types>", f'<Override PartName="/xl/calcChain.xml" ContentType="{calc}"/></Types>'.encode()))
+    edit_part(path, "xl/_rels/workbook.xml.rels", lambda d: d.replace(b"</Relationships>", (
+        b'<Relationship Id="rIdCalc" Target="calcChain.xml" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/calcChain"/></Relationships>')))
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                        + '<c r="H5" i="1"/>' * 400_000 + "</calcChain>")
+    ds = intake.load(root)
+    assert rules(ds) == [] and counts(ds) == [1, 1, 0]
+
+
 def test_zip_with_too_many_entries_is_refused_before_zipfile_lists_them(tmp_path):
     """20,000 empty entries (a 36 MB zip of 400,000 cost zipfile 300 MB to list): refused from the
     zip's end record, before any entry object is built."""

@@ -12,6 +12,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -30,6 +31,7 @@ from openpyxl.xml.constants import (
     CONTYPES_NS,
     PKG_REL_NS,
     SHARED_STRINGS,
+    THEME_TYPE,
     WORKSHEET_TYPE,
     XLSM,
     XLSX,
@@ -83,6 +85,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CT_NS = f"{{{CONTYPES_NS}}}"
 _REL_NS = f"{{{PKG_REL_NS}}}"
 _WORKBOOK_TYPES = {XLSX, XLSM, XLTX, XLTM}
+_CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
 #: Parts openpyxl reads at fixed paths and parses whole, whatever their declared type.
 _TREE_PARTS = (ARC_STYLE, ARC_CORE, ARC_APP, ARC_CUSTOM, ARC_ROOT_RELS)
 
@@ -232,12 +235,20 @@ def _small_xml(zf: zipfile.ZipFile, name: str):
         return None
 
 
-def _roles(zf: zipfile.ZipFile) -> tuple[set[str], str | None]:
-    """(the worksheet parts openpyxl streams, the shared-strings part), as openpyxl finds them.
+@dataclass
+class _Roles:
+    sheets: set[str]  # worksheets, streamed by grid.read_grid
+    strings: str | None  # the shared-strings part
+    unread: set[str]  # parts openpyxl never parses (the calculation chain; the theme, kept as bytes)
 
-    A worksheet is a target of a worksheet relationship of the workbook part. A part that
-    also has any other role (the workbook, styles, properties, another relationship's
-    target, another declared type) is not counted as a worksheet: it may be parsed whole.
+
+def _roles(zf: zipfile.ZipFile) -> _Roles:
+    """The parts whose handling differs from "parsed whole", as openpyxl finds them.
+
+    A worksheet is a target of a worksheet relationship of the workbook part; the shared
+    strings, the calculation chain and the theme are found by their declared types. A part that also
+    has any other role (the workbook, styles, properties, another relationship's target,
+    another declared type) keeps the strict treatment: it may be parsed whole.
     """
     types = _small_xml(zf, ARC_CONTENT_TYPES)
     overrides = {} if types is None else {
@@ -246,15 +257,19 @@ def _roles(zf: zipfile.ZipFile) -> tuple[set[str], str | None]:
     folder, base = posixpath.split(workbook)
     rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
     rels = _small_xml(zf, rels_name)
-    sheets, others = set(), set()
+    targets: dict[str, set[str]] = {"worksheet": set(), "calcChain": set(), "theme": set(), "other": set()}
     for r in ([] if rels is None else rels.iter(f"{_REL_NS}Relationship")):
         target = r.get("Target") or ""
         target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        (sheets if (r.get("Type") or "").endswith("/worksheet") else others).add(target)
+        kind = (r.get("Type") or "").rsplit("/", 1)[-1]
+        targets[kind if kind in targets else "other"].add(target)
     strings = next((p for p, t in overrides.items() if t == SHARED_STRINGS), None)
-    declared_other = {p for p, t in overrides.items() if t != WORKSHEET_TYPE}
-    fixed = {ARC_CONTENT_TYPES, workbook, rels_name, *_TREE_PARTS}
-    return sheets - others - declared_other - fixed - {strings}, strings
+    fixed = {ARC_CONTENT_TYPES, workbook, rels_name, *_TREE_PARTS, strings}
+    sheets = {p for p in targets["worksheet"] if overrides.get(p, WORKSHEET_TYPE) == WORKSHEET_TYPE}
+    unread = ({p for p in targets["calcChain"] if overrides.get(p) == _CALC_CHAIN_TYPE}
+              | {p for p in targets["theme"] if overrides.get(p) == THEME_TYPE})
+    return _Roles(sheets - targets["other"] - unread - fixed, strings,
+                  unread - targets["other"] - targets["worksheet"] - fixed)
 
 
 def _check_parts(data: bytes, rel: str) -> Problem | None:
@@ -262,8 +277,9 @@ def _check_parts(data: bytes, rel: str) -> Problem | None:
 
     The sizes the zip declares are not trusted: each part is streamed in 1 MB chunks and
     the file is refused as soon as a part passes its byte limit or all parts together pass
-    MAX_UNZIPPED_BYTES. Worksheets (streamed by ``grid.read_grid``) are only
-    byte-limited; the shared strings and every other XML part are parsed here as a stream
+    MAX_UNZIPPED_BYTES. Worksheets (streamed by ``grid.read_grid``), the calculation
+    chain (never opened by openpyxl; Excel writes one entry per formula) and the theme
+    (kept as bytes) are only byte-limited; the shared strings and every other XML part are parsed here as a stream
     and their elements counted (MAX_STRING_ELEMENTS, MAX_TREE_ELEMENTS), since openpyxl
     keeps each shared string and parses every other XML part into objects (a 1 MB styles
     part of empty cell formats costs it over 100 MB). A part whose content does not match
@@ -273,14 +289,16 @@ def _check_parts(data: bytes, rel: str) -> Problem | None:
     totals = {"bytes": 0, "tree": 0, "strings": 0}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            sheets, strings = _roles(zf)
+            roles = _roles(zf)
+            strings = roles.strings
             for info in zf.infolist():
                 name = info.filename
                 if info.is_dir():
                     continue
-                if name in sheets:
+                if name in roles.sheets or name in roles.unread:
                     with zf.open(info) as fh:
-                        stream = _Counted(fh, MAX_SHEET_PART_BYTES, name, totals)
+                        limit = MAX_SHEET_PART_BYTES if name in roles.sheets else MAX_LARGE_PART_BYTES
+                        stream = _Counted(fh, limit, name, totals)
                         while stream.read(1 << 20):
                             pass
                     continue
