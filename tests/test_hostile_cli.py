@@ -143,7 +143,7 @@ def _cli(*args) -> tuple[int, str]:
 
 def _snapshot(root: Path, skip: Path) -> dict[str, int]:
     found = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         if Path(dirpath) == skip or skip in Path(dirpath).parents:
             continue
         for name in filenames:

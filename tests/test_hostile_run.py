@@ -276,15 +276,22 @@ def test_same_size_edit_with_restored_mtime_is_seen(tmp_path, user_cache):
 
 # --------------------------------------------------------------------------- 15: unreadable files
 def _deny(monkeypatch, denied: Path) -> None:
-    """Simulate chmod 000 on ``denied`` for this process (tests may run as root, who reads anything)."""
-    real_open = Path.open
+    """Simulate chmod 000 on ``denied`` for this process (tests may run as root, who reads anything):
+    both ``Path.open`` and ``os.open`` (intake and the cache open files without blocking) refuse it."""
+    real_open, real_os_open = Path.open, os.open
 
     def fake_open(self, *args, **kwargs):
         if Path(self) == denied:
             raise PermissionError(errno.EACCES, "Permission denied", str(self))
         return real_open(self, *args, **kwargs)
 
+    def fake_os_open(path, flags, *args, **kwargs):
+        if os.fsdecode(path) == str(denied):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
     monkeypatch.setattr(Path, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
 
 
 def test_unreadable_submission_is_reported_not_a_crash(tmp_path, user_cache, monkeypatch, capsys):
@@ -480,3 +487,23 @@ def test_lock_is_released_on_error_and_reentrant(tmp_path, user_cache, monkeypat
             assert lock.is_file()
         assert lock.is_file()
     assert not lock.exists()
+
+
+def test_the_cache_key_never_opens_a_fifo_or_follows_a_link_out(tmp_path):
+    """The key covers what intake reads (listing.list_files): a FIFO under submissions/ is not
+    opened (it would block the run for ever) and a link out of DATA_DIR is not read."""
+    import threading
+
+    data = make_data(tmp_path / "data")
+    os.mkfifo(data / "submissions" / "管道.xlsx")
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"outside")
+    (data / "submissions" / "link.xlsx").symlink_to(secret)
+    keys = []
+    worker = threading.Thread(target=lambda: keys.append(cache.data_fingerprint(data)), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert keys, "data_fingerprint blocked on the FIFO"
+    secret.write_bytes(b"changed outside")  # not read, so not part of the key
+    assert cache.data_fingerprint(data) == keys[0]
+    assert cache.content_digest(data / "submissions" / "管道.xlsx").startswith("unreadable:")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 
 import pandas as pd
 import pytest
@@ -320,9 +321,9 @@ def test_duplicate_submission_keeps_later_received(tmp_path):
 
 
 def test_duplicate_submission_falls_back_to_file_name(data_dir):
-    """Without received or 填报日期 the later file name wins."""
-    ledger_file(data_dir, "石壁村5月.xlsx", [inspection()])
-    ledger_file(data_dir, "石壁村5月v2.xlsx", [inspection()])
+    """Without received or 填报日期, with equal modification times and no copy suffix, the later file name wins."""
+    for name in ("石壁村5月.xlsx", "石壁村5月v2.xlsx"):
+        os.utime(ledger_file(data_dir, name, [inspection()]), (1_717_000_000, 1_717_000_000))
     ds = intake.load(data_dir)
     assert where(ds.problems, "submission_duplicate") == [("submissions/石壁村5月.xlsx", "统计表一", None, None)]
     assert "文件名排序在后" in ds.problems["message"].iloc[0]

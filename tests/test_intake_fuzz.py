@@ -288,13 +288,13 @@ def test_false_sheet_dimension_does_not_pad_rows(tmp_path):
     written: rows as long as their last cell (11 columns), not 16384; the row is still accepted."""
     from openpyxl import load_workbook
 
-    from evalkit.intake import workbooks
+    from evalkit.intake.grid import read_grid
 
     root = make_data_dir(tmp_path)
     path = ledger_file(root, "a.xlsx", [inspection()])
     _claim_dimension(path, "A1:XFD40", 40)
     wb = load_workbook(path, read_only=True, data_only=True)
-    grid = workbooks._grid(wb.worksheets[0])
+    grid = read_grid(wb.worksheets[0]).rows
     wb.close()
     assert len(grid) == 40 and max(len(r) for r in grid) == 11
     ds = _load(root)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
@@ -45,7 +46,8 @@ def _with_cached_value(path, cell_ref: str, cached: str):
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 head, tail = data.split(f'<c r="{cell_ref}"'.encode(), 1)
-                tail = tail.replace(b"<v />", f"<v>{cached}</v>".encode(), 1)
+                # <v /> (ElementTree) or <v></v> (lxml, when installed) is the empty cached value
+                tail = re.sub(rb"<v ?/>|<v></v>", f"<v>{cached}</v>".encode(), tail, count=1)
                 data = head + f'<c r="{cell_ref}"'.encode() + tail
             zout.writestr(item, data)
     path.write_bytes(out.getvalue())

@@ -159,7 +159,8 @@ def test_filled_template_reads_back_exactly(tmp_path):
 
     ds = load(data)
     assert ds.rows_rejected == 0
-    assert set(ds.problems["rule"]) <= {"sheet_unrecognised"}  # 填表说明 and 名录 are not forms
+    # 填表说明 is not a form; 名录 (the drop-down list) is hidden, so it is not counted (sheet_hidden)
+    assert set(ds.problems["rule"]) <= {"sheet_unrecognised", "sheet_hidden"}
     led = ds.ledger.sort_values("row").reset_index(drop=True)
     assert led["row"].tolist() == [5, 6] and led["period"].tolist() == ["2024-07", "2024-07"]
     assert led.loc[0, "enterprise"] == "石壁五金厂" and led.loc[1, "enterprise"] == HOSTILE

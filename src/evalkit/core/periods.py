@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from evalkit.exceptions import ParameterError
 
 SCOPES = ("month", "ytd", "quarter", "year")
+#: Years a period may name. Year 0 does not exist (``--period 0000-01`` was an internal error);
+#: the bounds also keep every derived date (deadlines in the next year) representable.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})\s*[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -63,13 +66,14 @@ def parse_period(text: str, scope: str | None = None) -> Period:
 
     ``scope`` is only meaningful for a month: ``month`` (default), ``ytd``,
     ``quarter`` or ``year``. For a quarter or a year the scope must be omitted or
-    match (``quarter``/``year``).
+    match (``quarter``/``year``). The year must lie in MIN_YEAR..MAX_YEAR. Raises
+    ParameterError (the CLI shows it as one Chinese line, exit 2).
     """
     raw = str(text).strip()
     if scope is not None and scope not in SCOPES:
         raise ParameterError("scope", scope, " | ".join(SCOPES))
     if m := _MONTH.match(raw):
-        year, month = int(m.group(1)), int(m.group(2))
+        year, month = _check_year(int(m.group(1)), text), int(m.group(2))
         if not 1 <= month <= 12:
             raise ParameterError("period", text, "YYYY-MM（月份 1—12）、YYYYQn 或 YYYY")
         scope = scope or "month"
@@ -84,14 +88,21 @@ def parse_period(text: str, scope: str | None = None) -> Period:
     if m := _QUARTER.match(raw):
         if scope not in (None, "quarter"):
             raise ParameterError("scope", scope, "quarter（或省略），因为 period 是季度")
-        year, q = int(m.group(1)), int(m.group(2))
+        year, q = _check_year(int(m.group(1)), text), int(m.group(2))
         return Period(year, tuple(range(3 * q - 2, 3 * q + 1)), "quarter", f"{year}Q{q}")
     if m := _YEAR.match(raw):
         if scope not in (None, "year"):
             raise ParameterError("scope", scope, "year（或省略），因为 period 是年份")
-        year = int(m.group(1))
+        year = _check_year(int(m.group(1)), text)
         return Period(year, tuple(range(1, 13)), "year", f"{year}")
     raise ParameterError("period", text, "YYYY-MM（如 2024-06）、YYYYQn（如 2024Q2）或 YYYY（如 2024）")
+
+
+def _check_year(year: int, text) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ParameterError("period", text,
+                             f"年份在 {MIN_YEAR}—{MAX_YEAR} 之间的 YYYY-MM、YYYYQn 或 YYYY（如 2024-06）")
+    return year
 
 
 def submission_deadline(year: int, month: int) -> dt.date:

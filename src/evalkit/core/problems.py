@@ -38,6 +38,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("file_encrypted", "error", "工作簿有密码保护", "file"),
     _R("file_empty", "error", "空文件或空工作簿", "file"),
     _R("file_skipped", "warning", "隐藏或临时文件，已跳过", "file"),
+    _R("file_not_regular", "error", "链接或特殊文件，未读取", "file"),
     # sheet level: every row of the sheet is rejected
     _R("form_unrecognised", "error", "无法识别表格", "sheet"),
     _R("unit_missing", "error", "缺少填报单位", "sheet"),
@@ -46,6 +47,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("header_column_missing", "error", "缺少必需的表头列", "sheet"),
     _R("header_column_absent", "warning", "缺少非必需的表头列", "sheet"),
     _R("sheet_unrecognised", "warning", "工作表无法识别，已忽略", "sheet"),
+    _R("sheet_hidden", "warning", "隐藏的工作表，未计入", "sheet"),
+    _R("sheet_cells_ignored", "warning", "超出表格范围的单元格，已忽略", "sheet"),
     _R("submission_late", "warning", "逾期报送", "sheet"),
     _R("submission_duplicate", "error", "同一单位同月重复报送", "sheet"),
     # row / cell level
@@ -54,6 +57,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("date_outside_month", "warning", "检查时间不在填报月份内", "cell"),
     _R("number_unparseable", "error", "数字无法识别", "cell"),
     _R("number_negative", "error", "数字为负", "cell"),
+    _R("number_implausible", "error", "数字超出合理范围", "cell"),
     _R("fine_implausible", "warning", "罚款金额疑似以元填写", "cell"),
     _R("inspectors_fewer_than_two", "warning", "执法人员少于两人", "cell"),
     _R("fine_without_case", "warning", "有罚款无立案案号", "cell"),

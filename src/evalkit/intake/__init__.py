@@ -4,7 +4,9 @@
 through them:
 
 registry      registry/: enterprises, units, the plan, received dates
-workbooks     files under submissions/: listing, sniffing by content, opening a workbook
+listing       entries under submissions/: links and special files, readable names, reading bytes safely
+workbooks     one file: sniffing by content, the zip-part limits, its sheets (hidden ones not counted)
+grid          one worksheet's cells within fixed bounds, whatever the file declares
 header        finding a form's header row by its names
 sheets        one sheet: header, unit/month/year above it, its data rows
 rows          which rows under the header hold data, their cells by column

@@ -17,6 +17,13 @@ Rules fixed here (docs/intake.md repeats them for users):
 - Money (``parse_money_wan``): a bare number in a 万 column is 万元; "5000元" is
   0.5; "0.5万"/"0.5万元" is 0.5; full-width digits and thousands separators are
   accepted.
+- Numbers must be finite and plausible (errors, so the row is rejected): a value that
+  is infinite or not a number (``1e309`` in the sheet XML, a 400-digit text) is
+  number_unparseable; an amount above ``MAX_MONEY_WAN`` (100,000 万元 = 10 亿元, for a
+  fine or a unit's monthly total), a count above ``MAX_COUNT`` (10,000,000) or a rate
+  above ``MAX_RATE`` (1,000 %) is number_implausible. Below these bounds a bare fine
+  >= ``IMPLAUSIBLE_WAN`` (100) is only the fine_implausible warning (元 written as 万元).
+  The bounds keep every sum far inside exact float range (metrics sum money as floats).
 - Dates (``parse_date``): Excel dates, Excel serial numbers, "2024.5.6",
   "2024-05-06", "2024/5/6", "2024年5月6日", "20240506"; without a year ("5月6日",
   "5.6", "5/6") the year of the form's 月份 is used.
@@ -136,15 +143,36 @@ def _plain_number(text: str) -> float | None:
     return None
 
 
+#: Bounds of a plausible number (docs/intake.md); above them the row is rejected (number_implausible).
+MAX_MONEY_WAN = 100_000  # 万元 (10 亿元): one fine, or a unit's monthly or cumulative total
+MAX_COUNT = 10_000_000  # enterprises, hazards, cases … in one unit's 附件2
+MAX_RATE = 1_000  # per cent
+
+
+def _finite(number: float | None) -> float | None:
+    if number is not None and not math.isfinite(number):
+        raise CellError("number_unparseable", "不是有效的数字（无穷大或超出数值范围）：请填写正常大小的数字")
+    return number
+
+
 def _numeric_text(value) -> tuple[float | None, str]:
-    """(number, normalised text) for a cell; number None when it is not plain."""
+    """(number, normalised text) for a cell; number None when it is not plain.
+
+    Raises number_unparseable for an infinite number (a cell value or a very long digit string).
+    """
     if isinstance(value, bool):
         return None, str(value)
     if isinstance(value, int | float):
         number = float(value)
-        return (None, "nan") if math.isnan(number) else (number, repr(value))
+        return (None, "nan") if math.isnan(number) else (_finite(number), repr(value))
     text = norm(to_text(value))
-    return _plain_number(text), text
+    return _finite(_plain_number(text)), text
+
+
+def _check_bound(number: float, bound: float, what: str) -> float:
+    if number > bound:
+        raise CellError("number_implausible", f"超出合理范围（{what}不应超过 {bound:,}）：请核对数值和单位")
+    return number
 
 
 def _check_negative(number: float) -> float:
@@ -176,13 +204,13 @@ def parse_count(value, unit: str = "") -> float | None:
         return None
     number, text = _numeric_text(value)
     if number is None and text.endswith(_COUNT_UNITS):
-        number = _plain_number(text[:-1])
+        number = _finite(_plain_number(text[:-1]))
     example = f"如 12 或 12{unit}" if unit else "如 12"
     if number is None:
         raise CellError("number_unparseable", f"不是数字：请填写整数，{example}")
     if not number.is_integer():
         raise CellError("number_unparseable", f"不是整数：请填写整数，{example}")
-    return _check_negative(number)
+    return _check_bound(_check_negative(number), MAX_COUNT, "一个单位的计数")
 
 
 def parse_rate(value) -> float | None:
@@ -195,10 +223,10 @@ def parse_rate(value) -> float | None:
         return None
     number, text = _numeric_text(value)
     if number is None and text.endswith("%"):
-        number = _plain_number(text[:-1])
+        number = _finite(_plain_number(text[:-1]))
     if number is None:
         raise CellError("number_unparseable", "不是百分数：请填写数字，如 85 或 85%")
-    return _check_negative(number)
+    return _check_bound(_check_negative(number), MAX_RATE, "百分比")
 
 
 _MONEY = re.compile(r"^(?:罚款)?[¥￥]?(?P<num>[+-]?[\d,]*\.?\d+)(?P<unit>万元|万|元)?$")
@@ -210,7 +238,9 @@ def parse_money(value, bare_unit: str = "万元") -> tuple[float | None, bool]:
     The one money rule (docs/design.md): a bare number is in ``bare_unit`` (万元 for
     the official 罚款金额(万) column; 元 only when the submitted header itself says 元);
     "5000元" -> 0.5; "0.5万" or "0.5万元" -> 0.5. ``bare`` tells the caller no unit was
-    written, so a bare number >= 100 can draw the fine_implausible warning.
+    written, so a bare number >= 100 can draw the fine_implausible warning. Raises
+    number_unparseable (also for an infinite number), number_negative, and
+    number_implausible above MAX_MONEY_WAN.
     """
     if is_null(value):
         return None, True
@@ -219,13 +249,16 @@ def parse_money(value, bare_unit: str = "万元") -> tuple[float | None, bool]:
     if number is None:
         m = _MONEY.match(text)
         if m:
-            number = _plain_number(m.group("num"))
+            number = _finite(_plain_number(m.group("num")))
             unit = m.group("unit") or ""
     if number is None:
         raise CellError("number_unparseable", "不是数字：请填写以万元为单位的数字，如 0.5")
     _check_negative(number)
     unit = unit or bare_unit
     wan = number / 10_000 if unit == "元" else number
+    if wan > MAX_MONEY_WAN:
+        raise CellError("number_implausible", f"超出合理范围（折合 {wan:,.6g} 万元，罚款金额不应超过 "
+                                              f"{MAX_MONEY_WAN:,} 万元即 10 亿元）：请核对金额，本列单位为万元")
     return round(wan, 6), unit == bare_unit and not text.endswith(("元", "万"))
 
 

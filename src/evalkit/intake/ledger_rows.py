@@ -6,7 +6,7 @@ from __future__ import annotations
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER
 from evalkit.intake import cells
 from evalkit.intake.header import Header
-from evalkit.intake.records import RowRead, SheetRead, quoted, sheet_problem
+from evalkit.intake.records import RowRead, SheetRead, cut, quoted, sheet_problem
 from evalkit.intake.registry import Registry
 from evalkit.intake.rows import data_rows, row_cells
 
@@ -47,7 +47,8 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
         if name is None:
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
             problem("enterprise_unregistered",
-                    f"受检企业 '{written}' 不在企业名录中{hint}：请核对企业名称，或补充企业名录", "enterprise", written)
+                    f"受检企业 '{cut(written)}' 不在企业名录中{hint}：请核对企业名称，或补充企业名录",
+                    "enterprise", written)
     # date
     date_raw = raw.get("inspection_date")
     try:
@@ -70,7 +71,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
     rec["inspectors"], rec["inspector_count"] = people, len(people)
     if "inspectors" in raw and len(people) < 2:
         shown = cells.to_text(raw.get("inspectors"))
-        found = "为空" if not people else f" '{shown}' 只有 1 人"
+        found = "为空" if not people else f" '{cut(shown)}' 只有 1 人"
         problem("inspectors_fewer_than_two",
                 f"执法人员{found}：现场执法不得少于两人（行政处罚法第四十二条），请填写全部执法人员，用、分隔",
                 "inspectors", shown)
@@ -108,7 +109,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
                 "case_no")
     if case_no and not fine and not fine_failed and not rec["legal_basis"] and not rec["other_handling"]:
         problem("case_without_penalty",
-                f"立案案号 {case_no} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
+                f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
                 "case_no", case_no)
     rec["is_recheck"] = cells.is_recheck(rec["remarks"], cells.to_text(raw.get("rectifications")))
 

@@ -8,7 +8,11 @@ of a row are documented for users in docs/intake.md. In short:
 2. Every file under submissions/ is sniffed by content (never by name): empty,
    OLE (encrypted .xlsx or legacy .xls), zip without a workbook (.docx …), other
    (CSV, PDF, text) each give one file-level problem. Hidden and lock files
-   (".*", "~$*", Thumbs.db, desktop.ini) are skipped with a file_skipped warning.
+   (".*", "~$*", Thumbs.db, desktop.ini) are skipped with a file_skipped warning;
+   links out of DATA_DIR, dangling links, linked folders and special files with a
+   file_not_regular error (``listing``). Sizes are checked before anything is read
+   and while the zip is decompressed (``workbooks``); sheets are read within fixed
+   bounds (``grid``); hidden sheets are not counted.
 3. Each sheet of a workbook is recognised by its header row (found by names,
    anywhere in the first 30 rows), its unit, month and year are read from the cells
    above the header, and its data rows are parsed with ``evalkit.intake.cells``.
@@ -39,10 +43,11 @@ from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
+from evalkit.intake.listing import list_files
 from evalkit.intake.records import FileRead
 from evalkit.intake.registry import REGISTRY_DIR, SUBMISSIONS_DIR, Registry, load_registry
 from evalkit.intake.tables import bookkeeping_tables, cross_row_checks, figures_frame, items_frame, ledger_frame
-from evalkit.intake.workbooks import list_files, read_file, relative_name
+from evalkit.intake.workbooks import read_file
 
 
 def _read_one(path: Path, rel: str, registry: Registry) -> FileRead:
@@ -105,8 +110,10 @@ def load(data_dir) -> Dataset:
     if not sub_dir.is_dir():
         raise DataDirError(data_dir, "缺少 submissions/ 目录（各单位报送的统计表）")
     _check_listable(sub_dir, data_dir, "submissions/ 目录")
-    paths, skipped = list_files(sub_dir, data_dir)
-    files = [_read_one(p, relative_name(p, data_dir), registry) for p in paths]
+    entries, skipped = list_files(sub_dir, data_dir)
+    files = [_read_one(e.path, e.name, registry) for e in entries]
+    for entry, f in zip(entries, files, strict=True):
+        f.mtime = entry.mtime
     mark_late(files, registry)
     resolve_duplicates(files)
     settle_rows(files)

@@ -95,6 +95,7 @@ class FileRead:
     file: str
     problems: list[Problem] = field(default_factory=list)
     sheets: list[SheetRead] = field(default_factory=list)
+    mtime: int | None = None  # the file's modification time, whole seconds (resubmission ties)
 
 
 def sheet_problem(rule: str, message: str, where: SheetRead | str, row=None, column=None, value=None) -> Problem:
@@ -104,9 +105,20 @@ def sheet_problem(rule: str, message: str, where: SheetRead | str, row=None, col
     return make_problem(rule, message, file=where, row=row, column=column, value=value)
 
 
+#: Characters of a value quoted in a message; a longer value is cut (the problem's value keeps 200).
+QUOTE_CHARS = 60
+
+
 def quoted(label: str, raw, detail: str) -> str:
-    """"罚款金额 '待定' 不是数字：…" (or "罚款金额为空：…" without a value)."""
-    return f"{label}{detail}" if raw is None else f"{label} '{raw}' {detail}"
+    """"罚款金额 '待定' 不是数字：…" (or "罚款金额为空：…" without a value); a long value is cut to
+    QUOTE_CHARS with "…"."""
+    return f"{label}{detail}" if raw is None else f"{label} '{cut(raw)}' {detail}"
+
+
+def cut(value) -> str:
+    """``value`` as text for a message, cut to QUOTE_CHARS with "…"."""
+    text = str(value)
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
 
 
 def short_name(column: Column) -> str:

@@ -8,7 +8,7 @@ from evalkit.intake import cells
 from evalkit.intake.figures_rows import read_figures_rows
 from evalkit.intake.header import Header, find_header
 from evalkit.intake.ledger_rows import read_ledger_rows
-from evalkit.intake.records import REQUIRED_COLUMNS, SheetRead, quoted, sheet_problem
+from evalkit.intake.records import REQUIRED_COLUMNS, SheetRead, cut, quoted, sheet_problem
 from evalkit.intake.registry import Registry
 
 
@@ -22,7 +22,7 @@ def read_sheet(grid: list[list], file: str, title: str, registry: Registry,
     _read_meta(sheet, grid[: header.top - 1], header.form, registry)
     _check_columns(sheet, header)
     formula_blanks = {(r, c) for r, c in formulas
-                      if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) and grid[r - 1][c - 1] is None}
+                      if r - 1 >= len(grid) or c - 1 >= len(grid[r - 1]) or grid[r - 1][c - 1] is None}
     if header.form is LEDGER:
         read_ledger_rows(sheet, grid, header, registry, formula_blanks)
     else:
@@ -54,7 +54,7 @@ def _read_meta(sheet: SheetRead, top_rows: list[list], form: Form, registry: Reg
         if unit is None:
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
             sheet.problems.append(sheet_problem(
-                "unit_unknown", f"{form.unit_label} '{written}' 不在单位名录中{hint}：请填写单位名录中的单位全称",
+                "unit_unknown", f"{form.unit_label} '{cut(written)}' 不在单位名录中{hint}：请填写单位名录中的单位全称",
                 sheet, row=unit_row, column=form.unit_label, value=written))
             sheet.unit = written
         else:

@@ -21,6 +21,7 @@ from evalkit.intake.records import (
     SUBMISSION_COLUMNS,
     FileRead,
     RowRead,
+    cut,
 )
 
 
@@ -73,7 +74,7 @@ def cross_row_checks(ledger: pd.DataFrame) -> list[Problem]:
             elif not (r["is_recheck"] and r["enterprise_name"] == first["enterprise_name"]):
                 problems.append(make_problem(
                     "case_no_duplicate",
-                    f"立案案号 {r['case_no']} 与 {first['file']} {first['sheet']} 第 {first['row']} 行重复："
+                    f"立案案号 {cut(r['case_no'])} 与 {first['file']} {first['sheet']} 第 {first['row']} 行重复："
                     "同一案号一年内只能用于一个案件，请核对", column=LEDGER.column("case_no").header,
                     value=r["case_no"], **where))
         key = (r["unit"], cells.normalise_name(r["enterprise_name"]), r["inspection_date"])
@@ -83,7 +84,7 @@ def cross_row_checks(ledger: pd.DataFrame) -> list[Problem]:
         else:
             problems.append(make_problem(
                 "enterprise_date_duplicate",
-                f"{r['enterprise_name']} 在 {r['inspection_date'].date().isoformat()} 的检查已填报于 "
+                f"{cut(r['enterprise_name'])} 在 {r['inspection_date'].date().isoformat()} 的检查已填报于 "
                 f"{first['file']} {first['sheet']} 第 {first['row']} 行：同一企业同一天只应填报一次",
                 column=LEDGER.column("enterprise").header, value=r["enterprise"], **where))
     return problems

@@ -1,4 +1,4 @@
-"""Files under submissions/: listing, sniffing by content, and reading a workbook's sheets.
+"""One submission file: sniffing by content, checking its zip parts, and reading its sheets.
 
 Workbooks are untrusted: openpyxl parses them with defusedxml (checked at import),
 read-only and ``data_only=True`` so a formula yields its cached value and is never
@@ -8,18 +8,47 @@ evaluated; a formula without a cached value is blank with a warning.
 from __future__ import annotations
 
 import io
-import re
+import posixpath
+import struct
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.xml import DEFUSEDXML
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CONTENT_TYPES,
+    ARC_CORE,
+    ARC_CUSTOM,
+    ARC_ROOT_RELS,
+    ARC_STYLE,
+    CONTYPES_NS,
+    PKG_REL_NS,
+    SHARED_STRINGS,
+    THEME_TYPE,
+    WORKSHEET_TYPE,
+    XLSM,
+    XLSX,
+    XLTM,
+    XLTX,
+)
+from openpyxl.xml.functions import iterparse
 
+from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.problems import Problem, make_problem
+from evalkit.exceptions import os_reason
 from evalkit.intake import cells
-from evalkit.intake.records import FileRead, RowRead, SheetRead, sheet_problem
-from evalkit.intake.registry import SUBMISSIONS_DIR, Registry, submission_key
+from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS, Budget, Grid, SheetTooComplex, read_grid
+from evalkit.intake.header import find_header
+from evalkit.intake.listing import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_bytes
+from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, sheet_problem
+from evalkit.intake.registry import Registry
 from evalkit.intake.rows import nonblank
 from evalkit.intake.sheets import read_sheet
 
@@ -27,39 +56,38 @@ if not DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
     raise ImportError("evalkit.intake 需要 defusedxml 以安全解析报送的工作簿：pip install defusedxml")
 
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-
-
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # zip-bomb guard
+#: Total bytes of a workbook's zip members once decompressed (zip-bomb guard).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+#: One worksheet's XML (streamed by ``grid.read_grid``, so only time grows with it).
+MAX_SHEET_PART_BYTES = 100 * 1024 * 1024
+#: The shared-strings table and binary parts (images): openpyxl keeps every shared string.
+MAX_LARGE_PART_BYTES = 32 * 1024 * 1024
+#: Every other XML part (workbook, styles, relationships, properties …), which openpyxl
+#: parses whole into objects.
+MAX_XML_PART_BYTES = 8 * 1024 * 1024
+#: Elements in all those other XML parts together. A styles part of 64,000 cell formats
+#: (Excel's maximum) has about 200,000; 300,000 empty ones cost openpyxl about 200 MB.
+MAX_TREE_ELEMENTS = 300_000
+#: Elements of the shared-strings part (two or three per string; openpyxl keeps them all).
+MAX_STRING_ELEMENTS = 1_500_000
+_SMALL_XML_BYTES = 1024 * 1024  # the content types and the workbook's relationships
+#: Non-empty cells kept from one workbook, over all its sheets (grid.MAX_ROWS x
+#: grid.MAX_COLUMNS is 400,000 per sheet); a workbook with more is refused.
+MAX_FILE_CELLS = 500_000
+#: Entries of a workbook's zip and the bytes of its central directory (an .xlsx has a few
+#: dozen parts; one with many sheets and pictures a few hundred).
+MAX_ZIP_ENTRIES = 10_000
+MAX_CENTRAL_DIRECTORY_BYTES = 4 * 1024 * 1024
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-
-
-_SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-
-
-def list_files(sub_dir: Path, data_dir: Path) -> tuple[list[Path], list[Problem]]:
-    files, skipped = [], []
-    for path in sorted(sub_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        parts = path.relative_to(sub_dir).parts
-        hidden = any(p.startswith((".", "~$")) or p == "__MACOSX" for p in parts)
-        if hidden or path.name.lower() in _SKIP_NAMES:
-            rel = relative_name(path, data_dir)
-            skipped.append(make_problem("file_skipped", f"{path.name} 是隐藏文件或临时锁文件：已跳过，不计入报送",
-                                        file=rel))
-            continue
-        files.append(path)
-    return files, skipped
-
-
-def relative_name(path: Path, data_dir: Path) -> str:
-    return submission_key(path.relative_to(data_dir / SUBMISSIONS_DIR).as_posix())
+_CT_NS = f"{{{CONTYPES_NS}}}"
+_REL_NS = f"{{{PKG_REL_NS}}}"
+_WORKBOOK_TYPES = {XLSX, XLSM, XLTX, XLTM}
+_CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+#: Parts openpyxl reads at fixed paths and parses whole, whatever their declared type.
+_TREE_PARTS = (ARC_STYLE, ARC_CORE, ARC_APP, ARC_CUSTOM, ARC_ROOT_RELS)
 
 
 def _sniff(data: bytes, rel: str) -> Problem | None:
@@ -67,9 +95,6 @@ def _sniff(data: bytes, rel: str) -> Problem | None:
     suffix = Path(rel).suffix.lower()
     if not data:
         return make_problem("file_empty", "文件为空（0 字节）：请重新报送填好的 .xlsx 工作簿", file=rel)
-    if len(data) > MAX_FILE_BYTES:
-        return make_problem("file_unreadable", f"文件过大（{len(data) // 1024 // 1024} MB）：统计表应小于 50 MB",
-                            file=rel)
     if data.startswith(OLE_MAGIC):
         # An encrypted .xlsx is an OLE container with an EncryptionInfo stream; a
         # legacy .xls has a Workbook (or Book) stream. Without either, the name decides.
@@ -84,6 +109,10 @@ def _sniff(data: bytes, rel: str) -> Problem | None:
         return make_problem("file_not_excel", "不是 Excel 工作簿（旧版 Office 文档）：请报送 .xlsx 格式的统计表",
                             file=rel)
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        entries, cd_size = _central_directory(data)
+        if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
+            return make_problem("file_unreadable", f"压缩包登记的文件过多（{entries:,} 个，目录 {cd_size:,} 字节）："
+                                "工作簿只有几十个部件，疑似损坏或恶意文件，未读取", file=rel)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 infos = zf.infolist()
@@ -112,6 +141,25 @@ def _sniff(data: bytes, rel: str) -> Problem | None:
     return make_problem("file_not_excel", f"不是 Excel 工作簿（{kind}）：请报送 .xlsx 格式的统计表", file=rel)
 
 
+def _central_directory(data: bytes) -> tuple[int, int]:
+    """(entries, bytes) the zip's end record declares for its central directory, read before
+    zipfile builds one object per entry (a 36 MB zip of 400,000 empty entries costs it 300 MB).
+
+    Found as zipfile finds it: the last end-of-central-directory signature in the final
+    64 KB; ZIP64 sizes are followed. (0, 0) when there is none (zipfile then refuses it).
+    """
+    pos = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if pos < 0 or pos + 22 > len(data):
+        return 0, 0
+    entries, size = struct.unpack_from("<H", data, pos + 10)[0], struct.unpack_from("<I", data, pos + 12)[0]
+    locator = pos - 20
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        record = struct.unpack_from("<Q", data, locator + 8)[0]
+        if record + 56 <= len(data) and data[record:record + 4] == b"PK\x06\x06":
+            entries, size = struct.unpack_from("<QQ", data, record + 32)
+    return entries, size
+
+
 def _is_text(head: bytes) -> bool:
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -122,77 +170,275 @@ def _is_text(head: bytes) -> bool:
     return False
 
 
-def _formula_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """{sheet title: {(row, col)}} of formula cells; empty when the workbook has none.
+class _TooLarge(ValueError):
+    """A part (or the whole workbook) passes a limit while being decompressed or counted."""
 
-    Costs a second parse, so it runs only when a worksheet XML contains an <f> tag.
+    def __init__(self, what: str):
+        self.what = what
+        super().__init__(what)
+
+
+class _Counted(io.RawIOBase):
+    """A zip member read through a byte budget: raises _TooLarge past ``limit`` or the file's total."""
+
+    def __init__(self, fh, limit: int, name: str, totals: dict):
+        self.fh, self.limit, self.name, self.totals, self.size = fh, limit, name, totals, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.fh.read(1 << 20 if n is None or n < 0 else min(n, 1 << 20))
+        self.size += len(chunk)
+        self.totals["bytes"] += len(chunk)
+        if self.size > self.limit:
+            raise _TooLarge(f"其中的 {self.name[:80]} 解压后超过 {self.limit // 1024 // 1024} MB")
+        if self.totals["bytes"] > MAX_UNZIPPED_BYTES:
+            raise _TooLarge(f"解压后超过 {MAX_UNZIPPED_BYTES // 1024 // 1024} MB")
+        return chunk
+
+
+def _count_elements(stream, name: str, totals: dict, key: str, budget: int) -> None:
+    """Stream-parse one XML part, counting its elements into ``totals[key]`` (at most ``budget``).
+
+    Only memory is judged here: malformed or unsafe XML ends the count quietly (openpyxl
+    refuses it later if it reads that part at all).
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        if not any(_FORMULA_TAG.search(zf.read(n)) for n in zf.namelist()
-                   if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")):
-            return {}
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    stack = []
     try:
-        out: dict[str, set[tuple[int, int]]] = {}
-        for ws in wb.worksheets:
-            ws.reset_dimensions()  # see _grid
-            for row in ws.iter_rows():
-                for c in row:
-                    if getattr(c, "data_type", None) == "f":
-                        out.setdefault(ws.title, set()).add((c.row, c.column))
-        return out
-    finally:
-        wb.close()
+        for event, el in iterparse(stream, events=("start", "end")):
+            if event == "start":
+                totals[key] += 1
+                if totals[key] > budget:
+                    raise _TooLarge(f"的 XML 元素超过 {budget:,} 个（{name[:80]}）")
+                stack.append(el)
+            else:
+                stack.pop()
+                el.clear()
+                if stack:
+                    del stack[-1][:]
+    except (ParseError, DefusedXmlException, UnicodeError):
+        pass
+
+
+def _small_xml(zf: zipfile.ZipFile, name: str):
+    """A small XML part read whole and parsed (the content types and the workbook's relationships)."""
+    if name not in zf.NameToInfo:
+        return None
+    with zf.open(name) as fh:
+        data = fh.read(_SMALL_XML_BYTES + 1)
+    if len(data) > _SMALL_XML_BYTES:
+        raise _TooLarge(f"其中的 {name[:80]} 超过 {_SMALL_XML_BYTES // 1024} KB")
+    try:
+        return defused_fromstring(data)
+    except (ParseError, DefusedXmlException, UnicodeError):
+        return None
+
+
+@dataclass
+class _Roles:
+    sheets: set[str]  # worksheets, streamed by grid.read_grid
+    strings: str | None  # the shared-strings part
+    unread: set[str]  # parts openpyxl never parses (the calculation chain; the theme, kept as bytes)
+
+
+def _roles(zf: zipfile.ZipFile) -> _Roles:
+    """The parts whose handling differs from "parsed whole", as openpyxl finds them.
+
+    A worksheet is a target of a worksheet relationship of the workbook part; the shared
+    strings, the calculation chain and the theme are found by their declared types. A part that also
+    has any other role (the workbook, styles, properties, another relationship's target,
+    another declared type) keeps the strict treatment: it may be parsed whole.
+    """
+    types = _small_xml(zf, ARC_CONTENT_TYPES)
+    overrides = {} if types is None else {
+        (e.get("PartName") or "").lstrip("/"): e.get("ContentType") for e in types.iter(f"{_CT_NS}Override")}
+    workbook = next((p for p, t in overrides.items() if t in _WORKBOOK_TYPES), "xl/workbook.xml")
+    folder, base = posixpath.split(workbook)
+    rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
+    rels = _small_xml(zf, rels_name)
+    targets: dict[str, set[str]] = {"worksheet": set(), "calcChain": set(), "theme": set(), "other": set()}
+    for r in ([] if rels is None else rels.iter(f"{_REL_NS}Relationship")):
+        target = r.get("Target") or ""
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        kind = (r.get("Type") or "").rsplit("/", 1)[-1]
+        targets[kind if kind in targets else "other"].add(target)
+    strings = next((p for p, t in overrides.items() if t == SHARED_STRINGS), None)
+    fixed = {ARC_CONTENT_TYPES, workbook, rels_name, *_TREE_PARTS, strings}
+    sheets = {p for p in targets["worksheet"] if overrides.get(p, WORKSHEET_TYPE) == WORKSHEET_TYPE}
+    unread = ({p for p in targets["calcChain"] if overrides.get(p) == _CALC_CHAIN_TYPE}
+              | {p for p in targets["theme"] if overrides.get(p) == THEME_TYPE})
+    return _Roles(sheets - targets["other"] - unread - fixed, strings,
+                  unread - targets["other"] - targets["worksheet"] - fixed)
+
+
+def _check_parts(data: bytes, rel: str) -> Problem | None:
+    """Decompress every zip part once, counting, before openpyxl sees the file.
+
+    The sizes the zip declares are not trusted: each part is streamed in 1 MB chunks and
+    the file is refused as soon as a part passes its byte limit or all parts together pass
+    MAX_UNZIPPED_BYTES. Worksheets (streamed by ``grid.read_grid``), the calculation
+    chain (never opened by openpyxl; Excel writes one entry per formula) and the theme
+    (kept as bytes) are only byte-limited; the shared strings and every other XML part are parsed here as a stream
+    and their elements counted (MAX_STRING_ELEMENTS, MAX_TREE_ELEMENTS), since openpyxl
+    keeps each shared string and parses every other XML part into objects (a 1 MB styles
+    part of empty cell formats costs it over 100 MB). A part whose content does not match
+    its declared size or checksum (zipfile stops at the declared size, then checks the
+    CRC) is a damaged file.
+    """
+    totals = {"bytes": 0, "tree": 0, "strings": 0}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            roles = _roles(zf)
+            strings = roles.strings
+            for info in zf.infolist():
+                name = info.filename
+                if info.is_dir():
+                    continue
+                if name in roles.sheets or name in roles.unread:
+                    with zf.open(info) as fh:
+                        limit = MAX_SHEET_PART_BYTES if name in roles.sheets else MAX_LARGE_PART_BYTES
+                        stream = _Counted(fh, limit, name, totals)
+                        while stream.read(1 << 20):
+                            pass
+                    continue
+                with zf.open(info) as fh:
+                    head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+                is_xml = head.startswith(b"<") or name == strings
+                limit = MAX_LARGE_PART_BYTES if name == strings or not is_xml else MAX_XML_PART_BYTES
+                with zf.open(info) as fh:
+                    stream = _Counted(fh, limit, name, totals)
+                    if name == strings:
+                        _count_elements(stream, name, totals, "strings", MAX_STRING_ELEMENTS)
+                    elif is_xml:
+                        _count_elements(stream, name, totals, "tree", MAX_TREE_ELEMENTS)
+                    while stream.read(1 << 20):  # the rest (or all, for a binary part): its CRC is checked
+                        pass
+    except _TooLarge as exc:
+        return make_problem("file_unreadable", f"工作簿{exc.what}：疑似损坏或恶意文件，未读取；"
+                            "请在 Excel 中另存为 .xlsx 后重新报送", file=rel)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError,
+            RuntimeError, zlib.error) as exc:
+        detail = ("其中文件的大小或校验和与压缩包目录不符" if "CRC" in str(exc) or isinstance(exc, EOFError)
+                  else "压缩包中的内容无法解压")
+        return make_problem("file_unreadable", f"文件已损坏（{detail}）：请重新导出 .xlsx 后报送", file=rel)
+    return None
+
+
+def _read_data(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
+    try:
+        return read_bytes(path), None
+    except FileTooLarge as exc:
+        return None, make_problem("file_unreadable", f"文件过大（{exc.size / 1024 / 1024:.0f} MB）：统计表应小于 "
+                                  f"{MAX_FILE_BYTES // 1024 // 1024} MB，未读取", file=rel)
+    except NotRegularFile:
+        return None, make_problem("file_not_regular", "读取时已不是普通文件（被替换为链接或特殊文件）：已跳过，未读取",
+                                  file=rel)
+    except OSError as exc:
+        return None, make_problem("file_unreadable", f"文件无法读取（{os_reason(exc)}）", file=rel)
 
 
 def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
-    """Read one submission file into its sheets; file-level problems for non-workbooks."""
+    """Read one submission file into its sheets; file-level problems for non-workbooks.
+
+    Hidden and very hidden sheets are not counted: each non-empty one gives a
+    ``sheet_hidden`` warning and none of its rows is read. Cells beyond the bounds of
+    ``grid.read_grid`` give one ``sheet_cells_ignored`` warning per sheet.
+    """
     result = FileRead(rel)
-    data = path.read_bytes()
-    if (problem := _sniff(data, rel)) is not None:
+    data, problem = _read_data(path, rel)
+    if problem is None:
+        problem = _sniff(data, rel) or _check_parts(data, rel)
+    if problem is not None:
         result.problems.append(problem)
         return result
-    formulas = _formula_cells(data)
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    unrecognised: list[tuple[SheetRead, list]] = []
+    hidden, cells, budget = 0, 0, Budget()
     try:
-        grids = [(ws.title, _grid(ws)) for ws in wb.worksheets]
+        for ws in wb.worksheets:
+            try:
+                grid = read_grid(ws, budget)
+            except SheetTooComplex as exc:
+                result.sheets = []
+                result.problems = [make_problem(
+                    "file_unreadable", f"工作表“{ws.title}”的结构异常（{exc}）：疑似损坏或恶意文件，未读取；"
+                    "请在 Excel 中另存为 .xlsx 后重新报送", file=rel, sheet=ws.title)]
+                return result
+            cells += grid.cells
+            if cells > MAX_FILE_CELLS:
+                result.sheets = []
+                result.problems = [make_problem(
+                    "file_unreadable",
+                    f"工作簿的非空单元格超过 {MAX_FILE_CELLS:,} 个：远超统计表的规模，疑似损坏或恶意文件，"
+                    "未读取；请只报送本单位本月的统计表", file=rel)]
+                return result
+            if ws.sheet_state != "visible":
+                if grid.non_empty() or grid.cells_beyond or grid.rows_beyond:
+                    hidden += 1
+                    result.problems.append(_hidden_problem(ws, grid, rel))
+                continue
+            ignored = _ignored_cells_problem(grid, rel, ws.title)
+            if not grid.non_empty():
+                if ignored is not None:
+                    result.problems.append(ignored)
+                continue
+            sheet = read_sheet(grid.rows, rel, ws.title, registry, grid.formulas)
+            if ignored is not None:
+                sheet.problems.append(ignored)
+            if sheet.form:
+                result.sheets.append(sheet)
+            else:
+                unrecognised.append((sheet, grid.rows))
     finally:
         wb.close()
-    non_empty = [(title, grid) for title, grid in grids if any(nonblank(r) for r in grid)]
-    if not non_empty:
-        result.problems.append(make_problem("file_empty", "工作簿中没有任何内容：请填写统计表后再报送", file=rel))
+    if not result.sheets and not unrecognised:
+        message = ("工作簿中只有隐藏的工作表有内容：隐藏的工作表不计入；"
+                   "请取消隐藏，或把统计表放在可见的工作表中后重新报送"
+                   if hidden else "工作簿中没有任何内容：请填写统计表后再报送")
+        result.problems.append(make_problem("file_empty", message, file=rel))
         return result
-    unrecognised = []
-    for title, grid in non_empty:
-        sheet = read_sheet(grid, rel, title, registry, formulas.get(title, set()))
-        (result.sheets if sheet.form else unrecognised).append(sheet)
-    for sheet in unrecognised:
-        if result.sheets:  # a notes or scratch sheet beside a recognised form
+    recognised = bool(result.sheets)
+    for sheet, rows in unrecognised:
+        if recognised:  # a notes or scratch sheet beside a recognised form
             sheet.problems.append(sheet_problem(
                 "sheet_unrecognised", f"工作表“{sheet.sheet}”不是附件1或附件2：已忽略，其内容未读取", sheet))
         else:
-            _reject_unrecognised(sheet, _grid_of(grids, sheet.sheet))
+            _reject_unrecognised(sheet, rows)
         result.sheets.append(sheet)
     return result
 
 
-def _grid(ws) -> list[list]:
-    """The sheet's cell values, row by row (rows as long as their last written cell).
-
-    The sheet's own <dimension> is ignored: a 6 KB file claiming A1:XFD1048576 would
-    otherwise be padded to billions of empty cells (memory/time bomb).
-    """
-    ws.reset_dimensions()
-    return [list(r) for r in ws.iter_rows(values_only=True)]
-
-
-def _grid_of(grids, title):
-    return next(g for t, g in grids if t == title)
+def _hidden_problem(ws, grid: Grid, rel: str) -> Problem:
+    """The sheet_hidden warning: its rows are not read (a hidden copy must not count twice)."""
+    state = "深度隐藏（veryHidden）" if ws.sheet_state == "veryHidden" else "隐藏"
+    header = find_header(grid.rows)
+    if header is None:  # e.g. the 名录 list behind a template's drop-downs
+        what = "其内容不是附件1或附件2，未读取"
+    else:
+        what = f"其中的{FORM_NAMES[header.form.id]}未读取；如需报送，请取消隐藏后重新报送"
+    return make_problem("sheet_hidden", f"工作表“{ws.title}”已{state}，未计入：{what}", file=rel, sheet=ws.title)
 
 
+def _ignored_cells_problem(grid: Grid, rel: str, title: str) -> Problem | None:
+    """One warning for the cells of a sheet beyond the columns and rows read, if any is non-empty."""
+    if not (grid.cells_beyond or grid.rows_beyond):
+        return None
+    row, col = grid.first_beyond
+    parts = []
+    if grid.cells_beyond:
+        parts.append(f"第 {get_column_letter(MAX_COLUMNS)} 列以右有 {grid.cells_beyond} 个非空单元格")
+    if grid.rows_beyond:
+        parts.append(f"第 {MAX_ROWS} 行以下还有内容")
+    return make_problem(
+        "sheet_cells_ignored",
+        f"工作表“{title}”{'，'.join(parts)}：统计表最多 {max(len(LEDGER.columns), len(FIGURES.columns))} "
+        f"列，只读取前 {get_column_letter(MAX_COLUMNS)} 列、前 {MAX_ROWS} 行，其余已忽略，未读取；"
+        "请删除多余内容后重新报送",
+        file=rel, sheet=title, row=row, column=get_column_letter(col))
 
 
-def _reject_unrecognised(sheet: SheetRead, grid: list[list]) -> None:
+def _reject_unrecognised(sheet: SheetRead, grid: list) -> None:
     """No form on any sheet of the file: every non-blank row is read and rejected."""
     sheet.problems.append(sheet_problem(
         "form_unrecognised",
@@ -202,4 +448,3 @@ def _reject_unrecognised(sheet: SheetRead, grid: list[list]) -> None:
         if nonblank(row):
             values = {get_column_letter(i + 1): cells.to_text(row[i]) for i in nonblank(row)}
             sheet.rows.append(RowRead(n, values, {}))
-

@@ -13,8 +13,11 @@ Conventions (docs/metrics.md has the full table):
 
 * A rate is numerator / denominator × 100, rounded half-up (``decimal.ROUND_HALF_UP``)
   to 2 decimals; a zero denominator gives ``None`` (不适用), never 0 or 100.
-* Money is in 万元, summed exactly (in 1e-6 万元 = 分 steps) and rounded half-up to 4
-  decimals.
+* Money is in 万元, summed exactly (in 1e-6 万元 = 分 steps, held as float64 whole
+  numbers, exact up to 2**53 steps = 9e9 万元; intake rejects a fine above 1e5 万元, so no
+  plausible sum comes near) and rounded half-up to 4 decimals. Money never passes through
+  an int64, so a sum cannot wrap; a non-finite amount (only possible in a Dataset built
+  by hand) gives None (不适用).
 * Counts in 家 are distinct enterprises (``enterprise_name``); the town total of such a
   count is the distinct union over units, so an enterprise inspected by two units counts
   once in the total. Counts in 处/件/人/起 are summed. Rates of the total are recomputed
@@ -83,9 +86,14 @@ def _dec(value) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+def _finite(value) -> bool:
+    return not isinstance(value, (float, np.floating)) or bool(np.isfinite(value))
+
+
 def round_half_up(value, decimals: int) -> float | None:
-    """``value`` rounded half-up (0.125 -> 0.13 at 2 decimals); None stays None."""
-    if is_missing(value):
+    """``value`` rounded half-up (0.125 -> 0.13 at 2 decimals); None stays None, and so does
+    a non-finite value (not a number one can round)."""
+    if is_missing(value) or not _finite(value):
         return None
     step = Decimal(1).scaleb(-decimals)
     return float(_dec(value).quantize(step, rounding=ROUND_HALF_UP))
@@ -108,8 +116,11 @@ def rate(numerator, denominator) -> float | None:
 _MICRO = 1_000_000  # fines are summed as integers of 1e-6 万元 (= 0.01 元), so sums are exact
 
 
-def money_wan(micro: int) -> float:
-    """An amount given in 1e-6 万元 as 万元, rounded half-up to 4 decimals."""
+def money_wan(micro) -> float | None:
+    """An amount given in 1e-6 万元 (a whole number, int or float) as 万元, rounded half-up to
+    4 decimals; None when it is not finite."""
+    if not _finite(micro):
+        return None
     return float((Decimal(int(micro)) / _MICRO).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
@@ -183,7 +194,7 @@ class _Ledger:
 
         self.has_case = _nonblank(ledger["case_no"])
         fines = pd.to_numeric(ledger["fine_wan"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        self.fine_micro = np.rint(fines * _MICRO).astype(np.int64)
+        self.fine_micro = np.rint(fines * _MICRO)  # float64 whole numbers: never an int64 that could wrap
         # Registry pairs (name, unit): is the enterprise in the inspecting unit's own list?
         reg_ent = pd.Index(ent_names).get_indexer(reg["name"]) if len(reg) else np.array([], np.int64)
         reg_unit = _codes(reg["unit"], units) if len(reg) else np.array([], np.int64)
@@ -276,8 +287,12 @@ class MetricsEngine:
         total: dict[str, int] = {"supervised_total": int(self.supervised.sum())}
 
         def summed(name: str, values: np.ndarray) -> None:
-            per_unit[name] = np.bincount(unit, weights=values[rows], minlength=nu).astype(np.int64)
-            total[name] = int(per_unit[name].sum())
+            sums = np.bincount(unit, weights=values[rows], minlength=nu)  # float64
+            if values.dtype.kind == "f":  # money in 1e-6 万元: stays float (see module doc)
+                per_unit[name], total[name] = sums, float(sums.sum())
+            else:
+                per_unit[name] = sums.astype(np.int64)
+                total[name] = int(per_unit[name].sum())
 
         def distinct(name: str, pair_flag: np.ndarray) -> None:
             # Per unit: pairs (unit, enterprise) with the property; town: the union of enterprises.

@@ -14,7 +14,7 @@ and keeps it in two places:
 * in memory, so a warm kernel that runs many reports (``evalkit.report.batch``) loads it once.
 
 The key covers exactly what intake reads (``data_fingerprint``): the registry files
-(``intake.registry.registry_files``) and the files ``intake.workbooks.list_files``
+(``intake.registry.registry_files``) and the files ``intake.listing.list_files``
 returns for submissions/ (any name, ``*.tmp`` included) plus the names it skips. Their
 bytes are hashed on every call (about 7 ms for data/sample's 2.8 MB), so an edit that
 keeps size and mtime is still seen; a file that cannot be read is keyed by its path,
@@ -34,6 +34,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -41,9 +42,9 @@ import pandas as pd
 from evalkit import __version__
 from evalkit.core.dataset import Dataset
 from evalkit.exceptions import DataDirError
+from evalkit.intake.listing import MAX_FILE_BYTES, list_files
 from evalkit.intake.loader import load
 from evalkit.intake.registry import SUBMISSIONS_DIR, registry_files
-from evalkit.intake.workbooks import list_files
 from evalkit.report.cache_format import FORMAT, VALUE_FILE, CorruptEntry, Uncacheable, read_bundle, write_bundle
 
 CACHE_ENV = "EVALKIT_CACHE_DIR"
@@ -69,15 +70,20 @@ def _stat_signature(path: Path) -> tuple:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
-def content_digest(path: Path) -> str:
-    """sha256 of a file's bytes, read every time; never raises.
+def content_digest(path: Path, limit: int | None = None) -> str:
+    """sha256 of a file's bytes, read every time; never raises and never blocks.
 
-    A file that cannot be read (no permission, vanished, a folder) is keyed by its stat and
-    the error instead: loading it is intake's business, which reports it as a problem.
+    A file that cannot be read (no permission, vanished, a folder, a FIFO or device, or
+    larger than ``limit`` bytes, which intake refuses unread) is keyed by its stat and the
+    reason instead: loading it is intake's business, which reports it as a problem.
     """
     h = hashlib.sha256()
     try:
-        with Path(path).open("rb") as f:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
+                raise OSError(0, "not read")
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     except OSError as exc:
@@ -127,18 +133,18 @@ def data_fingerprint(data_dir: str | os.PathLike) -> str:
     root = Path(data_dir)
     h = hashlib.sha256(b"evalkit data 2\n")
     for path in registry_files(root):
-        h.update(b"R " + path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(b"R " + path.relative_to(root).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         h.update(content_digest(path).encode("ascii") + b"\n")
     sub_dir = root / SUBMISSIONS_DIR
     if sub_dir.is_dir():
         with os.scandir(sub_dir):  # an unreadable folder raises here, as in load
             pass
-        files, skipped = list_files(sub_dir, root)
-        for path in files:
-            h.update(b"F " + path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-            h.update(content_digest(path).encode("ascii") + b"\n")
+        entries, skipped = list_files(sub_dir, root)
+        for entry in entries:  # a link inside DATA_DIR is read as its target, under its own name
+            h.update(b"F " + entry.name.encode("utf-8", "surrogateescape") + b"\0")
+            h.update(content_digest(entry.path, MAX_FILE_BYTES).encode("ascii") + b"\n")
         for problem in skipped:
-            h.update(b"S " + str(problem.file).encode("utf-8") + b"\n")
+            h.update(b"S " + str(problem.file).encode("utf-8", "surrogateescape") + b"\n")
     return h.hexdigest()
 
 
