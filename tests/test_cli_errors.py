@@ -78,9 +78,11 @@ def test_out_below_a_file(tmp_path, data_dir, capsys):
                    f"无法写入 {target}：这是文件而不是目录")
 
 
-@pytest.mark.parametrize("command", [["export", "{data}", "--period", "2024-05"], ["sample"]])
+@pytest.mark.parametrize("command", [["export", "{data}", "--period", "2024-05"], ["sample"],
+                                     ["run", "{data}", "--period", "2024-05"]])
 def test_out_read_only(tmp_path, data_dir, capsys, monkeypatch, command):
     """A read-only --out folder (os.access says no): exit 2, “只读”, naming the folder."""
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))  # not the user's cache
     out = tmp_path / "ro"
     out.mkdir()
     real_access = os.access
