@@ -49,7 +49,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.intake.handling import handling_counts
-from evalkit.metrics.hazards import is_done
+from evalkit.metrics.hazards import done_on
 from evalkit.metrics.registry import (
     _REGISTRY,
     COMPONENTS,
@@ -211,6 +211,7 @@ class _Ledger:
         self.new_hazards = np.bincount(row[new], minlength=self.n)
         self.hazard_row = row[new]
         self.hazard_items = items.loc[new, ["status", "deadline", "closed_by", "closed_date"]]
+        self.done_at = done_on(self.hazard_items)  # metrics.hazards' rule, columns read once
 
     def in_scope(self, period: Period) -> np.ndarray:
         keys = set(period.period_keys)
@@ -318,7 +319,7 @@ class MetricsEngine:
         summed("rectification_orders", has_hazard.astype(np.int64))
         summed("fines_micro", L.fine_micro)
         # Rectified: the scope's new hazards whose status at the scope's end is rectified or closed.
-        done = is_done(L.hazard_items, period.end)
+        done = L.done_at(period.end)
         in_scope = np.zeros(L.n, dtype=bool)
         in_scope[rows] = True
         summed("hazards_rectified", np.bincount(L.hazard_row[done & in_scope[L.hazard_row]], minlength=L.n))
