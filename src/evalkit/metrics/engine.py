@@ -322,7 +322,9 @@ class MetricsEngine:
         done = L.done_at(period.end)
         in_scope = np.zeros(L.n, dtype=bool)
         in_scope[rows] = True
-        summed("hazards_rectified", np.bincount(L.hazard_row[done & in_scope[L.hazard_row]], minlength=L.n))
+        rectified = done & in_scope[L.hazard_row]
+        per_unit["hazards_rectified"] = np.bincount(L.unit[L.hazard_row[rectified]], minlength=nu).astype(np.int64)
+        total["hazards_rectified"] = int(rectified.sum())
         for m, measure in HANDLING_METRICS.items():
             if measure == "家":
                 distinct(m, pair_any(L.handling[m] > 0))
