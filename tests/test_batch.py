@@ -8,6 +8,7 @@ data/sample through the command line, for two units with two workers.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 
 from evalkit import cli
 from evalkit.core.atomic import atomic_write
+from evalkit.core.form_writer import write_submission
 from evalkit.core.periods import parse_period
 from evalkit.exceptions import DataDirError, ParameterError
 from evalkit.report.batch import (
@@ -73,11 +75,15 @@ def write_stub_notebooks(folder: Path, failing_unit: str | None = None, extra_un
 
 
 def write_tiny_data(folder: Path) -> Path:
-    """A data folder with two units (甲村, 乙村) and no submissions."""
+    """A data folder with two units (甲村, 乙村) and one June 附件1 (甲村; a period without any
+    data is refused)."""
     (folder / "registry").mkdir(parents=True, exist_ok=True)
     (folder / "submissions").mkdir(exist_ok=True)
     (folder / "registry" / "enterprises.csv").write_text(
         "企业名称,行业,监管单位,重点行业,风险等级\n甲厂,服装,甲村,否,一般\n乙厂,仓储,乙村,否,一般\n", encoding="utf-8")
+    write_submission(folder / "submissions" / "甲村6月.xlsx", unit="甲村", year=2024, month=6, ledger_rows=[
+        {"enterprise": "甲厂", "inspection_date": dt.date(2024, 6, 3), "inspectors": ["张三", "李四"],
+         "hazards": ["消防通道堵塞"], "rectifications": ["已整改"]}])
     return folder
 
 

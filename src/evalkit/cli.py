@@ -164,11 +164,21 @@ def cmd_validate(args) -> int:
     return 1 if result.dataset.error_count else 0
 
 
-def cmd_metrics(args) -> int:
+def _load_covering(args):
+    """The data folder loaded; PeriodNotCoveredError (exit 2) when ``--period`` holds none of its months."""
+    from evalkit.core.dataset import require_covered  # lazy: start-up time, as above
+    from evalkit.core.periods import parse_period  # lazy: start-up time, as above
     from evalkit.intake.loader import load  # lazy: start-up time, as above
-    from evalkit.metrics.engine import compute_metrics
 
-    result = compute_metrics(load(args.data_dir), args.period, scope=args.scope,
+    ds = load(args.data_dir)
+    require_covered(ds, parse_period(args.period))
+    return ds
+
+
+def cmd_metrics(args) -> int:
+    from evalkit.metrics.engine import compute_metrics  # lazy: start-up time, as above
+
+    result = compute_metrics(_load_covering(args), args.period, scope=args.scope,
                              source=args.source, config=args.config)
     _emit(result, args.json)
     return 0
@@ -176,26 +186,24 @@ def cmd_metrics(args) -> int:
 
 def cmd_audit(args) -> int:
     from evalkit.audit.run import run_audit  # lazy: start-up time, as above
-    from evalkit.intake.loader import load
 
-    _emit(run_audit(load(args.data_dir), args.period, config=args.config), args.json)
+    _emit(run_audit(_load_covering(args), args.period, config=args.config), args.json)
     return 0
 
 
 def cmd_score(args) -> int:
     from evalkit.assess.scoring import score_units  # lazy: start-up time, as above
-    from evalkit.intake.loader import load
 
-    _emit(score_units(load(args.data_dir), args.period, config=args.config), args.json)
+    _emit(score_units(_load_covering(args), args.period, config=args.config), args.json)
     return 0
 
 
 def cmd_export(args) -> int:
     from evalkit.export.official import export_period  # lazy: start-up time, as above
-    from evalkit.intake.loader import load
 
+    ds = _load_covering(args)
     with writing_to(args.out):
-        written = export_period(load(args.data_dir), args.period, out_dir=args.out)
+        written = export_period(ds, args.period, out_dir=args.out)
     for path in written:
         print(path)
     return 0

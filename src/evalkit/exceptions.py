@@ -51,6 +51,15 @@ class ParameterError(EvalkitError, ValueError):
         super().__init__(f"参数 {name}={value!r} 无效：应为 {allowed}")
 
 
+class PeriodNotCoveredError(EvalkitError, ValueError):
+    """Raised when a command is asked for a period in which the data has no month at all
+    (a typo such as 2023-06 would otherwise give a full-looking report of zeros)."""
+
+    def __init__(self, period_label: str, covered: str):
+        self.period_label, self.covered = period_label, covered
+        super().__init__(f"{period_label}没有任何报送数据：数据覆盖 {covered}；请检查 --period")
+
+
 class UnknownMetricError(EvalkitError, KeyError):
     """Raised when a metric id is not registered."""
 

@@ -52,6 +52,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.exceptions import PeriodNotCoveredError
+
 
 @dataclass
 class Dataset:
@@ -92,3 +94,37 @@ class Dataset:
             "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_rejected,
         }
+
+
+# --------------------------------------------------------------------------- coverage
+def covered_months(ds: Dataset) -> list[str]:
+    """The months ("YYYY-MM", sorted) for which the data holds any accepted form: a
+    submission sheet, a ledger row or a 附件2 row."""
+    months: set[str] = set()
+    for frame in (ds.submissions, ds.ledger, ds.figures):
+        if len(frame) and "period" in frame:
+            months.update(str(p) for p in frame["period"].dropna())
+    return sorted(m for m in months if len(m) == 7 and m[4] == "-")
+
+
+def describe_months(months: list[str]) -> str:
+    """Runs of consecutive months in Chinese: ["2024-01", …, "2024-11"] -> "2024年1—11月";
+    several runs are joined with 、; no months -> "（无任何月份）"."""
+    runs: list[list[tuple[int, int]]] = []
+    for m in months:
+        year, month = int(m[:4]), int(m[5:])
+        if runs and runs[-1][-1][0] == year and runs[-1][-1][1] == month - 1:
+            runs[-1].append((year, month))
+        else:
+            runs.append([(year, month)])
+    if not runs:
+        return "（无任何月份）"
+    return "、".join(f"{r[0][0]}年{r[0][1]}月" if len(r) == 1 else f"{r[0][0]}年{r[0][1]}—{r[-1][1]}月" for r in runs)
+
+
+def require_covered(ds: Dataset, period) -> None:
+    """``PeriodNotCoveredError`` when no month of ``period`` (a ``core.periods.Period``) is
+    covered by the data; a period that overlaps the data (a year in progress) is fine."""
+    months = covered_months(ds)
+    if not set(period.period_keys) & set(months):
+        raise PeriodNotCoveredError(period.label, describe_months(months))

@@ -55,6 +55,7 @@ from pathlib import Path
 
 from evalkit._text import format_table
 from evalkit.core.atomic import atomic_write
+from evalkit.core.dataset import require_covered
 from evalkit.core.file_names import file_stems
 from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
@@ -595,6 +596,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
         cache_dir = default_cache_dir().absolute()  # the user's cache, never inside out_root
 
         ds = load_cached(data_dir, cache_dir)  # also warms the disk cache the kernels will read
+        require_covered(ds, period)  # a typo'd period must not give a batch of empty-looking reports
         all_units = [str(u) for u in ds.units["unit"]]
         if units:
             unknown = [u for u in units if u not in all_units]

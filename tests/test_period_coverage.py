@@ -1,0 +1,54 @@
+"""A period with no data is refused (issue 10, "No data, no report"), by hand-made fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from evalkit import cli
+from evalkit.core.dataset import covered_months, describe_months, require_covered
+from evalkit.core.periods import parse_period
+from evalkit.exceptions import PeriodNotCoveredError
+from evalkit.intake.loader import load
+from intake_helpers import inspection, ledger_file, make_data_dir
+
+
+@pytest.mark.parametrize(("months", "text"), [
+    (["2024-01", "2024-02", "2024-03"], "2024年1—3月"),
+    (["2024-05"], "2024年5月"),
+    (["2023-11", "2023-12", "2024-01", "2024-03"], "2023年11—12月、2024年1月、2024年3月"),
+    ([], "（无任何月份）"),
+])
+def test_describe_months(months, text):
+    assert describe_months(months) == text
+
+
+@pytest.fixture
+def data(tmp_path):
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "5月.xlsx", [inspection(date=dt.date(2024, 5, 6))], month=5)
+    ledger_file(root, "6月.xlsx", [inspection(date=dt.date(2024, 6, 6))], month=6)
+    return root
+
+
+def test_covered_months_and_overlap(data):
+    ds = load(data)
+    assert covered_months(ds) == ["2024-05", "2024-06"]
+    for inside in ("2024-05", "2024Q2", "2024"):  # a period that overlaps the data is fine
+        require_covered(ds, parse_period(inside))
+    for outside in ("2023-06", "2024-07", "2024Q1", "2023"):
+        with pytest.raises(PeriodNotCoveredError, match="数据覆盖 2024年5—6月"):
+            require_covered(ds, parse_period(outside))
+
+
+@pytest.mark.parametrize("command", ["metrics", "audit", "score", "export", "run"])
+def test_every_command_refuses_a_period_without_data(data, tmp_path, capsys, monkeypatch, command):
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+    args = [command, str(data), "--period", "2023-06"]
+    if command in ("export", "run"):
+        args += ["--out", str(tmp_path / "out")]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "evalkit: 2023年6月没有任何报送数据：数据覆盖 2024年5—6月；请检查 --period"
+    assert not list((tmp_path / "out").rglob("*.html")) and not list((tmp_path / "out").rglob("*.xlsx"))
