@@ -52,3 +52,20 @@ def test_every_command_refuses_a_period_without_data(data, tmp_path, capsys, mon
     err = capsys.readouterr().err
     assert err.strip() == "evalkit: 2023年6月没有任何报送数据：数据覆盖 2024年5—6月；请检查 --period"
     assert not list((tmp_path / "out").rglob("*.html")) and not list((tmp_path / "out").rglob("*.xlsx"))
+
+
+def test_the_quarter_summary_says_year_to_date_for_january_to_the_quarter_end(tmp_path):
+    """石壁村 has 2 registered enterprises, 综合执法队 2 (4 in the town). 宏达五金厂 inspected in
+    January, 锦里制衣 in May: Q2 coverage is 1/4 = 25.00%, January–June 2/4 = 50.00%; the Q2
+    summary's 年初以来（截至6月） figure is the 50.00%."""
+    from evalkit.report import sections
+
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "1月.xlsx", [inspection(date=dt.date(2024, 1, 8))], month=1)
+    ledger_file(root, "5月.xlsx", [inspection("蚶江锦里制衣有限公司", dt.date(2024, 5, 6))], month=5)
+    ds = load(root)
+    text = sections.period_summary_text(ds, "2024Q2")
+    assert "年初以来（截至6月）检查覆盖率 50.00%" in text
+    assert "本期全镇现场检查企业 1 家" in text
+    month = sections.period_summary_text(ds, "2024-05")
+    assert "年初以来（截至5月）检查覆盖率 50.00%" in month

@@ -849,14 +849,17 @@ def period_summary_text(ds, period) -> str:
     """A short progress paragraph for a month or quarter summary (Markdown)."""
     p = as_period(period)
     now = metrics(ds, p)
-    cum = metrics(ds, p, scope=ytd_scope(p))
+    # 年初以来 means January to the period's last month, for a quarter as for a month (the
+    # quarter's own figures are 本期; calling them 年初以来 understated Q2 coverage)
+    last = as_period(f"{p.year}-{p.last_month:02d}")
+    cum = metrics(ds, last, scope="ytd")
     t, c = now.total, cum.total
     phase = next((r["阶段"] for _, r in phase_table(ds, p).iterrows() if r["期末状态"].startswith("进行中")), None)
     lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
     return (lead + f"本期全镇现场检查企业 {_shown(t, 'inspected')} 家，排查隐患 {_shown(t, 'hazards_found')} 处、"
             f"已整改 {_shown(t, 'hazards_rectified')} 处，立案 {_shown(t, 'cases_filed')} 家，"
-            f"罚款 {_shown(t, 'fines_wan')} 万元。年初以来检查覆盖率 {_shown(c, 'coverage_rate')}，"
-            f"隐患整改率 {_shown(c, 'rectification_rate')}。")
+            f"罚款 {_shown(t, 'fines_wan')} 万元。年初以来（截至{p.last_month}月）检查覆盖率 "
+            f"{_shown(c, 'coverage_rate')}，隐患整改率 {_shown(c, 'rectification_rate')}。")
 
 
 # --------------------------------------------------------------------------- typical cases
