@@ -112,10 +112,12 @@ def test_ranks_ties_and_veto_order(simple_result):
 
 
 def test_explanation_cites_rule_and_evidence(simple_result):
-    """B's lost points name the rule id, the finding count and the evidence count."""
+    """B's lost points name the rule (in Chinese, for reviewers: no rule id), the finding count
+    and the evidence count."""
     text = "\n".join(simple_result.frame.at["B", "explanation"])
-    assert "fine_out_of_range）1 条（证据 1 条），每条扣 5 分，扣 5.00 分" in text
-    assert "inspectors_fewer_than_two）1 条（证据 1 条），每条扣 1 分，扣 1.00 分" in text
+    assert "办案质量·扣分：罚款超出法定幅度 1 条（证据 1 条），每条扣 5 分，扣 5.00 分" in text
+    assert "办案质量·扣分：执法人员少于两人 1 条（证据 1 条），每条扣 1 分，扣 1.00 分" in text
+    assert "fine_out_of_range" not in text and "inspectors_fewer_than_two" not in text
     assert "检查覆盖率：实际 50%，目标 100%，得 7.50/15，失 7.50 分" in text
 
 

@@ -377,7 +377,8 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
         ded = min(points * n, cap)
         total += ded
         capped = "，已达上限" if points * n > cap + 1e-9 else ""
-        lines.append(f"{label}：{title}（{rid}）{n} 条（证据 {n_ev} 条），每条扣 {points:g} 分，"
+        # reviewers read the rule's Chinese title; the id stays in the structured (--json) output
+        lines.append(f"{label}：{title} {n} 条（证据 {n_ev} 条），每条扣 {points:g} 分，"
                      f"扣 {ded:.2f} 分{capped}")
     return total, lines
 
@@ -395,7 +396,7 @@ def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, finding
         for rid in cfg["veto"]["rules"]:
             n = int(((findings["rule"] == rid) & (findings["unit"] == u)).sum()) if len(findings) else 0
             if n:
-                veto_reasons.append(f"{AUDIT_RULES[rid].title}（{rid}）{n} 条")
+                veto_reasons.append(f"{AUDIT_RULES[rid].title} {n} 条")
         if u in flags:
             veto_reasons.append(flags[u])
         lines = list(expl[u])

@@ -715,7 +715,7 @@ def findings_by_rule(ds, period) -> pd.DataFrame:
     rows = []
     for rid, rule in AUDIT_RULES.items():
         sel = f[f["rule"] == rid] if len(f) else f
-        rows.append({"规则": rule.title, "编号": rid, "高": int((sel["severity"] == "高").sum()),
+        rows.append({"规则": rule.title, "高": int((sel["severity"] == "高").sum()),
                      "中": int((sel["severity"] == "中").sum()), "低": int((sel["severity"] == "低").sum()),
                      "合计": len(sel)})
     return pd.DataFrame(rows)
