@@ -69,3 +69,22 @@ def test_the_quarter_summary_says_year_to_date_for_january_to_the_quarter_end(tm
     assert "本期全镇现场检查企业 1 家" in text
     month = sections.period_summary_text(ds, "2024-05")
     assert "年初以来（截至5月）检查覆盖率 50.00%" in month
+
+
+def test_a_year_in_progress_does_not_call_later_months_missing(tmp_path, monkeypatch):
+    """Data for May and June only (石壁村 both, 综合执法队 June only): the year report warns
+    综合执法队 about May, nobody about July–December or January–April."""
+    from evalkit.report import sections
+
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "5月.xlsx", [inspection(date=dt.date(2024, 5, 6))], month=5)
+    ledger_file(root, "6月.xlsx", [inspection(date=dt.date(2024, 6, 6))], month=6)
+    ledger_file(root, "综6月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 6, 7))], unit="综合执法队", month=6)
+    ds = load(root)
+    shown = []
+    monkeypatch.setattr(sections, "warn", shown.append)
+    monkeypatch.setattr(sections, "note", shown.append)
+    sections.submission_warning(ds, "2024", "石壁村")
+    assert shown == []
+    sections.submission_warning(ds, "2024", "综合执法队")
+    assert len(shown) == 1 and "未报送 5月 的统计表" in shown[0] and "12月" not in shown[0]

@@ -33,6 +33,7 @@ from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.run import run_audit
 from evalkit.core.catalogue import load_catalogue, match_violation
+from evalkit.core.dataset import covered_months
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
@@ -284,7 +285,11 @@ def submission_warning(ds, period, unit: str) -> None:
     p = as_period(period)
     sub = ds.submissions
     mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
-    missing = [k for k in p.period_keys if mine.empty or k not in set(mine["period"])]
+    # Only months the data reaches count: in a year still in progress (data to November)
+    # December is not missing yet, for any unit.
+    covered = covered_months(ds)
+    expected = [k for k in p.period_keys if covered and covered[0] <= k <= covered[-1]]
+    missing = [k for k in expected if mine.empty or k not in set(mine["period"])]
     if missing:
         months = "、".join(f"{int(k[5:])}月" for k in missing)
         warn(f"{unit}未报送 {months} 的统计表：这些月份的本期指标按 0 或“{NOT_APPLICABLE}”计。")
