@@ -88,3 +88,50 @@ def test_a_year_in_progress_does_not_call_later_months_missing(tmp_path, monkeyp
     assert shown == []
     sections.submission_warning(ds, "2024", "综合执法队")
     assert len(shown) == 1 and "未报送 5月 的统计表" in shown[0] and "12月" not in shown[0]
+
+
+# ------------------------------------------------------------------ submission_missing (issue 10)
+def _figures(root, unit, month):
+    from evalkit.core.form_writer import write_submission
+
+    write_submission(root / "submissions" / f"{unit}{month}月附件2.xlsx", unit=unit, year=2024, month=month,
+                     month_values={"inspected": 1}, cumulative_values={"inspected": 1})
+
+
+def test_a_missing_month_is_a_finding_only_once_its_deadline_has_passed(tmp_path):
+    """Data for May, June and July. 石壁村 sent both forms every month. 综合执法队 sent May's
+    two forms, nothing for June, and only 附件1 for July. As of the data (July is the latest
+    month, no receipt dates), June is past its deadline (07-30) and July is not."""
+    from evalkit.audit.run import run_audit
+
+    root = make_data_dir(tmp_path / "data")
+    for month in (5, 6, 7):
+        ledger_file(root, f"石壁村{month}月.xlsx", [inspection(date=dt.date(2024, month, 6))], month=month)
+        _figures(root, "石壁村", month)
+    ledger_file(root, "综5月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 5, 7))], unit="综合执法队", month=5)
+    _figures(root, "综合执法队", 5)
+    ledger_file(root, "综7月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 7, 7))], unit="综合执法队", month=7)
+    ds = load(root)
+    found = run_audit(ds, "2024").findings
+    mine = found[found["rule"] == "submission_missing"]
+    assert list(mine["unit"]) == ["综合执法队"]
+    assert mine["message"].iloc[0] == "未报送2024年6月的附件1（统计表一）、附件2（统计表二）：报送期限 2024-07-30 已过"
+    assert run_audit(ds, "2024-07").findings.query("rule == 'submission_missing'").empty  # July: not yet due
+
+
+def test_a_missing_month_costs_points_in_scoring(tmp_path):
+    """The same 综合执法队, scored for July year to date: 2 points (scoring.yaml) for June."""
+    from evalkit.assess.scoring import score_units
+
+    root = make_data_dir(tmp_path / "data")
+    for month in (5, 6, 7):
+        ledger_file(root, f"石壁村{month}月.xlsx", [inspection(date=dt.date(2024, month, 6))], month=month)
+        _figures(root, "石壁村", month)
+    ledger_file(root, "综5月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 5, 7))], unit="综合执法队", month=5)
+    _figures(root, "综合执法队", 5)
+    ledger_file(root, "综7月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 7, 7))], unit="综合执法队", month=7)
+    _figures(root, "综合执法队", 7)
+    res = score_units(load(root), "2024-07")
+    lines = res.frame.at["综合执法队", "explanation"]
+    assert "办案质量·扣分项：逾期未报送统计表 1 条（证据 0 条），每条扣 2 分，扣 2.00 分" in lines
+    assert not any("逾期未报送" in line for line in res.frame.at["石壁村", "explanation"])

@@ -16,9 +16,9 @@ import pandas as pd
 from evalkit._text import BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
-from evalkit.core.dataset import Dataset
-from evalkit.core.forms import FIGURES
-from evalkit.core.periods import Period
+from evalkit.core.dataset import Dataset, covered_months
+from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.periods import Period, submission_deadline
 from evalkit.metrics.registry import list_metrics
 
 Severity = Literal["高", "中", "低"]
@@ -41,6 +41,7 @@ AUDIT_RULES: dict[str, AuditRule] = {r.id: r for r in [
     _A("key_industry_uninspected", "重点行业企业年内未检查", "方案二（二）：重点行业领域执法检查全覆盖", "中"),
     _A("random_inspection_low", "“双随机”抽查比例低于5%", "方案二（二）：“双随机”抽查比例不低于5%", "中"),
     _A("plan_not_executed", "计划检查未实施", "方案二（二）：按执法计划编制现场检查方案", "中"),
+    _A("submission_missing", "逾期未报送统计表", "方案四：每月30日前报送上月执法统计表（附件1、附件2）", "中"),
     _A("criminal_referral_missing", "以罚代刑：涉嫌犯罪未移送", "方案二（三）：不得以行政处罚代替移送", "高"),
     _A("rectification_instead_of_penalty", "以整改代替处罚", "方案二（五）：纠正以整改代替处罚", "中"),
     _A("repeat_not_escalated", "同一违法行为反复出现未从重",
@@ -337,10 +338,50 @@ def check_plan_not_executed(ctx: Context) -> list[dict]:
     return out
 
 
+def check_submission_missing(ctx: Context) -> list[dict]:
+    """Rule 5b. A unit that sent no 附件1 or no 附件2 for a month of the period whose deadline
+    (``periods.submission_deadline``: the 30th of the next month) has passed as of the data.
+
+    "As of the data": a month before the latest month any unit submitted is past its
+    deadline (that month's forms are filled after it ends, so after the earlier month's
+    30th); the latest month itself only when a registered receipt date (received.csv) is
+    after its deadline. Months outside the data's months are never expected: a year in
+    progress does not make December missing, and a unit is never docked for a month whose
+    deadline it can still meet.
+    """
+    ds = ctx.dataset
+    months = covered_months(ds)
+    if not months:
+        return []
+    subs = ds.submissions
+    have = set(zip(subs["unit"], subs["period"], subs["form"], strict=True)) if len(subs) else set()
+    received = pd.to_datetime(subs["received"], errors="coerce").max() if len(subs) else pd.NaT
+    out = []
+    for key in ctx.period.period_keys:
+        if not months[0] <= key <= months[-1]:
+            continue
+        year, month = int(key[:4]), int(key[5:])
+        deadline = submission_deadline(year, month)
+        if not (key < months[-1] or (not pd.isna(received) and received.date() > deadline)):
+            continue
+        for unit in ds.units["unit"]:
+            lacking = [name for form, name in ((LEDGER.id, "附件1（统计表一）"), (FIGURES.id, "附件2（统计表二）"))
+                       if (unit, key, form) not in have]
+            if not lacking:
+                continue
+            out.append(finding(
+                ctx, "submission_missing", unit=unit, enterprise=None,
+                message=f"未报送{year}年{month}月的{'、'.join(lacking)}：报送期限 {deadline.isoformat()} 已过",
+                evidence=[], details={"month": key, "forms": lacking, "deadline": deadline.isoformat()},
+            ))
+    return out
+
+
 RULES_REPORTS_AND_PLAN: dict[str, Callable[[Context], list[dict]]] = {
     "reconciliation_mismatch": check_reconciliation_mismatch,
     "cumulative_inconsistent": check_cumulative_inconsistent,
     "key_industry_uninspected": check_key_industry_uninspected,
     "random_inspection_low": check_random_inspection_low,
     "plan_not_executed": check_plan_not_executed,
+    "submission_missing": check_submission_missing,
 }
