@@ -11,6 +11,7 @@ import yaml
 
 from evalkit.assess.scoring import grade_for, load_scoring_config, score_units
 from evalkit.config.loader import packaged_default
+from evalkit.core.periods import parse_period
 from evalkit.exceptions import ConfigError
 from fixtures_audit import build, row
 
@@ -286,3 +287,53 @@ def test_packaged_config_is_valid_and_sums_to_100():
     assert [dims[d]["weight"] for d in dims] == [40, 35, 25]
     assert [p["weight"] for p in dims["enforcement"]["parts"].values()] == [15, 10, 15]
     assert packaged_default("scoring")["veto"]["rules"] == ["criminal_referral_missing"]
+
+
+def test_every_lost_point_of_a_deduction_is_listed_with_its_evidence(simple_result):
+    """B lost 5 (罚款超出法定幅度, one finding) + 1 (执法人员少于两人, one problem) = 6 points in
+    办案质量's deductions (35 − 29); ``deductions`` lists exactly those two, with evidence."""
+    d = simple_result.deductions
+    mine = d[d["unit"] == "B"]
+    assert sorted(zip(mine["rule_name"], mine["points"], strict=True)) == [("执法人员少于两人", 1.0),
+                                                                          ("罚款超出法定幅度", 5.0)]
+    assert all(len(ev) >= 1 for ev in mine["evidence"]) and set(mine["month"]) == {"2024-06"}
+    assert d[d["unit"] == "A"].empty  # A lost no deduction points
+    unit_b = next(u for u in simple_result.to_dict()["units"] if u["unit"] == "B")
+    assert sorted(x["rule"] for x in unit_b["deductions"]) == ["fine_out_of_range", "inspectors_fewer_than_two"]
+
+
+def test_a_capped_rule_lists_its_later_findings_at_zero(tmp_path):
+    """Cap 1.5 at 1 point each: three findings cost 1, 0.5 and 0; the listed points add up to the cap."""
+    from evalkit.assess.scoring import _deductions
+
+    findings = pd.DataFrame({"rule": ["fine_out_of_range"] * 3, "unit": ["B"] * 3, "severity": ["中"] * 3,
+                             "message": ["a", "b", "c"], "evidence": [["x#1"], ["x#2"], ["x#3"]],
+                             "details": [{"month": "2024-05"}] * 3})
+    part = {"rules": {"fine_out_of_range": {"points": 1, "cap": 1.5}}}
+    total, _, items = _deductions(_units_ds(), parse_period("2024-06"), findings, part, "B", "办案质量", {})
+    assert total == 1.5 and [i["points"] for i in items] == [1.0, 0.5, 0.0]
+    assert [i["month"] for i in items] == ["2024-05"] * 3
+
+
+def test_on_the_sample_every_unit_s_listed_deductions_add_up_to_its_lost_points():
+    """data/sample, 2024-06 (year to date): for every unit, the deduction table's points equal
+    the weight its deduction parts lost; 古山村's missing February is among them."""
+    from pathlib import Path
+
+    from evalkit.intake.loader import load
+    from evalkit.report import sections
+
+    ds = load(Path(__file__).resolve().parent.parent / "data" / "sample")
+    res = score_units(ds, "2024-06")
+    parts = res.parts[res.parts["type"] == "deduction"]
+    for unit in res.frame.index:
+        mine = parts[parts["unit"] == unit]
+        lost = float((mine["weight"] - mine["points"]).sum())
+        listed = float(res.deductions.loc[res.deductions["unit"] == unit, "points"].sum())
+        assert abs(lost - listed) < 1e-6, (unit, lost, listed)
+        shown = sections.deduction_table(ds, "2024-06", unit)
+        assert abs(sum(float(x) for x in shown["扣分"]) - lost) < 0.01 * max(len(shown), 1), unit
+    gushan = sections.deduction_table(ds, "2024-06", "古山村")
+    row = gushan[gushan["问题类型"] == "逾期未报送统计表"]
+    assert list(row["月份"]) == ["2月"] and list(row["扣分"]) == ["2.00"]
+    assert list(row["证据"]) == ["（无文件：未报送）"]

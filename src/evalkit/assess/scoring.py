@@ -170,19 +170,23 @@ def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Ser
     if led is not None and len(led):
         by_row = {r: (u, p) for r, u, p in zip(led["row_id"], led["unit"], led["period"], strict=True)}
     counts: dict[str, int] = {}
-    refs: dict[str, list[str]] = {}
+    refs: dict[str, list[tuple[str, str, str]]] = {}  # unit -> (ref, month, message)
     keys = set(period.period_keys)
-    for f, s, r in zip(probs["file"], probs["sheet"], probs["row"], strict=True):
+    for f, s, r, msg in zip(probs["file"], probs["sheet"], probs["row"], probs["message"], strict=True):
         ref = f"{f}#{s}#{int(r)}" if not pd.isna(r) else f"{f}#{s}"
         unit, per = where.get((f, s)) or by_row.get(ref) or (None, None)
         if unit is None or per not in keys:
             continue
         counts[unit] = counts.get(unit, 0) + 1
-        refs.setdefault(unit, []).append(ref)
+        refs.setdefault(unit, []).append((ref, per, str(msg)))
     return pd.Series(counts, dtype=int), refs
 
 
 # ------------------------------------------------------------------ result
+DEDUCTION_COLUMNS = ["unit", "dimension", "part", "part_name", "rule", "rule_name", "month", "message",
+                     "evidence", "points"]
+
+
 @dataclass
 class ScoreResult:
     """Scores of every unit. ``frame``: index unit; one column per dimension id, then total,
@@ -197,6 +201,10 @@ class ScoreResult:
     audit: AuditResult
     config_source: str
     notes: list[str] = field(default_factory=list)
+    #: One row per finding or problem that cost a unit points (``DEDUCTION_COLUMNS``): which
+    #: part, rule, month, message and evidence, and the points it cost after the rule's cap
+    #: and the part's weight. Per unit, the points add up to what its deduction parts lost.
+    deductions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DEDUCTION_COLUMNS))
 
     def to_dict(self) -> dict:
         """JSON structure of ``evalkit score --json``."""
@@ -209,6 +217,8 @@ class ScoreResult:
                 "vetoed": bool(row["vetoed"]), "explanation": list(row["explanation"]),
                 "parts": [{k: _py(v) for k, v in r.items() if k != "unit"}
                           for r in self.parts[self.parts["unit"] == unit].to_dict("records")],
+                "deductions": [{k: (list(v) if k == "evidence" else _py(v)) for k, v in r.items() if k != "unit"}
+                               for r in self.deductions[self.deductions["unit"] == unit].to_dict("records")],
             })
         return {
             "period": self.period.text, "span": self.span.label,
@@ -279,6 +289,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
     indicator_cache: dict = {}
     problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run
     part_rows: list[dict] = []
+    deduction_rows: list[dict] = []
     dim_scores: dict[str, dict[str, float | None]] = {}
     expl: dict[str, list[str]] = {u: [] for u in units}
     factor = len(span.months) / 12
@@ -312,8 +323,14 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                             f"得 {pts:.2f}/{pw:g}，失 {pw - pts:.2f} 分")
             else:
                 for u in units:
-                    ded, lines = _deductions(dataset, span, findings, part, u, label, problem_cache)
+                    ded, lines, items = _deductions(dataset, span, findings, part, u, label, problem_cache)
                     pts = max(pw - ded, 0.0)
+                    left = pw  # a part cannot lose more than its weight: later items then cost 0
+                    for item in items:
+                        cost = min(item["points"], max(left, 0.0))
+                        left -= cost
+                        deduction_rows.append({"unit": u, "dimension": did, "part": pid, "part_name": label,
+                                               **item, "points": round(cost, 4)})
                     earned[u] += pts
                     applicable[u] += pw
                     part_rows.append(_part_row(u, did, pid, part, ded, None, pw, pts, True))
@@ -336,9 +353,10 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
     notes = [f"评分范围：{span.label}；核查问题 {len(findings)} 条（evalkit audit）。"]
     parts = pd.DataFrame(part_rows, columns=["unit", "dimension", "part", "name", "type", "value", "target",
                                              "weight", "points", "applicable"])
+    deductions = pd.DataFrame(deduction_rows, columns=DEDUCTION_COLUMNS)
     return ScoreResult(asked, span, frame, parts,
                        {d: {"name": v["name"], "weight": float(v["weight"])} for d, v in cfg["dimensions"].items()},
-                       audit, source, notes)
+                       audit, source, notes, deductions)
 
 
 def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
@@ -354,9 +372,11 @@ def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> d
 
 
 def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: dict, unit: str,
-                label: str, cache: dict) -> tuple[float, list[str]]:
-    """Total deduction of one unit for a deduction part, and a Chinese line per rule."""
-    total, lines = 0.0, []
+                label: str, cache: dict) -> tuple[float, list[str], list[dict]]:
+    """Total deduction of one unit for a deduction part, a Chinese line per rule, and one
+    record per finding or problem with the points it cost (the rule's cap applied in order:
+    the findings after the cap cost 0)."""
+    total, lines, items = 0.0, [], []
     for rid, spec in part["rules"].items():
         points, cap = float(spec["points"]), float(spec["cap"])
         if spec.get("source", "audit") == "validation":
@@ -365,6 +385,7 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
             counts, refs = cache[rid]
             n, n_ev = int(counts.get(unit, 0)), len(refs.get(unit, []))
             title = VALIDATION_RULES[rid].title
+            records = [(month, message, [ref]) for ref, month, message in refs.get(unit, [])]
         else:
             mine = findings[(findings["rule"] == rid) & (findings["unit"] == unit)] if len(findings) else findings
             if spec.get("severity"):
@@ -372,6 +393,7 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
             n = len(mine)
             n_ev = int(sum(len(e) for e in mine["evidence"])) if n else 0
             title = AUDIT_RULES[rid].title
+            records = [(_finding_month(dataset, f), f["message"], list(f["evidence"])) for f in mine.to_dict("records")]
         if n == 0 or points == 0:
             continue
         ded = min(points * n, cap)
@@ -380,7 +402,27 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
         # reviewers read the rule's Chinese title; the id stays in the structured (--json) output
         lines.append(f"{label}：{title} {n} 条（证据 {n_ev} 条），每条扣 {points:g} 分，"
                      f"扣 {ded:.2f} 分{capped}")
-    return total, lines
+        left = cap
+        for month, message, evidence in records:
+            cost = min(points, max(left, 0.0))
+            left -= cost
+            items.append({"rule": rid, "rule_name": title, "month": month, "message": message,
+                          "evidence": evidence, "points": cost})
+    return total, lines, items
+
+
+def _finding_month(dataset: Dataset, finding: dict) -> str | None:
+    """The month a finding belongs to: its details' month, else that of its first ledger evidence row."""
+    details = finding.get("details") or {}
+    if isinstance(details, dict) and details.get("month"):
+        return str(details["month"])
+    led = dataset.ledger
+    if len(led):
+        months = dict(zip(led["row_id"], led["period"], strict=True))
+        for ref in finding.get("evidence") or []:
+            if ref in months:
+                return str(months[ref])
+    return None
 
 
 def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, findings: pd.DataFrame,

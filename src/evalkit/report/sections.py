@@ -631,6 +631,34 @@ def score_tables(ds, period, unit: str):
     return dims, part_table, list(row["explanation"])
 
 
+def deduction_table(ds, period, unit: str) -> pd.DataFrame:
+    """Every finding or problem that cost the unit points in 评议考核, with its month, evidence
+    (file·sheet·row) and the points it cost: the rows add up to the points its deduction
+    parts lost (``ScoreResult.deductions``, the scoring's own record)."""
+    res = scores(ds, period)
+    columns = ["计分项", "问题类型", "月份", "问题", "证据", "扣分"]
+    if res is None:
+        return pd.DataFrame(columns=columns)
+    mine = res.deductions[res.deductions["unit"] == unit]
+    return pd.DataFrame({
+        "计分项": mine["part_name"], "问题类型": mine["rule_name"],
+        "月份": [f"{int(m[5:])}月" if isinstance(m, str) and len(m) == 7 else "—" for m in mine["month"]],
+        "问题": mine["message"],
+        "证据": ["；".join(_evidence_text(e) for e in ev[:3]) + (f" 等 {len(ev)} 处" if len(ev) > 3 else "")
+               if len(ev) else "（无文件：未报送）" for ev in mine["evidence"]],
+        "扣分": [format_value(v, "score") for v in mine["points"]],
+    }, columns=columns).reset_index(drop=True)
+
+
+def _evidence_text(ref: str) -> str:
+    """submissions/石壁村6月.xlsx#统计表一#12 -> 石壁村6月.xlsx 统计表一 第12行."""
+    parts = str(ref).split("#")
+    name = parts[0].rsplit("/", 1)[-1]
+    if len(parts) >= 3 and parts[2].isdigit():
+        return f"{name} {parts[1]} 第{parts[2]}行"
+    return " ".join([name, *parts[1:]])
+
+
 # --------------------------------------------------------------------------- town summary
 def town_summary(ds, period) -> dict:
     """The town's headline figures."""
