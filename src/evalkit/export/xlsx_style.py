@@ -43,13 +43,16 @@ NOTE_STYLE = {"font": NOTE_FONT, "alignment": NOTE_ALIGNMENT}
 UNLOCKED = Protection(locked=False)
 
 
-_WIDE = re.compile("[^\x00-\u2e7f]")  # CJK and everything after it
+_NARROW = re.compile("[\x00-\u2e7f]+")  # runs of the characters before CJK
 
 
 def text_width(text: str) -> float:
     """Width of one line of ``text`` in Excel character units (CJK about 2.2, others 1)."""
     text = str(text)
-    return len(text) + 1.2 * len(_WIDE.findall(text))
+    if text.isascii():
+        return float(len(text))
+    wide = len(text) - sum(map(len, _NARROW.findall(text)))  # CJK and everything after it
+    return len(text) + 1.2 * wide
 
 
 def text_lines(value, width: float) -> int:
@@ -77,6 +80,11 @@ def row_height(values: Iterable, widths: Iterable[float], *, max_lines: int = MA
     for value, width in zip(values, widths, strict=False):
         if isinstance(value, str):
             lines = max(lines, text_lines(value, width))
+    return lines_height(lines, max_lines=max_lines)
+
+
+def lines_height(lines: int, *, max_lines: int = MAX_LINES) -> float:
+    """The height (points) of a row of ``lines`` text lines, at most ``max_lines``."""
     return min(lines, max_lines) * LINE_HEIGHT + 3
 
 
@@ -192,7 +200,7 @@ def set_widths(ws: Worksheet, widths: dict[int, float]) -> None:
 MAX_SHEET_TITLE = 31  # Excel's limit, in UTF-16 code units
 
 
-def _utf16_cut(text: str, units: int) -> str:
+def utf16_cut(text: str, units: int) -> str:
     """The longest prefix of ``text`` that fits in ``units`` UTF-16 code units (a character
     beyond the Basic Multilingual Plane takes two)."""
     if len(text) * 2 <= units or len(text.encode("utf-16-le")) <= 2 * units:
@@ -210,10 +218,10 @@ def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
     no apostrophe at either end, and unlike every title in ``taken`` with case ignored
     (Excel's rule: ``abc`` and ``ABC`` cannot both be sheets)."""
     clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in clean_text(str(name)))
-    clean = _utf16_cut(clean.strip("'"), MAX_SHEET_TITLE).strip("'") or "Sheet"
+    clean = utf16_cut(clean.strip("'"), MAX_SHEET_TITLE).strip("'") or "Sheet"
     taken = {t.lower() for t in taken} | {t.casefold() for t in taken}
     title, n = clean, 2
     while title.lower() in taken or title.casefold() in taken:
         suffix = f"({n})"
-        title, n = _utf16_cut(clean, MAX_SHEET_TITLE - len(suffix)) + suffix, n + 1
+        title, n = utf16_cut(clean, MAX_SHEET_TITLE - len(suffix)) + suffix, n + 1
     return title
