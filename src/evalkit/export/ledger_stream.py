@@ -174,17 +174,30 @@ def write_text(ws, row: int, col: int, text: str, fmt) -> None:
         ws.write_string(row, col, text, fmt)
 
 
-#: A data cell ready to write: (value, quote prefix, text lines). The value is text through
-#: ``excel_text``, a number, a datetime, or None (blank); lines as ``xlsx_style.text_lines``.
+#: What a data cell holds, as ``prepare_cell`` finds it.
+TEXT, NUMBER, DATE, BLANK, BOOLEAN = range(5)
+#: A data cell ready to write: (kind, value, quote prefix, text lines). The value is text
+#: through ``excel_text``, a finite number, a datetime, a bool or None; the lines are
+#: ``xlsx_style.text_lines`` of a text (1 for anything else).
 Cell = tuple
 
 
 def prepare_cell(value, width: float) -> Cell:
-    """``value`` of a column ``width`` wide as a ``Cell``."""
+    """``value`` in a column ``width`` wide as a ``Cell``."""
     if isinstance(value, str):
         text, quoted = excel_text(value)
-        return text, quoted, style.text_lines(text, width)
-    return (None if is_missing(value) else value), False, 1
+        return TEXT, text, quoted, style.text_lines(text, width)
+    if is_missing(value):
+        return BLANK, None, False, 1
+    if isinstance(value, bool):
+        return BOOLEAN, value, False, 1
+    if isinstance(value, dt.datetime):
+        return DATE, value, False, 1
+    if isinstance(value, dt.date):
+        return DATE, dt.datetime(value.year, value.month, value.day), False, 1
+    if isinstance(value, numbers.Real):  # inf has no cell value: blank
+        return (NUMBER, value, False, 1) if math.isfinite(value) else (BLANK, None, False, 1)
+    return prepare_cell(str(value), width)
 
 
 _WIDTHS = [col.width for col in LEDGER.columns]
@@ -222,9 +235,9 @@ class LedgerSheet:
         header_fmt = formats.pair(HEADER_STYLE)
         for c, col in enumerate(LEDGER.columns, 1):
             self._text(self.header_row, c, col.header, header_fmt)
-        # each column's data formats: [dated][quoted]
-        self._data = [(formats.pair(ledger_cell_style(col, False, column_styles)),
-                       formats.pair(ledger_cell_style(col, True, column_styles))) for col in LEDGER.columns]
+        # each column's data formats: (plain, quote-prefixed, dated)
+        self._data = [(*formats.pair(ledger_cell_style(col, False, column_styles)),
+                       formats.get(ledger_cell_style(col, True, column_styles))) for col in LEDGER.columns]
         self.last_row = self.header_row  # the last row written
 
     def _text(self, row: int, col: int, value, fmts: tuple) -> None:
@@ -234,24 +247,19 @@ class LedgerSheet:
     def add(self, cells: Sequence[Cell]) -> None:
         """Write the next data row, its height fitted to its text (``xlsx_style.lines_height``)."""
         ws, r = self.ws, self.last_row  # 0-based index of the new row
-        ws.set_row_pixels(r, style.lines_height(max(lines for _, _, lines in cells)) / POINTS_PER_PIXEL)
-        for c, (value, quoted, _) in enumerate(cells):
-            fmts = self._data[c]
-            if isinstance(value, str):
-                write_text(ws, r, c, value, fmts[0][quoted])
-            elif isinstance(value, dt.datetime):
-                ws.write_datetime(r, c, value, fmts[1][0])
-            elif isinstance(value, dt.date):
-                ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), fmts[1][0])
-            elif isinstance(value, bool):
-                ws.write_boolean(r, c, value, fmts[0][0])
-            elif isinstance(value, numbers.Real) and math.isfinite(value):
-                ws.write_number(r, c, value, fmts[0][0])
-            elif value is None or isinstance(value, numbers.Real):  # blank; inf has no cell value
-                ws.write_blank(r, c, None, fmts[0][0])
+        ws.set_row_pixels(r, style.lines_height(max([cell[3] for cell in cells])) / POINTS_PER_PIXEL)
+        for c, (kind, value, quoted, _) in enumerate(cells):
+            plain, quote, dated = self._data[c]
+            if kind == TEXT:
+                write_text(ws, r, c, value, quote if quoted else plain)
+            elif kind == BLANK:
+                ws.write_blank(r, c, None, plain)
+            elif kind == NUMBER:
+                ws.write_number(r, c, value, plain)
+            elif kind == DATE:
+                ws.write_datetime(r, c, value, dated)
             else:
-                text, quoted = excel_text(str(value))
-                write_text(ws, r, c, text, fmts[0][quoted])
+                ws.write_boolean(r, c, value, plain)
         self.last_row += 1
 
     def finish(self, notes: Iterable[str] = ()) -> int:
