@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from evalkit.export.ordering import sorted_month_ledger, unit_order
 from evalkit.intake.loader import load
 from fixtures_export import FILLED, HOSTILE, HOSTILE_REMARK, LEDGER_ROWS, make_dataset, write_data_dir
 
+ROOT = Path(__file__).resolve().parents[1]
 JUNE = parse_period("2024-06")
 COL = {key: i + 1 for i, key in enumerate(LEDGER.keys)}
 TITLE = "石狮市2024年安全生产执法提升专项行动情况统计表（一）"
@@ -295,6 +298,17 @@ def test_text_longer_than_a_cell_holds_is_cut_to_excels_limit(tmp_path):
     assert ws.cell(5, COL["remarks"]).value == crafted[:32_767]
     assert ws.cell(5, COL["legal_basis"]).value == "隐" * 32_767
     assert ws.row_dimensions[5].height == style.MAX_LINES * style.LINE_HEIGHT + 3
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
+                    reason="LibreOffice (soffice) is not installed")
+def test_hostile_workbook_converts_to_pdf_in_libreoffice(tmp_path):
+    """LibreOffice opens the streamed workbook with hostile text (rich-string runs, quote prefixes)."""
+    _write(tmp_path / "x" / "附件1.xlsx", _hostile_dataset(**HOSTILE_TEXTS))
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path / "x"),
+                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(list((tmp_path / "pdf").rglob("*.pdf"))) == 1
 
 
 def test_hostile_unit_sheets_read_back_through_intake(tmp_path):
