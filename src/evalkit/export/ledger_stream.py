@@ -206,7 +206,14 @@ _SEQ, _REMARKS = LEDGER.keys.index("seq"), LEDGER.keys.index("remarks")
 
 def prepare_row(values: Sequence) -> list[Cell]:
     """A row's ``form_writer.ledger_row_values`` as ``Cell``s, in ``LEDGER`` column order."""
-    return [prepare_cell(v, w) for v, w in zip(values, _WIDTHS, strict=True)]
+    cells = []
+    for value, width in zip(values, _WIDTHS, strict=True):
+        if value.__class__ is str:  # most cells: spare the call
+            text, quoted = excel_text(value)
+            cells.append((TEXT, text, quoted, style.text_lines(text, width)))
+        else:
+            cells.append(prepare_cell(value, width))
+    return cells
 
 
 class LedgerSheet:
@@ -331,9 +338,9 @@ def marked_remarks(unit: str, remarks: str | None) -> str:
 def _rows(frame: pd.DataFrame) -> Iterator[dict]:
     """The rows of ``frame`` as dicts, a chunk at a time (dicts, not iterrows: a Series per
     row costs more than writing the row)."""
-    columns = [c for c in ("unit", *LEDGER.keys) if c in frame.columns]
+    frame = frame[[c for c in ("unit", *LEDGER.keys) if c in frame.columns]]
     for start in range(0, len(frame), _RECORD_CHUNK):
-        yield from frame.iloc[start:start + _RECORD_CHUNK][columns].to_dict("records")
+        yield from frame.iloc[start:start + _RECORD_CHUNK].to_dict("records")
 
 
 def write_consolidated_ledger(path: str | Path, ledger: pd.DataFrame, *, period: Period,

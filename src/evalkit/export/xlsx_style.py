@@ -66,10 +66,10 @@ def text_lines(value, width: float) -> int:
     if value is None or value == "":
         return 1
     usable = max(width - 1, 1)
-    lines = 0
-    for part in str(value).split("\n"):
-        lines += max(1, math.ceil(text_width(part) / usable))
-    return lines
+    text = str(value)
+    if "\n" not in text:
+        return max(1, math.ceil(text_width(text) / usable))
+    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
 
 
 def row_height(values: Iterable, widths: Iterable[float], *, max_lines: int = MAX_LINES) -> float:
