@@ -376,3 +376,48 @@ def test_never_writes_through_xlsxwriter_write(tmp_path, monkeypatch):
     path = _write(tmp_path / "a.xlsx", _hostile_dataset(**HOSTILE_TEXTS))
     assert load_workbook(path).sheetnames == ["全镇", "石壁村", "综合执法队"]
     assert pd.notna(read_consolidated_ledger(path).loc[0, "inspection_date"])
+
+
+# --------------------------------------------------------------------------- the worker process
+def _recording_pool(monkeypatch) -> list:
+    from evalkit.export import official
+
+    submitted = []
+
+    class Recording(official.ProcessPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            submitted.append(fn.__name__)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(official, "ProcessPoolExecutor", Recording)
+    return submitted
+
+
+def test_a_large_month_writes_the_ledger_in_a_worker_with_the_same_sheets(tmp_path, monkeypatch):
+    """From LEDGER_WORKER_ROWS rows a spawned worker writes 附件1 (meanwhile the lists and
+    templates are written here); its sheets are byte for byte the ones written in-process."""
+    from evalkit.export import official
+
+    ds = make_dataset()
+    inline = official.export_period(ds, "2024-06", tmp_path / "inline", filled_date=FILLED)
+    submitted = _recording_pool(monkeypatch)
+    monkeypatch.setattr(official, "LEDGER_WORKER_ROWS", 1)
+    worker = official.export_period(ds, "2024-06", tmp_path / "worker", filled_date=FILLED)
+    assert submitted == ["write_consolidated_ledger"]
+    assert [p.relative_to(tmp_path / "worker") for p in worker] == [p.relative_to(tmp_path / "inline") for p in inline]
+    assert _sheet_xml(worker[1]) == _sheet_xml(inline[1])
+    assert all(p.is_file() for p in worker)
+
+
+def test_the_workers_error_is_raised_after_the_rest_is_written(tmp_path, monkeypatch):
+    """An error in the worker (here: a folder where the workbook goes) is raised by export_period,
+    once the lists and templates are written; no temporary file is left."""
+    from evalkit.export import official
+
+    monkeypatch.setattr(official, "LEDGER_WORKER_ROWS", 1)
+    paths = official.export_paths(tmp_path, "2024-06", unit_order(make_dataset()))
+    paths.ledger.mkdir(parents=True)
+    with pytest.raises(OSError):
+        official.export_period(make_dataset(), "2024-06", tmp_path, filled_date=FILLED)
+    assert paths.penalties_xlsx.is_file() and paths.template("石壁村").is_file()
+    assert not list(paths.excel_dir.glob(".*.tmp"))

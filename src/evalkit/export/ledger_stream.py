@@ -343,6 +343,18 @@ def _rows(frame: pd.DataFrame) -> Iterator[dict]:
         yield from frame.iloc[start:start + _RECORD_CHUNK].to_dict("records")
 
 
+#: The ledger columns the consolidated 附件1 uses (``ordering.sorted_month_ledger`` sorts by
+#: unit, date, file and row; the rest are written).
+USED_COLUMNS = ("unit", "period", "file", "row", *(k for k in LEDGER.keys if k != "seq"))
+
+
+def month_ledger(ledger: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The rows of ``period`` with the columns the 附件1 uses: all ``write_consolidated_ledger``
+    needs, and small enough to hand to another process."""
+    rows = ledger[ledger["period"] == period.text] if len(ledger) else ledger
+    return rows[[c for c in USED_COLUMNS if c in rows.columns]]
+
+
 def write_consolidated_ledger(path: str | Path, ledger: pd.DataFrame, *, period: Period,
                               units: Sequence[str], region: str,
                               filled_date: dt.date | str | None = None) -> Path:

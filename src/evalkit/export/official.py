@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import multiprocessing
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,7 @@ from evalkit.export.ledger_stream import (  # noqa: F401  (LEDGER_* are part of 
     ALL_UNITS_SHEET,
     LEDGER_COLUMN_STYLES,
     LEDGER_NOTES,
+    month_ledger,
     write_consolidated_ledger,
 )
 from evalkit.export.ordering import unit_order
@@ -54,6 +57,11 @@ from evalkit.intake.cells import split_items, split_persons
 from evalkit.metrics.engine import MetricsEngine, compute_metrics
 
 REGION = "蚶江镇"
+#: From this many ledger rows in the month, the consolidated 附件1 (the largest output, all
+#: Python work) is written by a second process while this one writes the lists and the
+#: templates: on the 2-core machine a 200,000-row export takes a third less time. A smaller
+#: month is written in this process (starting a process costs about two seconds).
+LEDGER_WORKER_ROWS = 20_000
 TOTAL_LABEL = "合计"
 FIGURES_SHEET = "统计表二"
 MONTH_LABEL, CUMULATIVE_LABEL = FIGURES.row_labels  # 本月数, 累计数
@@ -155,7 +163,8 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), the internal
     masking review (review/, holds personal data: not for publication), then one
     template per unit for the next month, in the order of ``dataset.units``.
-    ``filled_date`` is printed as 填报日期 (default: today).
+    ``filled_date`` is printed as 填报日期 (default: today). A month of at least
+    ``LEDGER_WORKER_ROWS`` rows has its 附件1 written by a worker process meanwhile.
     """
 
     p = month_period(period)
@@ -170,12 +179,24 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
 
         write_figures_workbook(paths.figures, period=p, region=region, units=units,
                                **figures_inputs(dataset, p))
-        write_ledger_workbook(paths.ledger, dataset.ledger, period=p, units=units, region=region,
-                              filled_date=filled_date)
-        written = [paths.figures, paths.ledger]
-        written += export_disclosure(dataset, p, paths)
-        written += write_unit_templates(dataset, next_month(p), paths)
+        month = month_ledger(dataset.ledger, p)
+        ledger = {"period": p, "units": units, "region": region, "filled_date": filled_date}
+        if len(month) < LEDGER_WORKER_ROWS:
+            write_consolidated_ledger(paths.ledger, month, **ledger)
+            rest = _lists_and_templates(dataset, p, paths)
+        else:
+            # spawned, not forked: the worker shares nothing with this process but its arguments
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as worker:
+                done = worker.submit(write_consolidated_ledger, paths.ledger, month, **ledger)
+                rest = _lists_and_templates(dataset, p, paths)
+                done.result()  # the worker's error, if any, is raised here (the lock is still held)
+        written = [paths.figures, paths.ledger, *rest]
     return written
+
+
+def _lists_and_templates(dataset, period: Period, paths: ExportPaths) -> list[Path]:
+    """The disclosure lists, the masking review and next month's templates (their paths)."""
+    return [*export_disclosure(dataset, period, paths), *write_unit_templates(dataset, next_month(period), paths)]
 
 
 # --------------------------------------------------------------------------- 附件2
