@@ -10,9 +10,11 @@ must stay literal text (no <f> element anywhere) and keep the workbook whole.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -379,31 +381,31 @@ def test_never_writes_through_xlsxwriter_write(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the worker process
-def _recording_pool(monkeypatch) -> list:
+def _recording_jobs(monkeypatch) -> list:
     from evalkit.export import official
 
-    submitted = []
+    started = []
 
-    class Recording(official.ProcessPoolExecutor):
-        def submit(self, fn, *args, **kwargs):
-            submitted.append(fn.__name__)
-            return super().submit(fn, *args, **kwargs)
+    class Recording(official.LedgerJob):
+        def __init__(self, path, ledger, **kwargs):
+            started.append((Path(path).name, len(ledger)))
+            super().__init__(path, ledger, **kwargs)
 
-    monkeypatch.setattr(official, "ProcessPoolExecutor", Recording)
-    return submitted
+    monkeypatch.setattr(official, "LedgerJob", Recording)
+    return started
 
 
 def test_a_large_month_writes_the_ledger_in_a_worker_with_the_same_sheets(tmp_path, monkeypatch):
-    """From LEDGER_WORKER_ROWS rows a spawned worker writes 附件1 (meanwhile the lists and
+    """From LEDGER_WORKER_ROWS rows a worker process writes 附件1 (meanwhile the lists and
     templates are written here); its sheets are byte for byte the ones written in-process."""
     from evalkit.export import official
 
     ds = make_dataset()
     inline = official.export_period(ds, "2024-06", tmp_path / "inline", filled_date=FILLED)
-    submitted = _recording_pool(monkeypatch)
+    started = _recording_jobs(monkeypatch)
     monkeypatch.setattr(official, "LEDGER_WORKER_ROWS", 1)
     worker = official.export_period(ds, "2024-06", tmp_path / "worker", filled_date=FILLED)
-    assert submitted == ["write_consolidated_ledger"]
+    assert started == [("附件1_全镇台账_2024-06.xlsx", 4)]
     assert [p.relative_to(tmp_path / "worker") for p in worker] == [p.relative_to(tmp_path / "inline") for p in inline]
     assert _sheet_xml(worker[1]) == _sheet_xml(inline[1])
     assert all(p.is_file() for p in worker)
@@ -421,3 +423,49 @@ def test_the_workers_error_is_raised_after_the_rest_is_written(tmp_path, monkeyp
         official.export_period(make_dataset(), "2024-06", tmp_path, filled_date=FILLED)
     assert paths.penalties_xlsx.is_file() and paths.template("石壁村").is_file()
     assert not list(paths.excel_dir.glob(".*.tmp"))
+
+
+def test_a_script_without_a_main_guard_can_export_a_large_month(tmp_path):
+    """The worker is a fresh interpreter, not multiprocessing: a script that calls export_period
+    at its top level (no ``if __name__ == "__main__"``) is not run again in it."""
+    script = tmp_path / "export_june.py"
+    script.write_text(f"""
+import sys
+sys.path.insert(0, {str(ROOT / "tests")!r})
+print("script ran")
+from fixtures_export import FILLED, make_dataset
+from evalkit.export import official
+official.LEDGER_WORKER_ROWS = 1
+written = official.export_period(make_dataset(), "2024-06", {str(tmp_path / "out")!r}, filled_date=FILLED)
+print(len(written), "files")
+""", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.split("\n")[:2] == ["script ran", "9 files"]
+    assert len(read_consolidated_ledger(tmp_path / "out" / "2024-06" / "excel" / "附件1_全镇台账_2024-06.xlsx")) == 4
+
+
+def test_an_error_here_stops_the_worker_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """When the lists fail, the worker is ended before export_period raises (the lock is
+    released only then) and removes its temporary file."""
+    from evalkit.export import official
+
+    stopped = []
+
+    class Watched(official.LedgerJob):
+        def stop(self):
+            stopped.append(self._proc.poll())  # still running: None
+            super().stop()
+
+    def failing_lists(*args):
+        raise ValueError("lists failed")
+
+    monkeypatch.setattr(official, "LEDGER_WORKER_ROWS", 1)
+    monkeypatch.setattr(official, "LedgerJob", Watched)
+    monkeypatch.setattr(official, "_lists_and_templates", failing_lists)
+    with pytest.raises(ValueError, match="lists failed"):
+        official.export_period(make_dataset(), "2024-06", tmp_path, filled_date=FILLED)
+    assert len(stopped) == 1
+    excel = official.export_paths(tmp_path, "2024-06").excel_dir
+    assert not list(excel.glob(".*.tmp"))

@@ -29,6 +29,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import os
+import pickle
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -403,3 +407,49 @@ def write_consolidated_ledger(path: str | Path, ledger: pd.DataFrame, *, period:
         town.finish(notes)
         wb.close()
     return path
+
+
+class LedgerJob:
+    """``write_consolidated_ledger`` running in another Python process, started at once.
+
+    The process is a fresh interpreter (``python -m evalkit.export._ledger_worker``) given
+    the arguments through a pickle in a private temporary folder; the caller goes on with
+    other work and calls ``wait`` (which raises the worker's error) or ``stop``. Used for a
+    large month, where the 附件1 takes as long as the rest of the export together.
+    """
+
+    def __init__(self, path: str | Path, ledger: pd.DataFrame, **kwargs):
+        self.path = Path(path)
+        self._dir = tempfile.TemporaryDirectory(prefix="evalkit-ledger-job-")
+        job = Path(self._dir.name)
+        with open(job / "job.pickle", "wb") as f:
+            pickle.dump({"path": self.path, "ledger": ledger, **kwargs}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        # the worker imports this very copy of evalkit, wherever it was imported from here
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        self._proc = subprocess.Popen([sys.executable, "-m", "evalkit.export._ledger_worker", str(job)],
+                                      env=env, stdin=subprocess.DEVNULL)
+
+    def wait(self) -> Path:
+        """Wait for the worker; raise its error (or a RuntimeError if it died without one)."""
+        try:
+            code = self._proc.wait()
+        except BaseException:
+            self.stop()
+            raise
+        try:
+            error = Path(self._dir.name) / "error.pickle"
+            if error.exists():
+                raise pickle.loads(error.read_bytes())
+            if code != 0:
+                raise RuntimeError(f"写出 {self.path.name} 的进程异常退出（退出码 {code}）")
+        finally:
+            self._dir.cleanup()
+        return self.path
+
+    def stop(self) -> None:
+        """End the worker (it removes its temporary file) and wait for it to go."""
+        if self._proc.poll() is None:
+            self._proc.terminate()
+        self._proc.wait()
+        self._dir.cleanup()
