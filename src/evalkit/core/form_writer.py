@@ -28,13 +28,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from evalkit.core.atomic import save_workbook
 from evalkit.core.cell_style import style_cell
-from evalkit.core.forms import FIGURES, LEDGER, Form
+from evalkit.core.forms import FIGURES, LEDGER, Column, Form
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _THIN = Side(style="thin", color="000000")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEDGER_HEADER_ROW = 4
 
 
 @dataclass(frozen=True)
@@ -87,39 +88,89 @@ def _cell_value(value):
     return value
 
 
-def _title_rows(ws: Worksheet, form: Form, unit: str, year: int, month: int | str | None,
-                extra: dict[str, str], ncols: int, styled: bool) -> None:
-    ws.cell(1, 1, form.attachment)
-    ws.cell(2, 1, form.title_for(year))
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    set_text(ws.cell(3, 1), f"{form.unit_label}：{unit}")
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+TITLE_ROW, TITLE_HEIGHT = 2, 28
+#: the header cells' style (``style_cell`` attributes)
+HEADER_STYLE = {"font": HEADER_FONT, "alignment": CENTER, "border": BORDER}
+#: the merged title's style
+TITLE_STYLE = {"font": TITLE_FONT, "alignment": CENTER}
+
+
+def title_cells(form: Form, unit: str, year: int, month: int | str | None,
+                extra: dict[str, str], ncols: int) -> list[tuple[int, int, str]]:
+    """The texts of rows 1-3 as (row, column, text), 1-based; row ``TITLE_ROW`` holds the
+    title, merged across ``ncols`` columns."""
     month_text = f"{month}月" if month not in (None, "") else " 月"
     col = max(2, ncols // 2)
-    ws.cell(3, col, f"{form.month_label}：{month_text}")
+    cells = [(1, 1, form.attachment), (TITLE_ROW, 1, form.title_for(year)),
+             (3, 1, f"{form.unit_label}：{unit}"), (3, col, f"{form.month_label}：{month_text}")]
     for label in form.extra_meta:
         col = min(ncols, col + 3)
-        ws.cell(3, col, f"{label}：{extra.get(label, '')}")
+        cells.append((3, col, f"{label}：{extra.get(label, '')}"))
+    return cells
+
+
+def footer_cells(form: Form, row: int) -> tuple[list[tuple[int, str, bool]], int]:
+    """The footer lines under the data, from the row after ``row``: ([(row, text, merged)],
+    the next free row). The signature lines sit in column A, the seed's notes are merged
+    across the form."""
+    cells = []
+    row += 1
+    for line in form.footer:
+        cells.append((row, line, False))
+        row += 1
+    for note in form.notes:
+        cells.append((row, note, True))
+        row += 1
+    return cells, row
+
+
+def _title_rows(ws: Worksheet, form: Form, unit: str, year: int, month: int | str | None,
+                extra: dict[str, str], ncols: int, styled: bool) -> None:
+    for r, c, text in title_cells(form, unit, year, month, extra, ncols):
+        set_text(ws.cell(r, c), text)
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
     if styled:
-        ws.cell(2, 1).font = Font(bold=True, size=14)
-        ws.cell(2, 1).alignment = CENTER
-        ws.row_dimensions[2].height = 28
+        ws.cell(TITLE_ROW, 1).font = TITLE_FONT
+        ws.cell(TITLE_ROW, 1).alignment = CENTER
+        ws.row_dimensions[TITLE_ROW].height = TITLE_HEIGHT
 
 
 def _footer(ws: Worksheet, form: Form, row: int, ncols: int) -> int:
-    row += 1
-    for line in form.footer:
-        ws.cell(row, 1, line)
-        row += 1
-    for note in form.notes:
-        ws.cell(row, 1, note)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-        row += 1
-    return row
+    cells, end = footer_cells(form, row)
+    for r, text, merged in cells:
+        ws.cell(r, 1, text)
+        if merged:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+    return end
 
 
 def _widths(ws: Worksheet, form: Form) -> None:
     for i, col in enumerate(form.columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
+
+
+def ledger_row_values(record: dict, n: int) -> list:
+    """The cell values of one 附件1 row, in ``LEDGER`` column order, from a record (see
+    ``write_ledger_sheet``) that is the ``n``-th row: lists joined, items numbered, dates
+    as datetime. Text is as given: the writer cleans it (``set_text``)."""
+    values = []
+    for col in LEDGER.columns:
+        if col.key == "seq":
+            values.append(record.get("seq", n))
+        elif col.kind == "items":
+            values.append(format_items(record.get(col.key)))
+        else:
+            values.append(_cell_value(record.get(col.key)))
+    return values
+
+
+def ledger_cell_style(col: Column, dated: bool, column_styles: dict[str, dict] | None = None) -> dict:
+    """The style attributes (``style_cell`` names) of a 附件1 data cell of ``col``; ``dated``
+    when it holds a datetime. ``column_styles`` as in ``write_ledger_sheet``."""
+    return {"alignment": WRAP, "border": BORDER, **({"number_format": "yyyy-mm-dd"} if dated else {}),
+            **(column_styles or {}).get(col.key, {})}
 
 
 def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str | None,
@@ -135,35 +186,25 @@ def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str 
     """
     form = LEDGER
     ncols = len(form.columns)
-    extra = {"填报日期": str(filled_date) if filled_date else ""}
-    _title_rows(ws, form, unit, year, month, extra, ncols, styled)
-    header_row = 4
+    _title_rows(ws, form, unit, year, month, ledger_meta(filled_date), ncols, styled)
+    header_row = LEDGER_HEADER_ROW
     for i, col in enumerate(form.columns, 1):
         cell = ws.cell(header_row, i, col.header)
         if styled:
-            cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
+            style_cell(cell, **HEADER_STYLE)
     r = header_row
     # each column's data-cell style (dated or not), worked out once and copied: setting
     # style attributes per cell is most of the time of a large ledger (core.cell_style)
-    extra = column_styles or {}
     protos: dict[tuple[int, bool], object] = {}
     for n, record in enumerate(rows, 1):
         r += 1
-        for i, col in enumerate(form.columns, 1):
-            if col.key == "seq":
-                value = record.get("seq", n)
-            elif col.kind == "items":
-                value = format_items(record.get(col.key))
-            else:
-                value = _cell_value(record.get(col.key))
+        for i, (col, value) in enumerate(zip(form.columns, ledger_row_values(record, n), strict=True), 1):
             cell = ws.cell(r, i)
             if styled:  # before set_text, which may add a quote prefix to the style
                 key = (i, col.kind == "date" and isinstance(value, dt.datetime))
                 proto = protos.get(key)
                 if proto is None:
-                    attrs = {"alignment": WRAP, "border": BORDER, **({"number_format": "yyyy-mm-dd"} if key[1] else {}),
-                             **extra.get(col.key, {})}
-                    style_cell(cell, **attrs)
+                    style_cell(cell, **ledger_cell_style(col, key[1], column_styles))
                     proto = protos[key] = copy(cell._style)
                 else:
                     cell._style = copy(proto)
@@ -174,6 +215,11 @@ def write_ledger_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str 
         _widths(ws, form)
         ws.freeze_panes = ws.cell(header_row + 1, 1)
     return SheetLayout(header_row, header_row + 1, last)
+
+
+def ledger_meta(filled_date: str | dt.date | None) -> dict[str, str]:
+    """附件1's extra header fields (``LEDGER.extra_meta``): 填报日期."""
+    return {"填报日期": str(filled_date) if filled_date else ""}
 
 
 def write_figures_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str | None,
@@ -207,7 +253,7 @@ def write_figures_sheet(ws: Worksheet, *, unit: str, year: int, month: int | str
         for rr in (top, sub):
             for cc in range(1, ncols + 1):
                 cell = ws.cell(rr, cc)
-                cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
+                cell.font, cell.alignment, cell.border = HEADER_FONT, CENTER, BORDER
         ws.row_dimensions[sub].height = 48
     if rows is None:
         rows = [(form.row_labels[0], month_values or {}), (form.row_labels[1], cumulative_values or {})]

@@ -33,19 +33,26 @@ DATE_FORMAT = "yyyy-mm-dd"
 COUNT_FORMAT = "0"
 
 LINE_HEIGHT = 15.0  # points per text line at the default 11 pt font
+MAX_LINES = 15  # a fitted row is never taller than this many lines
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 NOTE_FONT = Font(size=9)
+NOTE_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+#: the note lines' style (``write_note_lines``)
+NOTE_STYLE = {"font": NOTE_FONT, "alignment": NOTE_ALIGNMENT}
 UNLOCKED = Protection(locked=False)
 
 
-_WIDE = re.compile("[^\x00-\u2e7f]")  # CJK and everything after it
+_NARROW = re.compile("[\x00-\u2e7f]+")  # runs of the characters before CJK
 
 
 def text_width(text: str) -> float:
     """Width of one line of ``text`` in Excel character units (CJK about 2.2, others 1)."""
     text = str(text)
-    return len(text) + 1.2 * len(_WIDE.findall(text))
+    if text.isascii():
+        return float(len(text))
+    wide = len(text) - sum(map(len, _NARROW.findall(text)))  # CJK and everything after it
+    return len(text) + 1.2 * wide
 
 
 def text_lines(value, width: float) -> int:
@@ -59,13 +66,29 @@ def text_lines(value, width: float) -> int:
     if value is None or value == "":
         return 1
     usable = max(width - 1, 1)
-    lines = 0
-    for part in str(value).split("\n"):
-        lines += max(1, math.ceil(text_width(part) / usable))
-    return lines
+    text = str(value)
+    if "\n" not in text:
+        return max(1, math.ceil(text_width(text) / usable))
+    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
 
 
-def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: int = 15) -> None:
+def row_height(values: Iterable, widths: Iterable[float], *, max_lines: int = MAX_LINES) -> float:
+    """The height (points) of a row whose cells hold ``values`` in columns ``widths`` wide:
+    enough lines for the tallest wrapped text (``text_lines``; non-text counts as one line),
+    at most ``max_lines``."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if isinstance(value, str):
+            lines = max(lines, text_lines(value, width))
+    return lines_height(lines, max_lines=max_lines)
+
+
+def lines_height(lines: int, *, max_lines: int = MAX_LINES) -> float:
+    """The height (points) of a row of ``lines`` text lines, at most ``max_lines``."""
+    return min(lines, max_lines) * LINE_HEIGHT + 3
+
+
+def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: int = MAX_LINES) -> None:
     """Give each row in ``first_row..last_row`` the height its wrapped text needs.
 
     Linear in the cells: the sheet's width and the merged cells are read once (the
@@ -79,14 +102,11 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: 
             merged.update((row, col) for row in range(r.min_row, r.max_row + 1)
                           for col in range(r.min_col, r.max_col + 1))
     for cells in ws.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols):
-        lines = 1
-        for col, cell in enumerate(cells, 1):
-            value = cell.value
-            # merged notes span the whole width: one line is enough
-            if isinstance(value, str) and (cell.row, col) not in merged:
-                lines = max(lines, text_lines(value, widths[col - 1]))
-        if cells:
-            ws.row_dimensions[cells[0].row].height = min(lines, max_lines) * LINE_HEIGHT + 3
+        if not cells:
+            continue
+        # merged notes span the whole width: one line is enough
+        values = [None if (cell.row, col) in merged else cell.value for col, cell in enumerate(cells, 1)]
+        ws.row_dimensions[cells[0].row].height = row_height(values, widths, max_lines=max_lines)
 
 
 def figures_header_height(ws: Worksheet, header_row: int) -> None:
@@ -95,10 +115,17 @@ def figures_header_height(ws: Worksheet, header_row: int) -> None:
     ws.row_dimensions[header_row - 1].height = 2 * LINE_HEIGHT + 3
 
 
+PAPER_A4 = 9  # the paper size code of A4 in SpreadsheetML
+#: page margins in inches, as ``setup_print`` sets them
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6, "header": 0.5, "footer": 0.5}
+#: the footer's centre part: page N of M
+PAGE_FOOTER = "第 &P 页，共 &N 页"
+
+
 def setup_print(ws: Worksheet, *, title_rows: tuple[int, int], last_column: int,
                 landscape: bool = True) -> None:
     """A4, landscape, fitted to one page wide, header rows repeated on every page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = PAPER_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
@@ -106,9 +133,9 @@ def setup_print(ws: Worksheet, *, title_rows: tuple[int, int], last_column: int,
     ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     ws.print_area = f"A1:{get_column_letter(last_column)}{ws.max_row}"
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
+    ws.oddFooter.center.text = PAGE_FOOTER
 
 
 def border_range(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
@@ -139,7 +166,7 @@ def write_note_lines(ws: Worksheet, row: int, lines: Iterable[str], last_column:
     for line in lines:
         set_text(ws.cell(row, 1), line)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
-        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row, 1).alignment = NOTE_ALIGNMENT
         ws.cell(row, 1).font = NOTE_FONT
         row += 1
     return row
@@ -170,13 +197,31 @@ def set_widths(ws: Worksheet, widths: dict[int, float]) -> None:
         ws.column_dimensions[get_column_letter(idx)].width = width
 
 
+MAX_SHEET_TITLE = 31  # Excel's limit, in UTF-16 code units
+
+
+def utf16_cut(text: str, units: int) -> str:
+    """The longest prefix of ``text`` that fits in ``units`` UTF-16 code units (a character
+    beyond the Basic Multilingual Plane takes two)."""
+    if len(text) * 2 <= units or len(text.encode("utf-16-le")) <= 2 * units:
+        return text
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            return text[:i]
+    return text
+
+
 def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
-    """A valid, unique sheet title for ``name`` (31 characters, no []:*?/\\)."""
-    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in clean_text(str(name))).strip("'") or "Sheet"
-    clean = clean[:31]
-    taken = set(taken)
+    """A valid, unique sheet title for ``name``: at most 31 UTF-16 units, none of []:*?/\\,
+    no apostrophe at either end, and unlike every title in ``taken`` with case ignored
+    (Excel's rule: ``abc`` and ``ABC`` cannot both be sheets)."""
+    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in clean_text(str(name)))
+    clean = utf16_cut(clean.strip("'"), MAX_SHEET_TITLE).strip("'") or "Sheet"
+    taken = {t.lower() for t in taken} | {t.casefold() for t in taken}
     title, n = clean, 2
-    while title in taken:
+    while title.lower() in taken or title.casefold() in taken:
         suffix = f"({n})"
-        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+        title, n = utf16_cut(clean, MAX_SHEET_TITLE - len(suffix)) + suffix, n + 1
     return title
