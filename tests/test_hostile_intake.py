@@ -34,12 +34,23 @@ A = f"{S}/a.xlsx"
 L1, L2 = "统计表一", "统计表二"
 RSS_LIMIT_MB = 500
 
+# The child's own peak: VmHWM belongs to the process image exec created. ru_maxrss would not
+# do: Linux carries it across exec, so it reported the forking pytest worker's size instead.
 _CHILD = """
 import json, resource, sys
 from evalkit.intake.loader import load
 ds = load(sys.argv[1])
+def peak_mb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_mb": peak_mb(),
     "files": ds.files.values.tolist(),
     "problems": ds.problems[["file", "sheet", "rule", "message"]].values.tolist(),
 }, ensure_ascii=False, default=str))
