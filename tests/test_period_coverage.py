@@ -98,12 +98,9 @@ def _figures(root, unit, month):
                      month_values={"inspected": 1}, cumulative_values={"inspected": 1})
 
 
-def test_a_missing_month_is_a_finding_only_once_its_deadline_has_passed(tmp_path):
-    """Data for May, June and July. 石壁村 sent both forms every month. 综合执法队 sent May's
-    two forms, nothing for June, and only 附件1 for July. As of the data (July is the latest
-    month, no receipt dates), June is past its deadline (07-30) and July is not."""
-    from evalkit.audit.run import run_audit
-
+def _june_gap(tmp_path, july_figures: bool = False):
+    """石壁村: both forms for May, June and July. 综合执法队: May's two forms, nothing for June,
+    July's 附件1 (and its 附件2 when ``july_figures``)."""
     root = make_data_dir(tmp_path / "data")
     for month in (5, 6, 7):
         ledger_file(root, f"石壁村{month}月.xlsx", [inspection(date=dt.date(2024, month, 6))], month=month)
@@ -111,7 +108,18 @@ def test_a_missing_month_is_a_finding_only_once_its_deadline_has_passed(tmp_path
     ledger_file(root, "综5月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 5, 7))], unit="综合执法队", month=5)
     _figures(root, "综合执法队", 5)
     ledger_file(root, "综7月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 7, 7))], unit="综合执法队", month=7)
-    ds = load(root)
+    if july_figures:
+        _figures(root, "综合执法队", 7)
+    return root
+
+
+def test_a_missing_month_is_a_finding_only_once_its_deadline_has_passed(tmp_path):
+    """Data for May, June and July. 石壁村 sent both forms every month. 综合执法队 sent May's
+    two forms, nothing for June, and only 附件1 for July. As of the data (July is the latest
+    month, no receipt dates), June is past its deadline (07-30) and July is not."""
+    from evalkit.audit.run import run_audit
+
+    ds = load(_june_gap(tmp_path))
     found = run_audit(ds, "2024").findings
     mine = found[found["rule"] == "submission_missing"]
     assert list(mine["unit"]) == ["综合执法队"]
@@ -123,15 +131,7 @@ def test_a_missing_month_costs_points_in_scoring(tmp_path):
     """The same 综合执法队, scored for July year to date: 2 points (scoring.yaml) for June."""
     from evalkit.assess.scoring import score_units
 
-    root = make_data_dir(tmp_path / "data")
-    for month in (5, 6, 7):
-        ledger_file(root, f"石壁村{month}月.xlsx", [inspection(date=dt.date(2024, month, 6))], month=month)
-        _figures(root, "石壁村", month)
-    ledger_file(root, "综5月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 5, 7))], unit="综合执法队", month=5)
-    _figures(root, "综合执法队", 5)
-    ledger_file(root, "综7月.xlsx", [inspection("蚶江渔业合作社", dt.date(2024, 7, 7))], unit="综合执法队", month=7)
-    _figures(root, "综合执法队", 7)
-    res = score_units(load(root), "2024-07")
+    res = score_units(load(_june_gap(tmp_path, july_figures=True)), "2024-07")
     lines = res.frame.at["综合执法队", "explanation"]
     assert "办案质量·扣分项：逾期未报送统计表 1 条（证据 0 条），每条扣 2 分，扣 2.00 分" in lines
     assert not any("逾期未报送" in line for line in res.frame.at["石壁村", "explanation"])

@@ -132,9 +132,7 @@ def done_on(items: pd.DataFrame):
 
     The columns are read once; each date costs one comparison. The metrics engine calls
     ``at`` once per scope."""
-    own = is_rectified(items["status"]).to_numpy(dtype=bool)
-    closed = items["closed_by"].notna().to_numpy(dtype=bool)
-    closed_day = _days(items["closed_date"])
+    own, closed, closed_day = _columns(items)
 
     def at(as_of) -> np.ndarray:
         day = np.datetime64(_day(as_of).date(), "D")
@@ -142,9 +140,14 @@ def done_on(items: pd.DataFrame):
     return at
 
 
+def _columns(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rectified on its own row, closed by a 复查, that 复查's day) as numpy arrays."""
+    return (is_rectified(items["status"]).to_numpy(dtype=bool), items["closed_by"].notna().to_numpy(dtype=bool),
+            _days(items["closed_date"]))
+
+
 def _masks(items: pd.DataFrame, as_of, grace_days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rectified on its own row, closed by a dated 复查 by ``as_of``, past due) as numpy bools."""
     day = np.datetime64(_day(as_of).date(), "D")
-    own = is_rectified(items["status"]).to_numpy(dtype=bool)
-    closed = items["closed_by"].notna().to_numpy(dtype=bool) & (_days(items["closed_date"]) <= day)
-    return own, closed, _past_due(items, day, grace_days)
+    own, closed, closed_day = _columns(items)
+    return own, closed & (closed_day <= day), _past_due(items, day, grace_days)

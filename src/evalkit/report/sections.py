@@ -280,11 +280,16 @@ def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _unit_submissions(ds, p, unit: str) -> pd.DataFrame:
+    """The unit's submission sheets (``Dataset.submissions`` rows) of the months of ``p``."""
+    sub = ds.submissions
+    return sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+
+
 def submission_warning(ds, period, unit: str) -> None:
     """Warn, visibly, when the unit sent no form for some month of the period, or sent late."""
     p = as_period(period)
-    sub = ds.submissions
-    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    mine = _unit_submissions(ds, p, unit)
     # Only months the data reaches count: in a year still in progress (data to November)
     # December is not missing yet, for any unit.
     covered = covered_months(ds)
@@ -303,8 +308,8 @@ def rejected_problems(ds, period, unit: str) -> pd.DataFrame:
     """The errors that kept rows of the unit's forms of ``period`` out of the figures: one
     row per problem (文件, 工作表, 行, 列, 问题), the sheet-level ones (行 blank) first."""
     p = as_period(period)
-    sub, rej, probs = ds.submissions, ds.rejected, ds.problems
-    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    rej, probs = ds.rejected, ds.problems
+    mine = _unit_submissions(ds, p, unit)
     columns = ["文件", "工作表", "行", "列", "问题"]
     if mine.empty or not len(rej) or not len(probs):
         return pd.DataFrame(columns=columns)
@@ -328,8 +333,7 @@ def rejected_rows_notice(ds, period, unit: str) -> None:
     "不适用" with nothing saying why; the rows and their problems are listed here, as
     ``evalkit validate`` reports them."""
     p = as_period(period)
-    sub = ds.submissions
-    mine = sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    mine = _unit_submissions(ds, p, unit)
     if mine.empty:
         return
     read, rejected = int(mine["rows_read"].sum()), int(mine["rows_rejected"].sum())
