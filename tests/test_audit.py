@@ -110,11 +110,13 @@ def test_cumulative_consistent_gives_no_finding():
 
 
 # ------------------------------------------------------------------ rule 3
-def _key_ds():
+def _key_ds(december: bool = True):
     ents = [{"name": "甲厂", "unit": A, "key_industry": "危化品"}, {"name": "乙厂", "unit": A},
             {"name": "丙厂", "unit": A, "key_industry": "渔业船舶"},
             {"name": "丁厂", "unit": B, "key_industry": "校车"}]
     rows = [row(A, 3, "甲厂", "2024-03-05"), row(A, 7, "丙厂", "2024-07-08")]
+    if december:  # the year's data is complete
+        rows.append(row(A, 12, "乙厂", "2024-12-03"))
     return build(rows, enterprises=ents)
 
 
@@ -129,6 +131,14 @@ def test_key_industry_uninspected_year_end_is_high():
     """For the year 2024 only 丁厂 remains, severity 高 (the year is over)."""
     found = _rule(run_audit(_key_ds(), "2024"), "key_industry_uninspected")
     assert list(found["enterprise"]) == ["丁厂"] and list(found["severity"]) == ["高"]
+
+
+def test_key_industry_uninspected_year_in_progress_is_not_year_end():
+    """Data up to July only: the year 2024 is 2024年（截至7月）, not over, so 丁厂 is 中."""
+    res = run_audit(_key_ds(december=False), "2024")
+    assert res.period.label == "2024年（截至7月）" and res.period.months == tuple(range(1, 8))
+    found = _rule(res, "key_industry_uninspected")
+    assert list(found["enterprise"]) == ["丁厂"] and list(found["severity"]) == ["中"]
 
 
 # ------------------------------------------------------------------ rules 4, 5

@@ -56,8 +56,9 @@ def test_every_command_refuses_a_period_without_data(data, tmp_path, capsys, mon
 
 def test_the_quarter_summary_says_year_to_date_for_january_to_the_quarter_end(tmp_path):
     """石壁村 has 2 registered enterprises, 综合执法队 2 (4 in the town). 宏达五金厂 inspected in
-    January, 锦里制衣 in May: Q2 coverage is 1/4 = 25.00%, January–June 2/4 = 50.00%; the Q2
-    summary's 年初以来（截至6月） figure is the 50.00%."""
+    January, 锦里制衣 in May: Q2 coverage is 1/4 = 25.00%, January–May 2/4 = 50.00%. The data
+    stops in May, so the quarter is in progress: labelled 截至5月, and the year-to-date figure
+    is January–May's 50.00%."""
     from evalkit.report import sections
 
     root = make_data_dir(tmp_path / "data")
@@ -65,7 +66,8 @@ def test_the_quarter_summary_says_year_to_date_for_january_to_the_quarter_end(tm
     ledger_file(root, "5月.xlsx", [inspection("蚶江锦里制衣有限公司", dt.date(2024, 5, 6))], month=5)
     ds = load(root)
     text = sections.period_summary_text(ds, "2024Q2")
-    assert "年初以来（截至6月）检查覆盖率 50.00%" in text
+    assert text.startswith("2024年第二季度（截至5月），")
+    assert "年初以来（截至5月）检查覆盖率 50.00%" in text
     assert "本期全镇现场检查企业 1 家" in text
     month = sections.period_summary_text(ds, "2024-05")
     assert "年初以来（截至5月）检查覆盖率 50.00%" in month
@@ -135,3 +137,60 @@ def test_a_missing_month_costs_points_in_scoring(tmp_path):
     lines = res.frame.at["综合执法队", "explanation"]
     assert "办案质量·扣分项：逾期未报送统计表 1 条（证据 0 条），每条扣 2 分，扣 2.00 分" in lines
     assert not any("逾期未报送" in line for line in res.frame.at["石壁村", "explanation"])
+
+
+# --------------------------------------------------------------------------- a year in progress
+def _year_in_progress():
+    """Data from January to March. 石壁村 (4 enterprises) sent 附件2 for January and March but
+    not February; its March 累计数 row says 3 inspected (75%), 6 hazards, 4 rectified
+    (66.67%, recomputed: not on the form), 0.5 万元.
+    锦里村 (2 enterprises) sent January and February only: its latest 累计数 (February) says
+    1 inspected, 2 hazards, 1 rectified."""
+    from fixtures_dataset import figures_row, inspection, make_dataset
+
+    reg = [(f"甲{i}", "石壁村") for i in range(4)] + [("乙0", "锦里村"), ("乙1", "锦里村")]
+    figs = []
+    for m, (ins, haz, rec, fine) in {1: (1, 2, 1, 0.2), 3: (3, 6, 4, 0.5)}.items():
+        figs.append(figures_row("石壁村", f"2024-0{m}", "累计数", supervised_total=4, inspected=ins,
+                                hazards_found=haz, hazards_rectified=rec, fines_wan=fine,
+                                coverage_rate=ins / 4 * 100))
+        figs.append(figures_row("石壁村", f"2024-0{m}", "本月数", supervised_total=4, inspected=1,
+                                hazards_found=2, hazards_rectified=1, fines_wan=0.2))
+    for m in (1, 2):
+        figs.append(figures_row("锦里村", f"2024-0{m}", "累计数", supervised_total=2, inspected=1,
+                                hazards_found=2, hazards_rectified=1, fines_wan=0, coverage_rate=50))
+        figs.append(figures_row("锦里村", f"2024-0{m}", "本月数", supervised_total=2, inspected=1 if m == 1 else 0,
+                                hazards_found=2 if m == 1 else 0, hazards_rectified=1 if m == 1 else 0))
+    rows = [inspection("石壁村", "甲0", "2024-03-04")]
+    return make_dataset(reg, rows, figures=figs, units=["石壁村", "锦里村"])
+
+
+def test_the_year_in_progress_is_cut_at_the_latest_month_and_says_so():
+    from evalkit.metrics.engine import compute_metrics
+
+    res = compute_metrics(_year_in_progress(), "2024", source="reported")
+    assert res.period.months == (1, 2, 3) and res.period.label == "2024年（截至3月）"
+    row = res.frame.loc["石壁村"]
+    # the latest 累计数 (March), not a sum of the months (February is missing)
+    assert (row["inspected"], row["hazards_found"], row["hazards_rectified"]) == (3, 6, 4)
+    assert row["coverage_rate"] == 75.0 and row["rectification_rate"] == 66.67 and row["fines_wan"] == 0.5
+    assert res.frame.loc["锦里村", "inspected"] == 1 and res.as_of == {"锦里村": "2024-02"}
+    assert res.missing == {}
+    # town: (3 + 1) / (4 + 2) = 66.67 %; hazards 8, rectified 5 -> 62.50 %
+    assert res.total["coverage_rate"] == 66.67 and res.total["rectification_rate"] == 62.5
+    assert res.to_dict()["through"] == "2024-03" and "锦里村（截至2月）" in res.to_text()
+
+
+def test_a_quarter_in_progress_covers_its_submitted_months():
+    """2024Q1 is complete at March; 2024Q2 has no data and is refused; a year of which the
+    data has nothing (2023) is unchanged and refused."""
+    from evalkit.core.dataset import within_data
+
+    ds = _year_in_progress()
+    q1 = within_data(ds, parse_period("2024Q1"))
+    assert q1.through is None and q1.label == "2024年第一季度"
+    assert within_data(ds, parse_period("2024Q2")) == parse_period("2024Q2")
+    with pytest.raises(PeriodNotCoveredError, match="数据覆盖 2024年1—3月"):
+        require_covered(ds, parse_period("2024Q2"))
+    assert within_data(ds, parse_period("2024-02", "ytd")).months == (1, 2)
+    assert within_data(ds, parse_period("2024-12", "ytd")).label == "2024年1—3月（累计）"

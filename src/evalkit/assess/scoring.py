@@ -36,7 +36,7 @@ from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
 from evalkit.audit.run import AuditResult, as_period, load_audit_config, run_audit
 from evalkit.config.loader import load_model
 from evalkit.config.models import ScoringFile
-from evalkit.core.dataset import Dataset
+from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.core.problems import RULES as VALIDATION_RULES
 from evalkit.exceptions import ConfigError
@@ -276,7 +276,7 @@ def _ratio_part(ctx: ScoringContext, part: dict, cache: dict) -> tuple[dict, str
 def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
     """Score every unit for ``period`` (text or Period); see the module docstring."""
     cfg, source = load_scoring_config(config)
-    asked = as_period(period)
+    asked = within_data(dataset, as_period(period))
     span = scoring_period(asked, cfg["scope"])
     units = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []
     flags = cfg["veto"]["flags"]

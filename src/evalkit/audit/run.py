@@ -33,7 +33,7 @@ from evalkit.audit.rules import (
 from evalkit.audit.rules_handling import RULES_HANDLING
 from evalkit.config.loader import load_model
 from evalkit.config.models import AuditFile
-from evalkit.core.dataset import Dataset
+from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import InternalError
 from evalkit.metrics.engine import MetricsEngine
@@ -150,7 +150,7 @@ def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
 
     config  None (packaged config/audit.yaml) or a YAML path whose keys override it.
     """
-    period = as_period(period)
+    period = within_data(dataset, as_period(period))
     cfg, source = load_audit_config(config)
     notes: list[str] = []
     facts = Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))

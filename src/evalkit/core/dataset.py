@@ -122,6 +122,18 @@ def describe_months(months: list[str]) -> str:
     return "、".join(f"{r[0][0]}年{r[0][1]}月" if len(r) == 1 else f"{r[0][0]}年{r[0][1]}—{r[-1][1]}月" for r in runs)
 
 
+def within_data(ds: Dataset, period):
+    """``period`` (a ``core.periods.Period``) as far as the data goes: a quarter, year or
+    ytd running past the latest month any unit submitted is cut there (``Period.up_to``;
+    label “2024年（截至11月）”), so it covers what was submitted and never an empty month.
+    A period of another year than the latest is unchanged (that year is over or has no data)."""
+    months = covered_months(ds)
+    if not months:
+        return period
+    year, month = int(months[-1][:4]), int(months[-1][5:])
+    return period.up_to(month) if period.year == year else period
+
+
 def require_covered(ds: Dataset, period) -> None:
     """``PeriodNotCoveredError`` when no month of ``period`` (a ``core.periods.Period``) is
     covered by the data; a period that overlaps the data (a year in progress) is fine."""

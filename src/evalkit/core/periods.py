@@ -3,6 +3,10 @@
 A *scope* turns a month into the set of months to aggregate:
 ``month`` that month, ``ytd`` January through it (累计), ``quarter`` its quarter,
 ``year`` the whole year. ``Period.months`` lists the months covered.
+
+A quarter, a year or a year-to-date still in progress covers what has been submitted:
+``Period.up_to(m)`` cuts its months at m (``core.dataset.within_data`` does it at the data's
+latest month) and records ``through``, so every label says “（截至11月）”.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class Period:
     months: tuple[int, ...]
     kind: str  # month | ytd | quarter | year
     text: str  # canonical text: 2024-06, 2024Q2, 2024
+    #: The last month a period in progress covers (its months were cut there), else None.
+    through: int | None = None
 
     @property
     def last_month(self) -> int:
@@ -36,15 +42,29 @@ class Period:
 
     @property
     def label(self) -> str:
-        """Chinese label for report titles: 2024年6月, 2024年1—6月, 2024年第二季度, 2024年."""
+        """Chinese label for report titles: 2024年6月, 2024年1—6月（累计）, 2024年第二季度,
+        2024年; a period in progress adds where it stops: 2024年（截至11月）."""
         if self.kind == "month":
             return f"{self.year}年{self.months[0]}月"
         if self.kind == "ytd":
             return f"{self.year}年1—{self.last_month}月（累计）"
+        upto = f"（截至{self.through}月）" if self.through else ""
         if self.kind == "quarter":
-            q = (self.months[0] - 1) // 3 + 1
-            return f"{self.year}年第{'一二三四'[q - 1]}季度"
-        return f"{self.year}年"
+            return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度{upto}"
+        return f"{self.year}年{upto}"
+
+    @property
+    def quarter(self) -> int:
+        """The quarter (1–4) of the period's first month."""
+        return (self.months[0] - 1) // 3 + 1
+
+    def up_to(self, month: int) -> Period:
+        """This period cut at ``month`` when it runs past it (a quarter, year or ytd still in
+        progress), with ``through`` set; unchanged when it ends by then, when ``month`` is
+        before its first month (nothing to cover: the caller refuses it), or for a month."""
+        if self.kind == "month" or self.last_month <= month or month < self.months[0]:
+            return self
+        return Period(self.year, tuple(m for m in self.months if m <= month), self.kind, self.text, month)
 
     @property
     def period_keys(self) -> list[str]:

@@ -45,7 +45,7 @@ import pandas as pd
 from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, format_table, format_value, is_missing
 from evalkit.config import loader as yaml_config
 from evalkit.config.models import MetricsFile
-from evalkit.core.dataset import Dataset
+from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.intake.handling import handling_counts
@@ -350,22 +350,23 @@ class MetricsEngine:
 
     # -- entry point -----------------------------------------------------------------
     def compute(self, period, scope: str | None = None, source: str = "ledger") -> MetricsResult:
-        """All metrics for ``period`` (``"2024-05"``, ``"2024Q2"``, ``"2024"`` or a Period)."""
-        period = _as_period(period, scope)
+        """All metrics for ``period`` (``"2024-05"``, ``"2024Q2"``, ``"2024"`` or a Period); a
+        quarter or year still in progress covers the months submitted (``within_data``)."""
+        period = within_data(self.dataset, _as_period(period, scope))
         if source not in SOURCES:
             raise ParameterError("source", source, " | ".join(SOURCES))
         if source == "ledger":
             comp, comp_total = self.components(period)
-            values, missing, not_applicable = self._from_components(comp, comp_total), {}, {}
+            values, missing, not_applicable, as_of = self._from_components(comp, comp_total), {}, {}, {}
         else:
             comp = comp_total = None
-            values, missing, not_applicable = _reported_values(self, period)
+            values, missing, not_applicable, as_of = _reported_values(self, period)
         frame = pd.DataFrame(
             {mid: pd.array(col, dtype=_dtype(self.definitions[mid], col)) for mid, (col, _) in values.items()},
             index=pd.Index(self.units, name="unit"))
         total = pd.Series({mid: tot for mid, (_, tot) in values.items()}, dtype=object, name=TOTAL_LABEL)
         return MetricsResult(period, source, frame, total, dict(self.definitions), self.config,
-                             comp, comp_total, missing, not_applicable)
+                             comp, comp_total, missing, not_applicable, as_of)
 
 
 def _as_period(period, scope: str | None) -> Period:
@@ -387,11 +388,13 @@ def _dtype(defn: MetricDef, col: list) -> str:
 def _reported_values(engine: MetricsEngine, period: Period):
     """Per unit, the 附件2 figures as submitted for the scope (docs/metrics.md, “报送口径”).
 
-    month: the 本月数 row; ytd: the 累计数 row of the last month; quarter/year: the months'
-    本月数 rows combined by each definition's ``reported_combine`` (sum, latest, cumulative:
-    the last month's 累计数 when the span starts in January, else None; rates recomputed).
-    A unit missing any needed 本月数 row gets None for every metric. Returns (values,
-    missing: unit -> periods, not_applicable: metric id -> the reason it is None).
+    month: the 本月数 row; ytd: the 累计数 row of the last month; year: the unit's latest
+    累计数 row of the year (the year so far; ``as_of`` names a unit whose latest is before
+    the period's last month); quarter: the months' 本月数 rows combined by each definition's
+    ``reported_combine`` (sum, latest, cumulative: the last month's 累计数 when the span
+    starts in January, else None; rates recomputed). A unit missing a needed row gets None
+    for every metric. Returns (values, missing: unit -> periods, not_applicable: metric id
+    -> the reason it is None, as_of: unit -> month).
     """
     fig = engine.dataset.figures
     keys = period.period_keys
@@ -401,6 +404,7 @@ def _reported_values(engine: MetricsEngine, period: Period):
     defs = list(engine.definitions.values())
     per_unit: list[dict] = []
     missing: dict[str, list[str]] = {}
+    as_of: dict[str, str] = {}  # unit -> the earlier month its year figures stop at
     why: dict[str, dict[str, list[str]]] = {}  # metric -> reason -> units
     for unit in engine.units:
         if period.kind in ("month", "ytd"):
@@ -411,6 +415,18 @@ def _reported_values(engine: MetricsEngine, period: Period):
                 per_unit.append(None)
             else:
                 per_unit.append(_submitted_row(row, defs))
+            continue
+        if period.kind == "year":
+            # 年度 = 年初以来: the unit's latest 累计数 row (a year in progress stops at its
+            # latest month), so a month it missed does not void its year.
+            latest = next((k for k in reversed(keys) if (unit, k, "累计数") in rows), None)
+            if latest is None:
+                missing[unit] = list(keys)
+                per_unit.append(None)
+                continue
+            if latest != keys[-1]:
+                as_of[unit] = latest
+            per_unit.append(_submitted_row(rows[(unit, latest, "累计数")], defs))
             continue
         months = [rows.get((unit, k, "本月数")) for k in keys]
         if any(r is None for r in months):
@@ -430,7 +446,7 @@ def _reported_values(engine: MetricsEngine, period: Period):
     not_applicable = {
         mid: "；".join(r if len(units) == submitted else f"{r}（{'、'.join(units)}）" for r, units in rs.items())
         for mid, rs in why.items()}
-    return values, missing, not_applicable
+    return values, missing, not_applicable, as_of
 
 
 def _cell(row: dict, key: str):
@@ -553,6 +569,9 @@ class MetricsResult:
     components_total: pd.Series | None = None
     missing: dict[str, list[str]] = field(default_factory=dict)
     not_applicable: dict[str, str] = field(default_factory=dict)
+    #: Year, reported source: unit -> the month its latest 累计数 row is from, where that is
+    #: before the period's last month (its figures stop there: “截至10月”).
+    as_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def scope(self) -> str:
@@ -576,6 +595,10 @@ class MetricsResult:
         }
         if self.not_applicable:
             out["not_applicable"] = dict(self.not_applicable)
+        if self.period.through:
+            out["through"] = f"{self.period.year}-{self.period.through:02d}"
+        if self.as_of:
+            out["as_of"] = dict(self.as_of)
         return out
 
     def to_text(self) -> str:
@@ -598,6 +621,9 @@ class MetricsResult:
             lines.append(f"违法行为查处率口径：{vhr.formula}（配置：{self.config.path}）")
         if self.missing:
             lines.append(f"未报送：{'、'.join(self.missing)}（全镇合计只含已报送单位）")
+        if self.as_of:
+            earlier = "、".join(f"{u}（截至{int(k[5:])}月）" for u, k in self.as_of.items())
+            lines.append(f"累计数截至较早月份：{earlier}")
         by_reason: dict[str, list[str]] = {}
         for mid, reason in self.not_applicable.items():
             by_reason.setdefault(reason, []).append(self.definitions[mid].header)

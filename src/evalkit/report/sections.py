@@ -33,7 +33,7 @@ from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.run import run_audit
 from evalkit.core.catalogue import load_catalogue, match_violation
-from evalkit.core.dataset import covered_months
+from evalkit.core.dataset import covered_months, within_data
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
@@ -67,8 +67,11 @@ def open_dataset(data_dir):
     return load_cached(data_dir)
 
 
-def as_period(period) -> Period:
-    return period if isinstance(period, Period) else parse_period(period)
+def as_period(period, ds=None) -> Period:
+    """A Period from a Period or its text; with the dataset, a quarter or year in progress is
+    cut at the data's latest month (``core.dataset.within_data``: label “2024年（截至11月）”)."""
+    p = period if isinstance(period, Period) else parse_period(period)
+    return p if ds is None else within_data(ds, p)
 
 
 def _key(ds) -> str:
@@ -202,32 +205,32 @@ def engine(ds):
 
 def metrics(ds, period, scope: str | None = None, source: str = "ledger"):
     """``compute_metrics`` memoised (one prepared engine per dataset)."""
-    p = as_period(period)
+    p = as_period(period, ds)
     return _memo(ds, "metrics", p.text, p.kind, scope, source,
                  compute=lambda: compute_metrics(engine(ds), p.text, scope=scope, source=source))
 
 
 def audit(ds, period):
     """``run_audit`` memoised."""
-    p = as_period(period)
+    p = as_period(period, ds)
     return _memo(ds, "audit", p.text, p.kind, compute=lambda: run_audit(ds, p), shared=True)
 
 
 def scores(ds, period):
     """``score_units`` memoised."""
-    p = as_period(period)
+    p = as_period(period, ds)
     return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p), shared=True)
 
 
 def candidates(ds, period):
     """``cases.case_candidates`` (all candidates, ranked) memoised and shared."""
-    p = as_period(period)
+    p = as_period(period, ds)
     return _memo(ds, "candidates", p.text, p.kind, compute=lambda: case_candidates(ds, p), shared=True)
 
 
 def lookback(ds, period, case_nos=None):
     """``cases.lookback`` memoised and shared (for the default selection of cases)."""
-    p = as_period(period)
+    p = as_period(period, ds)
     if case_nos is not None:
         return _lookback(ds, p, list(case_nos))
     return _memo(ds, "lookback", p.text, p.kind, compute=lambda: _lookback(ds, p), shared=True)
@@ -288,7 +291,7 @@ def _unit_submissions(ds, p, unit: str) -> pd.DataFrame:
 
 def submission_warning(ds, period, unit: str) -> None:
     """Warn, visibly, when the unit sent no form for some month of the period, or sent late."""
-    p = as_period(period)
+    p = as_period(period, ds)
     mine = _unit_submissions(ds, p, unit)
     # Only months the data reaches count: in a year still in progress (data to November)
     # December is not missing yet, for any unit.
@@ -307,7 +310,7 @@ def submission_warning(ds, period, unit: str) -> None:
 def rejected_problems(ds, period, unit: str) -> pd.DataFrame:
     """The errors that kept rows of the unit's forms of ``period`` out of the figures: one
     row per problem (文件, 工作表, 行, 列, 问题), the sheet-level ones (行 blank) first."""
-    p = as_period(period)
+    p = as_period(period, ds)
     rej, probs = ds.rejected, ds.problems
     mine = _unit_submissions(ds, p, unit)
     columns = ["文件", "工作表", "行", "列", "问题"]
@@ -332,7 +335,7 @@ def rejected_rows_notice(ds, period, unit: str) -> None:
     A unit whose every row was rejected would otherwise get a report of zeros and
     "不适用" with nothing saying why; the rows and their problems are listed here, as
     ``evalkit validate`` reports them."""
-    p = as_period(period)
+    p = as_period(period, ds)
     mine = _unit_submissions(ds, p, unit)
     if mine.empty:
         return
@@ -350,7 +353,7 @@ def rejected_rows_notice(ds, period, unit: str) -> None:
 
 def unit_summary(ds, period, unit: str) -> dict:
     """The unit's headline figures (for the KPI cards, the printed check line and the index)."""
-    p = as_period(period)
+    p = as_period(period, ds)
     ytd = ytd_scope(p)
     cum = metrics(ds, p, scope=ytd)
     res = scores(ds, p)
@@ -377,7 +380,7 @@ def monthly_series(ds, period, metric_id: str, scope: str = "month", unit: str |
     ``scope`` "month" gives each month alone, "ytd" the running total to that month.
     ``unit=None`` gives the town total.
     """
-    p = as_period(period)
+    p = as_period(period, ds)
     values = {}
     for m in range(1, p.last_month + 1):
         res = metrics(ds, f"{p.year}-{m:02d}", scope=scope)
@@ -425,7 +428,7 @@ def plot_unit_trends(ds, period, unit: str):
 
 
 def _period_items(ds, period, unit: str | None = None) -> pd.DataFrame:
-    p = as_period(period)
+    p = as_period(period, ds)
     it = ds.items
     mask = it["period"].isin(p.period_keys) & it["counts_as_hazard"].astype(bool)
     if unit is not None:
@@ -473,7 +476,7 @@ def rectification_items(ds, period, unit: str | None = None) -> pd.DataFrame:
     overdue (neither, deadline before the end), open (neither, not yet due).
     age_days: days from the inspection to the period end.
     """
-    p = as_period(period)
+    p = as_period(period, ds)
     end = pd.Timestamp(p.end)
     keys = [f"{p.year}-{m:02d}" for m in range(1, p.last_month + 1)]
     it = ds.items
@@ -493,7 +496,7 @@ def rectification_items(ds, period, unit: str | None = None) -> pd.DataFrame:
 
 def rectification_status_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     """Counts by status: hazards found in the period, and all found since January."""
-    p = as_period(period)
+    p = as_period(period, ds)
     items = rectification_items(ds, p, unit)
     in_p = items["period"].isin(p.period_keys)
     rows = []
@@ -534,7 +537,7 @@ def overdue_list(ds, period, unit: str | None = None) -> pd.DataFrame:
 
 def cases_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     """Ledger rows of the period with a case number, a fine or other handling."""
-    p = as_period(period)
+    p = as_period(period, ds)
     led = ds.ledger
     mask = led["period"].isin(p.period_keys)
     if unit is not None:
@@ -565,7 +568,7 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     (``MetricsResult.not_applicable``, e.g. the 家 columns of a quarter) is not marked.
     A unit without a 附件2 row shows 未报送, nothing marked.
     """
-    p = as_period(period)
+    p = as_period(period, ds)
     if p.kind == "month":
         figs = ds.figures
         # scope None for 本月数: the month itself, memoised with the other sections' month figures
@@ -666,7 +669,7 @@ def _evidence_text(ref: str) -> str:
 # --------------------------------------------------------------------------- town summary
 def town_summary(ds, period) -> dict:
     """The town's headline figures."""
-    p = as_period(period)
+    p = as_period(period, ds)
     ytd = ytd_scope(p)
     cum = metrics(ds, p, scope=ytd)
     now = metrics(ds, p)
@@ -797,7 +800,7 @@ def referrals_list(ds, period) -> pd.DataFrame:
 
 def submission_matrix(ds, period) -> pd.DataFrame:
     """Units × months (January to the period end): ✓ 按时, 迟 late, — none (附件1 or 附件2 received)."""
-    p = as_period(period)
+    p = as_period(period, ds)
     sub = ds.submissions
     months = [f"{p.year}-{m:02d}" for m in range(1, p.last_month + 1)]
     rows = []
@@ -813,7 +816,7 @@ def submission_matrix(ds, period) -> pd.DataFrame:
 
 def phase_table(ds, period) -> pd.DataFrame:
     """The plan's three phases with their dates, what is due, and where the data stands."""
-    p = as_period(period)
+    p = as_period(period, ds)
     as_of = p.end
     phases = []
     for name, start, end in charts.PLAN_PHASES:
@@ -838,7 +841,7 @@ def phase_table(ds, period) -> pd.DataFrame:
 @_glyphs_checked
 def plot_phase_progress(ds, period):
     """Town inspections per month with cumulative coverage, over the plan's phases."""
-    p = as_period(period)
+    p = as_period(period, ds)
     monthly = monthly_series(ds, p, "inspected", "month").astype(float)
     cumulative = monthly_series(ds, p, "coverage_rate", "ytd").astype(float)
     ax = charts.phase_chart(monthly, cumulative, year=p.year, as_of=p.end, title="全镇执法检查进度与工作阶段",
@@ -848,7 +851,7 @@ def plot_phase_progress(ds, period):
 
 def year_end_summary(ds, period) -> str:
     """The year-end 总结 (Markdown): 工作开展、执法处罚、存在问题、下一步, from the data."""
-    p = as_period(period)
+    p = as_period(period, ds)
     year = metrics(ds, p)
     t = year.total
     findings = audit(ds, p).findings
@@ -884,7 +887,7 @@ def year_end_summary(ds, period) -> str:
 
 def period_summary_text(ds, period) -> str:
     """A short progress paragraph for a month or quarter summary (Markdown)."""
-    p = as_period(period)
+    p = as_period(period, ds)
     now = metrics(ds, p)
     # 年初以来 means January to the period's last month, for a quarter as for a month (the
     # quarter's own figures are 本期; calling them 年初以来 understated Q2 coverage)
