@@ -520,19 +520,22 @@ def test_reported_ytd_takes_the_cumulative_row_of_the_last_month():
 
 
 def test_reported_quarter_sums_months_and_recomputes_rates():
-    """Q2 石壁村: 隐患 2+3+4 = 9, 整改 1+1+4 = 6 -> 66.67; supervised June's 5 (a stock); 家
-    columns None (Q2 does not start in January: 1+3+1 would count an enterprise inspected in
-    two months twice), so 覆盖率 and 立案占比 None, with the reason recorded; 查处率
+    """Q2 石壁村: 隐患 2+3+4 = 9; 整改 None (1+1+4 = 6 is only a lower bound: a later 复查
+    closes an earlier month's hazard without entering any 本月数), so 整改率 None; supervised
+    June's 5 (a stock); 家 columns None (Q2 does not start in January: 1+3+1 would count an
+    enterprise inspected in two months twice), so 覆盖率 and 立案占比 None, with the reasons; 查处率
     (0×2 + 100×3 + 50×4)/100 = 5 of 9 -> 55.56; 罚款 1.5; 锦里村 misses April and June."""
     result = compute_metrics(_reported_town(), "2024Q2", source="reported")
     sb = result.to_dict()["units"]["石壁村"]
-    assert (sb["hazards_found"], sb["hazards_rectified"], sb["rectification_rate"]) == (9, 6, 66.67)
+    assert (sb["hazards_found"], sb["hazards_rectified"], sb["rectification_rate"]) == (9, None, None)
     assert (sb["supervised_total"], sb["inspected"], sb["coverage_rate"]) == (5, None, None)
     assert (sb["cases_filed"], sb["case_ratio"], sb["violation_handling_rate"]) == (None, None, 55.56)
     assert (sb["fines_wan"], sb["suspended"]) == (1.5, None)
     assert set(result.not_applicable) == {"inspected", "cases_filed", "suspended", "closure_requested",
-                                          "blacklisted", "joint_punishment", "coverage_rate", "case_ratio"}
+                                          "blacklisted", "joint_punishment", "coverage_rate", "case_ratio",
+                                          "hazards_rectified", "rectification_rate"}
     assert "不从1月开始" in result.not_applicable["inspected"] and "不从1月开始" in result.to_text()
+    assert "家数" in result.not_applicable["inspected"] and "复查" in result.not_applicable["hazards_rectified"]
     assert result.to_dict()["not_applicable"] == result.not_applicable
     assert result.missing["锦里村"] == ["2024-04", "2024-06"]
     assert result.to_dict()["units"]["锦里村"]["inspected"] is None

@@ -132,8 +132,8 @@ EXPECTED_REPORTED = {
     "inspected": (3, None),  # March 累计数 3 (1 + 2 + 1 = 4 would count E1 twice); Q2 not derivable
     "coverage_rate": (100.0, None),  # 3/3; Q2 over an undefined numerator
     "hazards_found": (3, 6),  # 2 + 1 + 0; 2 + 0 + 4
-    "hazards_rectified": (2, 4),  # 1 + 1 + 0 (累计数 says 3: a lower bound); 1 + 0 + 3
-    "rectification_rate": (66.67, 66.67),  # 2/3; 4/6
+    "hazards_rectified": (3, None),  # March 累计数 3 (Σ 1 + 1 + 0 = 2 is a lower bound); Q2 not derivable
+    "rectification_rate": (100.0, None),  # 3/3; Q2 over an undefined numerator
     "cases_filed": (1, None),  # March 累计数
     "case_ratio": (33.33, None),  # 1/3
     # rebuilt numerators: Q1 100%×2 + 0%×1 + 0 (no hazards in March) = 2 of 3;

@@ -23,6 +23,8 @@ from wcwidth import wcswidth
 NOT_APPLICABLE = "不适用"
 #: A unit that sent no 附件2 for the period.
 NOT_SUBMITTED = "未报送"
+#: A reported figure monthly forms cannot give honestly (a quarter's 家 columns).
+NOT_COMPARABLE = "不可比"
 #: A blank cell (nothing was written), as opposed to an undefined rate.
 BLANK = "空白"
 

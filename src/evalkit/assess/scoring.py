@@ -183,7 +183,9 @@ def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Ser
 
 
 # ------------------------------------------------------------------ result
-DEDUCTION_COLUMNS = ["unit", "dimension", "part", "part_name", "rule", "rule_name", "month", "message",
+#: ``finding`` is the row's index in ``ScoreResult.audit.findings`` (None for a validation
+#: problem, e.g. a late submission); a finding past its rule's cap is listed at 0 points.
+DEDUCTION_COLUMNS = ["unit", "dimension", "part", "part_name", "rule", "rule_name", "finding", "month", "message",
                      "evidence", "points"]
 
 
@@ -385,7 +387,7 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
             counts, refs = cache[rid]
             n, n_ev = int(counts.get(unit, 0)), len(refs.get(unit, []))
             title = VALIDATION_RULES[rid].title
-            records = [(month, message, [ref]) for ref, month, message in refs.get(unit, [])]
+            records = [(None, month, message, [ref]) for ref, month, message in refs.get(unit, [])]
         else:
             mine = findings[(findings["rule"] == rid) & (findings["unit"] == unit)] if len(findings) else findings
             if spec.get("severity"):
@@ -393,7 +395,8 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
             n = len(mine)
             n_ev = int(sum(len(e) for e in mine["evidence"])) if n else 0
             title = AUDIT_RULES[rid].title
-            records = [(_finding_month(dataset, f), f["message"], list(f["evidence"])) for f in mine.to_dict("records")]
+            records = [(int(i), finding_month(dataset, f), f["message"], list(f["evidence"]))
+                       for i, f in zip(mine.index, mine.to_dict("records"), strict=True)]
         if n == 0 or points == 0:
             continue
         ded = min(points * n, cap)
@@ -403,26 +406,31 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
         lines.append(f"{label}：{title} {n} 条（证据 {n_ev} 条），每条扣 {points:g} 分，"
                      f"扣 {ded:.2f} 分{capped}")
         left = cap
-        for month, message, evidence in records:
+        for index, month, message, evidence in records:
             cost = min(points, max(left, 0.0))
             left -= cost
-            items.append({"rule": rid, "rule_name": title, "month": month, "message": message,
+            items.append({"rule": rid, "rule_name": title, "finding": index, "month": month, "message": message,
                           "evidence": evidence, "points": cost})
     return total, lines, items
 
 
-def _finding_month(dataset: Dataset, finding: dict) -> str | None:
-    """The month a finding belongs to: its details' month, else that of its first ledger evidence row."""
+def finding_month(dataset: Dataset, finding: dict) -> str | None:
+    """The month a finding belongs to: its details' month, else the months of its ledger and
+    附件2 evidence rows, "YYYY-MM" when one, "YYYY-MM/YYYY-MM" (first/last) when they span
+    several (a pattern over the period, e.g. 以整改代替处罚); None without dated evidence."""
     details = finding.get("details") or {}
     if isinstance(details, dict) and details.get("month"):
         return str(details["month"])
+    refs = set(finding.get("evidence") or [])
+    found: set[str] = set()
     led = dataset.ledger
-    if len(led):
-        months = dict(zip(led["row_id"], led["period"], strict=True))
-        for ref in finding.get("evidence") or []:
-            if ref in months:
-                return str(months[ref])
-    return None
+    if refs and len(led):
+        hit = led["row_id"].isin(refs)
+        found.update(str(p) for p in led.loc[hit, "period"])
+    if not found:
+        return None
+    first, last = min(found), max(found)
+    return first if first == last else f"{first}/{last}"
 
 
 def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, findings: pd.DataFrame,

@@ -519,8 +519,9 @@ def _combined_rows(defs: list[MetricDef], months: list[dict], cumulative: dict |
             out[d.id] = cum[d.id]
         else:
             out[d.id] = None
-            reasons[d.id] = (f"{period.label}不从1月开始：家数（不同企业数）不能由各月本月数相加得出，"
-                             "附件2 无季度累计数"
+            why = ("家数（不同企业数）不能由各月本月数相加得出" if d.aggregation == "distinct"
+                   else "后月的复查会闭合前月的隐患，各月本月数之和只是下限")
+            reasons[d.id] = (f"{period.label}不从1月开始：{why}，附件2 无季度累计数"
                              if period.months[0] != 1 else f"未报送 {period.period_keys[-1]} 累计数行")
     for d in defs:
         if d.kind != "rate":

@@ -9,11 +9,12 @@ and how it is put together, and every other list is derived from it:
   same whatever the period; town = Σ units), ``rate`` (numerator ÷ denominator × 100,
   recomputed at every level, never summed or averaged);
 * ``reported_combine`` — how ``source="reported"`` combines the monthly 附件2 rows
-  over a quarter or a year (``REPORTED_COMBINE`` has the text; docs/metrics.md):
+  over a quarter (``REPORTED_COMBINE`` has the text; docs/metrics.md):
   ``sum`` Σ of the months' 本月数; ``latest`` the last month's 本月数; ``cumulative``
-  the last month's 累计数 when the span starts in January (Q1, the year), otherwise
-  not derivable from monthly forms -> None (不适用) with the reason recorded;
-  ``recompute`` (rates) from the combined numerator and denominator, None if either is;
+  the last month's 累计数 when the quarter is Q1, otherwise not derivable from monthly
+  forms -> None (不可比) with the reason recorded; ``recompute`` (rates) from the
+  combined numerator and denominator, None if either is. A year is not combined: it is
+  the year so far, each unit's latest 累计数 row (``YEAR_RULE``);
 * ``group`` — the section it is shown in (text tables, report sections);
 * ``handling`` — counted from the 其他查处(或移送)情况 text (``evalkit.intake.handling``);
 * ``reported_parts`` — a rate's numerator and denominator among the 附件2 columns;
@@ -81,14 +82,17 @@ AGGREGATIONS: dict[str, str] = {
     "rate": "比率：由同一范围的分子、分母重算，不相加、不平均",
 }
 _DEFAULT_AGGREGATION = {"count": "sum", "money": "sum", "distinct": "distinct", "rate": "rate"}
-#: reported_combine -> how the reported source combines the months of a quarter or a year.
+#: reported_combine -> how the reported source combines the months of a quarter.
 REPORTED_COMBINE: dict[str, str] = {
-    "sum": "季度、年度为各月本月数之和",
-    "latest": "季度、年度取最后一个月的本月数（存量，不相加）",
-    "cumulative": ("季度、年度从1月开始（一季度、全年）时取最后一个月的累计数；其他季度按月报表无法得出"
-                   "（家数不能逐月相加，附件2 没有季度累计数），为 None（不适用），原因记入 not_applicable"),
-    "recompute": "季度、年度由合并后的分子、分母重算，任一为 None 时为 None（不适用）",
+    "sum": "季度为各月本月数之和",
+    "latest": "季度取最后一个月的本月数（存量，不相加）",
+    "cumulative": ("一季度取3月的累计数；其他季度按月报表无法得出"
+                   "（家数、会被后月复查闭合的整改数都不能逐月相加，附件2 没有季度累计数），为 None（不可比），"
+                   "原因记入 not_applicable"),
+    "recompute": "季度由合并后的分子、分母重算，任一为 None 时为 None（不适用）",
 }
+#: How the reported source gives a year, for every metric: the year so far.
+YEAR_RULE = "年度（含进行中的年度，截至最新月份）取本单位最近一个月的累计数行"
 _DEFAULT_COMBINE = {"sum": "sum", "stock": "latest", "distinct": "cumulative", "rate": "recompute"}
 OTHER_GROUP = "其他指标"  # the section of a metric registered without a group
 
@@ -186,8 +190,9 @@ class MetricDef:
             num, den = self.reported_pair
             parts = f"{_name(num) if num else '报送率×' + _name(den) + '/100'} / {_name(den)}"
             month = "月、ytd 取报送值（分母报送为0时不适用）" if self.on_form else f"月、ytd 由报送的 {parts} 重算"
-            return f"{month}；季度、年度由合并后的 {parts} 重算，任一为 None 时不适用。"
-        return f"月取本月数行，ytd 取最后一个月的累计数行；{REPORTED_COMBINE[self.reported_combine]}。"
+            year = "取报送值" if self.on_form else f"由其中的 {parts} 重算"
+            return f"{month}；{YEAR_RULE}，{year}；季度由合并后的 {parts} 重算，任一为 None 时不适用。"
+        return f"月取本月数行，ytd 取最后一个月的累计数行，{YEAR_RULE}；{REPORTED_COMBINE[self.reported_combine]}。"
 
     @property
     def doc(self) -> str:
@@ -348,10 +353,11 @@ _R(MetricDef(
 _R(MetricDef(
     "hazards_rectified", "隐患整改数", "范围内发现的隐患中已整改的项数", "处", True,
     f"附件1 完成整改情况；{_FIG} 检查情况 隐患整改数", "count",
-    component="hazards_rectified", closes="hazards_found", group=_G_HAZARD,
+    component="hazards_rectified", closes="hazards_found", group=_G_HAZARD, reported_combine="cumulative",
     notes="整改情况为已整改，或后来的复查行在范围结束日及以前确认已整改（closed_date）。"
           "只计本范围内发现的隐患，因此不超过排查隐患数；累计值不等于各月之和（后月的复查会闭合前月的隐患）。",
-    reported="各月本月数之和是下限（不含季度内后月复查对前月隐患的闭合）。"))
+    reported="各月本月数之和只是下限（不含季度内后月复查对前月隐患的闭合），所以季度、年度不相加："
+             "从1月开始的取最后一个月的累计数，其他季度为不可比（隐患整改率随之不可比）。"))
 _R(MetricDef(
     "rectification_rate", "隐患整改率", "隐患整改数 / 排查隐患数 × 100", "%", True,
     f"{_PLAN6}；{_FIG} 备注2", "rate",

@@ -25,10 +25,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, as_number, format_value, is_missing
+from evalkit._text import NOT_APPLICABLE, NOT_COMPARABLE, NOT_SUBMITTED, as_number, format_value, is_missing
 from evalkit.assess.cases import CRITERIA, case_candidates
 from evalkit.assess.cases import lookback as _lookback
-from evalkit.assess.scoring import score_units
+from evalkit.assess.scoring import finding_month, score_units
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.run import run_audit
@@ -241,6 +241,21 @@ def ytd_scope(period) -> str | None:
     return "ytd" if as_period(period).kind == "month" else None
 
 
+def span_phrase(period, scope: str | None = None) -> str:
+    """What a figure covers, written before its name: 本月, 本季度, 全年, or 年初以来（截至6月）
+    for a month's ytd and for a year still in progress; a quarter in progress is
+    本季度（截至11月）. A quarter's figures are never called 年初以来, nor the other way round."""
+    p = as_period(period)
+    kind = scope or p.kind
+    if kind == "ytd":
+        return f"年初以来（截至{p.last_month}月）"
+    if kind == "month":
+        return "本月"
+    if kind == "quarter":
+        return "本季度" + (f"（截至{p.through}月）" if p.through else "")
+    return f"年初以来（截至{p.through}月）" if p.through else "全年"
+
+
 def scope_label(period, scope: str | None) -> str:
     p = as_period(period)
     if scope == "ytd":
@@ -363,8 +378,8 @@ def unit_summary(ds, period, unit: str) -> dict:
         "综合得分": format_value(row["total"], "score") if row is not None else NOT_APPLICABLE,
         "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NOT_APPLICABLE,
         "等级": str(row["grade"]) if row is not None else NOT_APPLICABLE,
-        "检查覆盖率" + ("（累计）" if ytd else ""): format_value(cum.frame.at[unit, "coverage_rate"], "rate"),
-        "隐患整改率" + ("（累计）" if ytd else ""): format_value(cum.frame.at[unit, "rectification_rate"], "rate"),
+        f"{span_phrase(p, ytd)}检查覆盖率": format_value(cum.frame.at[unit, "coverage_rate"], "rate"),
+        f"{span_phrase(p, ytd)}隐患整改率": format_value(cum.frame.at[unit, "rectification_rate"], "rate"),
     }
     return out
 
@@ -558,15 +573,17 @@ def cases_table(ds, period, unit: str | None = None) -> pd.DataFrame:
 def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """附件2 as the unit reported it beside the figures recomputed from its 附件1 ledger.
 
-    Returns (table, differs): ``differs`` marks the recomputed cells that
-    ``evalkit.audit.reconcile.differs`` says differ from the reported ones (the audit's
-    rule and config/audit.yaml tolerances). For a month the pairs are the audit's: the
-    unit's 本月数 row vs the ledger for the month, its 累计数 row vs January to the month,
-    so the marked cells are the unit's reconciliation_mismatch findings. For a quarter or
-    year, the period's figures (``source="reported"``) vs the ledger for the period, which
-    the audit does not compare; a reported cell that monthly forms cannot give
-    (``MetricsResult.not_applicable``, e.g. the 家 columns of a quarter) is not marked.
-    A unit without a 附件2 row shows 未报送, nothing marked.
+    Returns (table, differs). For a month the pairs are the audit's (rule 1): the unit's
+    本月数 row vs the ledger for the month, its 累计数 row vs January to the month, and
+    ``differs`` marks the recomputed cells that ``evalkit.audit.reconcile.differs`` says
+    differ, which are exactly the unit's reconciliation_mismatch findings of the month.
+
+    For a quarter or a year, one pair: the period's reported figures (``source="reported"``:
+    a quarter's months combined by the registry, a year's latest 累计数) vs the ledger for
+    the period. The audit does not compare these totals, it compares every month's rows,
+    so nothing is marked here: the cells to check are ``monthly_mismatches``. A reported
+    figure monthly forms cannot give (``MetricsResult.not_applicable``, e.g. a quarter's 家
+    columns) reads 不可比. A unit without a 附件2 row shows 未报送.
     """
     p = as_period(period, ds)
     if p.kind == "month":
@@ -589,14 +606,17 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             missing = unit in rep.missing or unit not in rep.frame.index
             reported = None if missing else rep.frame.loc[unit]
             unsupported = rep.not_applicable
+            if unit in rep.as_of:
+                label = f"{label}（本单位截至{int(rep.as_of[unit][5:])}月）"
         r_col, o_col, d_col = [], [], []
         for col in COMPARED:
             kind = _kind(col.key)
             r = None if missing else as_number(reported[col.key])
             o = as_number(own.frame.at[unit, col.key]) if unit in own.frame.index else None
-            r_col.append(NOT_SUBMITTED if missing else format_value(r, kind))
+            r_col.append(NOT_SUBMITTED if missing else NOT_COMPARABLE if col.key in unsupported
+                         else format_value(r, kind))
             o_col.append(format_value(o, kind))
-            d_col.append(not missing and col.key not in unsupported and differs(r, o, col.kind))
+            d_col.append(p.kind == "month" and not missing and differs(r, o, col.kind))
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
         marked[f"{label}·报送"] = [False] * len(COMPARED)
@@ -606,18 +626,111 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     return pd.DataFrame(table), pd.DataFrame(marked)
 
 
-def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
-    """Audit findings (of a unit, or all), most severe first."""
+def monthly_mismatches(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unit's reconciliation_mismatch findings of the period, one row per differing
+    cell (month, 附件2 row, column, reported, recomputed, evidence), and the marks: the
+    recomputed cell of every row is red. One row, one finding, one red cell."""
     res = audit(ds, period)
-    f = res.findings if unit is None else res.for_unit(unit)
-    out = pd.DataFrame({
-        "严重程度": f["severity"], "规则": f["rule_name"], "单位": f["unit"].fillna("—"),
-        "企业": f["enterprise"].fillna("—"), "问题": f["message"],
-        "证据(条)": [len(e) if isinstance(e, (list, tuple)) else 0 for e in f["evidence"]],
-    })
+    f = res.for_unit(unit)
+    f = f[f["rule"] == "reconciliation_mismatch"]
+    columns = ["月份", "报表行", "项目", "报送", "台账重算", "证据"]
+    rows = []
+    for rec in f.to_dict("records"):
+        d = rec["details"]
+        kind = _kind(d["metric"])
+        rows.append({"月份": f"{int(d['month'][5:])}月", "报表行": d["kind"], "项目": get_metric(d["metric"]).header,
+                     "报送": format_value(d["reported"], kind), "台账重算": format_value(d["recomputed"], kind),
+                     "证据": "；".join(_evidence_text(e) for e in rec["evidence"])})
+    table = pd.DataFrame(rows, columns=columns)
+    marks = pd.DataFrame({c: [c == "台账重算"] * len(table) for c in columns})
+    return table, marks
+
+
+def figures_check(ds, period, unit: str) -> None:
+    """§六 of the unit report: the comparison table and, for a quarter or year, the monthly
+    cells that differ (red), with the reasons of any 不可比 figure."""
+    p = as_period(period, ds)
+    table, marks = figures_comparison(ds, p, unit)
+    if p.kind == "month":
+        show(table, "统计表（二）核对", highlight=marks)
+        return
+    show(table, f"{p.label}报送数与台账重算数（合计对照，不标红；逐月核对见下表）")
+    rep = metrics(ds, p, source="reported")
+    for mid, reason in rep.not_applicable.items():
+        note(f"{get_metric(mid).header}：{NOT_COMPARABLE}，{reason}")
+    rows, marked = monthly_mismatches(ds, p, unit)
+    show(rows, f"{p.label}逐月核对：不一致的格子（每格一条核查问题）", highlight=marked,
+         empty="本期各月报送的本月数、累计数与台账重算数一致。")
+
+
+def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
+    """Audit findings, most severe first.
+
+    Of the town (``unit=None``): the period's audit. Of a unit: the findings scoring used,
+    over the scoring span (year to date for a month), each with its month, evidence and the
+    points it cost in 评议考核 (``ScoreResult.deductions``): “0（已达上限）” past its rule's
+    cap, “不计分” for a rule scoring does not count. Scored validation problems (a late or
+    missing submission) are listed too, so every deduction has its row here.
+    """
+    columns = ["严重程度", "问题类型", "月份", "企业", "问题", "证据", "扣分"]
+    if unit is None:
+        f = audit(ds, period).findings
+        out = pd.DataFrame({
+            "严重程度": f["severity"], "规则": f["rule_name"], "单位": f["unit"].fillna("—"),
+            "企业": f["enterprise"].fillna("—"), "问题": f["message"],
+            "证据(条)": [len(e) if isinstance(e, (list, tuple)) else 0 for e in f["evidence"]],
+        })
+        return _by_severity(out)
+    res = scores(ds, period)
+    if res is None:
+        return pd.DataFrame(columns=columns)
+    mine = res.deductions[res.deductions["unit"] == unit]
+    cost: dict[int, float] = {}
+    for i, pts in zip(mine["finding"], mine["points"], strict=True):
+        if not is_missing(i):
+            cost[int(i)] = cost.get(int(i), 0.0) + float(pts)
+    f = res.audit.findings
+    f = f[f["unit"] == unit] if len(f) else f
+    rows = [{"严重程度": r["severity"], "问题类型": r["rule_name"], "月份": _month_text(finding_month(ds, r)),
+             "企业": r["enterprise"] if isinstance(r["enterprise"], str) and r["enterprise"] else "—",
+             "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
+             "扣分": ("不计分" if i not in cost else format_value(cost[i], "score") if cost[i] > 0
+                      else "0（已达上限）")}
+            for i, r in zip(f.index, f.to_dict("records"), strict=True)]
+    problems = mine[[is_missing(i) for i in mine["finding"]]]
+    rows += [{"严重程度": "低", "问题类型": r["rule_name"], "月份": _month_text(r["month"]), "企业": "—",
+              "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
+              "扣分": format_value(r["points"], "score") if r["points"] > 0 else "0（已达上限）"}
+             for r in problems.to_dict("records")]
+    return _by_severity(pd.DataFrame(rows, columns=columns))
+
+
+def scoring_span_label(ds, period) -> str:
+    """What 评议考核 (and so the unit report's §七) covers: “2024年1—6月（累计）” for June."""
+    res = scores(ds, period)
+    return as_period(period, ds).label if res is None else res.span.label
+
+
+def _by_severity(frame: pd.DataFrame) -> pd.DataFrame:
     order = {"高": 0, "中": 1, "低": 2}
-    out = out.assign(_o=out["严重程度"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
-    return out if unit is None else out.drop(columns=["单位"])
+    return (frame.assign(_o=frame["严重程度"].map(order)).sort_values("_o", kind="stable")
+            .drop(columns="_o").reset_index(drop=True))
+
+
+def _month_text(month) -> str:
+    """"2024-06" -> 6月; a span "2024-01/2024-06" (``scoring.finding_month``) -> 1—6月."""
+    if not isinstance(month, str) or len(month) not in (7, 15):
+        return "—"
+    if len(month) == 7:
+        return f"{int(month[5:])}月"
+    return f"{int(month[5:7])}—{int(month[13:])}月"
+
+
+def _evidence_cell(evidence) -> str:
+    ev = list(evidence) if isinstance(evidence, (list, tuple)) or hasattr(evidence, "__len__") else []
+    if not ev:
+        return "（无文件：未报送）"
+    return "；".join(_evidence_text(e) for e in ev[:3]) + (f" 等 {len(ev)} 处" if len(ev) > 3 else "")
 
 
 def score_tables(ds, period, unit: str):
@@ -647,12 +760,11 @@ def deduction_table(ds, period, unit: str) -> pd.DataFrame:
     if res is None:
         return pd.DataFrame(columns=columns)
     mine = res.deductions[res.deductions["unit"] == unit]
+    mine = mine[mine["points"] > 0]  # past a rule's cap a finding costs nothing: §七 lists it at 0
     return pd.DataFrame({
         "计分项": mine["part_name"], "问题类型": mine["rule_name"],
-        "月份": [f"{int(m[5:])}月" if isinstance(m, str) and len(m) == 7 else "—" for m in mine["month"]],
-        "问题": mine["message"],
-        "证据": ["；".join(_evidence_text(e) for e in ev[:3]) + (f" 等 {len(ev)} 处" if len(ev) > 3 else "")
-               if len(ev) else "（无文件：未报送）" for ev in mine["evidence"]],
+        "月份": [_month_text(m) for m in mine["month"]], "问题": mine["message"],
+        "证据": [_evidence_cell(ev) for ev in mine["evidence"]],
         "扣分": [format_value(v, "score") for v in mine["points"]],
     }, columns=columns).reset_index(drop=True)
 
@@ -674,14 +786,14 @@ def town_summary(ds, period) -> dict:
     cum = metrics(ds, p, scope=ytd)
     now = metrics(ds, p)
     findings = audit(ds, p).findings
-    suffix = "（累计）" if ytd else ""
+    this, cum_phrase = span_phrase(p), span_phrase(p, ytd)
     return {
         "单位数": f"{len(ds.units)}",
-        "检查企业数": _shown(now.total, "inspected") + " 家",
-        "检查覆盖率" + suffix: _shown(cum.total, "coverage_rate"),
-        "隐患整改率" + suffix: _shown(cum.total, "rectification_rate"),
-        "罚款金额": _shown(now.total, "fines_wan") + " 万元",
-        "核查问题": f"{len(findings)} 条（高 {int((findings['severity'] == '高').sum())}）",
+        f"{this}检查企业数": _shown(now.total, "inspected") + " 家",
+        f"{cum_phrase}检查覆盖率": _shown(cum.total, "coverage_rate"),
+        f"{cum_phrase}隐患整改率": _shown(cum.total, "rectification_rate"),
+        f"{this}罚款金额": _shown(now.total, "fines_wan") + " 万元",
+        f"{this}核查问题": f"{len(findings)} 条（高 {int((findings['severity'] == '高').sum())}）",
     }
 
 
@@ -896,9 +1008,10 @@ def period_summary_text(ds, period) -> str:
     t, c = now.total, cum.total
     phase = next((r["阶段"] for _, r in phase_table(ds, p).iterrows() if r["期末状态"].startswith("进行中")), None)
     lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
-    return (lead + f"本期全镇现场检查企业 {_shown(t, 'inspected')} 家，排查隐患 {_shown(t, 'hazards_found')} 处、"
+    return (lead + f"{span_phrase(p)}全镇现场检查企业 {_shown(t, 'inspected')} 家，"
+            f"排查隐患 {_shown(t, 'hazards_found')} 处、"
             f"已整改 {_shown(t, 'hazards_rectified')} 处，立案 {_shown(t, 'cases_filed')} 家，"
-            f"罚款 {_shown(t, 'fines_wan')} 万元。年初以来（截至{p.last_month}月）检查覆盖率 "
+            f"罚款 {_shown(t, 'fines_wan')} 万元。{span_phrase(last, 'ytd')}检查覆盖率 "
             f"{_shown(c, 'coverage_rate')}，隐患整改率 {_shown(c, 'rectification_rate')}。")
 
 
