@@ -169,3 +169,10 @@ def test_no_rule_id_in_reviewer_text(ds):
     text += sections.deduction_table(ds, "2024-06", "蚶江村").to_string()
     assert not [r for r in ids if r in text]
     assert COMPARED  # the compared columns exist (guards the imports above)
+
+
+def test_the_year_summary_lists_missing_submissions_and_says_where_data_stops(ds):
+    assert sections.missing_submissions(ds, "2024") == ["古山村：2月（报送期限 2024-03-30）"]
+    assert sections.missing_submissions(ds, "2024-06") == []  # June's forms all came in
+    text = sections.year_end_summary(ds, "2024")
+    assert "数据截至11月" in text and "年初以来（截至11月）现场检查企业" in text and "全年" not in text

@@ -926,6 +926,20 @@ def submission_matrix(ds, period) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def missing_submissions(ds, period) -> list[str]:
+    """One line per unit that has not sent the forms of a month whose deadline has passed
+    (audit rule submission_missing over the period): “古山村：2月（报送期限 2024-03-30）”."""
+    f = audit(ds, period).findings
+    f = f[f["rule"] == "submission_missing"] if len(f) else f
+    by_unit: dict[str, list[str]] = {}
+    for rec in f.to_dict("records"):
+        d = rec["details"] if isinstance(rec["details"], dict) else {}
+        month = d.get("month") or rec.get("period")
+        due = f"（报送期限 {d['deadline']}）" if d.get("deadline") else ""
+        by_unit.setdefault(str(rec["unit"]), []).append(f"{_month_text(month)}{due}")
+    return [f"{u}：{'、'.join(ms)}" for u, ms in by_unit.items()]
+
+
 def phase_table(ds, period) -> pd.DataFrame:
     """The plan's three phases with their dates, what is due, and where the data stands."""
     p = as_period(period, ds)
@@ -970,9 +984,10 @@ def year_end_summary(ds, period) -> str:
     res = scores(ds, p)
     high = findings[findings["severity"] == "高"] if len(findings) else findings
     top_rules = high["rule_name"].value_counts().head(3) if len(high) else pd.Series(dtype=int)
-    lines = [f"## {p.year}年安全生产执法提升专项行动总结（数据生成）", "",
+    upto = f"，数据截至{p.through}月" if p.through else ""
+    lines = [f"## {p.year}年安全生产执法提升专项行动总结（数据生成{upto}）", "",
              "### 一、工作开展情况", "",
-             f"全镇 {len(ds.units)} 个单位全年现场检查企业（单位）{_shown(t, 'inspected')} 家，"
+             f"全镇 {len(ds.units)} 个单位{span_phrase(p)}现场检查企业（单位）{_shown(t, 'inspected')} 家，"
              f"检查覆盖率 {_shown(t, 'coverage_rate')}；排查隐患 {_shown(t, 'hazards_found')} 处，"
              f"整改 {_shown(t, 'hazards_rectified')} 处，隐患整改率 {_shown(t, 'rectification_rate')}。", "",
              "### 二、执法处罚情况", "",
