@@ -152,8 +152,10 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
         own = rows.loc[rec.row_id]
         mine = ctx.facts.enterprise_rows(rec.enterprise_name)
         later = mine[mine["date"] > own["date"]]
+        # an unreadable fine (on the item's row or a later one) cannot be compared: not a finding
         heavier = later[later["suspended"] | later["daily_penalty"] | later["closure"] | later["referral"]
-                        | (later["fine"] > own["fine"] + 1e-9)]
+                        | (later["fine"] > own["fine"] + 1e-9) | later["fine_unknown"]
+                        | (bool(own["fine_unknown"]) & (later["fine"] > 0))]
         if not heavier.empty:
             continue
         days = (ctx.facts.end - rec.deadline).days
