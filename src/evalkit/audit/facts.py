@@ -6,7 +6,8 @@
 rows   one row per ledger row, indexed by row_id: unit, enterprise, year, month, period,
        date, case_no, has_case, fine (NaN -> 0), fine_blank, fine_unknown (the cell could not
        be read: intake kept the row, ``ledger.unreadable``; the fine is unknown, not 0),
-       is_recheck, in_period, and the handling
+       summary_fine (a fine without a case that the 简易程序 allows,
+       ``intake.handling.is_summary_fine``), is_recheck, in_period, and the handling
        flags read from the text: suspended, closure, referral (criminal: 移送公安/司法,
        追究刑事责任, via ``evalkit.intake.handling`` so the audit and the metrics read the same
        words), daily_penalty (按日连续处罚), published (公示/公开), from_report (举报),
@@ -41,7 +42,7 @@ from evalkit.core.catalogue import (
 )
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
-from evalkit.intake.handling import parse_handling
+from evalkit.intake.handling import is_summary_fine, parse_handling
 from evalkit.metrics.hazards import hazard_status
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
@@ -110,13 +111,13 @@ class Facts:
     def rows(self) -> pd.DataFrame:
         ledger = self.dataset.ledger
         cols = ["row_id", "unit", "enterprise", "year", "month", "period", "date", "case_no",
-                "has_case", "fine", "fine_blank", "fine_unknown", "legal_basis",
+                "has_case", "fine", "fine_blank", "fine_unknown", "summary_fine", "legal_basis",
                 "other_handling", "remarks",
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
                 "published", "from_report", "dual_penalty", "codes", "major", "file", "sheet", "row"]
         if ledger is None or ledger.empty:
             empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-            flags = ["has_case", "fine_blank", "fine_unknown", "is_recheck", "in_period",
+            flags = ["has_case", "fine_blank", "fine_unknown", "summary_fine", "is_recheck", "in_period",
                      "suspended", "closure", "referral",
                      "daily_penalty", "published", "from_report", "dual_penalty", "major"]
             empty = empty.astype({**{c: bool for c in flags}, "fine": float, "date": "datetime64[ns]"})
@@ -145,6 +146,8 @@ class Facts:
         for col in ("case_no", "legal_basis", "other_handling", "remarks", "unit", "enterprise"):
             out[col] = pd.Series([None if _blank(v) else str(v) for v in out[col]], index=out.index, dtype=object)
         out["has_case"] = out["case_no"].notna()
+        out["summary_fine"] = [is_summary_fine(f, c, o, b, r) for f, c, o, b, r in zip(
+            out["fine"], out["case_no"], out["other_handling"], out["legal_basis"], out["remarks"], strict=True)]
         out["in_period"] = out["period"].isin(self.period.period_keys)
         handled = [parse_handling(t) for t in out["other_handling"]]
         out["suspended"] = [h.get("suspended", 0) > 0 for h in handled]
