@@ -16,7 +16,9 @@ from evalkit.core.form_writer import write_submission
 from evalkit.core.forms import FIGURES
 from evalkit.export.official import FIGURES_SHEET, export_period
 from evalkit.intake.loader import load
+from evalkit.intake.records import BLANKABLE_COLUMNS
 from evalkit.metrics.engine import compute_metrics
+from evalkit.metrics.registry import CELL_COMPONENTS, list_metrics
 from evalkit.report.sections import figures_comparison
 from fixtures_audit import build, figure, row
 from fixtures_dataset import inspection as fx_inspection
@@ -81,6 +83,14 @@ def test_figures_cell_error_still_rejects_the_row(tmp_path):
 
 
 # --------------------------------------------------------------------------- metrics: incomplete
+def test_blankable_cells_and_the_metrics_they_feed_agree():
+    """Every cell intake may blank says which components it feeds, and they exist: fine_wan ->
+    fines_micro, the only metric on it being 罚款金额."""
+    assert tuple(CELL_COMPONENTS) == BLANKABLE_COLUMNS == ("fine_wan",)
+    assert CELL_COMPONENTS["fine_wan"] == ("fines_micro",)
+    assert [d.id for d in list_metrics() if "fines_micro" in d.parts] == ["fines_wan"]
+
+
 def _metrics_ds():
     # 石壁村 May: 甲 fine 0.5, 乙 fine 待定 (unreadable); June: 甲 fine 0.2. 锦里村 May: 丙 fine 1.0.
     return make_dataset(

@@ -404,7 +404,8 @@ _R(MetricDef(
     "fines_wan", "罚款金额", "范围内罚款金额之和", "万元", True,
     f"方案二(五) 严格执行处罚；附件1 罚款金额(万)；{_FIG} 惩处情况 罚款金额(万元)", "money",
     component="fines_micro", group=_G_PUNISH,
-    notes="空白单元格按0计；以分（1e-6 万元）为步长精确求和后按 ROUND_HALF_UP 保留4位小数。"))
+    notes="空白单元格按0计；无法识别的单元格（如“待定”）为未知：不计入，并在 MetricsResult.incomplete 中标为不完整；"
+          "以分（1e-6 万元）为步长精确求和后按 ROUND_HALF_UP 保留4位小数。"))
 _R(MetricDef(
     "closure_requested", "提请关闭企业(单位)", "其他查处情况中有提请关闭、关闭取缔的不同企业数", "家", True,
     f"方案二(四) 关闭取缔；{_FIG} 惩处情况 提请关闭企业(单位)", "distinct", handling=True, group=_G_PUNISH,
