@@ -4,7 +4,10 @@
 (history) and the rows of ``period`` itself:
 
 rows   one row per ledger row, indexed by row_id: unit, enterprise, year, month, period,
-       date, case_no, has_case, fine (NaN -> 0), is_recheck, in_period, and the handling
+       date, case_no, has_case, fine (NaN -> 0), fine_blank, fine_unknown (the cell could not
+       be read: intake kept the row, ``ledger.unreadable``; the fine is unknown, not 0),
+       summary_fine (a fine without a case that the 简易程序 allows,
+       ``intake.handling.is_summary_fine``), is_recheck, in_period, and the handling
        flags read from the text: suspended, closure, referral (criminal: 移送公安/司法,
        追究刑事责任, via ``evalkit.intake.handling`` so the audit and the metrics read the same
        words), daily_penalty (按日连续处罚), published (公示/公开), from_report (举报),
@@ -39,7 +42,7 @@ from evalkit.core.catalogue import (
 )
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
-from evalkit.intake.handling import parse_handling
+from evalkit.intake.handling import is_summary_fine, parse_handling
 from evalkit.metrics.hazards import hazard_status
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
@@ -68,6 +71,13 @@ def _text(*parts) -> str:
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def _unreadable(ledger: pd.DataFrame, key: str) -> list[bool]:
+    """Per row: intake could not read its ``key`` cell (``ledger.unreadable``; absent -> False)."""
+    if "unreadable" not in ledger:
+        return [False] * len(ledger)
+    return [isinstance(u, str) and key in u.split(";") for u in ledger["unreadable"]]
 
 
 def history_mask(frame: pd.DataFrame, period: Period) -> pd.Series:
@@ -101,12 +111,14 @@ class Facts:
     def rows(self) -> pd.DataFrame:
         ledger = self.dataset.ledger
         cols = ["row_id", "unit", "enterprise", "year", "month", "period", "date", "case_no",
-                "has_case", "fine", "fine_blank", "legal_basis", "other_handling", "remarks",
+                "has_case", "fine", "fine_blank", "fine_unknown", "summary_fine", "legal_basis",
+                "other_handling", "remarks",
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
                 "published", "from_report", "dual_penalty", "codes", "major", "file", "sheet", "row"]
         if ledger is None or ledger.empty:
             empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-            flags = ["has_case", "fine_blank", "is_recheck", "in_period", "suspended", "closure", "referral",
+            flags = ["has_case", "fine_blank", "fine_unknown", "summary_fine", "is_recheck", "in_period",
+                     "suspended", "closure", "referral",
                      "daily_penalty", "published", "from_report", "dual_penalty", "major"]
             empty = empty.astype({**{c: bool for c in flags}, "fine": float, "date": "datetime64[ns]"})
             return empty.set_index("row_id")
@@ -123,6 +135,7 @@ class Facts:
             "case_no": [None if _blank(c) else str(c).strip() for c in hist["case_no"]],
             "fine": pd.to_numeric(hist["fine_wan"], errors="coerce").fillna(0.0).astype(float),
             "fine_blank": pd.to_numeric(hist["fine_wan"], errors="coerce").isna(),
+            "fine_unknown": _unreadable(hist, "fine_wan"),
             "legal_basis": [None if _blank(t) else str(t) for t in hist["legal_basis"]],
             "other_handling": [None if _blank(t) else str(t) for t in hist["other_handling"]],
             "remarks": [None if _blank(t) else str(t) for t in hist["remarks"]],
@@ -133,6 +146,8 @@ class Facts:
         for col in ("case_no", "legal_basis", "other_handling", "remarks", "unit", "enterprise"):
             out[col] = pd.Series([None if _blank(v) else str(v) for v in out[col]], index=out.index, dtype=object)
         out["has_case"] = out["case_no"].notna()
+        out["summary_fine"] = [is_summary_fine(f, c, o, b, r) for f, c, o, b, r in zip(
+            out["fine"], out["case_no"], out["other_handling"], out["legal_basis"], out["remarks"], strict=True)]
         out["in_period"] = out["period"].isin(self.period.period_keys)
         handled = [parse_handling(t) for t in out["other_handling"]]
         out["suspended"] = [h.get("suspended", 0) > 0 for h in handled]
@@ -286,10 +301,14 @@ def escalated(later: pd.Series, earlier: pd.Series) -> list[str]:
     """Ways the ``later`` row is handled more heavily than ``earlier`` (empty: not heavier).
 
     Heavier = a higher fine; or 停产停业整顿 / 按日连续处罚 / 提请关闭 / 刑事移送 that the
-    earlier row did not have; or a case (立案案号) where the earlier row had none.
+    earlier row did not have; or a case (立案案号) where the earlier row had none. When either
+    fine could not be read (``fine_unknown``) the fines cannot be compared: that counts as a
+    way (“罚款金额无法识别”), so an unknown fine never makes a row “not heavier”.
     """
     ways = []
-    if later["fine"] > earlier["fine"] + 1e-9:
+    if bool(later.get("fine_unknown", False)) or bool(earlier.get("fine_unknown", False)):
+        ways.append("罚款金额无法识别，无法比较")
+    elif later["fine"] > earlier["fine"] + 1e-9:
         ways.append(f"罚款提高（{earlier['fine']:g}→{later['fine']:g}万元）")
     for flag, name in (("suspended", "责令停产停业整顿"), ("daily_penalty", "按日连续处罚"),
                        ("closure", "提请关闭"), ("referral", "移送司法机关")):

@@ -66,8 +66,10 @@ def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
     """Rule 7. 以整改代替处罚: share of violation-bearing inspections closed without a case.
 
     Per unit: share = inspections with new hazards and no 立案案号 ÷ inspections with new
-    hazards, over the period. Finding when share > ``max_share`` (0.8) and there are at
-    least ``min_inspections`` (3) such inspections. Zero inspections -> 不适用, no finding.
+    hazards, over the period. A fine by the 简易程序 within its limit (``summary_fine``,
+    行政处罚法第五十一条) needs no case and is a penalty, so it is not counted as rectification
+    only. Finding when share > ``max_share`` (0.8) and there are at least
+    ``min_inspections`` (3) such inspections. Zero inspections -> 不适用, no finding.
     """
     cfg = ctx.config["rectification_only"]
     limit, least = float(cfg["max_share"]), int(cfg["min_inspections"])
@@ -75,7 +77,7 @@ def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
     out = []
     for unit, grp in viol.groupby("unit", sort=True):
         n = len(grp)
-        uncased = grp[~grp["has_case"]]
+        uncased = grp[~grp["has_case"] & ~grp["summary_fine"]]
         share = len(uncased) / n
         if n < least or share <= limit + 1e-12:
             continue
@@ -152,8 +154,10 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
         own = rows.loc[rec.row_id]
         mine = ctx.facts.enterprise_rows(rec.enterprise_name)
         later = mine[mine["date"] > own["date"]]
+        # an unreadable fine (on the item's row or a later one) cannot be compared: not a finding
         heavier = later[later["suspended"] | later["daily_penalty"] | later["closure"] | later["referral"]
-                        | (later["fine"] > own["fine"] + 1e-9)]
+                        | (later["fine"] > own["fine"] + 1e-9) | later["fine_unknown"]
+                        | (bool(own["fine_unknown"]) & (later["fine"] > 0))]
         if not heavier.empty:
             continue
         days = (ctx.facts.end - rec.deadline).days

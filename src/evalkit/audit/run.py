@@ -1,7 +1,7 @@
 """核查 (audit): the plan's requirements checked against the submitted data.
 
-``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (13 ids
-for the 12 rules of docs/audit.md; rule 10 has two ids) over one period and returns an
+``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (15 ids
+for the 12 rules of docs/audit.md; rules 1, 5 and 10 have two ids) over one period and returns an
 ``AuditResult``:
 
 findings  DataFrame, one row per finding: rule, rule_name, severity (高/中/低), unit,
@@ -36,7 +36,7 @@ from evalkit.config.models import AuditFile
 from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import InternalError
-from evalkit.metrics.engine import MetricsEngine
+from evalkit.metrics.engine import MetricsEngine, MetricsResult
 
 __all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
 
@@ -65,15 +65,16 @@ def as_period(period) -> Period:
 
 
 def _recompute_factory(dataset: Dataset, notes: list[str]):
-    """(period text, scope) -> metrics frame recomputed from the ledger; cached per call."""
-    cache: dict[tuple[str, str], pd.DataFrame | None] = {}
+    """(period text, scope) -> the metrics recomputed from the ledger (``MetricsResult``:
+    ``frame`` and ``incomplete``); cached per call."""
+    cache: dict[tuple[str, str], MetricsResult | None] = {}
     engine = None
 
-    def recompute(period_text: str, scope: str) -> pd.DataFrame | None:
+    def recompute(period_text: str, scope: str) -> MetricsResult | None:
         nonlocal engine
         if (period_text, scope) not in cache:
             engine = engine or MetricsEngine(dataset)
-            cache[(period_text, scope)] = engine.compute(period_text, scope=scope, source="ledger").frame
+            cache[(period_text, scope)] = engine.compute(period_text, scope=scope, source="ledger")
         return cache[(period_text, scope)]
 
     return recompute
