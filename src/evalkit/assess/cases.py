@@ -62,9 +62,15 @@ LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectifi
                     "status", "open_items", "notes"]
 
 
-def _facts(dataset: Dataset, period: Period) -> Facts:
+def _facts(dataset: Dataset, period: Period, reuse: Facts | None = None) -> Facts:
+    """Facts of ``period`` read with the packaged audit config: ``reuse`` when it is exactly
+    that (same dataset object, period, patterns and grace days), else built anew."""
     cfg, _ = load_audit_config(None)
-    return Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
+    patterns, grace_days = Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"])
+    if (reuse is not None and reuse.dataset is dataset and reuse.period == period
+            and reuse.patterns == patterns and reuse.grace_days == grace_days):
+        return reuse
+    return Facts(dataset, period, patterns, grace_days)
 
 
 def _latest_period(dataset: Dataset, at_least: Period | None = None) -> Period:
@@ -159,18 +165,22 @@ def _criteria(facts: Facts, ids: list[str], repeats: pd.DataFrame) -> tuple[list
 
 
 def case_candidates(dataset: Dataset, period, top: int | None = None, *,
-                    with_timeline: bool = True) -> pd.DataFrame:
+                    with_timeline: bool = True, facts: Facts | None = None) -> pd.DataFrame:
     """The period's cases ranked for 典型案例 (see the module docstring and ``CRITERIA``).
 
     Columns: rank (1 = best), key (case number, or row_id of an uncased row), case_no,
     unit, enterprise, date (first row), fine_wan (sum over the case's rows), score, criteria
     (ids), reasons (Chinese), timeline (list of (date, event, evidence); empty when
     ``with_timeline`` is False, which scoring uses to save time), rows (row ids).
+
+    ``facts``: ledger facts already read (e.g. ``AuditResult.facts``), reused when they are
+    those of ``dataset`` and ``period`` under the packaged audit config, the config the
+    candidates are always read with; otherwise ignored. Only saves time: the result is the same.
     """
     period = as_period(period)
     if top is not None and (not isinstance(top, int) or top < 1):
         raise ParameterError("top", top, "正整数或 None")
-    facts = _facts(dataset, period)
+    facts = _facts(dataset, period, reuse=facts)
     if facts.rows.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     repeats = repeat_offences(facts)

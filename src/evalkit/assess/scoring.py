@@ -88,7 +88,7 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
-    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
+    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False, facts=ctx.facts)
     good = cands[cands["score"] >= min_score] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
     return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
@@ -284,7 +284,8 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
         if unit not in units:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
     audit = run_audit(dataset, span, config=cfg.get("audit_config"))
-    ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span, cfg.get("audit_config")), audit, units)
+    facts = audit.facts or audit_facts_for(dataset, span, cfg.get("audit_config"))  # the audit's: same span, config
+    ctx = ScoringContext(dataset, span, facts, audit, units)
     findings = audit.findings
     indicator_cache: dict = {}
     problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run
