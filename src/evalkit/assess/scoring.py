@@ -418,9 +418,13 @@ def _finding_month(dataset: Dataset, finding: dict) -> str | None:
     if isinstance(details, dict) and details.get("month"):
         return str(details["month"])
     led = dataset.ledger
-    if len(led):
-        months = dict(zip(led["row_id"], led["period"], strict=True))
-        for ref in finding.get("evidence") or []:
+    refs = finding.get("evidence") or []
+    if len(led) and len(refs):
+        # Only the evidence rows: a dict of the whole ledger per finding was most of the scoring time.
+        ids = led["row_id"]
+        hit = ids.isin(refs)
+        months = dict(zip(ids[hit].tolist(), led["period"][hit].tolist(), strict=True))
+        for ref in refs:
             if ref in months:
                 return str(months[ref])
     return None
