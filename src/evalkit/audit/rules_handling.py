@@ -101,12 +101,12 @@ def check_repeat_not_escalated(ctx: Context) -> list[dict]:
     case where the first had none. Otherwise a finding naming both rows.
     """
     reps = repeat_offences(ctx.facts, int(ctx.config["repeat_offence"]["window_months"]))
-    rows = ctx.facts.rows
+    v, at = ctx.facts.row_values, ctx.facts.row_positions
     out = []
     for rec in reps.itertuples(index=False):
         if rec.ways:
             continue
-        first, later = rows.loc[rec.first_row], rows.loc[rec.later_row]
+        first, later = ({k: v[k][at[r]] for k in ("fine", "has_case")} for r in (rec.first_row, rec.later_row))
         out.append(finding(
             ctx, "repeat_not_escalated", unit=rec.unit, enterprise=rec.enterprise,
             message=(f"{rec.enterprise}「{_short(rec.code)}」{_date(rec.first_date)}已查出，"
@@ -146,26 +146,25 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
     criminal referral, or a higher fine than the item's row. Severity 高 for a 重大事故隐患.
     """
     late = overdue_items(ctx)
-    rows = ctx.facts.rows
+    v, at = ctx.facts.row_values, ctx.facts.row_positions
+    heavy = v["suspended"] | v["daily_penalty"] | v["closure"] | v["referral"]
     out = []
     for rec in late.sort_values(["unit", "enterprise_name", "deadline", "row_id", "item_no"]).itertuples(index=False):
-        own = rows.loc[rec.row_id]
-        mine = ctx.facts.enterprise_rows(rec.enterprise_name)
-        later = mine[mine["date"] > own["date"]]
-        heavier = later[later["suspended"] | later["daily_penalty"] | later["closure"] | later["referral"]
-                        | (later["fine"] > own["fine"] + 1e-9)]
-        if not heavier.empty:
+        own = at[rec.row_id]
+        mine = ctx.facts.enterprise_positions(rec.enterprise_name)
+        later = mine[v["date"][mine] > v["date"][own]]
+        if (heavy[later] | (v["fine"][later] > v["fine"][own] + 1e-9)).any():
             continue
         days = (ctx.facts.end - rec.deadline).days
         out.append(finding(
-            ctx, "overdue_not_escalated", unit=own["unit"], enterprise=rec.enterprise_name,
+            ctx, "overdue_not_escalated", unit=v["unit"][own], enterprise=rec.enterprise_name,
             severity="高" if rec.major else "中",
             message=(f"「{rec.hazard}」整改期限{_date(rec.deadline)}已过{days}天，截至期末未见整改完成，"
                      f"也未见停产整顿、按日连续处罚或加重罚款"),
             evidence=[rec.row_id],
             details={"hazard": rec.hazard, "item_no": int(rec.item_no), "deadline": _date(rec.deadline),
                      "days_overdue": days, "status": rec.status, "major": bool(rec.major),
-                     "later_rows": list(later.index)},
+                     "later_rows": v["row_id"][later].tolist()},
         ))
     return out
 
@@ -186,7 +185,8 @@ def check_fine_out_of_range(ctx: Context) -> list[dict]:
     """
     out = []
     lower = ctx.config["fines"]["lower_bound"]
-    for rid, row in ctx.facts.period_rows.iterrows():
+    rows = ctx.facts.period_rows
+    for rid, row in rows[rows["fine"] > 0].iterrows():  # check_fine: nothing to check without a fine
         chk = check_fine(row, lower)
         if chk is None or chk.range is None or chk.within:
             continue
@@ -222,12 +222,17 @@ def check_case_basis_missing(ctx: Context) -> list[dict]:
     """
     rows = ctx.facts.rows
     period_cases = ctx.facts.period_rows["case_no"].dropna().unique()
+    of_case: dict[str, list[int]] = {}  # case_no -> positions of its rows, in row order
+    for i, c in enumerate(ctx.facts.row_values["case_no"].tolist()):
+        if c is not None:
+            of_case.setdefault(c, []).append(i)
+    basis = ctx.facts.row_values["legal_basis"]
     out = []
     for case in sorted(period_cases):
-        grp = rows[rows["case_no"] == case]
-        texts = [t for t in grp["legal_basis"] if t]
+        texts = [t for t in basis[of_case.get(case, [])] if t]
         if texts and any(cites_article(t) for t in texts):
             continue
+        grp = rows.iloc[of_case.get(case, [])]
         first = grp.sort_values("date").iloc[0]
         if not texts:
             msg, sev = f"案件 {case} 未填写处罚依据（法律条款）", "中"
