@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -274,6 +274,12 @@ def fine_range(codes: list[str | None], legal_basis: str | None, lower: str = "a
     2. No item matched: one range per article cited in 处罚依据 that the catalogue knows.
     An item that matches no code, or a code without a range, leaves the upper bound unknown.
     """
+    return _fine_range(tuple(codes), legal_basis, lower)
+
+
+@lru_cache(maxsize=65536)
+def _fine_range(codes: tuple[str | None, ...], legal_basis: str | None, lower: str) -> FineRange | None:
+    # fine_range, cached: rows repeat the same codes and 处罚依据, and the catalogue is fixed (as for match_violation)
     cat = load_catalogue()
     known = [c for c in codes if c is not None and c in cat.index and not pd.isna(cat.at[c, "fine_max_wan"])]
     if known:

@@ -281,11 +281,11 @@ def closure_candidates(ctx: Context) -> pd.DataFrame:
                 met = f"一年内{long}次"
         if met is None:
             continue
-        asks = ctx.facts.enterprise_rows(ent)
-        asks = asks[asks["closure"]]
+        asks = ctx.facts.enterprise_positions(ent)
+        asks = asks[ctx.facts.row_values["closure"][asks]]
         out.append({"enterprise": ent, "unit": grp["unit"].iloc[-1], "rows": list(grp.index),
-                    "dates": [_date(d) for d in dates], "rule": met, "requested": not asks.empty,
-                    "request_rows": list(asks.index)})
+                    "dates": [_date(d) for d in dates], "rule": met, "requested": len(asks) > 0,
+                    "request_rows": ctx.facts.row_values["row_id"][asks].tolist()})
     return pd.DataFrame(out, columns=cols)
 
 
