@@ -163,12 +163,13 @@ def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Ser
     subs = dataset.submissions
     where: dict[tuple, tuple] = {}
     if subs is not None and len(subs):
-        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"], subs["sheet"], subs["unit"], subs["period"],
-                                                      strict=True)}
+        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"].tolist(), subs["sheet"].tolist(),
+                                                      subs["unit"].tolist(), subs["period"].tolist(), strict=True)}
     led = dataset.ledger
     by_row = {}
     if led is not None and len(led):
-        by_row = {r: (u, p) for r, u, p in zip(led["row_id"], led["unit"], led["period"], strict=True)}
+        by_row = {r: (u, p) for r, u, p in zip(led["row_id"].tolist(), led["unit"].tolist(), led["period"].tolist(),
+                                               strict=True)}
     counts: dict[str, int] = {}
     refs: dict[str, list[tuple[str, str, str]]] = {}  # unit -> (ref, month, message)
     keys = set(period.period_keys)
@@ -421,9 +422,8 @@ def _finding_month(dataset: Dataset, finding: dict) -> str | None:
     refs = finding.get("evidence") or []
     if len(led) and len(refs):
         # Only the evidence rows: a dict of the whole ledger per finding was most of the scoring time.
-        ids = led["row_id"]
-        hit = ids.isin(refs)
-        months = dict(zip(ids[hit].tolist(), led["period"][hit].tolist(), strict=True))
+        ids, periods = led["row_id"], led["period"]
+        months = {ids.iat[i]: periods.iat[i] for i in ids.isin(refs).to_numpy().nonzero()[0]}
         for ref in refs:
             if ref in months:
                 return str(months[ref])
