@@ -15,6 +15,10 @@ items  ``Dataset.items`` for the history rows, plus code (``catalogue.match_viol
        hazard_status (``evalkit.metrics.hazards.hazard_status`` at the period end, with
        the audit's ``overdue.grace_days``): rectified | closed | overdue | open.
 
+For rules that visit rows one at a time, ``row_values`` (``rows`` as NumPy arrays),
+``row_positions`` (row_id -> position) and ``enterprise_positions`` (an enterprise's rows
+by date, as positions) stand in for a pandas lookup per row.
+
 History = rows whose submission month (年, 月 of the form) is not after the period's
 last month: a later submission never adds rows to an audit of an earlier period. One
 exception, the shared status rule: a 复查 dated on or before the period end closes its

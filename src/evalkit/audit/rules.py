@@ -122,8 +122,12 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
         for col in COMPARED:
             if col.key not in values:
                 continue
-            # values[key][at] is frame.at[unit, key], without the per-cell lookup
-            rec = (values[col.key][at] if isinstance(at, int) else frame.at[unit, col.key]) if at is not None else None
+            if at is None:
+                rec = None
+            elif isinstance(at, int):
+                rec = values[col.key][at]  # frame.at[unit, col.key] without a lookup per cell
+            else:
+                rec = frame.at[unit, col.key]  # (a unit listed twice)
             rep = fig[col.key]
             if not differs(rep, rec, col.kind, ctx.config):
                 continue

@@ -102,11 +102,15 @@ def check_repeat_not_escalated(ctx: Context) -> list[dict]:
     """
     reps = repeat_offences(ctx.facts, int(ctx.config["repeat_offence"]["window_months"]))
     v, at = ctx.facts.row_values, ctx.facts.row_positions
+
+    def row(rid: str) -> dict:
+        return {"fine": v["fine"][at[rid]], "has_case": v["has_case"][at[rid]]}
+
     out = []
     for rec in reps.itertuples(index=False):
         if rec.ways:
             continue
-        first, later = ({k: v[k][at[r]] for k in ("fine", "has_case")} for r in (rec.first_row, rec.later_row))
+        first, later = row(rec.first_row), row(rec.later_row)
         out.append(finding(
             ctx, "repeat_not_escalated", unit=rec.unit, enterprise=rec.enterprise,
             message=(f"{rec.enterprise}「{_short(rec.code)}」{_date(rec.first_date)}已查出，"
