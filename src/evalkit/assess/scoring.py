@@ -88,7 +88,7 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
-    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
+    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False, facts=ctx.facts)
     good = cands[cands["score"] >= min_score] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
     return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
@@ -163,12 +163,13 @@ def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Ser
     subs = dataset.submissions
     where: dict[tuple, tuple] = {}
     if subs is not None and len(subs):
-        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"], subs["sheet"], subs["unit"], subs["period"],
-                                                      strict=True)}
+        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"].tolist(), subs["sheet"].tolist(),
+                                                      subs["unit"].tolist(), subs["period"].tolist(), strict=True)}
     led = dataset.ledger
     by_row = {}
     if led is not None and len(led):
-        by_row = {r: (u, p) for r, u, p in zip(led["row_id"], led["unit"], led["period"], strict=True)}
+        by_row = {r: (u, p) for r, u, p in zip(led["row_id"].tolist(), led["unit"].tolist(), led["period"].tolist(),
+                                               strict=True)}
     counts: dict[str, int] = {}
     refs: dict[str, list[tuple[str, str, str]]] = {}  # unit -> (ref, month, message)
     keys = set(period.period_keys)
@@ -286,7 +287,8 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
         if unit not in units:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
     audit = run_audit(dataset, span, config=cfg.get("audit_config"))
-    ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span, cfg.get("audit_config")), audit, units)
+    facts = audit.facts or audit_facts_for(dataset, span, cfg.get("audit_config"))  # the audit's: same span, config
+    ctx = ScoringContext(dataset, span, facts, audit, units)
     findings = audit.findings
     indicator_cache: dict = {}
     problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run

@@ -103,16 +103,26 @@ def _reconciled_cells(ctx: Context):
     if figs is None or figs.empty:
         return
     figs = figs[figs["period"].isin(ctx.period.period_keys)]
-    for _, fig in figs.sort_values(["unit", "period", "kind"]).iterrows():
+    columns: dict[int, dict] = {}  # id(result) -> compared column -> values (no lookup per cell)
+    for fig in figs.sort_values(["unit", "period", "kind"]).to_dict("records"):
         scope = SCOPE_OF_ROW[fig["kind"]]
         result = ctx.recompute(fig["period"], scope)
         if result is None:
             continue
         frame, unit = result.frame, fig["unit"]
+        if id(result) not in columns:
+            columns[id(result)] = {c.key: frame[c.key].array for c in COMPARED if c.key in frame.columns}
+        values = columns[id(result)]
+        at = frame.index.get_loc(unit) if unit in frame.index else None
         for col in COMPARED:
-            if col.key not in frame.columns:
+            if col.key not in values:
                 continue
-            rec = frame.at[unit, col.key] if unit in frame.index else None
+            if at is None:
+                rec = None
+            elif isinstance(at, int):
+                rec = values[col.key][at]
+            else:
+                rec = frame.at[unit, col.key]  # (a unit listed twice)
             why = result.is_incomplete(unit, col.key)
             rep = fig[col.key]
             yield fig, scope, col, rep, rec, verdict(rep, rec, col.kind, ctx.config, incomplete=why), why
@@ -232,7 +242,7 @@ def check_cumulative_inconsistent(ctx: Context) -> list[dict]:
     cfg = ctx.config["cumulative"]
     year = ctx.period.year
     figs = figs[(figs["year"] == year) & (figs["month"] <= ctx.period.last_month)]
-    index = {(r["unit"], int(r["month"]), r["kind"]): r for _, r in figs.iterrows()}
+    index = {(r["unit"], int(r["month"]), r["kind"]): r for r in figs.to_dict("records")}
     out = []
     units = sorted(figs.loc[figs["period"].isin(ctx.period.period_keys), "unit"].dropna().unique())
     for unit in units:
@@ -325,11 +335,12 @@ def _plan(ctx: Context) -> pd.DataFrame | None:
 
 def _carried_out(ctx: Context, name: str, unit: str, month: int) -> list[str]:
     """Row ids of the unit's inspections of ``name`` in or after plan ``month``, up to period end."""
-    rows = ctx.facts.enterprise_rows(name)
-    start = pd.Timestamp(ctx.period.year, int(month), 1)
-    hit = rows[(rows["unit"] == unit) & (rows["year"] == ctx.period.year)
-               & ((rows["month"] >= int(month)) | (rows["date"] >= start))]
-    return list(hit.index)
+    pos = ctx.facts.enterprise_positions(name)
+    v = ctx.facts.row_values
+    start = pd.Timestamp(ctx.period.year, int(month), 1).to_datetime64()
+    hit = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)
+              & ((v["month"][pos] >= int(month)) | (v["date"][pos] >= start))]
+    return v["row_id"][hit].tolist()
 
 
 def check_random_inspection_low(ctx: Context) -> list[dict]:

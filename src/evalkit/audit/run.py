@@ -90,6 +90,14 @@ class AuditResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     config_source: str = ""
 
+    @property
+    def facts(self) -> Facts | None:
+        """The ``Facts`` the rules read (``run_audit`` sets them), for callers that reuse them
+        (scoring, typical cases) instead of reading the ledger again; None for a result built
+        otherwise (e.g. read back from the report cache). Not a dataclass field, so it is in
+        neither ``to_dict`` nor the cache, and does not take part in ``==``."""
+        return self.__dict__.get("_facts")
+
     def counts(self) -> dict[str, int]:
         """Number of findings per rule id (every rule listed, 0 included)."""
         got = self.findings["rule"].value_counts() if len(self.findings) else {}
@@ -170,4 +178,6 @@ def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
         findings = (findings.assign(_r=findings["rule"].map(order), _s=findings["severity"].map(sev))
                     .sort_values(["_r", "_s", "unit", "enterprise"], na_position="first", kind="stable")
                     .drop(columns=["_r", "_s"]).reset_index(drop=True))
-    return AuditResult(period, findings, notes, ctx.tables, source)
+    result = AuditResult(period, findings, notes, ctx.tables, source)
+    result._facts = facts  # see AuditResult.facts
+    return result
