@@ -304,13 +304,14 @@ def test_every_lost_point_of_a_deduction_is_listed_with_its_evidence(simple_resu
 
 def test_a_capped_rule_lists_its_later_findings_at_zero(tmp_path):
     """Cap 1.5 at 1 point each: three findings cost 1, 0.5 and 0; the listed points add up to the cap."""
-    from evalkit.assess.scoring import _deductions
+    from evalkit.assess.scoring import _by_rule_and_unit, _deductions
 
     findings = pd.DataFrame({"rule": ["fine_out_of_range"] * 3, "unit": ["B"] * 3, "severity": ["中"] * 3,
                              "message": ["a", "b", "c"], "evidence": [["x#1"], ["x#2"], ["x#3"]],
                              "details": [{"month": "2024-05"}] * 3})
     part = {"rules": {"fine_out_of_range": {"points": 1, "cap": 1.5}}}
-    total, _, items = _deductions(_units_ds(), parse_period("2024-06"), findings, part, "B", "办案质量", {})
+    total, _, items = _deductions(_units_ds(), parse_period("2024-06"), _by_rule_and_unit(findings), part, "B",
+                                  "办案质量", {})
     assert total == 1.5 and [i["points"] for i in items] == [1.0, 0.5, 0.0]
     assert [i["month"] for i in items] == ["2024-05"] * 3
 
