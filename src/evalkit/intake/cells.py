@@ -146,7 +146,7 @@ def _plain_number(text: str) -> float | None:
 #: Bounds of a plausible number (docs/intake.md); above them the row is rejected (number_implausible).
 MAX_MONEY_WAN = 100_000  # 万元 (10 亿元): one fine, or a unit's monthly or cumulative total
 MAX_COUNT = 10_000_000  # enterprises, hazards, cases … in one unit's 附件2
-MAX_RATE = 1_000  # per cent
+MAX_RATE = 100  # per cent: a rate is a share (issue 12: above 100 is an error)
 
 
 def _finite(number: float | None) -> float | None:
@@ -216,8 +216,8 @@ def parse_count(value, unit: str = "") -> float | None:
 def parse_rate(value) -> float | None:
     """A percentage as written: 85, "85%", "85.5％" -> 85.5; None for blank.
 
-    A rate stored as a fraction with a % number format (0.855) comes back as 0.855:
-    the number format is not read, see docs/intake.md.
+    A rate stored as a fraction with a % number format (0.855) comes back as 0.855 here;
+    ``figures_rows`` scales it when the cell's format or the row's own counts say so.
     """
     if is_null(value):
         return None

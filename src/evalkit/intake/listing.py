@@ -37,6 +37,9 @@ from evalkit.intake.registry import SUBMISSIONS_DIR, submission_key
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
+#: Names of the spreadsheet files units send (the content decides how each is read).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".xlt", ".xltx", ".xltm", ".fods")
+
 _SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
 _SPECIAL = {stat.S_IFIFO: "命名管道（FIFO）", stat.S_IFSOCK: "套接字（socket）", stat.S_IFCHR: "字符设备",
