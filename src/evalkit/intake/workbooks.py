@@ -511,25 +511,30 @@ def _sheet_parts(workbook: bytes | None, rels: bytes | None, folder: str) -> dic
     return out
 
 
-def _stream_parts(zf: zipfile.ZipFile, keep, limits) -> dict[str, bytes]:
+def _stream_parts(zf: zipfile.ZipFile, keep, limits, tags: dict[str, int] | None = None) -> dict[str, bytes]:
     """Decompress every part once within its byte limit (``limits(name)``), checking each CRC;
-    the parts ``keep(name)`` selects are returned whole."""
+    the parts ``keep(name)`` selects are returned whole. ``tags`` receives, per XML part, the
+    number of start tags (``<`` not followed by ``/``): its elements, counted at C speed."""
     totals = {"bytes": 0}
     kept: dict[str, bytes] = {}
     for info in zf.infolist():
         if info.is_dir():
             continue
         name = info.filename
+        count = tags is not None and name.lower().endswith((".xml", ".rels", ".vml"))
+        n = 0
         with zf.open(info) as fh:
             stream = _Counted(fh, limits(name), name, totals)
-            if keep(name):
-                chunks = []
-                while chunk := stream.read(1 << 20):
+            chunks = [] if keep(name) else None
+            while chunk := stream.read(1 << 20):
+                if count:
+                    n += chunk.count(b"<") - chunk.count(b"</")
+                if chunks is not None:
                     chunks.append(chunk)
+            if chunks is not None:
                 kept[name] = b"".join(chunks)
-            else:
-                while stream.read(1 << 20):
-                    pass
+        if count:
+            tags[name] = n
     return kept
 
 
@@ -559,9 +564,14 @@ def _scan_xlsx(data: bytes, rel: str) -> dict[str, SheetScan] | Problem | None:
                     return MAX_SHEET_PART_BYTES
                 return MAX_LARGE_PART_BYTES if name == roles.strings or name in roles.unread else MAX_XML_PART_BYTES
 
-            parts = _stream_parts(zf, wanted.__contains__, limits)
+            tags: dict[str, int] = {}
+            parts = _stream_parts(zf, wanted.__contains__, limits, tags)
     except _ZIP_ERRORS:
         return None  # the openpyxl reader's checks name the problem
+    tree = sum(n for name, n in tags.items() if name not in roles.sheets and name != roles.strings
+               and name not in roles.unread)
+    if tree > MAX_TREE_ELEMENTS or tags.get(roles.strings, 0) > MAX_STRING_ELEMENTS:
+        return None  # the openpyxl reader's element counts refuse it, naming the part
     for name in roles.sheets:
         if not xlsx_sheet_is_plain(parts.get(name, b"")):
             return None
