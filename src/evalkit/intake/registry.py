@@ -175,12 +175,18 @@ def _find(reg_dir: Path, stem: str, exts: tuple[str, ...]) -> Path | None:
 
 
 def _decode(data: bytes) -> str:
+    """The text of a registry CSV: UTF-8 (with or without the BOM Excel writes), else GBK/GB18030
+    (what Chinese Excel and WPS save as "CSV"). Strict, in that order: UTF-8 text never decodes
+    as anything else by accident (GBK bytes are almost never valid UTF-8), and bytes valid in
+    neither raise with a clear message rather than being guessed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError("文件是 UTF-16 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 GBK 的 CSV")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError("文件编码无法识别（应为 UTF-8 或 GBK）")
+    raise ValueError("文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030）：请另存为“CSV UTF-8（逗号分隔）”")
 
 
 def _raw_rows(path: Path) -> list[tuple[int, list]]:
@@ -235,16 +241,24 @@ def _read_table(data_dir: Path, path: Path, spec: dict[str, tuple[str, ...]],
         raise DataDirError(data_dir, f"{rel} 无法读取（{type(exc).__name__}: {exc}）") from None
     if not raw:
         return Table(rel, {}, {}, [])
-    header_no, header = raw[0]
-    raw = _without_control(rel, raw, header, problems)
-    header = raw[0][1]
     wanted = {cells.norm(h): key for key, names in spec.items() for h in names}
+    # The header is the row (of the first few) naming the most known columns: Excel users put a
+    # title row, or a merged title over the header, above it. Rows above the header are not data.
+    at = max(range(min(len(raw), _HEADER_SEARCH_ROWS)),
+             key=lambda i: (len({wanted[cells.norm(v)] for v in raw[i][1] if cells.norm(v) in wanted}), -i))
+    header_no, header = raw[at]
+    raw = _without_control(rel, raw[at:], header, problems)
+    header = raw[0][1]
     columns, headers = {}, {}
     for index, text in enumerate(header):
         key = wanted.get(cells.norm(text))
         if key and key not in columns:
             columns[key], headers[key] = index, cells.to_text(text)
     return Table(rel, columns, headers, [(n, r) for n, r in raw if n != header_no])
+
+
+#: Rows of a registry file searched for its header (a title and a note or two may sit above it).
+_HEADER_SEARCH_ROWS = 10
 
 
 def _cell(table: Table, row: list, key: str):
