@@ -84,7 +84,7 @@ def _rate_value(read: RowRead, sheet: SheetRead, col: Column, raw, percent_forma
     reason = None
     if numeric and percent_format:
         reason = "单元格为百分比格式"
-    elif numeric and 0 < value <= 1:
+    elif numeric and 0 < value < 1:  # 1 itself: 1% as typed, or 100% formatted? only a format can tell
         num, den = (read.record.get(k) for k in RATE_COUNTS.get(col.key, ("", "")))
         if num is not None and den is not None and den == den and num == num and den > 0:
             expected = num / den * 100
