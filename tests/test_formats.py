@@ -68,7 +68,8 @@ def test_committed_fixture_reads_as_its_xlsx(tmp_path, source, suffix):
     rows and tables as the .xlsx it was written from."""
     name = Path(source).name
     xlsx = _sample_dir(tmp_path / "x", {name: SAMPLE / S / source})
-    other = _sample_dir(tmp_path / "o", {Path(name).with_suffix(suffix).name: FIXTURES / Path(name).with_suffix(suffix)})
+    converted = Path(name).with_suffix(suffix).name
+    other = _sample_dir(tmp_path / "o", {converted: FIXTURES / converted})
     a, b = intake.load(xlsx, jobs=1), intake.load(other, jobs=1)
     assert _problem_keys(a) == _problem_keys(b)
     assert a.files[["rows_read", "rows_accepted", "rows_rejected"]].values.tolist() == \

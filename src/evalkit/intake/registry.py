@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import load_workbook
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from evalkit.core.forms import DEFAULT_YEAR
@@ -81,6 +81,7 @@ class Registry:
     _unit_keys: dict[str, str] = field(default_factory=dict, repr=False)
     _suggest_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
     _near_cache: dict[str, tuple[str | None, list[str]]] = field(default_factory=dict, repr=False)
+    _choices: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self):
         self._enterprise_keys = {cells.normalise_name(n): n for n in self.enterprises["name"]}
@@ -95,9 +96,16 @@ class Registry:
         if key in self._enterprise_keys:
             return self._enterprise_keys[key], None
         if key not in self._suggest_cache:
-            close = difflib.get_close_matches(key, list(self._enterprise_keys), n=1, cutoff=0.75)
+            # rapidfuzz's ratio (the Indel similarity difflib's ratio approximates), in C++: difflib
+            # took 0.6 s per name against 5,000 registry names
+            close = process.extractOne(key, self._enterprise_choices(), scorer=fuzz.ratio, score_cutoff=75)
             self._suggest_cache[key] = self._enterprise_keys[close[0]] if close else None
         return None, self._suggest_cache[key]
+
+    def _enterprise_choices(self) -> list[str]:
+        if len(self._choices) != len(self._enterprise_keys):
+            self._choices = list(self._enterprise_keys)
+        return self._choices
 
     def near_miss(self, written: str | None) -> tuple[str | None, list[str]]:
         """(registry name, []) when ``written`` is within ``near_miss_edits`` characters of a
@@ -114,7 +122,7 @@ class Registry:
             return None, []
         if key not in self._near_cache:
             limit = near_miss_edits(key)
-            found = process.extract(key, list(self._enterprise_keys), scorer=Levenshtein.distance,
+            found = process.extract(key, self._enterprise_choices(), scorer=Levenshtein.distance,
                                     score_cutoff=limit, limit=3) if limit else []
             best = [k for k, d, _ in found if d == found[0][1]] if found else []
             self._near_cache[key] = ((self._enterprise_keys[best[0]], []) if len(best) == 1

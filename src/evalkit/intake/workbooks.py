@@ -12,9 +12,9 @@ import io
 import posixpath
 import re
 import struct
-from collections.abc import Iterator
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -114,15 +114,16 @@ def _sniff(data: bytes, rel: str) -> tuple[str | None, object, Problem | None]:
         if content.kind == "xls":
             return "xls", content.workbook, None
         if content.kind == "damaged" and suffix in (".xls", ".xlt", ".et"):
-            return None, None, make_problem("file_unreadable", "文件已损坏（旧版 .xls 的目录无法读取）：请重新导出后报送",
-                                            file=rel)
-        return None, None, make_problem("file_not_excel", "不是 Excel 工作簿（旧版 Office 文档）：请报送统计表的工作簿",
-                                        file=rel)
+            return None, None, make_problem(
+                "file_unreadable", "文件已损坏（旧版 .xls 的目录无法读取）：请重新导出后报送", file=rel)
+        return None, None, make_problem(
+            "file_not_excel", "不是 Excel 工作簿（旧版 Office 文档）：请报送统计表的工作簿", file=rel)
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         entries, cd_size = _central_directory(data)
         if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
-            return None, None, make_problem("file_unreadable", f"压缩包登记的文件过多（{entries:,} 个，目录 {cd_size:,} 字节）："
-                                            "工作簿只有几十个部件，疑似损坏或恶意文件，未读取", file=rel)
+            return None, None, make_problem(
+                "file_unreadable", f"压缩包登记的文件过多（{entries:,} 个，目录 {cd_size:,} 字节）："
+                "工作簿只有几十个部件，疑似损坏或恶意文件，未读取", file=rel)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 infos = zf.infolist()
@@ -131,7 +132,8 @@ def _sniff(data: bytes, rel: str) -> tuple[str | None, object, Problem | None]:
                 manifest = (zf.open("META-INF/manifest.xml").read(_SMALL_XML_BYTES)
                             if "meta-inf/manifest.xml" in names else b"")
         except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError, zlib.error, EOFError):
-            return None, None, make_problem("file_unreadable", "文件已损坏（压缩包不完整）：请重新导出工作簿后报送", file=rel)
+            return None, None, make_problem(
+                "file_unreadable", "文件已损坏（压缩包不完整）：请重新导出工作簿后报送", file=rel)
         if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
             return None, None, make_problem("file_unreadable", "工作簿解压后过大：疑似损坏或恶意文件，未读取", file=rel)
         if "xl/workbook.bin" in names:
@@ -157,8 +159,8 @@ def _sniff(data: bytes, rel: str) -> tuple[str | None, object, Problem | None]:
         kind = "其他格式的文件"
     if suffix in WORKBOOK_SUFFIXES and not kind.startswith("CSV"):
         kind += f"，只是扩展名为 {suffix}"
-    return None, None, make_problem("file_not_excel", f"不是 Excel 工作簿（{kind}）：请报送 .xlsx、.xls、.ods 等格式的统计表",
-                                    file=rel)
+    return None, None, make_problem(
+        "file_not_excel", f"不是 Excel 工作簿（{kind}）：请报送 .xlsx、.xls、.ods 等格式的统计表", file=rel)
 
 
 def _central_directory(data: bytes) -> tuple[int, int]:
@@ -390,7 +392,8 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
             if book.encrypted:
                 problem = make_problem("file_encrypted", ENCRYPTED_MESSAGE, file=rel)
             elif book.unreadable:
-                problem = make_problem("file_unreadable", f"文件已损坏（{book.unreadable}）：请重新导出后报送", file=rel)
+                problem = make_problem("file_unreadable", f"文件已损坏（{book.unreadable}）：请重新导出后报送",
+                                       file=rel)
             else:
                 sources = calamine_sheets(data, {sc.name: sc for sc in book.sheets}, budget)
         else:
