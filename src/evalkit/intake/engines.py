@@ -46,11 +46,13 @@ def _filled(value) -> bool:
     return not (isinstance(value, str) and not value.strip())
 
 
-def calamine_sheets(data: bytes, scans: dict[str, SheetScan], budget: Budget) -> Iterator[SheetSource]:
+def calamine_sheets(data: bytes, scans: dict[str, SheetScan], budget: Budget,
+                    default: SheetScan | None = None) -> Iterator[SheetSource]:
     """Every worksheet of ``data`` (chart and macro sheets are not data), as ``SheetSource``.
 
     ``scans`` maps sheet names to what the scan found (extent, formulas, percent cells);
-    a sheet the scan did not see is read only when calamine's own extent is small.
+    a sheet the scan did not name takes ``default`` (the .xlsx fast path has checked every
+    sheet part already), or without one the file is refused (its extent is unknown).
     Raises SheetTooComplex past the bounds, Encrypted for a password.
     """
     try:
@@ -61,7 +63,7 @@ def calamine_sheets(data: bytes, scans: dict[str, SheetScan], budget: Budget) ->
         for meta in wb.sheets_metadata:
             if not meta.typ == calamine.SheetTypeEnum.WorkSheet:
                 continue
-            scan = scans.get(meta.name)
+            scan = scans.get(meta.name, default)
             try:
                 if scan is None:  # a sheet the scan did not find: read only if it is small
                     raise SheetTooComplex("工作表的结构无法确认")

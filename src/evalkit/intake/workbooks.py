@@ -128,7 +128,7 @@ def _sniff(data: bytes, rel: str) -> tuple[str | None, object, Problem | None]:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 infos = zf.infolist()
                 names = {i.filename.lower() for i in infos}
-                mimetype = zf.read("mimetype")[:200] if "mimetype" in names else b""
+                mimetype = zf.open("mimetype").read(200) if "mimetype" in names else b""
                 manifest = (zf.open("META-INF/manifest.xml").read(_SMALL_XML_BYTES)
                             if "meta-inf/manifest.xml" in names else b"")
         except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError, zlib.error, EOFError):
@@ -382,7 +382,7 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
             if isinstance(fast, Problem):
                 problem = fast
             elif fast is not None:
-                sources = calamine_sheets(data, fast, budget)
+                sources = calamine_sheets(data, fast, budget, default=SheetScan(extent=(MAX_ROWS, MAX_COLUMNS)))
             else:
                 problem = _check_parts(data, rel)
                 if problem is None:
