@@ -23,15 +23,17 @@ TWO = ["张三", "李四"]
 
 LEDGER_COLUMNS = ["row_id", "file", "sheet", "row", "unit", "year", "month", "period", "seq", "enterprise",
                   "enterprise_name", "registered", "inspection_date", "inspectors", "inspector_count", "hazards",
-                  "rectifications", "case_no", "fine_wan", "legal_basis", "other_handling", "remarks", "is_recheck"]
+                  "rectifications", "case_no", "fine_wan", "legal_basis", "other_handling", "remarks", "is_recheck",
+                  "unreadable"]
 
 
 def row(unit, month, enterprise, date, hazards=(), rects=(), *, case_no=None, fine=None, basis=None,
-        other=None, remarks=None, inspectors=TWO, deadlines=None, year=YEAR) -> dict:
-    """One ledger row spec (dates as 'YYYY-MM-DD'; deadlines: list aligned with hazards)."""
+        other=None, remarks=None, inspectors=TWO, deadlines=None, year=YEAR, unreadable=None) -> dict:
+    """One ledger row spec (dates as 'YYYY-MM-DD'; deadlines: list aligned with hazards;
+    unreadable="fine_wan": a fine intake could not read, give no ``fine``)."""
     return dict(unit=unit, month=month, enterprise=enterprise, date=date, hazards=list(hazards),
                 rects=list(rects), case_no=case_no, fine=fine, basis=basis, other=other, remarks=remarks,
-                inspectors=list(inspectors), deadlines=deadlines, year=year)
+                inspectors=list(inspectors), deadlines=deadlines, year=year, unreadable=unreadable)
 
 
 def status_of(text: str | None) -> str | None:
@@ -69,7 +71,7 @@ def build(rows: list[dict], *, enterprises: list[dict] | None = None, units: lis
             "rectifications": spec["rects"], "case_no": spec["case_no"],
             "fine_wan": float("nan") if spec["fine"] is None else float(spec["fine"]),
             "legal_basis": spec["basis"], "other_handling": spec["other"], "remarks": spec["remarks"],
-            "is_recheck": is_recheck,
+            "is_recheck": is_recheck, "unreadable": spec["unreadable"],
         })
         for i, hazard in enumerate(spec["hazards"]):
             rect = spec["rects"][i] if i < len(spec["rects"]) else None

@@ -56,14 +56,15 @@ def rectification_status(text: str | None) -> str | None:
 def inspection(unit: str, enterprise: str, date: str, hazards=(), rectifications=(), *,
                case_no: str | None = None, fine: float | None = None, other: str | None = None,
                remarks: str | None = None, period: str | None = None,
-               inspectors=("张三", "李四"), legal_basis: str | None = None) -> dict:
-    """One 附件1 row as a dict (``date`` "YYYY-MM-DD"; ``period`` "YYYY-MM" defaults to its month)."""
+               inspectors=("张三", "李四"), legal_basis: str | None = None, unreadable: str | None = None) -> dict:
+    """One 附件1 row as a dict (``date`` "YYYY-MM-DD"; ``period`` "YYYY-MM" defaults to its month;
+    ``unreadable="fine_wan"`` for a fine intake could not read: pass no ``fine``)."""
     return {
         "unit": unit, "enterprise": enterprise, "inspection_date": pd.Timestamp(date),
         "hazards": list(hazards), "rectifications": list(rectifications), "case_no": case_no,
         "fine_wan": np.nan if fine is None else float(fine), "other_handling": other,
         "remarks": remarks, "period": period or date[:7], "inspectors": list(inspectors),
-        "legal_basis": legal_basis,
+        "legal_basis": legal_basis, "unreadable": unreadable,
     }
 
 
@@ -134,7 +135,7 @@ def _enterprises(registry) -> pd.DataFrame:
 _LEDGER_COLUMNS = ["row_id", "file", "sheet", "row", "unit", "year", "month", "period", "seq", "enterprise",
                    "enterprise_name", "registered", "inspection_date", "inspectors", "inspector_count",
                    "hazards", "rectifications", "case_no", "fine_wan", "legal_basis", "other_handling",
-                   "remarks", "is_recheck"]
+                   "remarks", "is_recheck", "unreadable"]
 
 
 def _ledger(rows: list[dict], registered: set[str]) -> pd.DataFrame:

@@ -34,11 +34,14 @@ def test_json_problem_rows_and_exit_1(clean_dir, capsys):
                 unit="综合执法队")
     assert main(["validate", str(clean_dir), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
-    assert (out["files"], out["rows_read"], out["rows_accepted"], out["rows_rejected"]) == (2, 3, 2, 1)
+    # the unreadable fine is reported at its cell; the row is kept (its fine unknown)
+    assert (out["files"], out["rows_read"], out["rows_accepted"], out["rows_rejected"]) == (2, 3, 3, 0)
     assert out["problems"] == [{
         "file": "submissions/b.xlsx", "sheet": "统计表一", "row": 5, "column": "罚款金额(万)",
         "rule": "number_unparseable", "severity": "error",
-        "message": "罚款金额 '待定' 不是数字：请填写以万元为单位的数字，如 0.5", "value": "待定"}]
+        "message": "罚款金额 '待定' 不是数字：请填写以万元为单位的数字，如 0.5"
+                   "（本行仍计入检查，罚款金额按未知处理，不计为 0）",
+        "value": "待定"}]
 
 
 def test_warning_only_exits_0(clean_dir, capsys):

@@ -422,17 +422,20 @@ def _ledger_with_fine_xml(root: Path, xml_value: str) -> None:
     ("9.3e12", "number_implausible", "超出合理范围（折合 9.3e+12 万元，罚款金额不应超过 100,000 万元即 10 亿元）"),
     ("100001", "number_implausible", "罚款金额不应超过 100,000 万元"),
 ])
-def test_non_finite_or_huge_fine_rejects_the_row(tmp_path, xml_value, rule, fragment):
-    """A fine of 1e309 (infinite once parsed) or above 1e5 万元: an error on the cell, the row rejected,
-    the metric fines stay 0 (main gave fines_wan = -9,223,372,036,854.275 with exit 0)."""
+def test_non_finite_or_huge_fine_blanks_the_cell(tmp_path, xml_value, rule, fragment):
+    """A fine of 1e309 (infinite once parsed) or above 1e5 万元: an error on the cell, which is left
+    unknown (the row is kept, docs/intake.md §8); the metric fines count 0 of it and are marked
+    incomplete (main gave fines_wan = -9,223,372,036,854.275 with exit 0)."""
     root = make_data_dir(tmp_path / "data")
     _ledger_with_fine_xml(root, xml_value)
     ds = intake.load(root)
     assert where(ds.problems, rule) == [(A, L1, 5, "罚款金额(万)")]
     assert fragment in ds.problems.set_index("rule").loc[rule, "message"]
-    assert counts(ds) == [1, 0, 1] and list(ds.rejected["reason"]) == [rule]
+    assert counts(ds) == [1, 1, 0] and ds.rejected.empty
+    assert ds.ledger["fine_wan"].isna().all() and list(ds.ledger["unreadable"]) == ["fine_wan"]
     from evalkit.metrics.engine import compute_metrics
-    assert compute_metrics(ds, "2024-05").total["fines_wan"] == 0.0
+    result = compute_metrics(ds, "2024-05")
+    assert result.total["fines_wan"] == 0.0 and "fines_wan" in result.incomplete["全镇合计"]
 
 
 def test_fine_just_below_the_bound_is_kept_with_the_yuan_warning(tmp_path):

@@ -114,13 +114,12 @@ def test_every_page_of_a_run_escapes_a_hostile_unit_and_enterprise(tmp_path, mon
 
 
 def test_a_unit_whose_every_row_is_rejected_is_told_how_many_and_why(tmp_path, monkeypatch):
-    """Item 13: two rows, both with a fine '待定' (not a number): the report says 2 of 2 rows
-    were rejected and lists each row's problem with file, sheet, row and column."""
+    """Item 13: two rows, both with an inspection date '待定' (not a date): the report says 2 of
+    2 rows were rejected and lists each row's problem with file, sheet, row and column."""
     from evalkit.intake.loader import load
 
     data = make_data_dir(tmp_path / "data")
-    ledger_file(data, "石壁村6月.xlsx", [inspection(date=dt.date(2024, 6, 3), fine_wan="待定"),
-                                       inspection("蚶江锦里制衣有限公司", dt.date(2024, 6, 4), fine_wan="待定")],
+    ledger_file(data, "石壁村6月.xlsx", [inspection(date="待定"), inspection("蚶江锦里制衣有限公司", "待定")],
                 month=6)
     ds = load(data)
     assert ds.rows_rejected == 2 and ds.rows_accepted == 0
@@ -129,7 +128,7 @@ def test_a_unit_whose_every_row_is_rejected_is_told_how_many_and_why(tmp_path, m
     assert "共 2 行，全部未通过校验" in _html_of(shown[0])
     table = sections.rejected_problems(ds, "2024-06", "石壁村")
     assert table["行"].tolist() == [5, 6]
-    assert set(table["列"]) == {"罚款金额(万)"} and set(table["文件"]) == {"submissions/石壁村6月.xlsx"}
+    assert set(table["列"]) == {"检查时间"} and set(table["文件"]) == {"submissions/石壁村6月.xlsx"}
     assert all("待定" in m for m in table["问题"])
     assert "未计入的行及原因" in _html_of(shown[1])
 
@@ -139,7 +138,7 @@ def test_a_unit_with_some_rows_rejected_gets_the_count(tmp_path, monkeypatch):
 
     data = make_data_dir(tmp_path / "data")
     ledger_file(data, "石壁村6月.xlsx", [inspection(date=dt.date(2024, 6, 3)),
-                                       inspection("蚶江锦里制衣有限公司", dt.date(2024, 6, 4), fine_wan="待定")],
+                                       inspection("蚶江锦里制衣有限公司", "待定")],
                 month=6)
     ds = load(data)
     shown = _captured(monkeypatch)

@@ -397,10 +397,13 @@ def test_unrecognised_sheet_beside_a_form_is_ignored_with_warning(data_dir):
 
 
 def test_rejected_rows_keep_raw_values(data_dir):
-    """A rejected row keeps every raw value under its official header."""
+    """A rejected row keeps every raw value under its own header; its reason names the error
+    that rejected it (the unreadable fine only blanks its cell, docs/intake.md §8)."""
     ledger_file(data_dir, "a.xlsx", [inspection(date="上旬", fine_wan="待定")])
-    rej = intake.load(data_dir).rejected.iloc[0]
-    assert rej["reason"] == "date_unparseable;number_unparseable"
+    ds = intake.load(data_dir)
+    rej = ds.rejected.iloc[0]
+    assert rej["reason"] == "date_unparseable"
+    assert sorted(ds.problems["rule"]) == ["date_unparseable", "number_unparseable"]
     assert rej["values"]["检查时间"] == "上旬" and rej["values"]["罚款金额(万)"] == "待定"
     assert rej["values"]["受检企业(单位)名称"] == "石狮市宏达五金厂"
     assert (rej["form"], rej["row"]) == ("ledger", 5)

@@ -228,8 +228,9 @@ CASES = {
     "missing_unit": (missing_unit, "unit_missing", [(A, L1, 3, "填报部门（公章）")], A, (1, 0, 1)),
     "unknown_unit": (unknown_unit, "unit_unknown", [(A, L1, 3, "填报部门（公章）")], A, (1, 0, 1)),
     "missing_month": (missing_month, "month_missing", [(A, L1, 3, "月份")], A, (1, 0, 1)),
-    "text_in_number": (text_in_number, "number_unparseable", [(A, L1, 5, "罚款金额(万)")], A, (1, 0, 1)),
-    "negative_number": (negative_number, "number_negative", [(A, L1, 5, "罚款金额(万)")], A, (1, 0, 1)),
+    # an unreadable fine blanks its cell, the row is kept (docs/intake.md §8)
+    "text_in_number": (text_in_number, "number_unparseable", [(A, L1, 5, "罚款金额(万)")], A, (1, 1, 0)),
+    "negative_number": (negative_number, "number_negative", [(A, L1, 5, "罚款金额(万)")], A, (1, 1, 0)),
     "unparseable_date": (unparseable_date, "date_unparseable", [(A, L1, 5, "检查时间")], A, (1, 0, 1)),
     "date_outside_month": (date_outside_month, "date_outside_month", [(A, L1, 5, "检查时间")], A, (1, 1, 0)),
     "single_inspector": (single_inspector, "inspectors_fewer_than_two", [(A, L1, 5, "执法人员")], A, (1, 1, 0)),

@@ -68,7 +68,7 @@ def test_the_quarter_summary_says_year_to_date_for_january_to_the_quarter_end(tm
     text = sections.period_summary_text(ds, "2024Q2")
     assert text.startswith("2024年第二季度（截至5月），")
     assert "年初以来（截至5月）检查覆盖率 50.00%" in text
-    assert "本期全镇现场检查企业 1 家" in text
+    assert "本季度（截至5月）全镇现场检查企业 1 家" in text
     month = sections.period_summary_text(ds, "2024-05")
     assert "年初以来（截至5月）检查覆盖率 50.00%" in month
 

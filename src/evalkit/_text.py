@@ -27,6 +27,9 @@ NOT_SUBMITTED = "未报送"
 NOT_COMPARABLE = "不可比"
 #: A blank cell (nothing was written), as opposed to an undefined rate.
 BLANK = "空白"
+#: A figure recomputed from a ledger with a cell intake could not read (a fine reading 待定):
+#: it counts only what was read, so it is not compared (``MetricsResult.incomplete``).
+INCOMPLETE = "不完整"
 
 KINDS = ("count", "rate", "money", "score", "plain")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from evalkit.audit.facts import Facts, Patterns, check_fine, referral_due, repeat_offences
@@ -62,9 +63,15 @@ LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectifi
                     "status", "open_items", "notes"]
 
 
-def _facts(dataset: Dataset, period: Period) -> Facts:
+def _facts(dataset: Dataset, period: Period, reuse: Facts | None = None) -> Facts:
+    """Facts of ``period`` read with the packaged audit config: ``reuse`` when it is exactly
+    that (same dataset object, period, patterns and grace days), else built anew."""
     cfg, _ = load_audit_config(None)
-    return Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
+    patterns, grace_days = Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"])
+    if (reuse is not None and reuse.dataset is dataset and reuse.period == period
+            and reuse.patterns == patterns and reuse.grace_days == grace_days):
+        return reuse
+    return Facts(dataset, period, patterns, grace_days)
 
 
 def _latest_period(dataset: Dataset, at_least: Period | None = None) -> Period:
@@ -97,14 +104,28 @@ def case_sort_key(case_no: str) -> tuple:
                  for part in re.split(r"(\d+)", str(case_no)))
 
 
+def _case_parts(facts: Facts) -> dict[str, list[list[str]]]:
+    """``case_rows(facts.rows, case)`` of every case number at once: one pass, not one filter per case."""
+    rows = facts.rows
+    cased = rows[rows["case_no"].notna()].sort_values("date", kind="stable")
+    parts: dict[str, dict[str, list[str]]] = {}
+    for rid, case, ent in zip(cased.index.tolist(), cased["case_no"].tolist(), cased["enterprise"].tolist(),
+                              strict=True):
+        if not pd.isna(ent):  # as groupby in case_rows: a row without an enterprise belongs to no part
+            parts.setdefault(case, {}).setdefault(ent, []).append(rid)
+    return {case: list(by_ent.values()) for case, by_ent in parts.items()}
+
+
 def _groups(facts: Facts) -> list[tuple[str, str | None, list[str]]]:
     """(key, case_no, row_ids) of the period's cases and uncased serious rows."""
-    rows, prow = facts.rows, facts.period_rows
+    prow = facts.period_rows
+    v, at = facts.row_values, facts.row_positions
+    parts_of = _case_parts(facts)
     out = []
     for case in sorted(prow["case_no"].dropna().unique(), key=case_sort_key):
-        parts = [ids for ids in case_rows(rows, case) if rows.loc[ids, "in_period"].any()]
+        parts = [ids for ids in parts_of.get(case, []) if any(v["in_period"][at[r]] for r in ids)]
         for ids in parts:
-            key = case if len(parts) == 1 else f"{case}（{rows.at[ids[0], 'enterprise']}）"
+            key = case if len(parts) == 1 else f"{case}（{v['enterprise'][at[ids[0]]]}）"
             out.append((key, case, ids))
     serious = prow[prow["case_no"].isna() & (prow["referral"] | prow["suspended"] | prow["closure"]
                                              | prow["daily_penalty"])]
@@ -112,76 +133,101 @@ def _groups(facts: Facts) -> list[tuple[str, str | None, list[str]]]:
     return out
 
 
-def _criteria(facts: Facts, ids: list[str], repeats: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """(criterion ids met, Chinese reasons) for the rows ``ids`` of one case."""
-    rows = facts.rows.loc[ids]
+def _key_industries(dataset: Dataset) -> dict[str, str]:
+    """Enterprise name -> its first key industry in the registry (blank ones skipped)."""
+    ents = dataset.enterprises
+    out: dict[str, str] = {}
+    if len(ents):
+        for name, key in zip(ents["name"].tolist(), ents["key_industry"].tolist(), strict=True):
+            if not pd.isna(key) and str(key).strip() and not pd.isna(name):
+                out.setdefault(name, key)
+    return out
+
+
+def _criteria(facts: Facts, ids: list[str], repeats: list[tuple[str, str]],
+              key_industries: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(criterion ids met, Chinese reasons) for the rows ``ids`` of one case.
+
+    ``repeats``: (later_row, code) of ``repeat_offences``, in its order; ``key_industries``:
+    ``_key_industries`` of the dataset.
+    """
+    v = facts.row_values
+    pos = np.array([facts.row_positions[r] for r in ids], dtype=np.intp)
     met, reasons = [], []
-    first = rows.iloc[0]
-    ent = first["enterprise"]
-    if rows["referral"].any():
-        text = rows.loc[rows["referral"], "other_handling"].iloc[0]
+    ent = v["enterprise"][pos[0]]
+    referral = v["referral"][pos]
+    if referral.any():
+        text = v["other_handling"][pos[referral]][0]
         met.append("criminal_referral")
         reasons.append(f"移送司法机关：{text}")
     measures = [name for flag, name in (("daily_penalty", "按日连续处罚"), ("suspended", "责令停产停业整顿"),
-                                        ("closure", "提请关闭")) if rows[flag].any()]
+                                        ("closure", "提请关闭")) if v[flag][pos].any()]
     if measures:
         met.append("severe_measure")
         reasons.append("采取" + "、".join(measures))
-    if rows["major"].any():
+    if v["major"][pos].any():
         met.append("major_hazard")
         reasons.append("涉及重大事故隐患")
-    for _, row in rows.iterrows():
+    for i in pos:
+        row = {k: v[k][i] for k in ("fine", "codes", "legal_basis", "is_recheck", "daily_penalty")}
         chk = check_fine(row)
         if chk and chk.range and chk.range.high is not None and not chk.escalation \
                 and abs(row["fine"] - chk.range.high) < 1e-9:
             met.append("top_fine")
             reasons.append(f"顶格处罚：罚款 {row['fine']:g} 万元，等于法定上限")
             break
-    if rows["dual_penalty"].any():
+    if v["dual_penalty"][pos].any():
         met.append("dual_penalty")
         reasons.append("一案双罚（对单位及其负责人均予处罚）")
-    rep = repeats[repeats["later_row"].isin(ids)]
-    if not rep.empty:
+    mine = set(ids)
+    rep = [code for later, code in repeats if later in mine]
+    if rep:
         cat = load_catalogue()
-        names = "、".join(dict.fromkeys(f"{c} {cat.at[c, 'short']}" for c in rep["code"]))
+        names = "、".join(dict.fromkeys(f"{c} {cat.at[c, 'short']}" for c in rep))
         met.append("repeat_offender")
         reasons.append(f"屡查屡犯：{names} 12个月内再次出现")
-    ents = facts.dataset.enterprises
-    key = ents.loc[ents["name"] == ent, "key_industry"].dropna() if len(ents) else pd.Series(dtype=object)
-    key = [k for k in key if str(k).strip()]
-    if key:
+    if ent in key_industries:
         met.append("key_industry")
-        reasons.append(f"重点行业：{key[0]}")
-    if rows["from_report"].any():
+        reasons.append(f"重点行业：{key_industries[ent]}")
+    if v["from_report"][pos].any():
         met.append("from_report")
         reasons.append("源于举报并查实")
     return met, reasons
 
 
 def case_candidates(dataset: Dataset, period, top: int | None = None, *,
-                    with_timeline: bool = True) -> pd.DataFrame:
+                    with_timeline: bool = True, facts: Facts | None = None) -> pd.DataFrame:
     """The period's cases ranked for 典型案例 (see the module docstring and ``CRITERIA``).
 
     Columns: rank (1 = best), key (case number, or row_id of an uncased row), case_no,
     unit, enterprise, date (first row), fine_wan (sum over the case's rows), score, criteria
     (ids), reasons (Chinese), timeline (list of (date, event, evidence); empty when
     ``with_timeline`` is False, which scoring uses to save time), rows (row ids).
+
+    ``facts``: ledger facts already read (e.g. ``AuditResult.facts``), reused when they are
+    those of ``dataset`` and ``period`` under the packaged audit config, the config the
+    candidates are always read with; otherwise ignored. Only saves time: the result is the same.
     """
     period = as_period(period)
     if top is not None and (not isinstance(top, int) or top < 1):
         raise ParameterError("top", top, "正整数或 None")
-    facts = _facts(dataset, period)
+    facts = _facts(dataset, period, reuse=facts)
     if facts.rows.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    repeats = repeat_offences(facts)
+    reps = repeat_offences(facts)
+    repeats = list(zip(reps["later_row"].tolist(), reps["code"].tolist(), strict=True))
+    key_industries = _key_industries(dataset)
+    v = facts.row_values
     recs = []
     for key, case_no, ids in _groups(facts):
-        met, reasons = _criteria(facts, ids, repeats)
-        rows = facts.rows.loc[ids]
+        met, reasons = _criteria(facts, ids, repeats, key_industries)
+        pos = np.array([facts.row_positions[r] for r in ids], dtype=np.intp)
+        dates = v["date"][pos]
+        dates = dates[~np.isnat(dates)]
         recs.append({
-            "key": key, "case_no": case_no, "unit": rows["unit"].iloc[0],
-            "enterprise": rows["enterprise"].iloc[0], "date": rows["date"].min(),
-            "fine_wan": round(float(rows["fine"].sum()), 6),
+            "key": key, "case_no": case_no, "unit": v["unit"][pos[0]],
+            "enterprise": v["enterprise"][pos[0]], "date": pd.Timestamp(dates.min()) if len(dates) else pd.NaT,
+            "fine_wan": round(float(v["fine"][pos].sum()), 6),
             "score": sum(CRITERIA[c].weight for c in met), "criteria": met, "reasons": reasons,
             "timeline": _timeline(facts, ids, case_no) if with_timeline else [], "rows": ids,
         })

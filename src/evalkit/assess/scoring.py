@@ -88,7 +88,7 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
-    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False)
+    cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False, facts=ctx.facts)
     good = cands[cands["score"] >= min_score] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
     return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
@@ -163,12 +163,13 @@ def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Ser
     subs = dataset.submissions
     where: dict[tuple, tuple] = {}
     if subs is not None and len(subs):
-        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"], subs["sheet"], subs["unit"], subs["period"],
-                                                      strict=True)}
+        where = {(f, s): (u, p) for f, s, u, p in zip(subs["file"].tolist(), subs["sheet"].tolist(),
+                                                      subs["unit"].tolist(), subs["period"].tolist(), strict=True)}
     led = dataset.ledger
     by_row = {}
     if led is not None and len(led):
-        by_row = {r: (u, p) for r, u, p in zip(led["row_id"], led["unit"], led["period"], strict=True)}
+        by_row = {r: (u, p) for r, u, p in zip(led["row_id"].tolist(), led["unit"].tolist(), led["period"].tolist(),
+                                               strict=True)}
     counts: dict[str, int] = {}
     refs: dict[str, list[tuple[str, str, str]]] = {}  # unit -> (ref, month, message)
     keys = set(period.period_keys)
@@ -286,8 +287,10 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
         if unit not in units:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
     audit = run_audit(dataset, span, config=cfg.get("audit_config"))
-    ctx = ScoringContext(dataset, span, audit_facts_for(dataset, span, cfg.get("audit_config")), audit, units)
+    facts = audit.facts or audit_facts_for(dataset, span, cfg.get("audit_config"))  # the audit's: same span, config
+    ctx = ScoringContext(dataset, span, facts, audit, units)
     findings = audit.findings
+    grouped = _by_rule_and_unit(findings)  # once per run: filtering per unit and rule was half the time
     indicator_cache: dict = {}
     problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run
     part_rows: list[dict] = []
@@ -325,7 +328,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                             f"得 {pts:.2f}/{pw:g}，失 {pw - pts:.2f} 分")
             else:
                 for u in units:
-                    ded, lines, items = _deductions(dataset, span, findings, part, u, label, problem_cache)
+                    ded, lines, items = _deductions(dataset, span, grouped, part, u, label, problem_cache)
                     pts = max(pw - ded, 0.0)
                     left = pw  # a part cannot lose more than its weight: later items then cost 0
                     for item in items:
@@ -373,11 +376,19 @@ def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> d
             "points": None if points is None else round(points, 4), "applicable": applicable}
 
 
-def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: dict, unit: str,
+def _by_rule_and_unit(findings: pd.DataFrame) -> dict[tuple, list[tuple[int, dict]]]:
+    """(rule, unit) -> [(row index in ``findings``, finding record)], in findings order."""
+    out: dict[tuple, list[tuple[int, dict]]] = {}
+    for i, f in zip(findings.index, findings.to_dict("records"), strict=True):
+        out.setdefault((f["rule"], f["unit"]), []).append((int(i), f))
+    return out
+
+
+def _deductions(dataset: Dataset, span: Period, findings: dict, part: dict, unit: str,
                 label: str, cache: dict) -> tuple[float, list[str], list[dict]]:
     """Total deduction of one unit for a deduction part, a Chinese line per rule, and one
     record per finding or problem with the points it cost (the rule's cap applied in order:
-    the findings after the cap cost 0)."""
+    the findings after the cap cost 0). ``findings``: ``_by_rule_and_unit`` of the audit."""
     total, lines, items = 0.0, [], []
     for rid, spec in part["rules"].items():
         points, cap = float(spec["points"]), float(spec["cap"])
@@ -389,14 +400,13 @@ def _deductions(dataset: Dataset, span: Period, findings: pd.DataFrame, part: di
             title = VALIDATION_RULES[rid].title
             records = [(None, month, message, [ref]) for ref, month, message in refs.get(unit, [])]
         else:
-            mine = findings[(findings["rule"] == rid) & (findings["unit"] == unit)] if len(findings) else findings
+            mine = findings.get((rid, unit), [])
             if spec.get("severity"):
-                mine = mine[mine["severity"].isin(spec["severity"])]
+                mine = [(i, f) for i, f in mine if f["severity"] in spec["severity"]]
             n = len(mine)
-            n_ev = int(sum(len(e) for e in mine["evidence"])) if n else 0
+            n_ev = int(sum(len(f["evidence"]) for _, f in mine))
             title = AUDIT_RULES[rid].title
-            records = [(int(i), finding_month(dataset, f), f["message"], list(f["evidence"]))
-                       for i, f in zip(mine.index, mine.to_dict("records"), strict=True)]
+            records = [(i, finding_month(dataset, f), f["message"], list(f["evidence"])) for i, f in mine]
         if n == 0 or points == 0:
             continue
         ded = min(points * n, cap)

@@ -4,7 +4,10 @@
 (history) and the rows of ``period`` itself:
 
 rows   one row per ledger row, indexed by row_id: unit, enterprise, year, month, period,
-       date, case_no, has_case, fine (NaN -> 0), is_recheck, in_period, and the handling
+       date, case_no, has_case, fine (NaN -> 0), fine_blank, fine_unknown (the cell could not
+       be read: intake kept the row, ``ledger.unreadable``; the fine is unknown, not 0),
+       summary_fine (a fine without a case that the 简易程序 allows,
+       ``intake.handling.is_summary_fine``), is_recheck, in_period, and the handling
        flags read from the text: suspended, closure, referral (criminal: 移送公安/司法,
        追究刑事责任, via ``evalkit.intake.handling`` so the audit and the metrics read the same
        words), daily_penalty (按日连续处罚), published (公示/公开), from_report (举报),
@@ -14,6 +17,10 @@ items  ``Dataset.items`` for the history rows, plus code (``catalogue.match_viol
        major, criminal_risk, refused (status overdue or 拒不 in the text) and
        hazard_status (``evalkit.metrics.hazards.hazard_status`` at the period end, with
        the audit's ``overdue.grace_days``): rectified | closed | overdue | open.
+
+For rules that visit rows one at a time, ``row_values`` (``rows`` as NumPy arrays),
+``row_positions`` (row_id -> position) and ``enterprise_positions`` (an enterprise's rows
+by date, as positions) stand in for a pandas lookup per row.
 
 History = rows whose submission month (年, 月 of the form) is not after the period's
 last month: a later submission never adds rows to an audit of an earlier period. One
@@ -26,8 +33,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+import numpy as np
 import pandas as pd
 
 from evalkit.core.catalogue import (
@@ -39,7 +47,7 @@ from evalkit.core.catalogue import (
 )
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
-from evalkit.intake.handling import parse_handling
+from evalkit.intake.handling import is_summary_fine, parse_handling
 from evalkit.metrics.hazards import hazard_status
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
@@ -70,6 +78,13 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
+def _unreadable(ledger: pd.DataFrame, key: str) -> list[bool]:
+    """Per row: intake could not read its ``key`` cell (``ledger.unreadable``; absent -> False)."""
+    if "unreadable" not in ledger:
+        return [False] * len(ledger)
+    return [isinstance(u, str) and key in u.split(";") for u in ledger["unreadable"]]
+
+
 def history_mask(frame: pd.DataFrame, period: Period) -> pd.Series:
     """Rows submitted no later than the period's last month."""
     year = frame["year"].astype("Int64")
@@ -80,6 +95,11 @@ def history_mask(frame: pd.DataFrame, period: Period) -> pd.Series:
 
 def period_end(period: Period) -> pd.Timestamp:
     return pd.Timestamp(period.end)
+
+
+#: The boolean columns of ``Facts.rows``.
+ROW_FLAGS = ("has_case", "fine_blank", "fine_unknown", "summary_fine", "is_recheck", "in_period", "suspended",
+             "closure", "referral", "daily_penalty", "published", "from_report", "dual_penalty", "major")
 
 
 class Facts:
@@ -101,56 +121,70 @@ class Facts:
     def rows(self) -> pd.DataFrame:
         ledger = self.dataset.ledger
         cols = ["row_id", "unit", "enterprise", "year", "month", "period", "date", "case_no",
-                "has_case", "fine", "fine_blank", "legal_basis", "other_handling", "remarks",
+                "has_case", "fine", "fine_blank", "fine_unknown", "summary_fine", "legal_basis",
+                "other_handling", "remarks",
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
                 "published", "from_report", "dual_penalty", "codes", "major", "file", "sheet", "row"]
         if ledger is None or ledger.empty:
             empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-            flags = ["has_case", "fine_blank", "is_recheck", "in_period", "suspended", "closure", "referral",
-                     "daily_penalty", "published", "from_report", "dual_penalty", "major"]
-            empty = empty.astype({**{c: bool for c in flags}, "fine": float, "date": "datetime64[ns]"})
+            empty = empty.astype({**{c: bool for c in ROW_FLAGS}, "fine": float, "date": "datetime64[ns]"})
             return empty.set_index("row_id")
         hist = ledger[history_mask(ledger, self.period)]
         p = self.patterns
+        idx = hist.index
+        fine = pd.to_numeric(hist["fine_wan"], errors="coerce")
+
+        def text(col: str, strip: bool = False) -> list[str | None]:
+            # str() of each value, None for blank. A list, not pandas' str dtype: it would turn None into NaN.
+            return [None if _blank(v) else (str(v).strip() if strip else str(v)) for v in hist[col].tolist()]
+
+        case_no, other = text("case_no", strip=True), text("other_handling")
+        basis, remarks = text("legal_basis"), text("remarks")
+        handled = [parse_handling(t) for t in other]
+        all_text = [_text(o, b, r) for o, b, r in zip(other, basis, remarks, strict=True)]
+        handling_text = [_text(o, r) for o, r in zip(other, remarks, strict=True)]
         out = pd.DataFrame({
             "row_id": hist["row_id"].astype(str),
-            "unit": hist["unit"],
-            "enterprise": hist["enterprise_name"],
+            "unit": pd.Series(text("unit"), index=idx, dtype=object),
+            "enterprise": pd.Series(text("enterprise_name"), index=idx, dtype=object),
             "year": hist["year"].astype(int),
             "month": hist["month"].astype(int),
             "period": hist["period"],
             "date": pd.to_datetime(hist["inspection_date"]),
-            "case_no": [None if _blank(c) else str(c).strip() for c in hist["case_no"]],
-            "fine": pd.to_numeric(hist["fine_wan"], errors="coerce").fillna(0.0).astype(float),
-            "fine_blank": pd.to_numeric(hist["fine_wan"], errors="coerce").isna(),
-            "legal_basis": [None if _blank(t) else str(t) for t in hist["legal_basis"]],
-            "other_handling": [None if _blank(t) else str(t) for t in hist["other_handling"]],
-            "remarks": [None if _blank(t) else str(t) for t in hist["remarks"]],
+            "case_no": pd.Series(case_no, index=idx, dtype=object),
+            "fine": fine.fillna(0.0).astype(float),
+            "fine_blank": fine.isna(),
+            "fine_unknown": _unreadable(hist, "fine_wan"),
+            "legal_basis": pd.Series(basis, index=idx, dtype=object),
+            "other_handling": pd.Series(other, index=idx, dtype=object),
+            "remarks": pd.Series(remarks, index=idx, dtype=object),
             "is_recheck": hist["is_recheck"].astype(bool),
             "file": hist["file"], "sheet": hist["sheet"], "row": hist["row"],
         })
-        # Text columns as object with None for blank: pandas' str dtype would turn None into NaN.
-        for col in ("case_no", "legal_basis", "other_handling", "remarks", "unit", "enterprise"):
-            out[col] = pd.Series([None if _blank(v) else str(v) for v in out[col]], index=out.index, dtype=object)
         out["has_case"] = out["case_no"].notna()
+        out["summary_fine"] = [is_summary_fine(f, c, o, b, r) for f, c, o, b, r in zip(
+            out["fine"], out["case_no"], out["other_handling"], out["legal_basis"], out["remarks"], strict=True)]
         out["in_period"] = out["period"].isin(self.period.period_keys)
-        handled = [parse_handling(t) for t in out["other_handling"]]
         out["suspended"] = [h.get("suspended", 0) > 0 for h in handled]
         out["closure"] = [h.get("closure_requested", 0) > 0 for h in handled]
         out["referral"] = [h.get("criminal_referrals", 0) > 0 for h in handled]
-        all_text = [_text(o, b, r) for o, b, r in zip(out["other_handling"], out["legal_basis"],
-                                                      out["remarks"], strict=True)]
-        handling_text = [_text(o, r) for o, r in zip(out["other_handling"], out["remarks"], strict=True)]
         out["daily_penalty"] = [bool(p.daily_penalty.search(t)) for t in all_text]
         out["published"] = [bool(p.publication.search(t)) for t in handling_text]
         out["from_report"] = [bool(p.report.search(t)) for t in handling_text]
         out["dual_penalty"] = [bool(p.dual_penalty.search(t)) for t in all_text]
+        # The codes of each row's items, in item order, and whether one is 重大.
         items = self.items
-        codes = items.groupby("row_id")["code"].agg(lambda s: [c for c in s])
-        major = items.groupby("row_id")["major"].any()
+        codes: dict[str, list] = {}
+        major: set[str] = set()
+        for rid, code, is_major in zip(items["row_id"].tolist(), items["code"].tolist(), items["major"].tolist(),
+                                       strict=True):
+            if isinstance(rid, str):
+                codes.setdefault(rid, []).append(code)
+                if is_major:
+                    major.add(rid)
         out = out.set_index("row_id")
         out["codes"] = [codes.get(r, []) for r in out.index]
-        out["major"] = [bool(major.get(r, False)) for r in out.index]
+        out["major"] = [r in major for r in out.index]
         return out[[c for c in cols if c != "row_id"]]
 
     @property
@@ -165,6 +199,34 @@ class Facts:
 
     def enterprise_rows(self, enterprise: str) -> pd.DataFrame:
         return self.by_enterprise.get(enterprise, self.rows.iloc[0:0])
+
+    # Plain NumPy views of ``rows`` for the rules that look rows up one at a time: a pandas
+    # .loc / boolean filter per item costs far more than the work itself.
+    @cached_property
+    def row_values(self) -> dict[str, np.ndarray]:
+        """Each column of ``rows`` as a NumPy array (row order), plus "row_id" (the index)."""
+        out = {c: self.rows[c].to_numpy() for c in self.rows.columns}
+        for c in ROW_FLAGS:  # no rows in the history: the flag columns of an empty frame are object
+            out[c] = out[c].astype(bool, copy=False)
+        out["row_id"] = self.rows.index.to_numpy(dtype=object)
+        return out
+
+    @cached_property
+    def row_positions(self) -> dict[str, int]:
+        """row_id -> its position in ``rows`` (and in ``row_values``)."""
+        return {rid: i for i, rid in enumerate(self.rows.index.tolist())}
+
+    @cached_property
+    def _enterprise_positions(self) -> dict[str, np.ndarray]:
+        # the same sort and grouping as by_enterprise, on positions instead of whole rows
+        order = pd.DataFrame({"date": self.rows["date"].to_numpy(), "enterprise": self.rows["enterprise"].to_numpy(),
+                              "pos": np.arange(len(self.rows))}).sort_values(["date"], kind="stable")
+        pos = order["pos"].to_numpy()
+        return {ent: pos[idx] for ent, idx in order.groupby("enterprise", sort=False).indices.items()}
+
+    def enterprise_positions(self, enterprise: str) -> np.ndarray:
+        """Positions in ``rows`` of ``enterprise_rows(enterprise)``, in its order (by date)."""
+        return self._enterprise_positions.get(enterprise, np.zeros(0, dtype=np.intp))
 
     @cached_property
     def items_by_row(self) -> dict[str, pd.DataFrame]:
@@ -188,12 +250,14 @@ class Facts:
         it["inspection_date"] = pd.to_datetime(it["inspection_date"])
         it["deadline"] = pd.to_datetime(it["deadline"])
         cat = load_catalogue()
-        it["code"] = [match_violation(h) for h in it["hazard"]]
-        it["major"] = [is_major_hazard(h) for h in it["hazard"]]
-        it["criminal_risk"] = [cat.at[c, "criminal_risk"] if c in cat.index else None for c in it["code"]]
+        hazards = it["hazard"].tolist()
+        it["code"] = [match_violation(h) for h in hazards]
+        it["major"] = [is_major_hazard(h) for h in hazards]
+        risk = dict(zip(cat.index.tolist(), cat["criminal_risk"].tolist(), strict=True))
+        it["criminal_risk"] = [risk[c] if c in risk else None for c in it["code"].tolist()]
         refusal = self.patterns.refusal
         it["refused"] = [(s == REFUSED_STATUS) or (isinstance(r, str) and bool(refusal.search(r)))
-                         for s, r in zip(it["status"], it["rectification"], strict=True)]
+                         for s, r in zip(it["status"].tolist(), it["rectification"].tolist(), strict=True)]
         it["hazard_status"] = hazard_status(it, self.end, grace_days=self.grace_days)
         it["in_period"] = it["period"].isin(self.period.period_keys)
         return it
@@ -228,6 +292,12 @@ def fine_range(codes: list[str | None], legal_basis: str | None, lower: str = "a
     2. No item matched: one range per article cited in 处罚依据 that the catalogue knows.
     An item that matches no code, or a code without a range, leaves the upper bound unknown.
     """
+    return _fine_range(tuple(codes), legal_basis, lower)
+
+
+@lru_cache(maxsize=65536)
+def _fine_range(codes: tuple[str | None, ...], legal_basis: str | None, lower: str) -> FineRange | None:
+    # fine_range, cached: rows repeat the same codes and 处罚依据, and the catalogue is fixed (as for match_violation)
     cat = load_catalogue()
     known = [c for c in codes if c is not None and c in cat.index and not pd.isna(cat.at[c, "fine_max_wan"])]
     if known:
@@ -286,10 +356,14 @@ def escalated(later: pd.Series, earlier: pd.Series) -> list[str]:
     """Ways the ``later`` row is handled more heavily than ``earlier`` (empty: not heavier).
 
     Heavier = a higher fine; or 停产停业整顿 / 按日连续处罚 / 提请关闭 / 刑事移送 that the
-    earlier row did not have; or a case (立案案号) where the earlier row had none.
+    earlier row did not have; or a case (立案案号) where the earlier row had none. When either
+    fine could not be read (``fine_unknown``) the fines cannot be compared: that counts as a
+    way (“罚款金额无法识别”), so an unknown fine never makes a row “not heavier”.
     """
     ways = []
-    if later["fine"] > earlier["fine"] + 1e-9:
+    if bool(later.get("fine_unknown", False)) or bool(earlier.get("fine_unknown", False)):
+        ways.append("罚款金额无法识别，无法比较")
+    elif later["fine"] > earlier["fine"] + 1e-9:
         ways.append(f"罚款提高（{earlier['fine']:g}→{later['fine']:g}万元）")
     for flag, name in (("suspended", "责令停产停业整顿"), ("daily_penalty", "按日连续处罚"),
                        ("closure", "提请关闭"), ("referral", "移送司法机关")):
@@ -316,14 +390,21 @@ def repeat_offences(facts: Facts, window_months: int = 12, in_period_only: bool 
     it = it[it["counts_as_hazard"].astype(bool) & it["code"].notna()]
     occ = (it[["row_id", "enterprise_name", "code", "inspection_date"]]
            .drop_duplicates(["row_id", "code"]).sort_values(["inspection_date", "row_id"]))
-    rows = facts.rows
+    occ = occ[occ.duplicated(["enterprise_name", "code"], keep=False)]  # a code seen once is no repeat
+    v, at = facts.row_values, facts.row_positions
+
+    def row(rid: str) -> dict:  # what escalated() reads of a row
+        i = at[rid]
+        return {k: v[k][i] for k in ("fine", "fine_unknown", "suspended", "daily_penalty", "closure", "referral",
+                                     "has_case")}
+
     out = []
     for (ent, code), grp in occ.groupby(["enterprise_name", "code"], sort=True):
         if len(grp) < 2:
             continue
         recs = list(grp.itertuples(index=False))
         for j, later in enumerate(recs):
-            if in_period_only and not rows.at[later.row_id, "in_period"]:
+            if in_period_only and not v["in_period"][at[later.row_id]]:
                 continue
             start = later.inspection_date - pd.DateOffset(months=window_months)
             earlier = [r for r in recs[:j] if start <= r.inspection_date < later.inspection_date]
@@ -332,9 +413,9 @@ def repeat_offences(facts: Facts, window_months: int = 12, in_period_only: bool 
             first = earlier[0]
             out.append({
                 "later_row": later.row_id, "first_row": first.row_id,
-                "unit": rows.at[later.row_id, "unit"], "enterprise": ent, "code": code,
+                "unit": v["unit"][at[later.row_id]], "enterprise": ent, "code": code,
                 "first_date": first.inspection_date, "later_date": later.inspection_date,
-                "ways": escalated(rows.loc[later.row_id], rows.loc[first.row_id]),
+                "ways": escalated(row(later.row_id), row(first.row_id)),
             })
     return pd.DataFrame(out, columns=cols)
 
@@ -360,19 +441,22 @@ def referral_due(facts: Facts, in_period_only: bool = True) -> pd.DataFrame:
     # refusal is what makes it a crime, and it usually shows on the 复查 row.
     new = risky["counts_as_hazard"].astype(bool)
     risky = risky[((risky["code"] != "V20") & new) | ((risky["code"] == "V20") & risky["major"] & risky["refused"])]
-    rows = facts.rows
+    v, at = facts.row_values, facts.row_positions
+    risky = risky.drop_duplicates(["row_id", "code"])
+    # the first time each hazard was found at each enterprise (any item of the history)
+    found = it[it["enterprise_name"].isin(risky["enterprise_name"]) & it["hazard"].isin(risky["hazard"])]
+    first_found = found.groupby(["enterprise_name", "hazard"])["inspection_date"].min().to_dict()
     out = []
-    for rec in risky.drop_duplicates(["row_id", "code"]).itertuples(index=False):
+    for rec in risky.itertuples(index=False):
         # A referral counts from the first time this hazard was found at the enterprise.
-        ent_items = facts.items_by_enterprise[rec.enterprise_name]
-        same_hazard = ent_items[ent_items["hazard"] == rec.hazard]
-        since = min(same_hazard["inspection_date"].min(), rows.at[rec.row_id, "date"])
-        refs = facts.enterprise_rows(rec.enterprise_name)
-        refs = refs[refs["referral"]]
-        same = refs[(refs.index == rec.row_id) | (refs["date"] >= since)]
+        own = at[rec.row_id]
+        since = min(first_found.get((rec.enterprise_name, rec.hazard), pd.NaT), pd.Timestamp(v["date"][own]))
+        refs = facts.enterprise_positions(rec.enterprise_name)
+        refs = refs[v["referral"][refs]]
+        same = refs[(v["row_id"][refs] == rec.row_id) | (v["date"][refs] >= since.to_datetime64())]
         out.append({
-            "row_id": rec.row_id, "unit": rows.at[rec.row_id, "unit"], "enterprise": rec.enterprise_name,
+            "row_id": rec.row_id, "unit": v["unit"][own], "enterprise": rec.enterprise_name,
             "code": rec.code, "criminal_risk": rec.criminal_risk, "hazard": rec.hazard,
-            "referred": not same.empty, "referral_row": same.index[0] if not same.empty else None,
+            "referred": len(same) > 0, "referral_row": v["row_id"][same[0]] if len(same) else None,
         })
     return pd.DataFrame(out, columns=cols)

@@ -8,12 +8,18 @@ cell the report highlights and the export comments, and no other.
 Which pairs are compared is fixed as well (``SCOPE_OF_ROW``): a unit's 本月数 row of month m
 against the ledger recomputed for month m (scope ``month``), its 累计数 row of month m
 against the ledger from January to m (scope ``ytd``).
+
+A recomputed figure the metrics mark incomplete (``MetricsResult.incomplete``: the scope holds
+a cell intake could not read, such as a fine reading 待定) is not compared at all: ``verdict``
+says ``incomplete``, never ``differs``. The audit reports it under rule
+``reconciliation_incomplete``, the report's table reads 不完整, the export comments it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import Literal
 
 from evalkit._text import as_number
 from evalkit.config.loader import packaged_default
@@ -84,3 +90,17 @@ def differs(reported, recomputed, kind: str, tolerances: Mapping | None = None) 
     tol = _tolerance(kind, tolerances)
     rep, rec = as_number(reported), as_number(recomputed)
     return abs((rep or 0.0) - (rec or 0.0)) > tol + _EPSILON
+
+
+#: What ``verdict`` says about one pair of cells.
+Verdict = Literal["same", "differs", "incomplete"]
+
+
+def verdict(reported, recomputed, kind: str, tolerances: Mapping | None = None, *,
+            incomplete: str | None = None) -> Verdict:
+    """``differs`` (as ``differs`` judges it), ``same``, or ``incomplete`` when ``incomplete``
+    gives a reason the recomputed figure is incomplete (``MetricsResult.is_incomplete``): a
+    partial figure is never called a difference, whatever the numbers."""
+    if incomplete:
+        return "incomplete"
+    return "differs" if differs(reported, recomputed, kind, tolerances) else "same"

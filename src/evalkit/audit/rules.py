@@ -15,11 +15,12 @@ import pandas as pd
 
 from evalkit._text import BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.core.dataset import Dataset, covered_months
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, submission_deadline
-from evalkit.metrics.registry import list_metrics
+from evalkit.metrics.engine import MetricsResult
+from evalkit.metrics.registry import CELL_COMPONENTS, list_metrics
 
 Severity = Literal["高", "中", "低"]
 SEVERITIES: tuple[str, ...] = ("高", "中", "低")
@@ -37,6 +38,8 @@ _A = AuditRule
 #: Stable rule ids, in report order.
 AUDIT_RULES: dict[str, AuditRule] = {r.id: r for r in [
     _A("reconciliation_mismatch", "附件2报送数与台账重算数不符", "附件2 备注1、2；方案四（报送要求）", "中"),
+    _A("reconciliation_incomplete", "附件2无法与台账核对（台账有无法识别的数字）",
+       "附件2 备注1、2；方案四（报送要求）", "低"),
     _A("cumulative_inconsistent", "附件2累计数不一致", "附件2 本月数/累计数", "中"),
     _A("key_industry_uninspected", "重点行业企业年内未检查", "方案二（二）：重点行业领域执法检查全覆盖", "中"),
     _A("random_inspection_low", "“双随机”抽查比例低于5%", "方案二（二）：“双随机”抽查比例不低于5%", "中"),
@@ -66,7 +69,7 @@ class Context:
     period: Period
     facts: Facts
     config: dict
-    recompute: Callable[[str, str], pd.DataFrame | None]  # (period text, scope) -> metrics frame
+    recompute: Callable[[str, str], MetricsResult | None]  # (period text, scope) -> ledger metrics
     notes: list[str] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -93,6 +96,42 @@ def _figure_ref(row) -> str:
 
 
 # ------------------------------------------------------------------ rule 1
+def _reconciled_cells(ctx: Context):
+    """(附件2 row, scope, column, reported, recomputed, verdict, incomplete reason) for every
+    compared cell of the period's 附件2 rows (``reconcile.verdict``), in unit, month, row order."""
+    figs = ctx.dataset.figures
+    if figs is None or figs.empty:
+        return
+    figs = figs[figs["period"].isin(ctx.period.period_keys)]
+    columns: dict[int, dict] = {}  # id(result) -> compared column -> values (no lookup per cell)
+    for fig in figs.sort_values(["unit", "period", "kind"]).to_dict("records"):
+        scope = SCOPE_OF_ROW[fig["kind"]]
+        result = ctx.recompute(fig["period"], scope)
+        if result is None:
+            continue
+        frame, unit = result.frame, fig["unit"]
+        if id(result) not in columns:
+            columns[id(result)] = {c.key: frame[c.key].array for c in COMPARED if c.key in frame.columns}
+        values = columns[id(result)]
+        at = frame.index.get_loc(unit) if unit in frame.index else None
+        for col in COMPARED:
+            if col.key not in values:
+                continue
+            if at is None:
+                rec = None
+            elif isinstance(at, int):
+                rec = values[col.key][at]
+            else:
+                rec = frame.at[unit, col.key]  # (a unit listed twice)
+            why = result.is_incomplete(unit, col.key)
+            rep = fig[col.key]
+            yield fig, scope, col, rep, rec, verdict(rep, rec, col.kind, ctx.config, incomplete=why), why
+
+
+def _scope_text(scope: str) -> str:
+    return "当月" if scope == "month" else "年初至当月"
+
+
 def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
     """Rule 1. 附件2 本月数 vs the unit's 附件1 recomputed for the month; 累计数 vs year to date.
 
@@ -101,38 +140,68 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
     (scope ``month`` for 本月数, ``ytd`` for 累计数) by ``evalkit.audit.reconcile.differs``
     (blank = 0 or 不适用, a reported 0 = 不适用; tolerance: counts exact, rates 0.01
     percentage points, 万元 0.0001). One finding per differing cell, both values shown.
+    A recomputed figure that is incomplete (``MetricsResult.incomplete``) is never a
+    mismatch: rule 1b (``reconciliation_incomplete``) reports it.
     """
-    figs = ctx.dataset.figures
-    if figs is None or figs.empty:
-        return []
-    figs = figs[figs["period"].isin(ctx.period.period_keys)]
     cfg = ctx.config["reconciliation"]
     out = []
-    for _, fig in figs.sort_values(["unit", "period", "kind"]).iterrows():
-        scope = SCOPE_OF_ROW[fig["kind"]]
-        frame = ctx.recompute(fig["period"], scope)
-        if frame is None:
+    for fig, scope, col, rep, rec, said, _ in _reconciled_cells(ctx):
+        if said != "differs":
             continue
-        unit = fig["unit"]
-        for col in COMPARED:
-            if col.key not in frame.columns:
-                continue
-            rec = frame.at[unit, col.key] if unit in frame.index else None
-            rep = fig[col.key]
-            if not differs(rep, rec, col.kind, ctx.config):
-                continue
-            tol = float(cfg[f"tolerance_{col.kind}"])
-            rec_v, rep_v = as_number(rec), as_number(rep)
-            diff = None if rec_v is None or rep_v is None else round(rep_v - rec_v, 6)
-            out.append(finding(
-                ctx, "reconciliation_mismatch", unit=unit, enterprise=None,
-                message=(f"{fig['period']} {fig['kind']}「{col.header}」报送 {fmt(rep)}，"
-                         f"按附件1台账重算 {fmt(rec_v)}（{'当月' if scope == 'month' else '年初至当月'}），"
-                         f"允许误差 {fmt(tol)}"),
-                evidence=[_figure_ref(fig)],
-                details={"metric": col.key, "kind": fig["kind"], "scope": scope, "month": fig["period"],
-                         "reported": rep_v, "recomputed": rec_v, "difference": diff, "tolerance": tol},
-            ))
+        tol = float(cfg[f"tolerance_{col.kind}"])
+        rec_v, rep_v = as_number(rec), as_number(rep)
+        diff = None if rec_v is None or rep_v is None else round(rep_v - rec_v, 6)
+        out.append(finding(
+            ctx, "reconciliation_mismatch", unit=fig["unit"], enterprise=None,
+            message=(f"{fig['period']} {fig['kind']}「{col.header}」报送 {fmt(rep)}，"
+                     f"按附件1台账重算 {fmt(rec_v)}（{_scope_text(scope)}），允许误差 {fmt(tol)}"),
+            evidence=[_figure_ref(fig)],
+            details={"metric": col.key, "kind": fig["kind"], "scope": scope, "month": fig["period"],
+                     "reported": rep_v, "recomputed": rec_v, "difference": diff, "tolerance": tol},
+        ))
+    return out
+
+
+def _unreadable_rows(ctx: Context, unit: str, month: str, scope: str, parts: tuple[str, ...]) -> list[str]:
+    """Row ids of the unit's ledger rows in the scope whose unreadable cells feed a metric
+    built from the components ``parts``."""
+    ledger = ctx.dataset.ledger
+    if ledger is None or ledger.empty or "unreadable" not in ledger:
+        return []
+    keys = [k for k, comps in CELL_COMPONENTS.items() if set(parts) & set(comps)]
+    year, last = int(month[:4]), int(month[5:])
+    months = {month} if scope == "month" else {f"{year}-{m:02d}" for m in range(1, last + 1)}
+    mine = ledger[(ledger["unit"] == unit) & ledger["period"].isin(months) & ledger["unreadable"].notna()]
+    hit = [any(k in str(u).split(";") for k in keys) for u in mine["unreadable"]]
+    return [str(r) for r in mine.loc[hit, "row_id"]]
+
+
+def check_reconciliation_incomplete(ctx: Context) -> list[dict]:
+    """Rule 1b. A 附件2 cell rule 1 cannot check: the recomputed figure is incomplete.
+
+    The unit's ledger in the cell's scope (the month for 本月数, January to the month for
+    累计数) holds a cell intake kept the row for but could not read (a fine reading 待定,
+    ``ledger.unreadable``), and the column is built from it (``MetricsResult.incomplete``).
+    The row still counts as an inspection, so the other columns are checked as usual; this
+    column is not, whatever the numbers. One finding per such cell (low severity, not scored),
+    naming the reported value, the part recomputed from the cells that were read, and as
+    evidence the 附件2 row and the ledger rows with the unreadable cells.
+    """
+    out = []
+    for fig, scope, col, rep, rec, said, why in _reconciled_cells(ctx):
+        if said != "incomplete":
+            continue
+        rec_v, rep_v = as_number(rec), as_number(rep)
+        parts = ctx.recompute(fig["period"], scope).definitions[col.key].parts
+        rows = _unreadable_rows(ctx, fig["unit"], fig["period"], scope, parts)
+        out.append(finding(
+            ctx, "reconciliation_incomplete", unit=fig["unit"], enterprise=None,
+            message=(f"{fig['period']} {fig['kind']}「{col.header}」报送 {fmt(rep)}，未能核对：{why}"
+                     f"（{_scope_text(scope)}已识别部分重算为 {fmt(rec_v)}）；请更正台账中无法识别的单元格"),
+            evidence=[_figure_ref(fig), *rows],
+            details={"metric": col.key, "kind": fig["kind"], "scope": scope, "month": fig["period"],
+                     "reported": rep_v, "recomputed": rec_v, "reason": why, "ledger_rows": rows},
+        ))
     return out
 
 
@@ -173,7 +242,7 @@ def check_cumulative_inconsistent(ctx: Context) -> list[dict]:
     cfg = ctx.config["cumulative"]
     year = ctx.period.year
     figs = figs[(figs["year"] == year) & (figs["month"] <= ctx.period.last_month)]
-    index = {(r["unit"], int(r["month"]), r["kind"]): r for _, r in figs.iterrows()}
+    index = {(r["unit"], int(r["month"]), r["kind"]): r for r in figs.to_dict("records")}
     out = []
     units = sorted(figs.loc[figs["period"].isin(ctx.period.period_keys), "unit"].dropna().unique())
     for unit in units:
@@ -266,11 +335,12 @@ def _plan(ctx: Context) -> pd.DataFrame | None:
 
 def _carried_out(ctx: Context, name: str, unit: str, month: int) -> list[str]:
     """Row ids of the unit's inspections of ``name`` in or after plan ``month``, up to period end."""
-    rows = ctx.facts.enterprise_rows(name)
-    start = pd.Timestamp(ctx.period.year, int(month), 1)
-    hit = rows[(rows["unit"] == unit) & (rows["year"] == ctx.period.year)
-               & ((rows["month"] >= int(month)) | (rows["date"] >= start))]
-    return list(hit.index)
+    pos = ctx.facts.enterprise_positions(name)
+    v = ctx.facts.row_values
+    start = pd.Timestamp(ctx.period.year, int(month), 1).to_datetime64()
+    hit = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)
+              & ((v["month"][pos] >= int(month)) | (v["date"][pos] >= start))]
+    return v["row_id"][hit].tolist()
 
 
 def check_random_inspection_low(ctx: Context) -> list[dict]:
@@ -379,6 +449,7 @@ def check_submission_missing(ctx: Context) -> list[dict]:
 
 RULES_REPORTS_AND_PLAN: dict[str, Callable[[Context], list[dict]]] = {
     "reconciliation_mismatch": check_reconciliation_mismatch,
+    "reconciliation_incomplete": check_reconciliation_incomplete,
     "cumulative_inconsistent": check_cumulative_inconsistent,
     "key_industry_uninspected": check_key_industry_uninspected,
     "random_inspection_low": check_random_inspection_low,

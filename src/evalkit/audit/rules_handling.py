@@ -66,8 +66,10 @@ def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
     """Rule 7. 以整改代替处罚: share of violation-bearing inspections closed without a case.
 
     Per unit: share = inspections with new hazards and no 立案案号 ÷ inspections with new
-    hazards, over the period. Finding when share > ``max_share`` (0.8) and there are at
-    least ``min_inspections`` (3) such inspections. Zero inspections -> 不适用, no finding.
+    hazards, over the period. A fine by the 简易程序 within its limit (``summary_fine``,
+    行政处罚法第五十一条) needs no case and is a penalty, so it is not counted as rectification
+    only. Finding when share > ``max_share`` (0.8) and there are at least
+    ``min_inspections`` (3) such inspections. Zero inspections -> 不适用, no finding.
     """
     cfg = ctx.config["rectification_only"]
     limit, least = float(cfg["max_share"]), int(cfg["min_inspections"])
@@ -75,7 +77,7 @@ def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
     out = []
     for unit, grp in viol.groupby("unit", sort=True):
         n = len(grp)
-        uncased = grp[~grp["has_case"]]
+        uncased = grp[~grp["has_case"] & ~grp["summary_fine"]]
         share = len(uncased) / n
         if n < least or share <= limit + 1e-12:
             continue
@@ -101,12 +103,16 @@ def check_repeat_not_escalated(ctx: Context) -> list[dict]:
     case where the first had none. Otherwise a finding naming both rows.
     """
     reps = repeat_offences(ctx.facts, int(ctx.config["repeat_offence"]["window_months"]))
-    rows = ctx.facts.rows
+    v, at = ctx.facts.row_values, ctx.facts.row_positions
+
+    def row(rid: str) -> dict:
+        return {"fine": v["fine"][at[rid]], "has_case": v["has_case"][at[rid]]}
+
     out = []
     for rec in reps.itertuples(index=False):
         if rec.ways:
             continue
-        first, later = rows.loc[rec.first_row], rows.loc[rec.later_row]
+        first, later = row(rec.first_row), row(rec.later_row)
         out.append(finding(
             ctx, "repeat_not_escalated", unit=rec.unit, enterprise=rec.enterprise,
             message=(f"{rec.enterprise}「{_short(rec.code)}」{_date(rec.first_date)}已查出，"
@@ -146,26 +152,27 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
     criminal referral, or a higher fine than the item's row. Severity 高 for a 重大事故隐患.
     """
     late = overdue_items(ctx)
-    rows = ctx.facts.rows
+    v, at = ctx.facts.row_values, ctx.facts.row_positions
+    heavy = v["suspended"] | v["daily_penalty"] | v["closure"] | v["referral"]
     out = []
     for rec in late.sort_values(["unit", "enterprise_name", "deadline", "row_id", "item_no"]).itertuples(index=False):
-        own = rows.loc[rec.row_id]
-        mine = ctx.facts.enterprise_rows(rec.enterprise_name)
-        later = mine[mine["date"] > own["date"]]
-        heavier = later[later["suspended"] | later["daily_penalty"] | later["closure"] | later["referral"]
-                        | (later["fine"] > own["fine"] + 1e-9)]
-        if not heavier.empty:
+        own = at[rec.row_id]
+        mine = ctx.facts.enterprise_positions(rec.enterprise_name)
+        later = mine[v["date"][mine] > v["date"][own]]
+        # an unreadable fine (on the item's row or a later one) cannot be compared: not a finding
+        unknown = v["fine_unknown"][later] | (bool(v["fine_unknown"][own]) & (v["fine"][later] > 0))
+        if (heavy[later] | (v["fine"][later] > v["fine"][own] + 1e-9) | unknown).any():
             continue
         days = (ctx.facts.end - rec.deadline).days
         out.append(finding(
-            ctx, "overdue_not_escalated", unit=own["unit"], enterprise=rec.enterprise_name,
+            ctx, "overdue_not_escalated", unit=v["unit"][own], enterprise=rec.enterprise_name,
             severity="高" if rec.major else "中",
             message=(f"「{rec.hazard}」整改期限{_date(rec.deadline)}已过{days}天，截至期末未见整改完成，"
                      f"也未见停产整顿、按日连续处罚或加重罚款"),
             evidence=[rec.row_id],
             details={"hazard": rec.hazard, "item_no": int(rec.item_no), "deadline": _date(rec.deadline),
                      "days_overdue": days, "status": rec.status, "major": bool(rec.major),
-                     "later_rows": list(later.index)},
+                     "later_rows": v["row_id"][later].tolist()},
         ))
     return out
 
@@ -186,7 +193,8 @@ def check_fine_out_of_range(ctx: Context) -> list[dict]:
     """
     out = []
     lower = ctx.config["fines"]["lower_bound"]
-    for rid, row in ctx.facts.period_rows.iterrows():
+    rows = ctx.facts.period_rows
+    for rid, row in rows[rows["fine"] > 0].iterrows():  # check_fine: nothing to check without a fine
         chk = check_fine(row, lower)
         if chk is None or chk.range is None or chk.within:
             continue
@@ -222,12 +230,17 @@ def check_case_basis_missing(ctx: Context) -> list[dict]:
     """
     rows = ctx.facts.rows
     period_cases = ctx.facts.period_rows["case_no"].dropna().unique()
+    of_case: dict[str, list[int]] = {}  # case_no -> positions of its rows, in row order
+    for i, c in enumerate(ctx.facts.row_values["case_no"].tolist()):
+        if c is not None:
+            of_case.setdefault(c, []).append(i)
+    basis = ctx.facts.row_values["legal_basis"]
     out = []
     for case in sorted(period_cases):
-        grp = rows[rows["case_no"] == case]
-        texts = [t for t in grp["legal_basis"] if t]
+        texts = [t for t in basis[of_case.get(case, [])] if t]
         if texts and any(cites_article(t) for t in texts):
             continue
+        grp = rows.iloc[of_case.get(case, [])]
         first = grp.sort_values("date").iloc[0]
         if not texts:
             msg, sev = f"案件 {case} 未填写处罚依据（法律条款）", "中"
@@ -276,11 +289,11 @@ def closure_candidates(ctx: Context) -> pd.DataFrame:
                 met = f"一年内{long}次"
         if met is None:
             continue
-        asks = ctx.facts.enterprise_rows(ent)
-        asks = asks[asks["closure"]]
+        asks = ctx.facts.enterprise_positions(ent)
+        asks = asks[ctx.facts.row_values["closure"][asks]]
         out.append({"enterprise": ent, "unit": grp["unit"].iloc[-1], "rows": list(grp.index),
-                    "dates": [_date(d) for d in dates], "rule": met, "requested": not asks.empty,
-                    "request_rows": list(asks.index)})
+                    "dates": [_date(d) for d in dates], "rule": met, "requested": len(asks) > 0,
+                    "request_rows": ctx.facts.row_values["row_id"][asks].tolist()})
     return pd.DataFrame(out, columns=cols)
 
 

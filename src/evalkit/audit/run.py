@@ -1,7 +1,7 @@
 """核查 (audit): the plan's requirements checked against the submitted data.
 
-``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (13 ids
-for the 12 rules of docs/audit.md; rule 10 has two ids) over one period and returns an
+``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (15 ids
+for the 12 rules of docs/audit.md; rules 1, 5 and 10 have two ids) over one period and returns an
 ``AuditResult``:
 
 findings  DataFrame, one row per finding: rule, rule_name, severity (高/中/低), unit,
@@ -36,7 +36,7 @@ from evalkit.config.models import AuditFile
 from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import InternalError
-from evalkit.metrics.engine import MetricsEngine
+from evalkit.metrics.engine import MetricsEngine, MetricsResult
 
 __all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
 
@@ -65,15 +65,16 @@ def as_period(period) -> Period:
 
 
 def _recompute_factory(dataset: Dataset, notes: list[str]):
-    """(period text, scope) -> metrics frame recomputed from the ledger; cached per call."""
-    cache: dict[tuple[str, str], pd.DataFrame | None] = {}
+    """(period text, scope) -> the metrics recomputed from the ledger (``MetricsResult``:
+    ``frame`` and ``incomplete``); cached per call."""
+    cache: dict[tuple[str, str], MetricsResult | None] = {}
     engine = None
 
-    def recompute(period_text: str, scope: str) -> pd.DataFrame | None:
+    def recompute(period_text: str, scope: str) -> MetricsResult | None:
         nonlocal engine
         if (period_text, scope) not in cache:
             engine = engine or MetricsEngine(dataset)
-            cache[(period_text, scope)] = engine.compute(period_text, scope=scope, source="ledger").frame
+            cache[(period_text, scope)] = engine.compute(period_text, scope=scope, source="ledger")
         return cache[(period_text, scope)]
 
     return recompute
@@ -88,6 +89,14 @@ class AuditResult:
     notes: list[str] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     config_source: str = ""
+
+    @property
+    def facts(self) -> Facts | None:
+        """The ``Facts`` the rules read (``run_audit`` sets them), for callers that reuse them
+        (scoring, typical cases) instead of reading the ledger again; None for a result built
+        otherwise (e.g. read back from the report cache). Not a dataclass field, so it is in
+        neither ``to_dict`` nor the cache, and does not take part in ``==``."""
+        return self.__dict__.get("_facts")
 
     def counts(self) -> dict[str, int]:
         """Number of findings per rule id (every rule listed, 0 included)."""
@@ -169,4 +178,6 @@ def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
         findings = (findings.assign(_r=findings["rule"].map(order), _s=findings["severity"].map(sev))
                     .sort_values(["_r", "_s", "unit", "enterprise"], na_position="first", kind="stable")
                     .drop(columns=["_r", "_s"]).reset_index(drop=True))
-    return AuditResult(period, findings, notes, ctx.tables, source)
+    result = AuditResult(period, findings, notes, ctx.tables, source)
+    result._facts = facts  # see AuditResult.facts
+    return result

@@ -24,8 +24,11 @@ ledger       accepted 附件1 rows, one per inspection
     the registry name it matched, else the written name), registered (bool),
     inspection_date (Timestamp), inspectors (list[str]), inspector_count (int),
     hazards (list[str]), rectifications (list[str]), case_no (str|None), fine_wan
-    (float|NaN; NaN = cell blank), legal_basis (str|None), other_handling (str|None),
-    remarks (str|None), is_recheck (bool: 备注 or 完成整改情况 marks the row as a 复查)
+    (float|NaN; NaN = cell blank, or unknown when ``unreadable`` names it), legal_basis
+    (str|None), other_handling (str|None), remarks (str|None), is_recheck (bool: 备注 or
+    完成整改情况 marks the row as a 复查), unreadable (str|None: the keys of the cells intake
+    could not read but kept the row for, ";"-joined, e.g. "fine_wan" for a fine reading 待定;
+    such a cell is unknown, not 0, and the metrics it feeds are marked incomplete)
 items        one row per 违法行为(隐患) item of an accepted ledger row
     row_id, item_no (1-based), hazard (str), rectification (str|None: the paired
     完成整改情况 item), plus unit, period, enterprise_name, inspection_date, case_no,

@@ -6,7 +6,9 @@ was found and what was expected, and the value found.
 
 Rules are data (``RULES``). Their severity decides what happens to a row:
 an ``error`` on a row rejects that row (it is kept in ``Dataset.rejected`` with the
-reason); a ``warning`` keeps the row in the clean data and only reports.
+reason), except an error in a 附件1 cell that only blanks it (an unreadable fine:
+``intake.records.BLANKABLE_COLUMNS``, the row is kept with the cell unknown); a ``warning``
+keeps the row in the clean data and only reports.
 """
 
 from __future__ import annotations

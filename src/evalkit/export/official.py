@@ -31,8 +31,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 
-from evalkit._text import BLANK, NOT_APPLICABLE, format_value, is_missing
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit._text import BLANK, INCOMPLETE, NOT_APPLICABLE, format_value, is_missing
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.core.atomic import TMP_SUFFIX, save_workbook
 from evalkit.core.file_names import file_stems, safe_stem
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet
@@ -53,6 +53,7 @@ from evalkit.export.ledger_stream import (  # noqa: F401  (LEDGER_* are part of 
 )
 from evalkit.export.ordering import unit_order
 from evalkit.intake.cells import split_items, split_persons
+from evalkit.metrics.engine import TOTAL_LABEL as TOWN_TOTAL
 from evalkit.metrics.engine import MetricsEngine, compute_metrics
 
 REGION = "蚶江镇"
@@ -220,6 +221,7 @@ def figures_inputs(dataset, period: Period) -> dict:
         "reported_cumulative": _submitted(dataset.figures, period, CUMULATIVE_LABEL),
         "reported_month_total": None if rep_month.missing else rep_month.total,
         "reported_cumulative_total": None if rep_ytd.missing else rep_ytd.total,
+        "month_incomplete": month.incomplete, "cumulative_incomplete": ytd.incomplete,
     }
 
 
@@ -285,6 +287,8 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                            reported_cumulative: pd.DataFrame | None = None,
                            reported_month_total: pd.Series | None = None,
                            reported_cumulative_total: pd.Series | None = None,
+                           month_incomplete: Mapping[str, Mapping[str, str]] | None = None,
+                           cumulative_incomplete: Mapping[str, Mapping[str, str]] | None = None,
                            region: str = REGION) -> Path:
     """Write the town's consolidated 附件2 (统计表二) for ``period``.
 
@@ -294,9 +298,12 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
     reported totals ``.total`` with ``source="reported"``. A cell that
     ``evalkit.audit.reconcile.differs`` from the reported one gets a comment with the
     reported value, and a unit without its own 附件2 row gets a comment on its label cell.
+    ``month_incomplete``/``cumulative_incomplete`` are the tables' ``MetricsResult.incomplete``:
+    such a cell is not compared (``reconcile.verdict``) and its comment gives the reason.
     """
     rows: list[tuple[str, dict]] = []
-    checks: list[tuple[dict | None, dict | None]] = []  # (ours, reported) per row
+    checks: list[tuple[dict | None, dict | None, Mapping[str, str]]] = []  # (ours, reported, incomplete)
+    partial = {MONTH_LABEL: month_incomplete or {}, CUMULATIVE_LABEL: cumulative_incomplete or {}}
     for unit in units:
         for label, ours, theirs in (
             (MONTH_LABEL, _row_values(month, unit), _reported_row(reported_month, unit)),
@@ -304,29 +311,34 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         ):
             ours = ours or {}
             rows.append((f"{unit} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
-            checks.append((ours, theirs))
+            checks.append((ours, theirs, partial[label].get(unit, {})))
     for label, ours, theirs in (
         (MONTH_LABEL, _series_values(month_total), _series_values(reported_month_total)),
         (CUMULATIVE_LABEL, _series_values(cumulative_total), _series_values(reported_cumulative_total)),
     ):
         ours = ours or {}
         rows.append((f"{TOTAL_LABEL} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
-        checks.append((ours, theirs))
+        checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {})))
 
     wb = Workbook()
     ws = wb.active
     ws.title = FIGURES_SHEET
     lay = write_figures_sheet(ws, unit=region, year=period.year, month=period.last_month, rows=rows)
     ncols = len(FIGURES.columns)
-    for offset, (ours, theirs) in enumerate(checks):
+    for offset, (ours, theirs, incomplete) in enumerate(checks):
         r = lay.first_data_row + offset
         label_cell = ws.cell(r, 1)
+        for c, key in enumerate(FIGURES.keys[1:], 2):
+            if incomplete.get(key):  # partial whether or not the unit reported: say so
+                reported = "" if theirs is None else f"单位报送数：{_shown(key, theirs.get(key))}\n"
+                style.add_comment(ws.cell(r, c), f"{reported}台账汇总数{INCOMPLETE}：{incomplete[key]}")
         if theirs is None:
             if not str(label_cell.value).startswith(TOTAL_LABEL):
                 style.add_comment(label_cell, "该单位本期未报送统计表（二），无报送数可比对。")
             continue
         for c, key in enumerate(FIGURES.keys[1:], 2):
-            if differs(theirs.get(key), ours.get(key), FIGURES.column(key).kind):
+            if verdict(theirs.get(key), ours.get(key), FIGURES.column(key).kind,
+                       incomplete=incomplete.get(key)) == "differs":
                 style.add_comment(ws.cell(r, c), f"单位报送数：{_shown(key, theirs.get(key))}\n"
                                                   f"台账汇总数：{_shown(key, ours.get(key))}")
     _finish_figures_sheet(ws, lay, units, ncols)

@@ -146,11 +146,13 @@ def unknown_received(files: list[FileRead], registry: Registry, skipped: list[Pr
 
 
 def settle_rows(files: list[FileRead]) -> None:
-    """Row fate: a row is rejected when it or its sheet has an error."""
+    """Row fate: a row is rejected when it or its sheet has an error, except an error that
+    only leaves a cell unknown (``RowRead.blanked``: an unreadable fine)."""
     for f in files:
         for s in f.sheets:
             sheet_errors = s.sheet_errors
             for r in s.rows:
-                own = [p.rule for p in r.problems if p.severity == "error"]
+                own = [p.rule for p in r.problems
+                       if p.severity == "error" and not any(p is b for b in r.blanked)]
                 r.errors = list(dict.fromkeys(sheet_errors + own))
 

@@ -1,4 +1,8 @@
-"""Counts read out of the free-text 其他查处(或移送)情况 column of 附件1.
+"""Counts read out of the free-text 其他查处(或移送)情况 column of 附件1, and the 简易程序.
+
+The 简易程序 part (end of the module, ``summary_procedure``, ``is_summary_fine``) says whether
+a row records a fine decided on the spot (行政处罚法第五十一条) that needs no 立案案号: intake's
+fine_without_case, the audit's rule 7 and the sample's manifest all ask it.
 
 Units write what else they did besides a fine in their own words: "责令停产整顿",
 "移送公安机关2人", "纳入失信黑名单；暂扣安全生产许可证". This module turns such text
@@ -28,6 +32,7 @@ How a text is read (``parse_handling``):
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -119,6 +124,7 @@ _NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟)$")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。、\n\r]|并|同时|以及")
 _NUM = r"(\d+|[一二两三四五六七八九十百]+)"
 _BLANK = "□"  # replaces a consumed match; no pattern matches it
+_SPACES = re.compile(r"\s+")
 _COMPILED = tuple((t, re.compile(t.pattern)) for t in HANDLING_TERMS)
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -197,3 +203,81 @@ def handling_counts(texts: pd.Series) -> pd.DataFrame:
     # NaN/None cells have code -1 -> the last, all-zero row.
     rows = table[np.where(codes < 0, len(uniques), codes)]
     return pd.DataFrame(rows, index=texts.index, columns=list(HANDLING_METRICS))
+
+
+# --------------------------------------------------------------------------- 简易程序
+# 行政处罚法第五十一条: a fact that is clear, with a legal basis, may be fined on the spot by the
+# 简易程序 (当场作出行政处罚决定) without filing a case, when the fine is at most 200 元 on a
+# citizen or 3,000 元 on a legal person or other organisation. Such a fine needs no 立案案号.
+
+#: The words that record a fine as decided by the 简易程序, looked for in 其他查处(或移送)情况,
+#: 处罚依据 and 备注 (compared after ``cells.norm``). docs/intake.md lists them; each is tested.
+SUMMARY_PROCEDURE_TERMS: tuple[str, ...] = (
+    "简易程序", "当场处罚", "当场罚款", "当场作出行政处罚决定", "当场作出处罚决定", "当场行政处罚决定书",
+)
+#: The words that put the fine on a citizen (a natural person) rather than the enterprise. When
+#: the text says none of them, the fine is taken to fall on an organisation (the larger limit).
+PERSON_TERMS: tuple[str, ...] = ("对公民", "公民个人", "对个人", "自然人")
+#: The most a 简易程序 fine may be, in 万元: 3,000 元 on an organisation, 200 元 on a citizen.
+SUMMARY_FINE_LIMIT_WAN: dict[str, float] = {"organisation": 0.3, "person": 0.02}
+#: A term preceded by one of these is not recorded as done: "不适用简易程序", "未当场处罚".
+_SUMMARY_NEGATION = re.compile(r"(?:不适用|不得适用|不能适用|未按|不按|未|不|非|无)$")
+_SUMMARY_KEYS = tuple(unicodedata.normalize("NFKC", t) for t in SUMMARY_PROCEDURE_TERMS)
+_PERSON_KEYS = tuple(unicodedata.normalize("NFKC", t) for t in PERSON_TERMS)
+
+
+@dataclass(frozen=True)
+class SummaryProcedure:
+    """A row recorded as a 简易程序 fine: the ``term`` found, whether the text puts the fine on a
+    citizen (``on_person``) and so the ``limit_wan`` the law allows without a case."""
+
+    term: str
+    on_person: bool
+
+    @property
+    def limit_wan(self) -> float:
+        return SUMMARY_FINE_LIMIT_WAN["person" if self.on_person else "organisation"]
+
+    def allows(self, fine_wan) -> bool:
+        """True for a fine (万元) the 简易程序 allows: above 0 and at most ``limit_wan``."""
+        return fine_wan is not None and not pd.isna(fine_wan) and 0 < float(fine_wan) <= self.limit_wan + 1e-9
+
+    @property
+    def limit_text(self) -> str:
+        """“对单位 3000 元（0.3 万元）以下” or “对公民 200 元（0.02 万元）以下”."""
+        who = "对公民" if self.on_person else "对单位"
+        return f"{who} {round(self.limit_wan * 10_000)} 元（{self.limit_wan:g} 万元）以下"
+
+
+def _found(text: str, keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        start = text.find(key)
+        while start >= 0:
+            if not _SUMMARY_NEGATION.search(text[:start]):
+                return key
+            start = text.find(key, start + 1)
+    return None
+
+
+def summary_procedure(*texts) -> SummaryProcedure | None:
+    """The 简易程序 record of a row from its 其他查处(或移送)情况, 处罚依据 and 备注 texts, or None
+    when none of ``SUMMARY_PROCEDURE_TERMS`` appears (a negated one, "不适用简易程序", does not
+    count). ``on_person`` when a ``PERSON_TERMS`` word appears in the same texts."""
+    text = "；".join(_SPACES.sub("", unicodedata.normalize("NFKC", str(t)))
+                    for t in texts if isinstance(t, str) and t.strip())
+    if not text:
+        return None
+    term = _found(text, _SUMMARY_KEYS)
+    if term is None:
+        return None
+    return SummaryProcedure(term, _found(text, _PERSON_KEYS) is not None)
+
+
+def is_summary_fine(fine_wan, case_no, *texts) -> bool:
+    """True for a fine without a 立案案号 that the 简易程序 allows (行政处罚法第五十一条): recorded
+    as such in ``texts`` (其他查处, 处罚依据, 备注) and within its limit. Intake does not warn
+    fine_without_case for it, and the audit counts it as a penalty, not 以整改代替处罚."""
+    if isinstance(case_no, str) and case_no.strip():
+        return False
+    procedure = summary_procedure(*texts)
+    return procedure is not None and procedure.allows(fine_wan)

@@ -1,12 +1,16 @@
 """附件1 rows: one inspection per row, parsed cell by cell with ``evalkit.intake.cells``.
+
+An error in a cell of ``records.BLANKABLE_COLUMNS`` (the fine) leaves that cell unknown
+(NaN, named in ``unreadable``) and keeps the row; any other error rejects it (docs/intake.md §8).
 """
 
 from __future__ import annotations
 
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER
 from evalkit.intake import cells
+from evalkit.intake.handling import summary_procedure
 from evalkit.intake.header import Header
-from evalkit.intake.records import RowRead, SheetRead, cut, quoted, sheet_problem
+from evalkit.intake.records import BLANKABLE_COLUMNS, RowRead, SheetRead, cut, quoted, sheet_problem
 from evalkit.intake.registry import Registry
 from evalkit.intake.rows import data_rows, row_cells
 
@@ -26,9 +30,23 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
     add = read.problems.append
 
     def problem(rule, message, key, value=None):
-        add(sheet_problem(rule, message, sheet, row=read.row, column=col(key).header, value=value))
+        found = sheet_problem(rule, message, sheet, row=read.row, column=col(key).header, value=value)
+        add(found)
+        return found
+
+    def unreadable(exc: cells.CellError, label: str, key: str, value) -> None:
+        """The cell's error; for a blankable column the row is kept with the cell unknown."""
+        text = cells.to_text(value)
+        message = quoted(label, text, exc.detail)
+        if key in BLANKABLE_COLUMNS:
+            message += f"（本行仍计入检查，{label}按未知处理，不计为 0）"
+        found = problem(exc.rule, message, key, text)
+        if key in BLANKABLE_COLUMNS:
+            read.blanked.append(found)
+            rec["unreadable"] = ";".join(filter(None, [rec.get("unreadable"), key]))
 
     rec = read.record
+    rec["unreadable"] = None
     # seq: informative only
     try:
         seq = cells.parse_count(raw.get("seq"))
@@ -107,8 +125,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
         fine, bare = cells.parse_money(fine_raw, "元" if yuan_fine else "万元")
     except cells.CellError as exc:
         fine_failed = True
-        problem(exc.rule, quoted("罚款金额", cells.to_text(fine_raw), exc.detail), "fine_wan",
-                cells.to_text(fine_raw))
+        unreadable(exc, "罚款金额", "fine_wan", fine_raw)
     else:
         if fine is not None and bare and fine >= cells.IMPLAUSIBLE_WAN:
             problem("fine_implausible",
@@ -119,11 +136,23 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
     rec["other_handling"] = cells.clean_text(raw.get("other_handling"))
     rec["remarks"] = cells.clean_text(raw.get("remarks"))
     if fine and not case_no:
-        problem("fine_without_case", f"有罚款 {fine:g} 万元但立案案号为空：罚款应先立案，请补填立案案号",
-                "case_no")
+        _fine_without_case(problem, fine, rec)
     if case_no and not fine and not fine_failed and not rec["legal_basis"] and not rec["other_handling"]:
         problem("case_without_penalty",
                 f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
                 "case_no", case_no)
     rec["is_recheck"] = cells.is_recheck(rec["remarks"], cells.to_text(raw.get("rectifications")))
 
+
+
+def _fine_without_case(problem, fine: float, rec: dict) -> None:
+    """fine_without_case, unless the row records the 简易程序 (当场处罚) and the fine is within
+    its limit (行政处罚法第五十一条: 3000 元 on an organisation, 200 元 on a citizen;
+    ``handling.summary_procedure`` reads 其他查处, 处罚依据 and 备注): such a fine needs no case."""
+    procedure = summary_procedure(rec["other_handling"], rec["legal_basis"], rec["remarks"])
+    if procedure is None:
+        problem("fine_without_case", f"有罚款 {fine:g} 万元但立案案号为空：罚款应先立案，请补填立案案号", "case_no")
+    elif not procedure.allows(fine):
+        problem("fine_without_case",
+                f"有罚款 {fine:g} 万元但立案案号为空：本行记为“{procedure.term}”，但简易程序（当场处罚）只适用于"
+                f"{procedure.limit_text}的罚款（行政处罚法第五十一条），此罚款应立案查处，请补填立案案号", "case_no")

@@ -20,8 +20,9 @@ of a row are documented for users in docs/intake.md. In short:
    the same enterprise inspected twice on one day; then the items table and the
    复查 linking (docs/design.md).
 
-A row with an error is rejected (``Dataset.rejected``), a warning keeps it. Every
-file satisfies rows_read = rows_accepted + rows_rejected (asserted).
+A row with an error is rejected (``Dataset.rejected``), a warning keeps it; an unreadable
+fine only blanks its cell (the row is kept, ``ledger.unreadable`` names the cell; docs/intake.md
+§8). Every file satisfies rows_read = rows_accepted + rows_rejected (asserted).
 
 Workbooks are untrusted: openpyxl parses them with defusedxml (checked at import),
 read-only and ``data_only=True`` so a formula yields its cached value and is never

@@ -25,7 +25,14 @@ _SHEET_ERRORS = {r for r, rule in RULES.items() if rule.scope == "sheet" and rul
 LEDGER_COLUMNS = ["row_id", "file", "sheet", "row", "unit", "year", "month", "period", "seq",
                   "enterprise", "enterprise_name", "registered", "inspection_date", "inspectors",
                   "inspector_count", "hazards", "rectifications", "case_no", "fine_wan",
-                  "legal_basis", "other_handling", "remarks", "is_recheck"]
+                  "legal_basis", "other_handling", "remarks", "is_recheck", "unreadable"]
+
+#: 附件1 columns whose cell, when it cannot be read (an error such as number_unparseable), is
+#: left unknown while the row is kept: the inspection, its enterprise and its hazards still
+#: count, and ``ledger.unreadable`` names the cell. Every other error on a row rejects it
+#: (docs/intake.md §8): the enterprise and the inspection date identify the inspection and
+#: date its hazards. 附件2 rows are rejected on any error.
+BLANKABLE_COLUMNS = ("fine_wan",)
 
 
 ITEM_COLUMNS = ["row_id", "item_no", "hazard", "rectification", "unit", "period", "enterprise_name",
@@ -58,6 +65,8 @@ class RowRead:
     record: dict
     problems: list[Problem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rule ids; filled at the end
+    #: Errors (also in ``problems``) that leave one cell unknown instead of rejecting the row.
+    blanked: list[Problem] = field(default_factory=list)
 
     @property
     def rejected(self) -> bool:

@@ -24,6 +24,10 @@ Conventions (docs/metrics.md has the full table):
   from the total's numerator and denominator, never averaged.
 * Units are ``Dataset.units``; a unit without data gets 0 for counts and None for rates.
   Ledger rows of a unit not listed there are ignored.
+* A cell intake kept its row for but could not read (``ledger.unreadable``: a fine that
+  reads 待定) is unknown, not 0: the metrics it feeds (``registry.CELL_COMPONENTS``) count the
+  cells that were read and are listed in ``MetricsResult.incomplete`` for that unit (and the
+  town) and scope, with the reason.
 
 The engine works on integer codes prepared once per dataset (``MetricsEngine``), so
 each scope costs a few ``numpy.bincount`` passes over the ledger; no Python loop runs
@@ -46,12 +50,14 @@ from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, format_table, format_va
 from evalkit.config import loader as yaml_config
 from evalkit.config.models import MetricsFile
 from evalkit.core.dataset import Dataset, within_data
+from evalkit.core.forms import LEDGER
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.intake.handling import handling_counts
 from evalkit.metrics.hazards import done_on
 from evalkit.metrics.registry import (
     _REGISTRY,
+    CELL_COMPONENTS,
     COMPONENTS,
     HANDLING_METRICS,
     MetricDef,
@@ -72,6 +78,7 @@ __all__ = [
 
 SOURCES = ("ledger", "reported")
 TOTAL_LABEL = "全镇合计"
+INCOMPLETE_MARK = "*"  # to_text: the value counts only the cells intake could read
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "metrics.yaml"  # for docs and users
 
 # --------------------------------------------------------------------------- rounding
@@ -200,6 +207,10 @@ class _Ledger:
         reg_unit = _codes(reg["unit"], units) if len(reg) else np.array([], np.int64)
         ok = (reg_ent >= 0) & (reg_unit >= 0)
         self.in_registry = np.isin(pair_key, reg_unit[ok] * self.n_ent + reg_ent[ok])
+        # Cells intake could not read but kept the row for (ledger.unreadable): one flag per column.
+        unreadable = ledger["unreadable"] if "unreadable" in ledger else pd.Series([None] * self.n, dtype=object)
+        self.unreadable = {key: _by_unique(unreadable, lambda text, key=key: key in text.split(";"))
+                           for key in CELL_COMPONENTS}
         handling = handling_counts(ledger["other_handling"])
         self.handling = {m: handling[m].to_numpy() for m in HANDLING_METRICS}
         self.report = _contains(ledger["remarks"], "举报")
@@ -334,6 +345,34 @@ class MetricsEngine:
         frame = pd.DataFrame(per_unit, index=pd.Index(self.units, name="unit"))[list(COMPONENTS)]
         return frame, pd.Series(total)[list(COMPONENTS)]
 
+    def incomplete(self, period: Period) -> dict[str, dict[str, str]]:
+        """Unit (and ``TOTAL_LABEL`` for the town) -> metric id -> why its ledger value is
+        incomplete for ``period``: the scope holds cells intake could not read
+        (``ledger.unreadable``) that feed the metric (``registry.CELL_COMPONENTS``). The value
+        itself counts the cells that were read (a fine that reads 待定 adds nothing)."""
+        L = self._ledger
+        rows = np.flatnonzero(L.in_scope(period))
+        per_unit: dict[str, dict[str, list[str]]] = {}
+        town: dict[str, list[str]] = {}
+        for key, flag in L.unreadable.items():
+            hit = rows[flag[rows]]
+            if not len(hit):
+                continue
+            label = LEDGER.column(key).header.split("(")[0]
+            fed = set(CELL_COMPONENTS[key])
+            metrics = [mid for mid, d in self.definitions.items() if fed & set(d.parts)]
+            counts = np.bincount(L.unit[hit], minlength=len(self.units))
+            for name, n in [*zip(self.units, counts, strict=True), (TOTAL_LABEL, len(hit))]:
+                if n:
+                    why = f"台账有 {int(n)} 处{label}无法识别，重算不完整"
+                    target = town if name == TOTAL_LABEL else per_unit.setdefault(name, {})
+                    for mid in metrics:
+                        target.setdefault(mid, []).append(why)
+        out = {u: {m: "；".join(w) for m, w in ms.items()} for u, ms in per_unit.items()}
+        if town:
+            out[TOTAL_LABEL] = {m: "；".join(w) for m, w in town.items()}
+        return out
+
     def _from_components(self, frame: pd.DataFrame, total: pd.Series):
         values = {}
         for mid, d in self.definitions.items():
@@ -358,15 +397,17 @@ class MetricsEngine:
         if source == "ledger":
             comp, comp_total = self.components(period)
             values, missing, not_applicable, as_of = self._from_components(comp, comp_total), {}, {}, {}
+            incomplete = self.incomplete(period)
         else:
             comp = comp_total = None
             values, missing, not_applicable, as_of = _reported_values(self, period)
+            incomplete = {}
         frame = pd.DataFrame(
             {mid: pd.array(col, dtype=_dtype(self.definitions[mid], col)) for mid, (col, _) in values.items()},
             index=pd.Index(self.units, name="unit"))
         total = pd.Series({mid: tot for mid, (_, tot) in values.items()}, dtype=object, name=TOTAL_LABEL)
         return MetricsResult(period, source, frame, total, dict(self.definitions), self.config,
-                             comp, comp_total, missing, not_applicable, as_of)
+                             comp, comp_total, missing, not_applicable, as_of, incomplete)
 
 
 def _as_period(period, scope: str | None) -> Period:
@@ -558,7 +599,9 @@ class MetricsResult:
     (``total``: Series by metric id). ``components`` hold the numerators/denominators
     (ledger source only); ``missing`` maps a unit to the periods it did not submit and
     ``not_applicable`` a metric id to the reason it is None where a number was expected,
-    e.g. a 家 count of Q2 from monthly forms (reported source only)."""
+    e.g. a 家 count of Q2 from monthly forms (reported source only). ``incomplete`` (ledger
+    source) names, per unit and for the town, the metrics whose value counts only the cells
+    intake could read (a fine that reads 待定)."""
 
     period: Period
     source: str
@@ -573,6 +616,14 @@ class MetricsResult:
     #: Year, reported source: unit -> the month its latest 累计数 row is from, where that is
     #: before the period's last month (its figures stop there: “截至10月”).
     as_of: dict[str, str] = field(default_factory=dict)
+    #: Ledger source: unit (``TOTAL_LABEL`` for the town) -> metric id -> the reason its value
+    #: is incomplete, e.g. fines_wan over a scope with a fine intake could not read
+    #: (“台账有 1 处罚款金额无法识别，重算不完整”). The value counts what was read.
+    incomplete: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def is_incomplete(self, unit: str, metric_id: str) -> str | None:
+        """The reason ``metric_id`` of ``unit`` (or ``TOTAL_LABEL``) is incomplete, else None."""
+        return self.incomplete.get(unit, {}).get(metric_id)
 
     @property
     def scope(self) -> str:
@@ -600,10 +651,17 @@ class MetricsResult:
             out["through"] = f"{self.period.year}-{self.period.through:02d}"
         if self.as_of:
             out["as_of"] = dict(self.as_of)
+        if self.incomplete:
+            out["incomplete"] = {u: dict(ms) for u, ms in self.incomplete.items()}
         return out
 
+    def _cell(self, unit: str, metric_id: str, value) -> str:
+        shown = _show(self.definitions[metric_id], value)
+        return shown + INCOMPLETE_MARK if self.is_incomplete(unit, metric_id) else shown
+
     def to_text(self) -> str:
-        """Readable tables with Chinese headers, one per 附件2 column group."""
+        """Readable tables with Chinese headers, one per 附件2 column group; a value marked
+        ``INCOMPLETE_MARK`` is incomplete (``incomplete``, reason under the tables)."""
         src = "附件1台账重算" if self.source == "ledger" else "附件2报送数"
         lines = [f"执法提升专项行动指标 {self.period.label}（来源：{src}）", ""]
         for title, ids in text_groups(self.definitions.values()):
@@ -613,8 +671,8 @@ class MetricsResult:
                 if unit in self.missing:
                     body.append([str(unit), *[NOT_SUBMITTED] * len(ids)])
                 else:
-                    body.append([str(unit), *[_show(self.definitions[i], row[i]) for i in ids]])
-            body.append([TOTAL_LABEL, *[_show(self.definitions[i], self.total[i]) for i in ids]])
+                    body.append([str(unit), *[self._cell(unit, i, row[i]) for i in ids]])
+            body.append([TOTAL_LABEL, *[self._cell(TOTAL_LABEL, i, self.total[i]) for i in ids]])
             right = [False] + [True] * len(ids)
             lines += [f"【{title}】", format_table(headers, body, right=right), ""]
         vhr = self.definitions.get("violation_handling_rate")
@@ -629,6 +687,8 @@ class MetricsResult:
         for mid, reason in self.not_applicable.items():
             by_reason.setdefault(reason, []).append(self.definitions[mid].header)
         lines += [f"{'、'.join(headers)} {NOT_APPLICABLE}：{reason}" for reason, headers in by_reason.items()]
+        for unit, ms in self.incomplete.items():
+            lines += [f"{INCOMPLETE_MARK} {unit} {self.definitions[m].header}：{why}" for m, why in ms.items()]
         lines.append(f"{NOT_APPLICABLE}：分母为0或无法计算。")
         return "\n".join(lines).rstrip()
 

@@ -38,7 +38,7 @@ from evalkit.exceptions import UnknownMetricError
 from evalkit.intake import handling as vocabulary
 
 __all__ = [
-    "MetricDef", "COMPONENTS", "AGGREGATIONS", "REPORTED_COMBINE", "HANDLING_METRICS",
+    "MetricDef", "COMPONENTS", "CELL_COMPONENTS", "AGGREGATIONS", "REPORTED_COMBINE", "HANDLING_METRICS",
     "OTHER_GROUP", "register_metric", "get_metric", "list_metrics", "metric_ids",
     "ids_by_aggregation", "text_groups",
 ]
@@ -61,6 +61,14 @@ COMPONENTS: dict[str, str] = {
     "fines_micro": "罚款金额合计，单位 1e-6 万元（整数，精确求和）",
     **{m: f"从 其他查处(或移送)情况 读出的 {FIGURES.column(m).header}" for m in vocabulary.HANDLING_METRICS},
     "reports_verified": "备注含“举报”的检查行数（件）",
+}
+
+#: The components each 附件1 cell feeds, for the cells intake may leave unknown while keeping
+#: the row (``evalkit.intake.records.BLANKABLE_COLUMNS``; ``Dataset.ledger.unreadable``). A
+#: metric built on such a component is marked incomplete (``MetricsResult.incomplete``) for a
+#: unit and scope holding an unreadable cell: its value counts only the cells that were read.
+CELL_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "fine_wan": ("fines_micro",),
 }
 
 # --------------------------------------------------------------------------- definitions
@@ -146,6 +154,12 @@ class MetricDef:
             object.__setattr__(self, "reported_combine", _DEFAULT_COMBINE.get(self.aggregation))
         if self.handling and self.component is None:
             object.__setattr__(self, "component", self.id)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The ``COMPONENTS`` it is computed from (ledger source): its component, or a rate's
+        numerator and denominator."""
+        return tuple(p for p in (self.component, self.numerator, self.denominator) if p is not None)
 
     @property
     def rounding(self) -> str:
@@ -390,7 +404,8 @@ _R(MetricDef(
     "fines_wan", "罚款金额", "范围内罚款金额之和", "万元", True,
     f"方案二(五) 严格执行处罚；附件1 罚款金额(万)；{_FIG} 惩处情况 罚款金额(万元)", "money",
     component="fines_micro", group=_G_PUNISH,
-    notes="空白单元格按0计；以分（1e-6 万元）为步长精确求和后按 ROUND_HALF_UP 保留4位小数。"))
+    notes="空白单元格按0计；无法识别的单元格（如“待定”）为未知：不计入，并在 MetricsResult.incomplete 中标为不完整；"
+          "以分（1e-6 万元）为步长精确求和后按 ROUND_HALF_UP 保留4位小数。"))
 _R(MetricDef(
     "closure_requested", "提请关闭企业(单位)", "其他查处情况中有提请关闭、关闭取缔的不同企业数", "家", True,
     f"方案二(四) 关闭取缔；{_FIG} 惩处情况 提请关闭企业(单位)", "distinct", handling=True, group=_G_PUNISH,

@@ -25,11 +25,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from evalkit._text import NOT_APPLICABLE, NOT_COMPARABLE, NOT_SUBMITTED, as_number, format_value, is_missing
+from evalkit._text import INCOMPLETE, NOT_APPLICABLE, NOT_COMPARABLE, NOT_SUBMITTED, as_number, format_value, is_missing
 from evalkit.assess.cases import CRITERIA, case_candidates
 from evalkit.assess.cases import lookback as _lookback
 from evalkit.assess.scoring import finding_month, score_units
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.run import run_audit
 from evalkit.core.catalogue import load_catalogue, match_violation
@@ -583,7 +583,9 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
     the period. The audit does not compare these totals, it compares every month's rows,
     so nothing is marked here: the cells to check are ``monthly_mismatches``. A reported
     figure monthly forms cannot give (``MetricsResult.not_applicable``, e.g. a quarter's 家
-    columns) reads 不可比. A unit without a 附件2 row shows 未报送.
+    columns) reads 不可比. A unit without a 附件2 row shows 未报送. A recomputed figure that
+    is incomplete (``MetricsResult.incomplete``: a fine of the ledger reads 待定) reads
+    “X（不完整）” and is never marked (``reconcile.verdict``; the audit's reconciliation_incomplete).
     """
     p = as_period(period, ds)
     if p.kind == "month":
@@ -613,10 +615,12 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             kind = _kind(col.key)
             r = None if missing else as_number(reported[col.key])
             o = as_number(own.frame.at[unit, col.key]) if unit in own.frame.index else None
+            partial = own.is_incomplete(unit, col.key)  # a cell of the ledger could not be read
             r_col.append(NOT_SUBMITTED if missing else NOT_COMPARABLE if col.key in unsupported
                          else format_value(r, kind))
-            o_col.append(format_value(o, kind))
-            d_col.append(p.kind == "month" and not missing and differs(r, o, col.kind))
+            o_col.append(f"{format_value(o, kind)}（{INCOMPLETE}）" if partial else format_value(o, kind))
+            d_col.append(p.kind == "month" and not missing
+                         and verdict(r, o, col.kind, incomplete=partial) == "differs")
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
         marked[f"{label}·报送"] = [False] * len(COMPARED)

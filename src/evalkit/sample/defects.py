@@ -15,7 +15,9 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from evalkit.intake.handling import is_summary_fine
 from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Row, Simulator, is_workday
+from evalkit.sample.write import handling_text, remarks_text
 
 #: Similar-looking or same-sounding characters: the 1-character slips of a typist.
 SLIPS = {"鸿": "宏", "宏": "鸿", "华": "化", "盛": "胜", "达": "大", "鑫": "新", "兴": "星", "利": "力",
@@ -88,17 +90,19 @@ def plant_row_defects(rng: random.Random, sim: Simulator, registry: set[str]) ->
                                "1-character slip; the same enterprise is also inspected, correctly spelt, "
                                "in the same month"))
 
-    # 待定 in the fine cell of a case row: number_unparseable (error, the row is rejected).
+    # 待定 in the fine cell of a case row: number_unparseable (an error at the cell; the row is
+    # kept with its fine unknown, docs/intake.md §8).
     rechecked = {id(r.recheck_of) for r in rows if r.is_recheck}
     cands = [r for r in rows if r.case and not r.tags and not r.is_recheck and r.month == 11
              and r.unit in ("水头村", "莲塘村", "锦江村", "石壁村") and id(r) not in rechecked]
     row = rng.choice(cands)
-    row.fine_text, row.accepted = "待定", False
+    row.fine_text = "待定"
     row.tags.append("tbd")
     planted.append(Planted("tbd-1", "text_in_number_cell", "number_unparseable", row.unit, row.month,
                            [row], "罚款金额(万)", "待定", f"{row.fine:g}",
-                           "the row is rejected, so the unit's 附件2 (which counts it) differs from "
-                           "the accepted ledger; see findings.figures_differences"))
+                           "the row is kept (an inspection with its hazards and case), its fine unknown; "
+                           "the unit's 附件2 counts it the same way, so only 罚款金额 of its month and "
+                           "later 累计数 cannot be checked (audit reconciliation_incomplete)"))
 
     # Single inspector (行政处罚法 第四十二条 asks for two).
     for n, unit in enumerate(("厝仔村", "厝仔村", "厝仔村", "东埯村", "东埯村", "社会事务办"), 1):
@@ -108,7 +112,9 @@ def plant_row_defects(rng: random.Random, sim: Simulator, registry: set[str]) ->
         planted.append(Planted(f"inspector-{n}", "single_inspector", "inspectors_fewer_than_two", unit,
                                row.month, [row], "执法人员", row.inspectors[0], "2 人以上"))
 
-    # A fine without a case number (简易程序 on the spot).
+    # A fine without a case number: 莲中村's by the 简易程序 on the spot (行政处罚法第五十一条: no
+    # case needed up to 0.3 万元 on an organisation, so no problem), 消防救援站's with no
+    # procedure recorded (fine_without_case).
     for n, (unit, month) in enumerate((("莲中村", 6), ("蚶江消防救援站", 8)), 1):
         cands = [r for r in rows if r.unit == unit and r.month == month and r.items and not r.case
                  and not r.is_recheck and not r.tags
@@ -118,10 +124,17 @@ def plant_row_defects(rng: random.Random, sim: Simulator, registry: set[str]) ->
         lo = sim.cat.loc[code, "fine_min_wan"]
         row.fine = max(0.2, lo)
         row.basis = sim.cat.loc[code, "penalty_article"]
-        row.remarks.append("简易程序")
-        row.tags.append("fine_without_case")
-        planted.append(Planted(f"fine-no-case-{n}", "fine_without_case", "fine_without_case", unit,
-                               month, [row], "立案案号", "", "a case number"))
+        if n == 1:
+            row.remarks.append("简易程序")
+        summary = is_summary_fine(row.fine, None, handling_text(row), row.basis, remarks_text(row))
+        row.tags.append("summary_fine" if summary else "fine_without_case")
+        if summary:
+            planted.append(Planted("summary-fine-1", "summary_procedure_fine", None, unit, month, [row],
+                                   "罚款金额(万)", f"{row.fine:g}", "no 立案案号 needed",
+                                   "简易程序 within 0.3 万元: accepted without a case, no fine_without_case"))
+        else:
+            planted.append(Planted(f"fine-no-case-{n}", "fine_without_case", "fine_without_case", unit,
+                                   month, [row], "立案案号", "", "a case number"))
 
     # The same case number on two rows (a copy-paste slip, different enterprises).
     cases = sorted([r for r in rows if r.unit == "综合执法队" and r.case and not r.tags],

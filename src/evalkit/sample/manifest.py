@@ -13,9 +13,10 @@ from statistics import mean
 
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.forms import FIGURES
+from evalkit.intake.handling import is_summary_fine
 from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Row
 from evalkit.sample.script import LOW_RANDOM_SHARE
-from evalkit.sample.write import FileRecord
+from evalkit.sample.write import FileRecord, handling_text, remarks_text
 
 _FIG_HEADER = {c.key: c.header for c in FIGURES.columns}
 
@@ -249,7 +250,8 @@ def _findings(year, files, written: list[Row], months, where) -> dict:
         "plan_not_carried_out": [{"name": p["name"], "unit": p["unit"], "month": p["month"],
                                   "method": p["method"]} for p in plan_missed],
         "fines_out_of_range": out_of_range,
-        "fines_without_case": [_loc(where, r, "立案案号", fine=r.fine) for r in accepted if r.fine and not r.case],
+        "fines_without_case": [_loc(where, r, "立案案号", fine=r.fine) for r in accepted if r.fine and not r.case
+                               and not is_summary_fine(r.fine, None, handling_text(r), r.basis, remarks_text(r))],
         "case_no_duplicates": duplicates,
         "repeat_offences": _repeats(by_ent, where),
         "closure_candidates": _closure(by_ent),
