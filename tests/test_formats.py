@@ -166,15 +166,15 @@ def _rates(ds, key="coverage_rate"):
     return dict(zip(ds.figures["kind"], ds.figures[key], strict=True))
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
 def test_percent_formatted_rate_is_read_as_per_cent(tmp_path, suffix):
     """检查覆盖率 typed as 60% (stored 0.6 with format 0%): read as 60, one warning naming the cell;
-    the .xls copy (format in its XF record) gives the same."""
+    the .xls copy (format in its XF record) and the .ods copy (value-type percentage) give the same."""
     root = make_data_dir(tmp_path / "data")
     path = _figures(tmp_path / "a.xlsx", {"supervised_total": 10, "inspected": 6})
     row, _ = _set_cell(path, "本月数", "检查覆盖率(%)", 0.6, "0%")
-    if suffix == ".xls":
-        to_xls(path, root / S / "a.xls")
+    if suffix in (".xls", ".ods"):
+        (to_xls if suffix == ".xls" else to_ods)(path, root / S / f"a{suffix}")
     else:
         shutil.copy(path, root / S / "a.xlsx")
     ds = intake.load(root)
