@@ -36,9 +36,10 @@ LEDGER_HEADER = ["序号", "受检企业(单位)名称", "检查时间", "执法
                  "立案案号", "罚款金额(万)", "处罚依据(法律条款)", "其他查处(或移送)情况", "备注"]
 FIGURES_TOP = ["单位", "监管企业(单位)总数(家)", "现场监督检查企业(单位)数(家)", "检查覆盖率(%)", "检查情况", None,
                "立案情况", None, None, "惩处情况", None, None, None, "曝光、惩戒情况", None, None, None, "举报奖励情况"]
-FIGURES_SUB = [None, None, None, None, "排查隐患数(处)", "隐患整改数(处)", "立案数(家)", "占实际检查企业(单位)总数比例(%)",
-               "违法行为查处率(%)", "责令停产停业整顿(家)", "罚款金额(万元)", "提请关闭企业(单位)(家)", "暂扣吊销有关证件(件)",
-               "纳入黑名单(家)", "联合惩戒(家)", "移送追究刑事责任(人)", "移送其他部门(起)", "举报核查数(件)"]
+FIGURES_SUB = [None, None, None, None, "排查隐患数(处)", "隐患整改数(处)", "立案数(家)",
+               "占实际检查企业(单位)总数比例(%)", "违法行为查处率(%)", "责令停产停业整顿(家)", "罚款金额(万元)",
+               "提请关闭企业(单位)(家)", "暂扣吊销有关证件(件)", "纳入黑名单(家)", "联合惩戒(家)",
+               "移送追究刑事责任(人)", "移送其他部门(起)", "举报核查数(件)"]
 HAZARDS = ["消防通道堵塞", "灭火器过期", "未对从业人员进行安全生产教育和培训", "安全出口锁闭", "电气线路私拉乱接"]
 PEOPLE = ["张三", "李四", "王五", "赵六", "陈七", "林八"]
 ENTERPRISES_PER_UNIT = 50
@@ -99,7 +100,8 @@ def _sheet_xml(rows: list[list]) -> str:
 
 def _content(unit: str, month: int, n_rows: int, names: list[str], rng: random.Random) -> tuple[list, list]:
     ledger = [["附件1"], ["石狮市2024年安全生产执法提升专项行动情况统计表（一）"],
-              [f"填报部门（公章）：{unit}", None, None, None, f"月份：{month}月", None, None, "填报日期：2024年12月5日"],
+              [f"填报部门（公章）：{unit}", None, None, None, f"月份：{month}月", None, None,
+               "填报日期：2024年12月5日"],
               LEDGER_HEADER]
     for i in range(1, n_rows + 1):
         name = names[(i - 1) % len(names)]  # each enterprise at most once a day
