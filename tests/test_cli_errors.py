@@ -200,7 +200,7 @@ def test_bad_period(data_dir, capsys):
 # ------------------------------------------------------------------ internal errors and --debug
 def test_internal_error_is_one_line_with_status_3(data_dir, capsys, monkeypatch):
     """An InternalError shows as one line asking for a bug report, exit 3."""
-    def broken(path):
+    def broken(path, **_):
         raise InternalError("读取的行数与接收、拒收行数不符")
 
     monkeypatch.setattr(intake_loader, "load", broken)
@@ -209,7 +209,7 @@ def test_internal_error_is_one_line_with_status_3(data_dir, capsys, monkeypatch)
 
 def test_unexpected_exception_is_an_internal_error(data_dir, capsys, monkeypatch):
     """Any other exception (a bug) is reported like an InternalError: one line, exit 3."""
-    def broken(path):
+    def broken(path, **_):
         raise KeyError("unit")
 
     monkeypatch.setattr(intake_loader, "load", broken)

@@ -461,7 +461,8 @@ def test_figures_infinite_fine_and_huge_count_are_rejected(tmp_path):
     assert sorted(zip(errors["rule"], errors["column"], strict=True)) == [
         ("number_implausible", "检查覆盖率(%)"), ("number_implausible", "现场监督检查企业(单位)数(家)"),
         ("number_unparseable", "罚款金额(万元)")]
-    assert "不应超过 10,000,000" in " ".join(errors["message"]) and "不应超过 1,000" in " ".join(errors["message"])
+    messages = " ".join(errors["message"])
+    assert "不应超过 10,000,000" in messages and "百分比不应超过 100）" in messages
     assert counts(ds) == [2, 1, 1]
     assert ds.figures["kind"].tolist() == ["累计数"]
 

@@ -229,14 +229,29 @@ def test_enterprise_name_normalised_to_registry(tmp_path):
 
 
 def test_unregistered_enterprise_suggests_close_name(data_dir):
-    """An unknown name is kept with a warning that suggests the closest registry name."""
-    ledger_file(data_dir, "a.xlsx", [inspection(enterprise="石狮宏达五金厂")])
+    """An unknown name (3 edits from the registry's) is kept with a warning that suggests the closest name."""
+    ledger_file(data_dir, "a.xlsx", [inspection(enterprise="石狮宏达五金加工厂")])
     ds = intake.load(data_dir)
     assert where(ds.problems, "enterprise_unregistered") == [
         ("submissions/a.xlsx", "统计表一", 5, "受检企业(单位)名称")]
     assert "是否为：石狮市宏达五金厂？" in ds.problems["message"].iloc[0]
     row = ds.ledger.iloc[0]
-    assert (row["enterprise_name"], bool(row["registered"])) == ("石狮宏达五金厂", False)
+    assert (row["enterprise_name"], bool(row["registered"])) == ("石狮宏达五金加工厂", False)
+
+
+def test_near_miss_enterprise_counts_as_the_registered_one(data_dir):
+    """石狮宏达五金厂 is one character (市) from 石狮市宏达五金厂 and no other registry name is as
+    close: it is that enterprise, with a warning naming both spellings."""
+    ledger_file(data_dir, "a.xlsx", [inspection(enterprise="石狮宏达五金厂")])
+    ds = intake.load(data_dir)
+    assert where(ds.problems, "enterprise_name_near_miss") == [
+        ("submissions/a.xlsx", "统计表一", 5, "受检企业(单位)名称")]
+    assert list(ds.problems["rule"]) == ["enterprise_name_near_miss"]
+    message = ds.problems["message"].iloc[0]
+    assert "'石狮宏达五金厂'" in message and "'石狮市宏达五金厂'" in message
+    row = ds.ledger.iloc[0]
+    assert (row["enterprise"], row["enterprise_name"], bool(row["registered"])) == (
+        "石狮宏达五金厂", "石狮市宏达五金厂", True)
 
 
 def test_unit_written_with_town_prefix_and_village_committee(data_dir):

@@ -217,7 +217,7 @@ CASES = {
     "empty_file": (empty_file, "file_empty", [(A, None, None, None)], A, (0, 0, 0)),
     "empty_workbook": (empty_workbook, "file_empty", [(A, None, None, None)], A, (0, 0, 0)),
     "password_protected": (password_protected, "file_encrypted", [(A, None, None, None)], A, (0, 0, 0)),
-    "legacy_xls": (legacy_xls, "file_xls_legacy", [(f"{S}/a.xls", None, None, None)], f"{S}/a.xls", (0, 0, 0)),
+    "legacy_xls": (legacy_xls, "file_unreadable", [(f"{S}/a.xls", None, None, None)], f"{S}/a.xls", (0, 0, 0)),
     "docx_renamed": (docx_renamed, "file_not_excel", [(A, None, None, None)], A, (0, 0, 0)),
     "txt_renamed": (txt_renamed, "file_not_excel", [(A, None, None, None)], A, (0, 0, 0)),
     "csv_submission": (csv_submission, "file_not_excel", [(f"{S}/a.csv", None, None, None)], f"{S}/a.csv",
@@ -304,7 +304,8 @@ def test_corpus_is_large_enough():
     ("single_inspector", "行政处罚法第四十二条"),
     ("unparseable_date", "检查时间 '上旬' 不是日期"),
     ("password_protected", "密码"),
-    ("legacy_xls", ".xls"),
+    ("legacy_xls", "旧版 .xls 的目录无法读取"),
+    ("password_protected", "工作簿设置了打开密码"),
     ("csv_submission", "CSV"),
 ])
 def test_messages_say_what_was_found_and_expected(tmp_path, case, fragment):

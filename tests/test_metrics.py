@@ -560,7 +560,7 @@ def fake_load(monkeypatch):
     import evalkit.intake.loader as intake
 
     ds = _reported_town()
-    monkeypatch.setattr(intake, "load", lambda data_dir: ds)
+    monkeypatch.setattr(intake, "load", lambda data_dir, **_: ds)
     return ds
 
 

@@ -159,7 +159,7 @@ def cmd_validate(args) -> int:
     from evalkit.intake.loader import load  # lazy: `evalkit --help` stays fast (no pandas)
     from evalkit.intake.validation_report import ValidationResult
 
-    result = ValidationResult(load(args.data_dir))
+    result = ValidationResult(load(args.data_dir, jobs=getattr(args, "jobs", None)))
     _emit(result, args.json)
     return 1 if result.dataset.error_count else 0
 
@@ -170,7 +170,7 @@ def _load_covering(args):
     from evalkit.core.periods import parse_period  # lazy: start-up time, as above
     from evalkit.intake.loader import load  # lazy: start-up time, as above
 
-    ds = load(args.data_dir)
+    ds = load(args.data_dir, jobs=getattr(args, "jobs", None))
     require_covered(ds, parse_period(args.period))
     return ds
 
@@ -256,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = command("validate", "读取并校验报送的统计表")
     data_dir(sp)
     as_json(sp)
+    sp.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                    help="并行读取报送文件的进程数（默认每个 CPU 核一个）")
     sp.set_defaults(func=cmd_validate)
 
     sp = command("metrics", "计算各单位指标")

@@ -36,11 +36,12 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     # file level: the whole file cannot be read
     _R("file_unreadable", "error", "文件无法读取", "file"),
     _R("file_not_excel", "error", "不是Excel工作簿", "file"),
-    _R("file_xls_legacy", "error", "旧版.xls格式", "file"),
+    _R("file_xls_legacy", "error", "旧版.xls格式", "file"),  # reserved: .xls is read since issue 12
     _R("file_encrypted", "error", "工作簿有密码保护", "file"),
     _R("file_empty", "error", "空文件或空工作簿", "file"),
     _R("file_skipped", "warning", "隐藏或临时文件，已跳过", "file"),
     _R("file_not_regular", "error", "链接或特殊文件，未读取", "file"),
+    _R("file_outside_submissions", "warning", "工作簿不在 submissions/ 下，未读取", "file"),
     # sheet level: every row of the sheet is rejected
     _R("form_unrecognised", "error", "无法识别表格", "sheet"),
     _R("unit_missing", "error", "缺少填报单位", "sheet"),
@@ -57,6 +58,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("enterprise_missing", "error", "缺少受检企业名称", "cell"),
     _R("date_unparseable", "error", "检查时间无法识别", "cell"),
     _R("date_outside_month", "warning", "检查时间不在填报月份内", "cell"),
+    _R("date_ambiguous", "warning", "检查时间是数字，月.日有两种读法", "cell"),
     _R("number_unparseable", "error", "数字无法识别", "cell"),
     _R("number_negative", "error", "数字为负", "cell"),
     _R("number_implausible", "error", "数字超出合理范围", "cell"),
@@ -67,10 +69,12 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("case_no_duplicate", "warning", "立案案号年内重复", "cell"),
     _R("rectifications_exceed_hazards", "warning", "整改项多于隐患项", "cell"),
     _R("enterprise_unregistered", "warning", "受检企业不在名录中", "cell"),
+    _R("enterprise_name_near_miss", "warning", "受检企业名称与名录相差一两个字，按名录企业计", "cell"),
     _R("enterprise_date_duplicate", "warning", "同一企业同一日期重复", "row"),
     _R("figures_row_missing", "error", "缺少本月数或累计数行", "sheet"),
     _R("figures_row_unrecognised", "error", "附件2数据行无法识别", "row"),
     _R("formula_no_cached_value", "warning", "公式没有计算结果，按空白处理", "cell"),
+    _R("rate_percent_format", "warning", "比率以百分比格式的小数保存，已换算", "cell"),
     # registry files
     _R("registry_missing", "error", "缺少企业名录", "file"),
     _R("registry_invalid", "error", "名录内容有误", "cell"),

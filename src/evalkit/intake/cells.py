@@ -34,6 +34,7 @@ Rules fixed here (docs/intake.md repeats them for users):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -91,8 +92,21 @@ def norm(text) -> str:
     """NFKC, brackets folded to (), all whitespace removed, letters lower-cased."""
     if text is None:
         return ""
-    plain = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS)
+    text = str(text)
+    if len(text) <= _NORM_CACHED_CHARS:
+        return _norm_cached(text)
+    return _norm(text)
+
+
+_NORM_CACHED_CHARS = 200  # short texts (headers, names, placeholders) repeat on every row
+
+
+def _norm(text: str) -> str:
+    plain = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
     return _SPACE.sub("", plain).lower()
+
+
+_norm_cached = functools.lru_cache(maxsize=1 << 15)(_norm)
 
 
 def is_null(value) -> bool:
@@ -146,7 +160,7 @@ def _plain_number(text: str) -> float | None:
 #: Bounds of a plausible number (docs/intake.md); above them the row is rejected (number_implausible).
 MAX_MONEY_WAN = 100_000  # 万元 (10 亿元): one fine, or a unit's monthly or cumulative total
 MAX_COUNT = 10_000_000  # enterprises, hazards, cases … in one unit's 附件2
-MAX_RATE = 1_000  # per cent
+MAX_RATE = 100  # per cent: a rate is a share (issue 12: above 100 is an error)
 
 
 def _finite(number: float | None) -> float | None:
@@ -216,8 +230,8 @@ def parse_count(value, unit: str = "") -> float | None:
 def parse_rate(value) -> float | None:
     """A percentage as written: 85, "85%", "85.5％" -> 85.5; None for blank.
 
-    A rate stored as a fraction with a % number format (0.855) comes back as 0.855:
-    the number format is not read, see docs/intake.md.
+    A rate stored as a fraction with a % number format (0.855) comes back as 0.855 here;
+    ``figures_rows`` scales it when the cell's format or the row's own counts say so.
     """
     if is_null(value):
         return None
@@ -323,6 +337,25 @@ def parse_date(value, year: int, month: int | None = None) -> dt.date | None:
     if month is not None and (m := _D.match(text)):
         return _make_date(year, month, int(m.group(1)), raw)
     raise CellError("date_unparseable", f"不是日期：{_DATE_EXPECTED}")
+
+
+_ONE_DECIMAL = re.compile(r"^(\d{1,2})\.([1-9])$")
+
+
+def ambiguous_numeric_date(value, year: int) -> tuple[dt.date, dt.date] | None:
+    """(month.day, month.day×10) when ``value`` is a number such as 5.1: Excel stores a typed
+    5.10 as 5.1, so 5月1日 and 5月10日 are both possible (5.2: 5月2日 or 5月20日). None when
+    only one reading is a date (5.4: there is no 5月40日) or the value is not such a number."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    m = _ONE_DECIMAL.match(f"{float(value):g}")
+    if m is None:
+        return None
+    month, digit = int(m.group(1)), int(m.group(2))
+    try:
+        return dt.date(year, month, digit), dt.date(year, month, digit * 10)
+    except ValueError:
+        return None
 
 
 _FIND_YMD = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})")

@@ -19,7 +19,7 @@ def _figure_label(value) -> str | None:
     return None
 
 
-def read_figures_rows(sheet: SheetRead, grid, header: Header, formula_blanks) -> None:
+def read_figures_rows(sheet: SheetRead, grid, header: Header, formula_blanks, percent=frozenset()) -> None:
     yuan = "(元)" in cells.norm(header.written.get("fines_wan", ""))
     seen: dict[str, int] = {}
     for n, row, values in data_rows(grid, header, formula_blanks, sheet):
@@ -41,13 +41,67 @@ def read_figures_rows(sheet: SheetRead, grid, header: Header, formula_blanks) ->
             seen[label] = n
         read.record["kind"] = label
         for col in FIGURES.columns[1:]:
+            if col.kind == "rate":
+                continue
             read.record[col.key] = _figure_value(read, sheet, col, raw.get(col.key), yuan)
+        positions = {col.key: i + 1 for i, col in header.columns.items()}
+        for col in FIGURES.columns[1:]:
+            if col.kind == "rate":
+                where = (n, positions[col.key]) if col.key in positions else None
+                read.record[col.key] = _rate_value(read, sheet, col, raw.get(col.key), where in percent)
         sheet.rows.append(read)
     missing = [lab for lab in FIGURES.row_labels if lab not in seen]
     if missing:
         sheet.problems.append(sheet_problem(
             "figures_row_missing", f"缺少“{'”“'.join(missing)}”行：附件2 应有本月数、累计数两行", sheet,
             row=header.row))
+
+
+#: The counts a rate is computed from on the form (numerator, denominator); 违法行为查处率's
+#: numerator (违法行为查处数) is not on the form, so only its cell format can tell.
+RATE_COUNTS = {"coverage_rate": ("inspected", "supervised_total"), "case_ratio": ("cases_filed", "inspected")}
+#: How far a rate may be from the one its counts give (the forms round to two decimals,
+#: some units to whole numbers).
+RATE_TOLERANCE = 0.5
+
+
+def _rate_value(read: RowRead, sheet: SheetRead, col: Column, raw, percent_format: bool) -> float:
+    """A rate in per cent. A number stored with a percent format (85% is saved as 0.85) is
+    scaled by 100 with a ``rate_percent_format`` warning; so is a fraction that agrees with
+    the row's own counts only after scaling (the cell format could not be read). Past 100
+    (after scaling) is an error, ``number_implausible``."""
+    label = short_name(col)
+    shown = cells.to_text(raw)
+    numeric = isinstance(raw, int | float) and not isinstance(raw, bool)
+    try:
+        value = cells.parse_rate(raw)
+    except cells.CellError as exc:
+        read.problems.append(sheet_problem(exc.rule, quoted(label, shown, exc.detail), sheet,
+                                           row=read.row, column=col.header, value=shown))
+        return float("nan")
+    if value is None:
+        return float("nan")
+    reason = None
+    if numeric and percent_format:
+        reason = "单元格为百分比格式"
+    elif numeric and 0 < value < 1:  # 1 itself: 1% as typed, or 100% formatted? only a format can tell
+        num, den = (read.record.get(k) for k in RATE_COUNTS.get(col.key, ("", "")))
+        if num is not None and den is not None and den == den and num == num and den > 0:
+            expected = num / den * 100
+            if abs(value * 100 - expected) <= RATE_TOLERANCE < abs(value - expected):
+                reason = f"与本行的计数相符（按计数为 {expected:.2f}）"
+    if reason is not None:
+        scaled = round(value * 100, 10)
+        read.problems.append(sheet_problem(
+            "rate_percent_format", f"{label} 存为小数 {shown}，{reason}：已按 {scaled:g}% 读取；"
+            "请直接填写百分数（如 85）", sheet, row=read.row, column=col.header, value=shown))
+        value = scaled
+        if value > cells.MAX_RATE:
+            read.problems.append(sheet_problem(
+                "number_implausible", f"{label} {value:g}% 超过 100%：比率不能超过 100，请核对", sheet,
+                row=read.row, column=col.header, value=shown))
+            return float("nan")
+    return float(value)
 
 
 def _figure_value(read: RowRead, sheet: SheetRead, col: Column, raw, yuan: bool) -> float:

@@ -70,6 +70,7 @@ class Budget:
 class Grid:
     rows: list[tuple]  # rows[n - 1] is Excel row n; trailing empty rows dropped
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of formula cells
+    percent: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of cells with a percent format
     cells_beyond: int = 0  # non-empty cells right of MAX_COLUMNS, in rows 1..MAX_ROWS
     rows_beyond: bool = False  # a non-empty cell below MAX_ROWS (reading stopped there)
     cells: int = 0  # non-empty cells kept
@@ -123,6 +124,7 @@ def read_grid(ws, budget: Budget | None = None) -> Grid:
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
     rows: dict[int, dict[int, object]] = {}
     grid = Grid([])
+    percent_styles = _percent_styles(wb)
     stack: list = []  # open elements, outermost first
     in_cell = 0  # elements open inside the current <c> (0: not in a cell)
     row_no = 0
@@ -149,7 +151,7 @@ def read_grid(ws, budget: Budget | None = None) -> Grid:
                 continue
             if el.tag == CELL_TAG:
                 in_cell = 0
-                if _take_cell(parser, el, row_no, rows, grid, budget):
+                if _take_cell(parser, el, row_no, rows, grid, budget, percent_styles):
                     break  # past MAX_ROWS with content: nothing more is kept
             # drop what was read: the element's children, and the element from its parent
             el.clear()
@@ -164,7 +166,26 @@ def read_grid(ws, budget: Budget | None = None) -> Grid:
     return grid
 
 
-def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid, budget: Budget) -> bool:
+def is_percent_format(code: str | None) -> bool:
+    """A number format that shows a percent sign (quoted text, escapes and [colour] tags aside)."""
+    if not code:
+        return False
+    return "%" in re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+
+
+def _percent_styles(wb) -> set[int]:
+    """Style ids (a cell's ``s``) whose number format shows a percent sign."""
+    out = set()
+    for index, style in enumerate(getattr(wb, "_cell_styles", [])):
+        fmt = style.numFmtId
+        if fmt in (9, 10) or (fmt >= 164 and is_percent_format(wb._number_formats[fmt - 164]
+                                                                   if fmt - 164 < len(wb._number_formats) else None)):
+            out.add(index)
+    return out
+
+
+def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid, budget: Budget,
+               percent_styles: set[int] = frozenset()) -> bool:
     """Convert one <c> and keep it if within bounds; True when reading should stop."""
     ref = el.get("r")
     if ref:
@@ -192,6 +213,8 @@ def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid,
     if has_formula:
         grid.formulas.add((row_no, column))
     if value is not None:
+        if percent_styles and cell.get("style_id") is not None and int(cell["style_id"]) in percent_styles:
+            grid.percent.add((row_no, column))
         rows.setdefault(row_no, {})[column] = value
         if _filled(value):
             grid.cells += 1

@@ -61,6 +61,14 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
         rec["enterprise_name"], rec["registered"] = None, False
     else:
         name, suggestion = registry.match_enterprise(written)
+        near, candidates = registry.near_miss(written) if name is None else (None, [])
+        if near is not None:
+            name = near
+            problem("enterprise_name_near_miss",
+                    f"受检企业 '{cut(written)}' 与名录中的 '{near}' 只差一两个字：已按 '{near}' 统计；"
+                    "如确为另一家企业，请补充企业名录，否则请改正名称", "enterprise", written)
+        elif candidates:
+            suggestion = "、".join(candidates)
         rec["enterprise_name"], rec["registered"] = name or written, name is not None
         if name is None:
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
@@ -79,7 +87,13 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
         if date is None:
             if "inspection_date" in raw:
                 problem("date_unparseable", "检查时间为空：请填写检查日期，如 2024-05-06", "inspection_date")
-        elif sheet.month and (date.year, date.month) != (sheet.year, sheet.month):
+        elif (readings := cells.ambiguous_numeric_date(date_raw, sheet.year or DEFAULT_YEAR)) is not None:
+            first, second = (f"{d.month}月{d.day}日" for d in readings)
+            problem("date_ambiguous",
+                    f"检查时间是数字 {cells.to_text(date_raw)}，可读作 {first} 或 {second}（Excel 把键入的 "
+                    f"{readings[1].month}.{readings[1].day} 存为 {cells.to_text(date_raw)}）：本行暂按 {first} 统计；"
+                    f"请改为文字日期，如 {readings[1].isoformat()}", "inspection_date", cells.to_text(date_raw))
+        if date is not None and sheet.month and (date.year, date.month) != (sheet.year, sheet.month):
             problem("date_outside_month",
                     f"检查时间 {date.isoformat()} 不在填报月份 {sheet.year}年{sheet.month}月 内："
                     "本行按填报月份统计；请核对检查时间或月份", "inspection_date", cells.to_text(date_raw))

@@ -33,9 +33,12 @@ from pathlib import Path
 
 from evalkit.core.problems import Problem, make_problem
 from evalkit.exceptions import os_reason
-from evalkit.intake.registry import SUBMISSIONS_DIR, submission_key
+from evalkit.intake.registry import REGISTRY_DIR, REGISTRY_FILES, SUBMISSIONS_DIR, submission_key
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+#: Names of the spreadsheet files units send (the content decides how each is read).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett", ".xlt", ".xltx", ".xltm", ".fods")
 
 _SKIP_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -232,3 +235,24 @@ def read_bytes(path: Path) -> bytes:
         if total > MAX_FILE_BYTES:
             raise FileTooLarge(total)
         return b"".join(chunks)
+
+
+def stray_files(data_dir: Path) -> list[Problem]:
+    """A ``file_outside_submissions`` warning for each workbook placed directly in DATA_DIR or
+    in registry/ (registry files themselves aside): it is not read, and must not vanish silently."""
+    problems = []
+    for folder, known in ((data_dir, ()), (data_dir / REGISTRY_DIR, REGISTRY_FILES)):
+        try:
+            with os.scandir(folder) as it:
+                names = sorted(e.name for e in it if not e.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+        for name in names:
+            if name in known or _hidden((name,)) or not name.lower().endswith(WORKBOOK_SUFFIXES):
+                continue
+            rel = readable_name((folder / name).relative_to(data_dir).as_posix())
+            problems.append(make_problem(
+                "file_outside_submissions",
+                f"{rel} 不在 submissions/ 下，未读取：报送的工作簿请放在 submissions/ 中"
+                + ("（registry/ 只放名录文件）" if folder != data_dir else ""), file=rel))
+    return problems

@@ -44,7 +44,8 @@ from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
-from evalkit.intake.listing import list_files
+from evalkit.intake.listing import list_files, stray_files
+from evalkit.intake.parallel import read_files
 from evalkit.intake.records import FileRead
 from evalkit.intake.registry import REGISTRY_DIR, SUBMISSIONS_DIR, Registry, load_registry
 from evalkit.intake.tables import bookkeeping_tables, cross_row_checks, figures_frame, items_frame, ledger_frame
@@ -92,10 +93,12 @@ def _check_listable(folder: Path, data_dir: Path, label: str) -> None:
         raise DataDirError(data_dir, f"{label}无法读取（{os_reason(exc)}）") from None
 
 
-def load(data_dir) -> Dataset:
+def load(data_dir, jobs: int | None = None) -> Dataset:
     """Read and validate ``data_dir`` (registry/ and submissions/) into a ``Dataset``.
 
-    Raises DataDirError when the folder, its registry/enterprises file or its
+    Files are parsed in ``jobs`` worker processes (default: one per core; see
+    ``parallel.read_files``), with a progress bar on a terminal; the checks across files
+    run after. Raises DataDirError when the folder, its registry/enterprises file or its
     submissions/ folder is missing. Everything else wrong with the data becomes a
     problem row; see docs/intake.md.
     """
@@ -112,7 +115,8 @@ def load(data_dir) -> Dataset:
         raise DataDirError(data_dir, "缺少 submissions/ 目录（各单位报送的统计表）")
     _check_listable(sub_dir, data_dir, "submissions/ 目录")
     entries, skipped = list_files(sub_dir, data_dir)
-    files = [_read_one(e.path, e.name, registry) for e in entries]
+    skipped += stray_files(data_dir)
+    files = read_files(entries, registry, _read_one, jobs)
     for entry, f in zip(entries, files, strict=True):
         f.mtime = entry.mtime
     mark_late(files, registry)

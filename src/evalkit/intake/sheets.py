@@ -13,8 +13,12 @@ from evalkit.intake.registry import Registry
 
 
 def read_sheet(grid: list[list], file: str, title: str, registry: Registry,
-               formulas: set[tuple[int, int]] = frozenset()) -> SheetRead:
-    """Recognise and parse one sheet; an unrecognised sheet comes back with form None."""
+               formulas: set[tuple[int, int]] = frozenset(), percent: set[tuple[int, int]] = frozenset()) -> SheetRead:
+    """Recognise and parse one sheet; an unrecognised sheet comes back with form None.
+
+    ``formulas`` and ``percent`` hold the (row, column) of formula cells and of cells stored
+    with a percent number format (a rate typed 85% is the number 0.85).
+    """
     header = find_header(grid)
     if header is None:
         return SheetRead(file, title, None)
@@ -26,7 +30,7 @@ def read_sheet(grid: list[list], file: str, title: str, registry: Registry,
     if header.form is LEDGER:
         read_ledger_rows(sheet, grid, header, registry, formula_blanks)
     else:
-        read_figures_rows(sheet, grid, header, formula_blanks)
+        read_figures_rows(sheet, grid, header, formula_blanks, percent)
     return sheet
 
 

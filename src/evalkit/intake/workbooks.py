@@ -7,15 +7,19 @@ evaluated; a formula without a cached value is blank with a warning.
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+import python_calamine as calamine
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 from openpyxl import load_workbook
@@ -43,13 +47,15 @@ from openpyxl.xml.functions import iterparse
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.problems import Problem, make_problem
 from evalkit.exceptions import os_reason
-from evalkit.intake import cells
+from evalkit.intake import cells, ole, scans
+from evalkit.intake.engines import Encrypted, SheetSource, calamine_sheets
 from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS, Budget, Grid, SheetTooComplex, read_grid
 from evalkit.intake.header import find_header
-from evalkit.intake.listing import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, read_bytes
+from evalkit.intake.listing import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, FileTooLarge, NotRegularFile, read_bytes
 from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, sheet_problem
 from evalkit.intake.registry import Registry
 from evalkit.intake.rows import nonblank
+from evalkit.intake.scans import SheetScan, scan_biff, xlsx_percent_cells, xlsx_percent_styles, xlsx_sheet_is_plain
 from evalkit.intake.sheets import read_sheet
 
 if not DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
@@ -80,7 +86,7 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_CENTRAL_DIRECTORY_BYTES = 4 * 1024 * 1024
 
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = ole.OLE_MAGIC
 
 _CT_NS = f"{{{CONTYPES_NS}}}"
 _REL_NS = f"{{{PKG_REL_NS}}}"
@@ -90,44 +96,59 @@ _CALC_CHAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 _TREE_PARTS = (ARC_STYLE, ARC_CORE, ARC_APP, ARC_CUSTOM, ARC_ROOT_RELS)
 
 
-def _sniff(data: bytes, rel: str) -> Problem | None:
-    """A file-level problem when ``data`` is not a readable .xlsx workbook, else None."""
+ENCRYPTED_MESSAGE = "工作簿设置了打开密码：evalkit 不尝试密码，请取消打开密码后另存再报送"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _sniff(data: bytes, rel: str) -> tuple[str | None, object, Problem | None]:
+    """(kind, detail, None) for a workbook to read, kind one of "xlsx", "xls", "xlsb", "ods"
+    (detail: the BIFF stream of an .xls); (None, None, problem) otherwise."""
     suffix = Path(rel).suffix.lower()
     if not data:
-        return make_problem("file_empty", "文件为空（0 字节）：请重新报送填好的 .xlsx 工作簿", file=rel)
+        return None, None, make_problem("file_empty", "文件为空（0 字节）：请重新报送填好的工作簿", file=rel)
     if data.startswith(OLE_MAGIC):
-        # An encrypted .xlsx is an OLE container with an EncryptionInfo stream; a
-        # legacy .xls has a Workbook (or Book) stream. Without either, the name decides.
-        encrypted = "EncryptionInfo".encode("utf-16-le") in data
-        legacy = any(s.encode("utf-16-le") in data for s in ("Workbook", "Book\x00"))
-        if encrypted or (not legacy and suffix in (".xlsx", ".xlsm")):
-            return make_problem("file_encrypted", "工作簿有密码保护（已加密）：请取消密码后另存为 .xlsx 再报送",
-                                file=rel)
-        if legacy or suffix in (".xls", ".xlt"):
-            return make_problem("file_xls_legacy", "旧版 .xls 格式无法读取：请在 Excel/WPS 中另存为 .xlsx 再报送",
-                                file=rel)
-        return make_problem("file_not_excel", "不是 Excel 工作簿（旧版 Office 文档）：请报送 .xlsx 格式的统计表",
-                            file=rel)
+        content = ole.inspect(data)
+        if content.kind == "encrypted" or (content.kind != "xls" and suffix in (".xlsx", ".xlsm", ".xlsb")):
+            # an encrypted .xlsx/.xlsb is an OLE container; one olefile cannot list is taken by its name
+            return None, None, make_problem("file_encrypted", ENCRYPTED_MESSAGE, file=rel)
+        if content.kind == "xls":
+            return "xls", content.workbook, None
+        if content.kind == "damaged" and suffix in (".xls", ".xlt", ".et"):
+            return None, None, make_problem(
+                "file_unreadable", "文件已损坏（旧版 .xls 的目录无法读取）：请重新导出后报送", file=rel)
+        return None, None, make_problem(
+            "file_not_excel", "不是 Excel 工作簿（旧版 Office 文档）：请报送统计表的工作簿", file=rel)
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         entries, cd_size = _central_directory(data)
         if entries > MAX_ZIP_ENTRIES or cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
-            return make_problem("file_unreadable", f"压缩包登记的文件过多（{entries:,} 个，目录 {cd_size:,} 字节）："
-                                "工作簿只有几十个部件，疑似损坏或恶意文件，未读取", file=rel)
+            return None, None, make_problem(
+                "file_unreadable", f"压缩包登记的文件过多（{entries:,} 个，目录 {cd_size:,} 字节）："
+                "工作簿只有几十个部件，疑似损坏或恶意文件，未读取", file=rel)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 infos = zf.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return make_problem("file_unreadable", "文件已损坏（压缩包不完整）：请重新导出 .xlsx 后报送", file=rel)
-        names = {i.filename.lower() for i in infos}
-        if "xl/workbook.bin" in names:
-            return make_problem("file_unreadable", "二进制 .xlsb 格式无法读取：请另存为 .xlsx 再报送", file=rel)
-        if "xl/workbook.xml" not in names:
-            kind = ("Word 文档" if "word/document.xml" in names else
-                    "PowerPoint 文档" if "ppt/presentation.xml" in names else "压缩包")
-            return make_problem("file_not_excel", f"不是 Excel 工作簿（是{kind}）：请报送 .xlsx 格式的统计表", file=rel)
+                names = {i.filename.lower() for i in infos}
+                mimetype = zf.open("mimetype").read(200) if "mimetype" in names else b""
+                manifest = (zf.open("META-INF/manifest.xml").read(_SMALL_XML_BYTES)
+                            if "meta-inf/manifest.xml" in names else b"")
+        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, RuntimeError, zlib.error, EOFError):
+            return None, None, make_problem(
+                "file_unreadable", "文件已损坏（压缩包不完整）：请重新导出工作簿后报送", file=rel)
         if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-            return make_problem("file_unreadable", "工作簿解压后过大：疑似损坏或恶意文件，未读取", file=rel)
-        return None
+            return None, None, make_problem("file_unreadable", "工作簿解压后过大：疑似损坏或恶意文件，未读取", file=rel)
+        if "xl/workbook.bin" in names:
+            return "xlsb", None, None
+        if "xl/workbook.xml" in names:
+            return "xlsx", None, None
+        if mimetype.strip() == _ODS_MIME and "content.xml" in names:
+            if b"encryption-data" in manifest:
+                return None, None, make_problem("file_encrypted", ENCRYPTED_MESSAGE, file=rel)
+            return "ods", None, None
+        kind = ("Word 文档" if "word/document.xml" in names else
+                "PowerPoint 文档" if "ppt/presentation.xml" in names else
+                "OpenDocument 文本或演示文稿" if mimetype.startswith(b"application/vnd.oasis") else "压缩包")
+        return None, None, make_problem("file_not_excel", f"不是 Excel 工作簿（是{kind}）：请报送统计表的工作簿",
+                                        file=rel)
     if data.startswith(b"%PDF"):
         kind = "PDF 文件"
     elif suffix == ".csv":
@@ -136,9 +157,10 @@ def _sniff(data: bytes, rel: str) -> Problem | None:
         kind = "文本文件"
     else:
         kind = "其他格式的文件"
-    if suffix in (".xlsx", ".xlsm", ".xls") and not kind.startswith("CSV"):
+    if suffix in WORKBOOK_SUFFIXES and not kind.startswith("CSV"):
         kind += f"，只是扩展名为 {suffix}"
-    return make_problem("file_not_excel", f"不是 Excel 工作簿（{kind}）：请报送 .xlsx 格式的统计表", file=rel)
+    return None, None, make_problem(
+        "file_not_excel", f"不是 Excel 工作簿（{kind}）：请报送 .xlsx、.xls、.ods 等格式的统计表", file=rel)
 
 
 def _central_directory(data: bytes) -> tuple[int, int]:
@@ -341,30 +363,81 @@ def _read_data(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
 def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
     """Read one submission file into its sheets; file-level problems for non-workbooks.
 
-    Hidden and very hidden sheets are not counted: each non-empty one gives a
-    ``sheet_hidden`` warning and none of its rows is read. Cells beyond the bounds of
-    ``grid.read_grid`` give one ``sheet_cells_ignored`` warning per sheet.
+    .xlsx/.xlsm go through calamine when ``scans.xlsx_sheet_is_plain`` holds for every sheet,
+    else through openpyxl (all bounds of docs/intake.md); .xls, .xlsb and .ods through
+    calamine after their scan. Hidden and very hidden sheets are not counted: each non-empty
+    one gives a ``sheet_hidden`` warning and none of its rows is read. Cells beyond the
+    bounds give one ``sheet_cells_ignored`` warning per sheet.
     """
     result = FileRead(rel)
     data, problem = _read_data(path, rel)
+    kind = detail = None
     if problem is None:
-        problem = _sniff(data, rel) or _check_parts(data, rel)
+        kind, detail, problem = _sniff(data, rel)
+    sources = None
+    if problem is None:
+        budget = Budget()
+        if kind == "xlsx":
+            fast = _scan_xlsx(data, rel)
+            if isinstance(fast, Problem):
+                problem = fast
+            elif fast is not None:
+                sources = calamine_sheets(data, fast, budget, default=SheetScan(extent=(MAX_ROWS, MAX_COLUMNS)))
+            else:
+                problem = _check_parts(data, rel)
+                if problem is None:
+                    sources = _openpyxl_sheets(data, budget)
+        elif kind == "xls":
+            book = scan_biff(detail)
+            if book.encrypted:
+                problem = make_problem("file_encrypted", ENCRYPTED_MESSAGE, file=rel)
+            elif book.unreadable:
+                problem = make_problem("file_unreadable", f"文件已损坏（{book.unreadable}）：请重新导出后报送",
+                                       file=rel)
+            else:
+                sources = calamine_sheets(data, {sc.name: sc for sc in book.sheets}, budget)
+        else:
+            scanned = _scan_zip(data, rel, kind)
+            if isinstance(scanned, Problem):
+                problem = scanned
+            else:
+                sources = calamine_sheets(data, scanned, budget)
     if problem is not None:
         result.problems.append(problem)
         return result
+    try:
+        _read_sources(result, sources, rel, registry)
+    except Encrypted:
+        result.sheets = []
+        result.problems = [make_problem("file_encrypted", ENCRYPTED_MESSAGE, file=rel)]
+    except calamine.CalamineError as exc:
+        result.sheets = []
+        first = (str(exc).splitlines() or [""])[0][:120]
+        result.problems = [make_problem("file_unreadable", f"工作簿无法读取（{first}）：请重新导出后报送", file=rel)]
+    return result
+
+
+def _openpyxl_sheets(data: bytes, budget: Budget) -> Iterator[SheetSource]:
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    unrecognised: list[tuple[SheetRead, list]] = []
-    hidden, cells, budget = 0, 0, Budget()
     try:
         for ws in wb.worksheets:
             try:
                 grid = read_grid(ws, budget)
             except SheetTooComplex as exc:
-                result.sheets = []
-                result.problems = [make_problem(
-                    "file_unreadable", f"工作表“{ws.title}”的结构异常（{exc}）：疑似损坏或恶意文件，未读取；"
-                    "请在 Excel 中另存为 .xlsx 后重新报送", file=rel, sheet=ws.title)]
-                return result
+                exc.sheet = ws.title
+                raise
+            yield SheetSource(ws.title, ws.sheet_state, grid)
+    finally:
+        wb.close()
+
+
+def _read_sources(result: FileRead, sources: Iterator[SheetSource], rel: str, registry: Registry) -> None:
+    unrecognised: list[tuple[SheetRead, list]] = []
+    hidden, cells = 0, 0
+    title = None
+    try:
+        for source in sources:
+            title, grid = source.title, source.grid
             cells += grid.cells
             if cells > MAX_FILE_CELLS:
                 result.sheets = []
@@ -372,32 +445,38 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
                     "file_unreadable",
                     f"工作簿的非空单元格超过 {MAX_FILE_CELLS:,} 个：远超统计表的规模，疑似损坏或恶意文件，"
                     "未读取；请只报送本单位本月的统计表", file=rel)]
-                return result
-            if ws.sheet_state != "visible":
+                return
+            if source.state != "visible":
                 if grid.non_empty() or grid.cells_beyond or grid.rows_beyond:
                     hidden += 1
-                    result.problems.append(_hidden_problem(ws, grid, rel))
+                    result.problems.append(_hidden_problem(source, grid, rel))
                 continue
-            ignored = _ignored_cells_problem(grid, rel, ws.title)
+            ignored = _ignored_cells_problem(grid, rel, title)
             if not grid.non_empty():
                 if ignored is not None:
                     result.problems.append(ignored)
                 continue
-            sheet = read_sheet(grid.rows, rel, ws.title, registry, grid.formulas)
+            sheet = read_sheet(grid.rows, rel, title, registry, grid.formulas, grid.percent)
             if ignored is not None:
                 sheet.problems.append(ignored)
             if sheet.form:
                 result.sheets.append(sheet)
             else:
                 unrecognised.append((sheet, grid.rows))
-    finally:
-        wb.close()
+    except SheetTooComplex as exc:
+        result.sheets = []
+        title = getattr(exc, "sheet", title)
+        where = f"工作表“{title}”" if title is not None else "工作簿"
+        result.problems = [make_problem(
+            "file_unreadable", f"{where}的结构异常（{exc}）：疑似损坏或恶意文件，未读取；"
+            "请在 Excel 中另存为 .xlsx 后重新报送", file=rel, sheet=title)]
+        return
     if not result.sheets and not unrecognised:
         message = ("工作簿中只有隐藏的工作表有内容：隐藏的工作表不计入；"
                    "请取消隐藏，或把统计表放在可见的工作表中后重新报送"
                    if hidden else "工作簿中没有任何内容：请填写统计表后再报送")
         result.problems.append(make_problem("file_empty", message, file=rel))
-        return result
+        return
     recognised = bool(result.sheets)
     for sheet, rows in unrecognised:
         if recognised:  # a notes or scratch sheet beside a recognised form
@@ -406,12 +485,165 @@ def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
         else:
             _reject_unrecognised(sheet, rows)
         result.sheets.append(sheet)
-    return result
 
 
-def _hidden_problem(ws, grid: Grid, rel: str) -> Problem:
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _attrs(text: bytes) -> dict[str, str]:
+    return {k.decode("ascii", "replace").rsplit(":", 1)[-1]: html.unescape(v.decode("utf-8", "replace"))
+            for k, v in _ATTR.findall(text)}
+
+
+def _sheet_parts(workbook: bytes | None, rels: bytes | None, folder: str) -> dict[str, str]:
+    """Sheet name -> part name, from workbook.xml and its relationships (regular expressions:
+    only used to place percent cells; a file they cannot read simply has none)."""
+    if not workbook or not rels:
+        return {}
+    targets = {}
+    for attrs in map(_attrs, _REL_TAG.findall(rels)):
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                    else posixpath.normpath(posixpath.join(folder, target)))
+    out = {}
+    for attrs in map(_attrs, _SHEET_TAG.findall(workbook)):
+        if attrs.get("name") is not None and attrs.get("id") in targets:
+            out[attrs["name"]] = targets[attrs["id"]]
+    return out
+
+
+def _stream_parts(zf: zipfile.ZipFile, keep, limits, tags: dict[str, int] | None = None) -> dict[str, bytes]:
+    """Decompress every part once within its byte limit (``limits(name)``), checking each CRC;
+    the parts ``keep(name)`` selects are returned whole. ``tags`` receives, per XML part, the
+    number of start tags (``<`` not followed by ``/``): its elements, counted at C speed."""
+    totals = {"bytes": 0}
+    kept: dict[str, bytes] = {}
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        name = info.filename
+        count = tags is not None and name.lower().endswith((".xml", ".rels", ".vml"))
+        n = 0
+        with zf.open(info) as fh:
+            stream = _Counted(fh, limits(name), name, totals)
+            chunks = [] if keep(name) else None
+            while chunk := stream.read(1 << 20):
+                if count:
+                    n += chunk.count(b"<") - chunk.count(b"</")
+                if chunks is not None:
+                    chunks.append(chunk)
+            if chunks is not None:
+                kept[name] = b"".join(chunks)
+        if count:
+            tags[name] = n
+    return kept
+
+
+def _zip_problem(exc: BaseException, rel: str) -> Problem:
+    if isinstance(exc, _TooLarge):
+        return make_problem("file_unreadable", f"工作簿{exc.what}：疑似损坏或恶意文件，未读取；"
+                            "请在 Excel 中另存为 .xlsx 后重新报送", file=rel)
+    detail = ("其中文件的大小或校验和与压缩包目录不符" if "CRC" in str(exc) or isinstance(exc, EOFError)
+              else "压缩包中的内容无法解压")
+    return make_problem("file_unreadable", f"文件已损坏（{detail}）：请重新导出工作簿后报送", file=rel)
+
+
+_ZIP_ERRORS = (_TooLarge, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError,
+               RuntimeError, zlib.error)
+
+
+def _scan_xlsx(data: bytes, rel: str) -> dict[str, SheetScan] | Problem | None:
+    """The per-sheet scans for the calamine fast path; None when the openpyxl reader must read
+    the file (see ``scans.xlsx_sheet_is_plain``); a problem for a zip past its limits."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            roles = _roles(zf)
+            wanted = roles.sheets | {ARC_STYLE, "xl/workbook.xml", "xl/_rels/workbook.xml.rels"}
+
+            def limits(name):
+                if name in roles.sheets:
+                    return MAX_SHEET_PART_BYTES
+                return MAX_LARGE_PART_BYTES if name == roles.strings or name in roles.unread else MAX_XML_PART_BYTES
+
+            tags: dict[str, int] = {}
+            parts = _stream_parts(zf, wanted.__contains__, limits, tags)
+    except _ZIP_ERRORS:
+        return None  # the openpyxl reader's checks name the problem
+    tree = sum(n for name, n in tags.items() if name not in roles.sheets and name != roles.strings
+               and name not in roles.unread)
+    if tree > MAX_TREE_ELEMENTS or tags.get(roles.strings, 0) > MAX_STRING_ELEMENTS:
+        return None  # the openpyxl reader's element counts refuse it, naming the part
+    for name in roles.sheets:
+        if not xlsx_sheet_is_plain(parts.get(name, b"")):
+            return None
+    if not roles.sheets:
+        return None
+    styles = xlsx_percent_styles(parts.get(ARC_STYLE))
+    out: dict[str, SheetScan] = {}
+    for title, part in _sheet_parts(parts.get("xl/workbook.xml"), parts.get("xl/_rels/workbook.xml.rels"),
+                                    "xl").items():
+        scan = SheetScan(title, extent=(MAX_ROWS, MAX_COLUMNS))
+        scan.percent = xlsx_percent_cells(parts.get(part, b""), styles)
+        out[title] = scan
+    return out
+
+
+def _xlsb_sheet_names(workbook: bytes) -> list[tuple[str, str]]:
+    """(relationship id, sheet name) of each BrtBundleSh record of an .xlsb workbook part."""
+    out, pos, size = [], 0, len(workbook)
+    try:
+        while pos < size:
+            rtype, pos = scans.b12_varint(workbook, pos, 2)
+            length, pos = scans.b12_varint(workbook, pos, 4)
+            body, pos = pos, pos + length
+            if rtype == 156 and length >= 12:  # BrtBundleSh: hsState, iTabID, strRelID, strName
+                n = struct.unpack_from("<I", workbook, body + 8)[0]
+                rid = workbook[body + 12: body + 12 + 2 * n].decode("utf-16-le", "replace")
+                at = body + 12 + 2 * n
+                m = struct.unpack_from("<I", workbook, at)[0]
+                out.append((rid, workbook[at + 4: at + 4 + 2 * m].decode("utf-16-le", "replace")))
+    except (IndexError, struct.error):
+        pass
+    return out
+
+
+def _scan_zip(data: bytes, rel: str, kind: str) -> dict[str, SheetScan] | Problem:
+    """Byte limits and the scan of an .xlsb or .ods (see ``scans``)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if kind == "ods":
+                parts = _stream_parts(zf, {"content.xml"}.__contains__,
+                                      lambda n: MAX_SHEET_PART_BYTES if n == "content.xml" else MAX_LARGE_PART_BYTES)
+                try:
+                    book = scans.scan_ods(io.BytesIO(parts.get("content.xml", b"")))
+                except (ParseError, DefusedXmlException, ValueError) as exc:
+                    if isinstance(exc, DefusedXmlException):
+                        return make_problem("file_unreadable", "工作簿含有不安全的 XML 内容（实体或 DTD 声明），"
+                                            "为安全起见未读取：请另存后报送", file=rel)
+                    return make_problem("file_unreadable", "文件已损坏（content.xml 无法解析）：请重新导出后报送",
+                                        file=rel)
+                return {sc.name: sc for sc in book.sheets}
+            parts = _stream_parts(zf, lambda n: n.endswith((".bin", ".rels")),
+                                  lambda n: MAX_SHEET_PART_BYTES if n.startswith("xl/worksheets/")
+                                  else MAX_LARGE_PART_BYTES)
+    except _ZIP_ERRORS as exc:
+        return _zip_problem(exc, rel)
+    targets = {}
+    for attrs in map(_attrs, _REL_TAG.findall(parts.get("xl/_rels/workbook.bin.rels", b""))):
+        targets[attrs.get("Id")] = posixpath.normpath(posixpath.join("xl", attrs.get("Target", "")))
+    out = {}
+    for rid, name in _xlsb_sheet_names(parts.get("xl/workbook.bin", b"")):
+        part = targets.get(rid)
+        out[name] = scans.scan_biff12(parts.get(part, b""), name) if part in parts else SheetScan(
+            name, extent=(MAX_ROWS + 1, scans.MAX_DENSE_CELLS))  # unknown: refused by the dense bound
+    return out
+
+
+def _hidden_problem(ws: SheetSource, grid: Grid, rel: str) -> Problem:
     """The sheet_hidden warning: its rows are not read (a hidden copy must not count twice)."""
-    state = "深度隐藏（veryHidden）" if ws.sheet_state == "veryHidden" else "隐藏"
+    state = "深度隐藏（veryHidden）" if ws.state == "veryHidden" else "隐藏"
     header = find_header(grid.rows)
     if header is None:  # e.g. the 名录 list behind a template's drop-downs
         what = "其内容不是附件1或附件2，未读取"

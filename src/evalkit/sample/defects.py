@@ -85,7 +85,7 @@ def plant_row_defects(rng: random.Random, sim: Simulator, registry: set[str]) ->
                   remarks=[rng.choice(["节前安全检查", "夜查", "回访检查"])], tags=["typo"])
         row.written_name = slip(base.enterprise, registry, rng)
         sim.add(row)
-        planted.append(Planted(f"typo-{n}", "enterprise_name_typo", "enterprise_unregistered", unit,
+        planted.append(Planted(f"typo-{n}", "enterprise_name_typo", "enterprise_name_near_miss", unit,
                                row.month, [row], "受检企业(单位)名称", row.written_name, base.enterprise,
                                "1-character slip; the same enterprise is also inspected, correctly spelt, "
                                "in the same month"))
