@@ -304,7 +304,10 @@ def test_overdue_not_escalated_july():
 
 # ------------------------------------------------------------------ rule 10
 def test_fine_out_of_range():
-    """Ranges: V01 [0,5]; V01+V18 [0,10]; V22 [2,5]; 第九十九条 [0,5]; 复查 row: minimum only."""
+    """Ranges: V01 [0,5]; V01+V18 [0,10]; V22 [2,5]; 第九十九条 [0,5]; a 复查 row 逾期未整改 on V01: [0,5].
+
+    F6 used to pass ("复查 row: minimum only"); that was the wrong judgment: 第一百零五条's 逾期未改正
+    branch adds 停产停业整顿, not a higher fine, so 8 万元 is above its 5 万元 maximum."""
     rows = [
         row(A, 6, "r1", "2024-06-01", ["疏散通道堵塞"], case_no="F1", fine=6, basis="安全生产法第一百零五条"),  # > 5
         row(A, 6, "r2", "2024-06-02", ["疏散通道堵塞", "未配劳动防护用品"], case_no="F2", fine=8,
@@ -319,18 +322,26 @@ def test_fine_out_of_range():
     ]
     found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
     got = {f["case_no"]: (f["low_wan"], f["high_wan"]) for f in found["details"]}
-    assert got == {"F1": (0.0, 5.0), "F3": (2.0, 5.0), "F5": (0.0, 5.0)}
+    assert got == {"F1": (0.0, 5.0), "F3": (2.0, 5.0), "F5": (0.0, 5.0), "F6": (0.0, 5.0)}
 
 
 def test_fine_lower_bound_any_or_every_item(tmp_path):
-    """V22 (min 2) + V14 (min 0) fined 1 万元: fine under any_item (min of minimums 0), too low under every_item (2)."""
-    rows = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
-                case_no="F1", fine=1, basis="安全生产法第九十四条")]
-    assert _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range").empty
+    """V22 (min 2) + V14 (min 0) fined 1 万元, citing both articles: fine under any_item (min of minimums 0),
+    too low under every_item (2). Citing 第九十四条 alone: V22 was surely fined, so 1 < 2 is too low either way.
+
+    The single-citation row used to pass under any_item; that ignored the 处罚依据, which names the fined
+    violation (V22): its minimum applies whatever else the fine covers."""
+    both = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
+                case_no="F1", fine=1, basis="安全生产法第九十四条、第九十九条")]
+    assert _rule(run_audit(build(both), "2024-06"), "fine_out_of_range").empty
     cfg = tmp_path / "a.yaml"
     cfg.write_text("fines:\n  lower_bound: every_item\n", encoding="utf-8")
-    found = _rule(run_audit(build(rows), "2024-06", config=cfg), "fine_out_of_range")
+    found = _rule(run_audit(build(both), "2024-06", config=cfg), "fine_out_of_range")
     assert [(d["low_wan"], d["high_wan"]) for d in found["details"]] == [(2.0, 10.0)]  # 5 + 5
+    one = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
+               case_no="F1", fine=1, basis="安全生产法第九十四条")]
+    found = _rule(run_audit(build(one), "2024-06"), "fine_out_of_range")
+    assert [(d["low_wan"], d["high_wan"], d["side"]) for d in found["details"]] == [(2.0, 10.0, "below")]
 
 
 def test_case_basis_missing():
