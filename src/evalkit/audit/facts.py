@@ -622,7 +622,7 @@ def daily_penalty_checks(facts: Facts, in_period_only: bool = True) -> pd.DataFr
         out.append({"row_id": rid, "unit": row["unit"], "enterprise": row["enterprise"], "fine": fine,
                     "original_row": None if orig is None else v["row_id"][orig], "original_fine": base,
                     "days": days, "expected": expected, "ok": ok})
-    return pd.DataFrame(out, columns=DAILY_COLUMNS)
+    return pd.DataFrame(out, columns=DAILY_COLUMNS, dtype=object)  # object: None stays None, not NaN
 
 
 def escalated(later: pd.Series, earlier: pd.Series) -> list[str]:

@@ -197,6 +197,8 @@ def _range_text(fr) -> str:
             shown += f"，{trigger}后的幅度"
         elif state == EITHER and trigger:
             shown += f"，是否{trigger}不明，按两种幅度之宽"
+        if code in cat.index and cat.at[code, "personal"]:
+            shown += f"，罚款对象为{cat.at[code, 'fined_party']}"
         parts.append(f"{shown}（{cat.at[code, 'penalty_article']}）" if code in cat.index else shown)
     persons = f"；含对直接责任人员的罚款上限 {fmt(fr.persons)} 万元" if fr.persons else ""
     return f"按{fr.basis}：{'、'.join(parts)}{persons}"

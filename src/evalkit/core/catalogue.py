@@ -185,6 +185,10 @@ def load_catalogue() -> pd.DataFrame:
     return frame.set_index("code")
 
 
+def _opt(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _band(lo, hi) -> Band | None:
     return None if lo is None or hi is None or math.isnan(lo) or math.isnan(hi) else Band(float(lo), float(hi))
 
@@ -199,8 +203,8 @@ def provision(code: str | None) -> Provision | None:
     return Provision(
         code=code, article=r["penalty_article"], fined_party=r["fined_party"],
         base=_band(r["fine_min_wan"], r["fine_max_wan"]),
-        after_trigger=r["after_trigger"], after=_band(r["after_min_wan"], r["after_max_wan"]),
-        after_measure=r["after_measure"], suspension_means_after=bool(r["suspension_means_after"]),
+        after_trigger=_opt(r["after_trigger"]), after=_band(r["after_min_wan"], r["after_max_wan"]),
+        after_measure=_opt(r["after_measure"]), suspension_means_after=bool(r["suspension_means_after"]),
         persons=_band(r["persons_min_wan"], r["persons_max_wan"]),
         persons_after=_band(r["persons_after_min_wan"], r["persons_after_max_wan"]),
     )
