@@ -317,7 +317,8 @@ def escalation_states(items: pd.DataFrame, rows: pd.DataFrame, patterns: Pattern
             that has passed, or rectified on a 复查 row (in time, or late?), or rectified on a row
             whose texts say 逾期未改正. Checked against both ranges at once (lowest minimum,
             highest maximum), so neither reading makes a finding the other would not.
-    base    otherwise: a first finding, rectified or still within its deadline.
+    base    otherwise: a first finding, rectified or still within its deadline; and always for a
+            code whose article has no escalation (消防法第六十条, 特种设备安全法第八十四条 …).
     """
     out: dict[str, list[str]] = {}
     if items.empty:
@@ -327,10 +328,9 @@ def escalation_states(items: pd.DataFrame, rows: pd.DataFrame, patterns: Pattern
     for rec in ordered.itertuples(index=False):
         if bool(rec.counts_as_hazard):
             key = (rec.enterprise_name, rec.hazard)
-            if key not in first_seen:
-                year = rec.inspection_date.year if not pd.isna(rec.inspection_date) else 2024
-                first_seen[key] = (rec.inspection_date,
-                                   _written_deadline(rec.rectification, rec.hazard, rec.deadline, year))
+            if key not in first_seen and not pd.isna(rec.inspection_date):
+                first_seen[key] = (rec.inspection_date, _written_deadline(
+                    rec.rectification, rec.hazard, rec.deadline, rec.inspection_date.year))
     flags = {rid: (a, s, r, d, b) for rid, a, s, r, d, b in zip(
         rows.index, rows["after_text"], rows["suspension_order"], rows["is_recheck"], rows["date"],
         rows["legal_basis"], strict=True)}
@@ -362,6 +362,8 @@ def escalation_states(items: pd.DataFrame, rows: pd.DataFrame, patterns: Pattern
                 state = EITHER
         else:
             state = BASE
+        if prov is not None and prov.after_trigger is None:
+            state = BASE  # the article has no escalation (消防法第六十条 …): one range whatever happened
         out.setdefault(rec.row_id, []).append(state)
     return [out.get(rid, []) for rid in rows.index]
 
@@ -455,8 +457,7 @@ def _fine_range(codes: tuple[str | None, ...], states: tuple[str, ...], legal_ba
     # fine_range, cached: rows repeat the same codes and 处罚依据, and the catalogue is fixed (as for match_violation)
     pick = max if lower == "every_item" else min
     if by == "items":
-        known = [(c, st) for c, st in zip(codes, states, strict=True) if _band_for(c, st) is not None] \
-            if codes else []
+        known = [(c, st) for c, st in zip(codes, states, strict=True) if _band_for(c, st) is not None]
         if known:
             bands = [_band_for(c, st) for c, st in known]
             extra = sum(_persons_max(c, st) for c, st in known) if persons else 0.0

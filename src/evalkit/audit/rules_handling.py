@@ -21,7 +21,7 @@ from evalkit.audit.facts import (
     repeat_offences,
 )
 from evalkit.audit.rules import Context, finding, fmt
-from evalkit.core.catalogue import load_catalogue, penalty_articles
+from evalkit.core.catalogue import load_catalogue, penalty_articles, provision
 from evalkit.metrics.hazards import OVERDUE
 
 
@@ -191,7 +191,8 @@ def _range_text(fr) -> str:
     cat = load_catalogue()
     parts = []
     for code, state in zip(fr.codes, fr.states or ("base",) * len(fr.codes), strict=True):
-        trigger = cat.at[code, "after_trigger"] if code in cat.index else None
+        prov = provision(code)
+        trigger = prov.after_trigger if prov is not None else None
         shown = _short(code)
         if state == AFTER and trigger:
             shown += f"，{trigger}后的幅度"
