@@ -304,7 +304,10 @@ def test_overdue_not_escalated_july():
 
 # ------------------------------------------------------------------ rule 10
 def test_fine_out_of_range():
-    """Ranges: V01 [0,5]; V01+V18 [0,10]; V22 [2,5]; 第九十九条 [0,5]; 复查 row: minimum only."""
+    """Ranges: V01 [0,5]; V01+V18 [0,10]; V22 [2,5]; 第九十九条 [0,5]; a 复查 row 逾期未整改 on V01: [0,5].
+
+    F6 used to pass ("复查 row: minimum only"); that was the wrong judgment: 第一百零五条's 逾期未改正
+    branch adds 停产停业整顿, not a higher fine, so 8 万元 is above its 5 万元 maximum."""
     rows = [
         row(A, 6, "r1", "2024-06-01", ["疏散通道堵塞"], case_no="F1", fine=6, basis="安全生产法第一百零五条"),  # > 5
         row(A, 6, "r2", "2024-06-02", ["疏散通道堵塞", "未配劳动防护用品"], case_no="F2", fine=8,
@@ -319,18 +322,26 @@ def test_fine_out_of_range():
     ]
     found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
     got = {f["case_no"]: (f["low_wan"], f["high_wan"]) for f in found["details"]}
-    assert got == {"F1": (0.0, 5.0), "F3": (2.0, 5.0), "F5": (0.0, 5.0)}
+    assert got == {"F1": (0.0, 5.0), "F3": (2.0, 5.0), "F5": (0.0, 5.0), "F6": (0.0, 5.0)}
 
 
 def test_fine_lower_bound_any_or_every_item(tmp_path):
-    """V22 (min 2) + V14 (min 0) fined 1 万元: fine under any_item (min of minimums 0), too low under every_item (2)."""
-    rows = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
-                case_no="F1", fine=1, basis="安全生产法第九十四条")]
-    assert _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range").empty
+    """V22 (min 2) + V14 (min 0) fined 1 万元, citing both articles: fine under any_item (min of minimums 0),
+    too low under every_item (2). Citing 第九十四条 alone: V22 was surely fined, so 1 < 2 is too low either way.
+
+    The single-citation row used to pass under any_item; that ignored the 处罚依据, which names the fined
+    violation (V22): its minimum applies whatever else the fine covers."""
+    both = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
+                case_no="F1", fine=1, basis="安全生产法第九十四条、第九十九条")]
+    assert _rule(run_audit(build(both), "2024-06"), "fine_out_of_range").empty
     cfg = tmp_path / "a.yaml"
     cfg.write_text("fines:\n  lower_bound: every_item\n", encoding="utf-8")
-    found = _rule(run_audit(build(rows), "2024-06", config=cfg), "fine_out_of_range")
+    found = _rule(run_audit(build(both), "2024-06", config=cfg), "fine_out_of_range")
     assert [(d["low_wan"], d["high_wan"]) for d in found["details"]] == [(2.0, 10.0)]  # 5 + 5
+    one = [row(A, 6, "r1", "2024-06-01", ["主要负责人未履行安全生产管理职责", "未设置安全警示标志"],
+               case_no="F1", fine=1, basis="安全生产法第九十四条")]
+    found = _rule(run_audit(build(one), "2024-06"), "fine_out_of_range")
+    assert [(d["low_wan"], d["high_wan"], d["side"]) for d in found["details"]] == [(2.0, 10.0, "below")]
 
 
 def test_case_basis_missing():
@@ -346,6 +357,93 @@ def test_case_basis_missing():
     found = _rule(run_audit(build(rows), "2024-06"), "case_basis_missing")
     severity = {d["case_no"]: s for d, s in zip(found["details"], found["severity"], strict=True)}
     assert severity == {"X1": "中", "X2": "低"}
+
+
+def _fine_findings(rows):
+    found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
+    return {d["case_no"]: (d.get("low_wan"), d.get("high_wan"), d["side"]) for d in found["details"]}, found
+
+
+SPECIAL = ["特种作业人员无证上岗"]  # V03, 安全生产法第九十七条第（七）项: ≤ 10 万; 逾期未改正 10–20 万
+ART97 = "《安全生产法》第九十七条第（七）项"
+
+
+def test_fine_after_deadline_range():
+    """逾期未改正 / 拒不执行 ranges, hand-worked (万元):
+    E1 复查 逾期未整改, 第九十七条 + 停产 → [10,20], 1.2 below; E2 the same at 12 → within;
+    E3 a first finding (限期整改) at 1.2 → base [0,10], within; E4 a first finding with 停产停业整顿 under
+    第九十七条 (only the escalation has it) → [10,20], 2 below; E5 第九十九条 with 停产 (情节严重, not the
+    escalation) → base [0,5], 2 within; E6 第九十四条 逾期 → the 主要负责人's [5,10], 3.5 below;
+    E7 第一百零二条 拒不整改 → the enterprise keeps [0,5] (5 within), E8 6 above; E9 a 复查 finding it
+    rectified (late? unknown) → both ranges [0,20]: 1.2 within, E10 25 above."""
+    ded, dust = ["主要负责人未履行安全生产管理职责"], ["重大事故隐患：粉尘积聚"]
+    recheck = dict(remarks="复查")
+    rows = [
+        row(A, 5, "甲", "2024-05-10", SPECIAL, ["限期整改"]),
+        row(A, 6, "甲", "2024-06-12", SPECIAL, ["逾期未整改"], case_no="E1", fine=1.2, basis=ART97,
+            other="责令停产停业整顿", **recheck),
+        row(A, 5, "乙", "2024-05-10", SPECIAL, ["限期整改"]),
+        row(A, 6, "乙", "2024-06-12", SPECIAL, ["逾期未整改"], case_no="E2", fine=12, basis=ART97, **recheck),
+        row(A, 6, "丙", "2024-06-03", SPECIAL, ["限期整改"], case_no="E3", fine=1.2, basis=ART97),
+        row(A, 6, "丁", "2024-06-04", SPECIAL, ["限期整改"], case_no="E4", fine=2, basis=ART97,
+            other="责令停产停业整顿"),
+        row(A, 6, "戊", "2024-06-05", ["未配劳动防护用品"], ["限期整改"], case_no="E5", fine=2,
+            basis="《安全生产法》第九十九条第（五）项", other="责令停产停业整顿"),
+        row(A, 5, "己", "2024-05-20", ded, ["限期整改"]),
+        row(A, 6, "己", "2024-06-20", ded, ["逾期未整改"], case_no="E6", fine=3.5, basis="《安全生产法》第九十四条",
+            **recheck),
+        row(A, 5, "庚", "2024-05-20", dust, ["限期整改"]),
+        row(A, 6, "庚", "2024-06-21", dust, ["拒不整改"], case_no="E7", fine=5, basis="《安全生产法》第一百零二条",
+            other="责令停产停业整顿；移送公安机关1人", **recheck),
+        row(A, 5, "辛", "2024-05-20", dust, ["限期整改"]),
+        row(A, 6, "辛", "2024-06-21", dust, ["拒不整改"], case_no="E8", fine=6, basis="《安全生产法》第一百零二条",
+            other="移送公安机关1人", **recheck),
+        row(A, 5, "壬", "2024-05-10", SPECIAL, ["限期整改"]),
+        row(A, 6, "壬", "2024-06-12", SPECIAL, ["已整改"], case_no="E9", fine=1.2, basis=ART97, **recheck),
+        row(A, 5, "癸", "2024-05-10", SPECIAL, ["限期整改"]),
+        row(A, 6, "癸", "2024-06-12", SPECIAL, ["已整改"], case_no="E10", fine=25, basis=ART97, **recheck),
+    ]
+    got, found = _fine_findings(rows)
+    assert got == {"E1": (10.0, 20.0, "below"), "E4": (10.0, 20.0, "below"), "E6": (5.0, 10.0, "below"),
+                   "E8": (0.0, 5.0, "above"), "E10": (0.0, 20.0, "above")}
+    msg = dict(zip([d["case_no"] for d in found["details"]], found["message"], strict=True))
+    assert "逾期未改正后的幅度" in msg["E1"] and "罚款对象为主要负责人" in msg["E6"]
+
+
+def test_fine_recheck_against_the_written_deadline():
+    """A 复查 finding it 未整改: after the written deadline (06-10, 复查 06-20) → [10,20], 1.2 below (W1);
+    before it (06-30) → base [0,10], within (W2); no written deadline → both ranges [0,20], within (W3)."""
+    rows = [
+        row(A, 5, "甲", "2024-05-10", SPECIAL, ["限2024年6月10日前整改"], deadlines=["2024-06-10"]),
+        row(A, 6, "甲", "2024-06-20", SPECIAL, ["未整改"], case_no="W1", fine=1.2, basis=ART97, remarks="复查"),
+        row(A, 5, "乙", "2024-05-10", SPECIAL, ["限2024年6月30日前整改"], deadlines=["2024-06-30"]),
+        row(A, 6, "乙", "2024-06-20", SPECIAL, ["未整改"], case_no="W2", fine=1.2, basis=ART97, remarks="复查"),
+        row(A, 5, "丙", "2024-05-10", SPECIAL, ["限期整改"]),
+        row(A, 6, "丙", "2024-06-20", SPECIAL, ["未整改"], case_no="W3", fine=1.2, basis=ART97, remarks="复查"),
+    ]
+    got, _ = _fine_findings(rows)
+    assert got == {"W1": (10.0, 20.0, "below")}
+
+
+def test_daily_penalty_is_the_original_fine_per_day():
+    """第一百一十二条: 甲 2 万 × 5 日 = 10 (right, though above 第九十九条's 5: a daily total is not range-bound);
+    乙 8 for 2 × 5 → finding (expected 10); 丙 1.5 = 3 × 0.5 (no days written) → right; 丁 1.2 is not a
+    multiple of 0.5 → finding; 戊 has no earlier fine → not judged, a note names the row."""
+    dev, art = ["安全设备未定期检测"], "《安全生产法》第九十九条第（三）项"
+    daily = "复查；拒不改正，按日连续处罚：自6月1日至6月5日共5日"
+    rows = []
+    for ent, first, later, days in (("甲", 2, 10, True), ("乙", 2, 8, True), ("丙", 0.5, 1.5, False),
+                                    ("丁", 0.5, 1.2, False)):
+        rows += [row(A, 5, ent, "2024-05-10", dev, ["限期整改"], case_no=f"{ent}0", fine=first, basis=art),
+                 row(A, 6, ent, "2024-06-05", dev, ["逾期未整改"], case_no=f"{ent}1", fine=later,
+                     basis=art + "、第一百一十二条", remarks=daily if days else "复查；拒不改正，按日连续处罚")]
+    rows.append(row(A, 6, "戊", "2024-06-05", dev, ["逾期未整改"], case_no="戊1", fine=3, remarks=daily))
+    result = run_audit(build(rows), "2024-06")
+    found = _rule(result, "fine_out_of_range")
+    got = {d["case_no"]: (d["original_fine_wan"], d["days"], d["expected_wan"]) for d in found["details"]}
+    assert got == {"乙1": (2.0, 5, 10.0), "丁1": (0.5, None, None)}
+    assert all(d["side"] == "daily" for d in found["details"])
+    assert any("按日连续处罚 1 行" in n for n in result.notes)
 
 
 # ------------------------------------------------------------------ rule 11
@@ -371,6 +469,39 @@ def test_closure_due_180_days_and_one_year():
     assert dict(zip(found["enterprise"], found["severity"], strict=True)) == {"甲": "高", "乙": "低"}
     yi = found[found["enterprise"] == "乙"].iloc[0]["details"]
     assert yi["test"] == "一年内4次" and yi["requested"] is True
+
+
+def test_closure_due_refused_suspension_113_4():
+    """第一百一十三条(四): 甲 ordered 停产停业整顿 04-10, producing again 06-12 → 高; 乙 擅自复工 with no order on
+    record → none; 丙 “未擅自恢复生产” (denied) → none; 丁 refused, then 提请关闭 → 低; 戊 the refusal itself
+    names the decision → 高; 己 order and refusal in 2023, more than 365 days before 06-30 → none."""
+    order = dict(case_no=None, other="责令停产停业整顿")
+    rows = [
+        row(A, 4, "甲", "2024-04-10", ["疏散通道堵塞"], ["限期整改"], fine=1, basis="安全生产法第一百零五条", **order),
+        row(A, 6, "甲", "2024-06-12", remarks="回访检查：停产停业整顿期间擅自恢复生产"),
+        row(A, 6, "乙", "2024-06-12", remarks="回访检查：擅自复工"),
+        row(A, 4, "丙", "2024-04-10", **order),
+        row(A, 6, "丙", "2024-06-12", remarks="经查未擅自恢复生产"),
+        row(A, 4, "丁", "2024-04-10", **order),
+        row(A, 5, "丁", "2024-05-15", remarks="拒不执行停产停业整顿决定"),
+        row(A, 6, "丁", "2024-06-01", other="提请镇人民政府予以关闭"),
+        row(A, 6, "戊", "2024-06-10", remarks="拒不执行停产停业整顿决定"),
+        row(A, 5, "己", "2023-05-01", year=2023, **order),
+        row(A, 5, "己", "2023-05-20", year=2023, remarks="停产停业整顿期间擅自恢复生产"),
+    ]
+    found = _rule(run_audit(build(rows), "2024-06"), "closure_due")
+    assert dict(zip(found["enterprise"], found["severity"], strict=True)) == {"甲": "高", "丁": "低", "戊": "高"}
+    assert all(d["items"] == ["四"] for d in found["details"])
+    jia = found[found["enterprise"] == "甲"].iloc[0]
+    assert "第（四）项" in jia["message"] and "2024-04-10责令停产停业整顿后" in jia["message"]
+    assert len(jia["evidence"]) == 2
+
+
+def test_case_basis_missing_cites_the_decision_article():
+    """The rule cites 行政处罚法第五十九条 (what a decision states), not 第四十四条 (the prior notice)."""
+    clause = AUDIT_RULES["case_basis_missing"].clause
+    assert "行政处罚法第五十九条" in clause and "第四十四条" not in clause
+
 
 
 # ------------------------------------------------------------------ rule 12

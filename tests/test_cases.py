@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.assess.cases import CRITERIA, case_candidates, case_timeline, lookback
+from evalkit.assess.cases import CRITERIA, NEGATIVE, POSITIVE, case_candidates, case_timeline, lookback
 from evalkit.exceptions import ParameterError
 from fixtures_audit import build, row
 
@@ -155,3 +155,68 @@ def test_case_numbers_sort_naturally():
     nos = ["狮蚶应急罚〔2024〕100号", "狮蚶应急罚〔2024〕9号", "狮蚶建罚〔2024〕2号", "狮蚶应急罚〔2024〕10号"]
     assert sorted(nos, key=case_sort_key) == [
         "狮蚶应急罚〔2024〕9号", "狮蚶应急罚〔2024〕10号", "狮蚶应急罚〔2024〕100号", "狮蚶建罚〔2024〕2号"]
+
+
+# ------------------------------------------------------------------ 顶格 and 反面典型
+SPECIAL = ["特种作业人员无证上岗"]  # V03, 第九十七条第（七）项: ≤ 10 万; 逾期未改正 10–20 万
+ART97 = "《安全生产法》第九十七条第（七）项"
+
+
+def _top_ds():
+    recheck = dict(remarks="复查")
+    return build([
+        # T1: V25 + V16 fined 5 citing 消防法第六十条第一款第（一）项 (0.5–5): 顶格 of the cited article,
+        # though the items' sum of maximums is 10
+        row(A, 6, "t1", "2024-06-01", ["消防设施损坏", "安全设备未定期检测"], ["已整改", "已整改"], case_no="T1",
+            fine=5, basis="《消防法》第六十条第一款第（一）项"),
+        # T2: 复查 逾期未整改 under 第九十七条 fined 20: the after range's maximum → 顶格
+        row(A, 5, "t2", "2024-05-02", SPECIAL, ["限期整改"]),
+        row(A, 6, "t2", "2024-06-02", SPECIAL, ["逾期未整改"], case_no="T2", fine=20, basis=ART97,
+            other="责令停产停业整顿", **recheck),
+        # T3: the same fined 10: the base maximum, but the after range [10, 20] applies → not 顶格
+        row(A, 5, "t3", "2024-05-03", SPECIAL, ["限期整改"]),
+        row(A, 6, "t3", "2024-06-03", SPECIAL, ["逾期未整改"], case_no="T3", fine=10, basis=ART97,
+            other="责令停产停业整顿", **recheck),
+        # T4: a 复查 finding it rectified, fined 20: escalation unsure → not 顶格
+        row(A, 5, "t4", "2024-05-04", SPECIAL, ["限期整改"]),
+        row(A, 6, "t4", "2024-06-04", SPECIAL, ["已整改"], case_no="T4", fine=20, basis=ART97, **recheck),
+        # T5: a first finding fined 10 under 第九十七条 (≤ 10) → 顶格
+        row(A, 6, "t5", "2024-06-05", SPECIAL, ["限期整改"], case_no="T5", fine=10, basis=ART97),
+    ])
+
+
+def test_top_fine_is_the_maximum_of_the_cited_articles_applicable_range():
+    """顶格: T1 (cited 消防法 max 5), T2 (after max 20), T5 (base max 10); not T3 (10 under the after range)
+    nor T4 (escalation unsure)."""
+    cands = case_candidates(_top_ds(), "2024-06")
+    top = {k for k, c in zip(cands["key"], cands["criteria"], strict=True) if "top_fine" in c}
+    assert top == {"T1", "T2", "T5"}
+    reasons = dict(zip(cands["key"], cands["reasons"], strict=True))
+    assert any("消防法第六十条第一款第（一）项" in r and "法定上限" in r for r in reasons["T1"])
+    assert any("逾期未改正后" in r for r in reasons["T2"])
+
+
+def test_flagged_cases_are_negative_examples_after_the_positive_ones():
+    """N1 (V20 重大事故隐患 拒不整改, 5 万 and 停产停业整顿, no referral: 以罚代刑) scores 8 (severe 3 + major 3 +
+    顶格 2) but is 反面典型, ranked after P1 (score 3: 停产停业整顿) with its warning; N2's 1.2 万 under the
+    after range [10, 20] (T3-like) is 反面典型 too; P1 is 正面典型 with no warning."""
+    dust = ["重大事故隐患：粉尘积聚"]
+    ds = build([
+        row(A, 5, "n1", "2024-05-20", dust, ["限期整改"]),
+        row(A, 6, "n1", "2024-06-21", dust, ["拒不整改"], case_no="N1", fine=5, basis="《安全生产法》第一百零二条",
+            other="责令停产停业整顿", remarks="复查；拒不执行整改指令"),
+        row(A, 5, "n2", "2024-05-02", SPECIAL, ["限期整改"]),
+        row(A, 6, "n2", "2024-06-02", SPECIAL, ["逾期未整改"], case_no="N2", fine=1.2, basis=ART97,
+            other="责令停产停业整顿", remarks="复查"),
+        row(A, 6, "p1", "2024-06-03", ["疏散通道堵塞"], ["限期整改"], case_no="P1", fine=1,
+            basis="《安全生产法》第一百零五条第（二）项", other="责令停产停业整顿"),
+    ])
+    cands = case_candidates(ds, "2024-06")
+    assert list(cands["key"]) == ["P1", "N1", "N2"]
+    assert list(cands["standing"]) == [POSITIVE, NEGATIVE, NEGATIVE]
+    assert list(cands["score"]) == [3, 8, 3]
+    warn = dict(zip(cands["key"], cands["warnings"], strict=True))
+    assert warn["P1"] == []
+    assert len(warn["N1"]) == 1 and warn["N1"][0].startswith("以罚代刑：涉嫌危险作业罪")
+    assert warn["N2"] == ["罚款 1.2 万元低于法定幅度［10，20］万元（逾期未改正后的幅度）（核查规则 fine_out_of_range）"]
+    assert "top_fine" in cands.iloc[1]["criteria"]

@@ -101,11 +101,13 @@ def test_sample_size_and_registry(year):
 
 
 def test_fines_inside_legal_range_except_planted(year):
-    """Every case fine is inside its article's range, except the two planted ones."""
+    """Every case fine is inside its article's base range, except the two planted ones (the 按日连续处罚
+    total is not bound by it: 第一百一十二条; escalations fined in the base range are the after-deadline
+    findings, listed in MANIFEST's fines_out_of_range)."""
     cat = load_catalogue()
     outside = []
     for r in year.rows:
-        if r.case and r.fine is not None and r.case.code != "V28":
+        if r.case and r.fine is not None and r.case.code != "V28" and "daily_penalty" not in r.tags:
             lo, hi = cat.loc[r.case.code, "fine_min_wan"], cat.loc[r.case.code, "fine_max_wan"]
             if r.fine < lo or r.fine > hi or r.fine <= 0:
                 outside.append(r)
@@ -308,3 +310,32 @@ def test_roundtrip_figures(dataset, year):
                 assert value != value, (r.file, r.kind, key)  # NaN: the cell is blank
             else:
                 assert value == pytest.approx(expected, abs=1e-9), (r.file, r.kind, key)
+
+
+def test_law_plants_and_fines_out_of_range_agree_with_the_audit(dataset, fresh):
+    """The audit's fine_out_of_range rows for the year are exactly MANIFEST's fines_out_of_range (the
+    after-deadline ones too); the planted 按日连续处罚 draws neither fine_out_of_range nor, in its month,
+    overdue_not_escalated for its enterprise; the planted refusal of 停产停业整顿 draws closure_due (四)."""
+    from evalkit.audit import run_audit
+
+    manifest = fresh[1]
+    ref = lambda loc: f"{loc['file']}#{loc['sheet']}#{loc['row']}"  # noqa: E731
+    year = run_audit(dataset, "2024").findings
+    fines = year[year["rule"] == "fine_out_of_range"]
+    assert sorted(e[0] for e in fines["evidence"]) == sorted(ref(x) for x in manifest["findings"]["fines_out_of_range"])
+    assert sum(x["escalated"] for x in manifest["findings"]["fines_out_of_range"]) >= 8
+    defects = {d["id"]: d for d in manifest["defects"]}
+    daily, refused = defects["daily-penalty-1"], defects["suspension-refused-1"]
+    assert daily["no_finding"] == ["fine_out_of_range", "overdue_not_escalated"]
+    assert refused["finding"] == "closure_due"
+    (where,) = daily["locations"]
+    assert fines[fines["evidence"].map(lambda ev: ref(where) in ev)].empty
+    led = dataset.ledger
+    ent = led.loc[(led["file"] == where["file"]) & (led["row"] == where["row"]), "enterprise_name"].item()
+    month = run_audit(dataset, f"2024-{daily['month']:02d}").findings
+    assert month[(month["rule"] == "overdue_not_escalated") & (month["enterprise"] == ent)].empty
+    (where,) = refused["locations"]
+    ent = led.loc[(led["file"] == where["file"]) & (led["row"] == where["row"]), "enterprise_name"].item()
+    month = run_audit(dataset, f"2024-{refused['month']:02d}").findings
+    closure = month[(month["rule"] == "closure_due") & (month["enterprise"] == ent)]
+    assert len(closure) == 1 and closure.iloc[0]["details"]["items"] == ["四"] and closure.iloc[0]["severity"] == "高"

@@ -222,6 +222,20 @@ def test_typical_cases_indicator(tmp_path):
     assert (res.frame.at["A", "total"], res.frame.at["B", "total"]) == (50, 0)
 
 
+def test_typical_cases_indicator_counts_positive_examples_only(tmp_path):
+    """B's case scores 8 (停产 3 + major 3 + 顶格 2) but is 以罚代刑 (V20 refused, no referral): 反面典型,
+    not counted → 0 of target 1; A's referred case (7) counts → 100."""
+    dust = ["重大事故隐患：粉尘积聚"]
+    rows = [row("A", 6, "甲", "2024-06-01", ["重大事故隐患：疏散通道堵塞"], case_no="KA", fine=1,
+                other="移送公安机关1人"),
+            row("B", 5, "乙", "2024-05-20", dust, ["限期整改"]),
+            row("B", 6, "乙", "2024-06-21", dust, ["拒不整改"], case_no="KB", fine=5, basis="安全生产法第一百零二条",
+                other="责令停产停业整顿", remarks="复查")]
+    data = _single({"type": "ratio", "indicator": "typical_cases", "target": 1, "min_score": 5})
+    res = score_units(build(rows), "2024-06", config=_cfg(tmp_path, data))
+    assert (res.frame.at["A", "total"], res.frame.at["B", "total"]) == (100, 0)
+
+
 def test_default_config_runs_and_adds_up():
     """With the packaged weights (40/35/25) every total is within 0–100 and the dimensions add up."""
     res = score_units(_units_ds(), "2024-06")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.audit.facts import Facts, Patterns, check_fine, referral_due, repeat_offences
+from evalkit.audit.facts import Facts, Patterns, check_fine, daily_penalty_checks, referral_due, repeat_offences
 from evalkit.audit.run import as_period, load_audit_config
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.dataset import Dataset
@@ -34,7 +34,7 @@ from evalkit.exceptions import ParameterError
 from evalkit.metrics.hazards import CLOSED, DONE, RECTIFIED, is_rectified
 
 __all__ = ["CRITERIA", "case_candidates", "case_timeline", "lookback", "CANDIDATE_COLUMNS",
-           "LOOKBACK_COLUMNS"]
+           "LOOKBACK_COLUMNS", "POSITIVE", "NEGATIVE"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,12 @@ CRITERIA: dict[str, Criterion] = {
 }
 
 CANDIDATE_COLUMNS = ["rank", "key", "case_no", "unit", "enterprise", "date", "fine_wan", "score",
-                     "criteria", "reasons", "timeline", "rows"]
+                     "criteria", "reasons", "standing", "warnings", "timeline", "rows"]
+#: ``standing`` of a candidate: a positive example, or one the audit found fault with.
+POSITIVE, NEGATIVE = "正面典型", "反面典型"
+#: The ``Facts.rows`` values ``check_fine`` reads.
+_FINE_KEYS = ("fine", "codes", "escalated", "legal_basis", "is_recheck", "daily_penalty", "after_text",
+              "suspension_order", "dual_penalty")
 LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectified", "verified",
                     "fine_wan", "fine_in_range", "escalation_applied", "referral_made", "published",
                     "status", "open_items", "notes"]
@@ -169,12 +174,14 @@ def _criteria(facts: Facts, ids: list[str], repeats: list[tuple[str, str]],
         met.append("major_hazard")
         reasons.append("涉及重大事故隐患")
     for i in pos:
-        row = {k: v[k][i] for k in ("fine", "codes", "legal_basis", "is_recheck", "daily_penalty")}
-        chk = check_fine(row)
-        if chk and chk.range and chk.range.high is not None and not chk.escalation \
-                and abs(row["fine"] - chk.range.high) < 1e-9:
+        chk = check_fine({k: v[k][i] for k in _FINE_KEYS})
+        if chk is not None and chk.top:
+            ref = chk.cited if chk.cited is not None else chk.range
+            cat = load_catalogue()
+            arts = "、".join(dict.fromkeys(cat.at[c, "penalty_article"] for c in ref.codes))
             met.append("top_fine")
-            reasons.append(f"顶格处罚：罚款 {row['fine']:g} 万元，等于法定上限")
+            reasons.append(f"顶格处罚：罚款 {chk.fine:g} 万元，等于{arts}{'逾期未改正后' if ref.escalated else ''}"
+                           f"的法定上限")
             break
     if v["dual_penalty"][pos].any():
         met.append("dual_penalty")
@@ -195,14 +202,40 @@ def _criteria(facts: Facts, ids: list[str], repeats: list[tuple[str, str]],
     return met, reasons
 
 
+def _warnings(facts: Facts, ids: list[str], unreferred: dict[str, list[str]], daily_bad: set[str]) -> list[str]:
+    """What the audit finds against the rows ``ids`` of one case, in Chinese (empty: nothing).
+
+    以罚代刑 (rule criminal_referral_missing: ``unreferred`` maps a row to the crimes it may
+    amount to, with no referral), a fine outside the applicable range, or a 按日连续处罚 that is
+    not the original fine per day (rule fine_out_of_range: ``check_fine``, ``daily_bad``).
+    """
+    v, out = facts.row_values, []
+    for rid in ids:
+        for risk in unreferred.get(rid, []):
+            out.append(f"以罚代刑：涉嫌{risk}，未见移送司法机关记录（核查规则 criminal_referral_missing）")
+        chk = check_fine({k: v[k][facts.row_positions[rid]] for k in _FINE_KEYS})
+        if chk is not None and chk.within is False:
+            high = "未知" if chk.range.high is None else f"{chk.range.high:g}"
+            side = "低于" if chk.below else "高于"
+            out.append(f"罚款 {chk.fine:g} 万元{side}法定幅度［{chk.range.low:g}，{high}］万元"
+                       f"{'（逾期未改正后的幅度）' if chk.range.escalated else ''}（核查规则 fine_out_of_range）")
+        if rid in daily_bad:
+            out.append("按日连续处罚金额不是原处罚数额按日计算（安全生产法第一百一十二条；核查规则 fine_out_of_range）")
+    return list(dict.fromkeys(out))
+
+
 def case_candidates(dataset: Dataset, period, top: int | None = None, *,
                     with_timeline: bool = True, facts: Facts | None = None) -> pd.DataFrame:
     """The period's cases ranked for 典型案例 (see the module docstring and ``CRITERIA``).
 
     Columns: rank (1 = best), key (case number, or row_id of an uncased row), case_no,
     unit, enterprise, date (first row), fine_wan (sum over the case's rows), score, criteria
-    (ids), reasons (Chinese), timeline (list of (date, event, evidence); empty when
+    (ids), reasons (Chinese), standing (``POSITIVE`` 正面典型, or ``NEGATIVE`` 反面典型 when the
+    audit finds fault with the case: 以罚代刑, a fine out of range; ``_warnings``), warnings
+    (those findings, Chinese), timeline (list of (date, event, evidence); empty when
     ``with_timeline`` is False, which scoring uses to save time), rows (row ids).
+    Positive candidates rank first (by score, fine, date, key), then the negative ones in the
+    same order: a case the audit flags is never offered as a positive example.
 
     ``facts``: ledger facts already read (e.g. ``AuditResult.facts``), reused when they are
     those of ``dataset`` and ``period`` under the packaged audit config, the config the
@@ -217,10 +250,18 @@ def case_candidates(dataset: Dataset, period, top: int | None = None, *,
     reps = repeat_offences(facts)
     repeats = list(zip(reps["later_row"].tolist(), reps["code"].tolist(), strict=True))
     key_industries = _key_industries(dataset)
+    due = referral_due(facts, in_period_only=False)
+    unreferred: dict[str, list[str]] = {}
+    for rid, risk in zip(due.loc[~due["referred"].astype(bool), "row_id"],
+                         due.loc[~due["referred"].astype(bool), "criminal_risk"], strict=True):
+        unreferred.setdefault(rid, []).append(risk)
+    daily = daily_penalty_checks(facts, in_period_only=False)
+    daily_bad = {r for r, ok in zip(daily["row_id"], daily["ok"], strict=True) if ok is False}
     v = facts.row_values
     recs = []
     for key, case_no, ids in _groups(facts):
         met, reasons = _criteria(facts, ids, repeats, key_industries)
+        warnings = _warnings(facts, ids, unreferred, daily_bad)
         pos = np.array([facts.row_positions[r] for r in ids], dtype=np.intp)
         dates = v["date"][pos]
         dates = dates[~np.isnat(dates)]
@@ -229,14 +270,16 @@ def case_candidates(dataset: Dataset, period, top: int | None = None, *,
             "enterprise": v["enterprise"][pos[0]], "date": pd.Timestamp(dates.min()) if len(dates) else pd.NaT,
             "fine_wan": round(float(v["fine"][pos].sum()), 6),
             "score": sum(CRITERIA[c].weight for c in met), "criteria": met, "reasons": reasons,
+            "standing": NEGATIVE if warnings else POSITIVE, "warnings": warnings,
             "timeline": _timeline(facts, ids, case_no) if with_timeline else [], "rows": ids,
         })
     out = pd.DataFrame(recs, columns=[c for c in CANDIDATE_COLUMNS if c != "rank"])
     out["case_no"] = pd.Series([r["case_no"] for r in recs], index=out.index, dtype=object)  # keep None
     if out.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    out = out.sort_values(["score", "fine_wan", "date", "key"], ascending=[False, False, True, True],
-                          kind="stable").reset_index(drop=True)
+    out = out.assign(_negative=out["standing"].eq(NEGATIVE))
+    out = out.sort_values(["_negative", "score", "fine_wan", "date", "key"], ascending=[True, False, False, True, True],
+                          kind="stable").drop(columns="_negative").reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out.head(top) if top else out
 

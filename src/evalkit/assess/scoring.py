@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from evalkit._text import NOT_APPLICABLE, format_table, format_value, is_missing
-from evalkit.assess.cases import case_candidates
+from evalkit.assess.cases import POSITIVE, case_candidates
 from evalkit.audit.facts import Facts, Patterns, referral_due
 from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
 from evalkit.audit.run import AuditResult, as_period, load_audit_config, run_audit
@@ -87,9 +87,10 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
 
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
-    """Number of the unit's 典型案例 candidates (``evalkit.assess.cases``) with score >= ``min_score``."""
+    """Number of the unit's positive 典型案例 candidates (``evalkit.assess.cases``: standing 正面典型,
+    no audit finding against the case) with score >= ``min_score``."""
     cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False, facts=ctx.facts)
-    good = cands[cands["score"] >= min_score] if len(cands) else cands
+    good = cands[(cands["score"] >= min_score) & (cands["standing"] == POSITIVE)] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
     return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
 

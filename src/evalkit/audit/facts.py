@@ -39,14 +39,18 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.catalogue import (
+    Band,
+    citations,
+    cited_codes,
     codes_for_article,
     is_major_hazard,
     load_catalogue,
     match_violation,
-    penalty_articles,
+    provision,
 )
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
+from evalkit.intake.cells import STATUS_OVERDUE, STATUS_RECTIFIED, find_date
 from evalkit.intake.handling import is_summary_fine, parse_handling
 from evalkit.metrics.hazards import hazard_status
 
@@ -64,6 +68,8 @@ class Patterns:
     report: re.Pattern
     dual_penalty: re.Pattern
     decision_date: re.Pattern
+    after_deadline: re.Pattern
+    suspension_refused: re.Pattern
 
     @classmethod
     def from_config(cls, cfg: dict) -> Patterns:
@@ -72,6 +78,19 @@ class Patterns:
 
 def _text(*parts) -> str:
     return "；".join(str(p) for p in parts if isinstance(p, str) and p)
+
+
+#: Words that, written just before a match, deny it ("未擅自恢复生产", "不存在拒不执行").
+_DENIED = re.compile(r"(?:未|无|不|没有|未发现|未见|不存在)$")
+#: 停产停业整顿 as the penalty (安全生产法第九十四条…第一百零五条), not 第六十五条's 暂时停产停业.
+SUSPENSION_ORDER = re.compile(r"停产停业整顿|停产整顿|停业整顿")
+
+
+def affirmed(pattern: re.Pattern, text: str | None) -> bool:
+    """``pattern`` matches ``text`` at least once without a denial just before it (``_DENIED``)."""
+    if not text:
+        return False
+    return any(not _DENIED.search(text[max(0, m.start() - 4):m.start()]) for m in pattern.finditer(text))
 
 
 def _blank(value) -> bool:
@@ -99,7 +118,8 @@ def period_end(period: Period) -> pd.Timestamp:
 
 #: The boolean columns of ``Facts.rows``.
 ROW_FLAGS = ("has_case", "fine_blank", "fine_unknown", "summary_fine", "is_recheck", "in_period", "suspended",
-             "closure", "referral", "daily_penalty", "published", "from_report", "dual_penalty", "major")
+             "closure", "referral", "daily_penalty", "published", "from_report", "dual_penalty", "major",
+             "after_text", "suspension_order", "suspension_refused")
 
 
 class Facts:
@@ -124,7 +144,8 @@ class Facts:
                 "has_case", "fine", "fine_blank", "fine_unknown", "summary_fine", "legal_basis",
                 "other_handling", "remarks",
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
-                "published", "from_report", "dual_penalty", "codes", "major", "file", "sheet", "row"]
+                "published", "from_report", "dual_penalty", "codes", "major", "after_text", "suspension_order",
+                "suspension_refused", "escalated", "file", "sheet", "row"]
         if ledger is None or ledger.empty:
             empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
             empty = empty.astype({**{c: bool for c in ROW_FLAGS}, "fine": float, "date": "datetime64[ns]"})
@@ -182,9 +203,14 @@ class Facts:
                 codes.setdefault(rid, []).append(code)
                 if is_major:
                     major.add(rid)
+        out["after_text"] = [affirmed(p.after_deadline, t) for t in all_text]
+        out["suspension_order"] = [bool(s) and affirmed(SUSPENSION_ORDER, o) for s, o in
+                                   zip(out["suspended"], other, strict=True)]
+        out["suspension_refused"] = [affirmed(p.suspension_refused, t) for t in all_text]
         out = out.set_index("row_id")
         out["codes"] = [codes.get(r, []) for r in out.index]
         out["major"] = [r in major for r in out.index]
+        out["escalated"] = escalation_states(items, out, p)
         return out[[c for c in cols if c != "row_id"]]
 
     @property
@@ -264,92 +290,340 @@ class Facts:
 
 
 # ---------------------------------------------------------------------- fines
+#: The escalation state of an item (``Facts.rows.escalated``): which range of its article applies.
+BASE, AFTER, EITHER = "base", "after", "either"
+
+
+def _written_deadline(rect, hazard, deadline, year: int):
+    """The item's deadline when its text writes a date (限…前整改), else None (an assumed deadline)."""
+    if find_date(rect, year) is None and find_date(hazard, year) is None:
+        return None
+    return deadline
+
+
+def escalation_states(items: pd.DataFrame, rows: pd.DataFrame, patterns: Patterns) -> list[list[str]]:
+    """Per row of ``rows`` (``Facts.rows``, indexed by row_id), the escalation state of each item,
+    in item order (as ``rows.codes``): which range of the item's penalty article applies.
+
+    after   the article's 逾期未改正 / 拒不执行 branch: the item's own 完成整改情况 says 逾期未整改 /
+            拒不… (status overdue, or ``patterns.after_deadline``); or the item is not rectified
+            on the row and the row's texts (处罚依据, 其他查处, 备注) say 逾期未改正 / 拒不…
+            (``rows.after_text``); or it is not rectified and the row orders 停产停业整顿 under an
+            article where that measure exists only as the escalation (catalogue
+            ``suspension_means_after``: 第九十四条, 第九十七条, 第一百零一条 …; not 第九十九条, whose
+            停产停业整顿 is for 情节严重); or it is restated unrectified on a 复查 row dated after
+            the original item's written deadline.
+    either  the ledger does not say: restated unrectified on a 复查 row without a written deadline
+            that has passed, or rectified on a 复查 row (in time, or late?), or rectified on a row
+            whose texts say 逾期未改正. Checked against both ranges at once (lowest minimum,
+            highest maximum), so neither reading makes a finding the other would not.
+    base    otherwise: a first finding, rectified or still within its deadline; and always for a
+            code whose article has no escalation (消防法第六十条, 特种设备安全法第八十四条 …).
+    """
+    out: dict[str, list[str]] = {}
+    if items.empty:
+        return [[] for _ in rows.index]
+    first_seen: dict[tuple, tuple] = {}  # (enterprise, hazard) -> (date, written deadline) of the first new item
+    ordered = items.sort_values(["inspection_date", "row_id", "item_no"], kind="stable")
+    for rec in ordered.itertuples(index=False):
+        if bool(rec.counts_as_hazard):
+            key = (rec.enterprise_name, rec.hazard)
+            if key not in first_seen and not pd.isna(rec.inspection_date):
+                first_seen[key] = (rec.inspection_date, _written_deadline(
+                    rec.rectification, rec.hazard, rec.deadline, rec.inspection_date.year))
+    flags = {rid: (a, s, r, d, b) for rid, a, s, r, d, b in zip(
+        rows.index, rows["after_text"], rows["suspension_order"], rows["is_recheck"], rows["date"],
+        rows["legal_basis"], strict=True)}
+    for rec in items.itertuples(index=False):
+        if rec.row_id not in flags:
+            continue
+        after_text, suspension, recheck, date, basis = flags[rec.row_id]
+        # the row's texts speak of the violations its 处罚依据 cites (all, when it cites none we know)
+        cited = cited_codes(basis)
+        if cited and rec.code not in cited:
+            after_text = suspension = False
+        rect = rec.rectification if isinstance(rec.rectification, str) else ""
+        prov = provision(rec.code)
+        rectified = rec.status == STATUS_RECTIFIED
+        if rec.status == STATUS_OVERDUE or affirmed(patterns.after_deadline, rect):
+            state = AFTER
+        elif rectified:
+            state = EITHER if (recheck and not bool(rec.counts_as_hazard)) or after_text else BASE
+        elif after_text or (suspension and prov is not None and prov.suspension_means_after):
+            state = AFTER
+        elif recheck and not bool(rec.counts_as_hazard):
+            seen = first_seen.get((rec.enterprise_name, rec.hazard))
+            written = seen[1] if seen else None
+            if written is not None and not pd.isna(written) and date > written:
+                state = AFTER
+            elif written is not None and not pd.isna(written):
+                state = BASE  # restated before its written deadline: not yet 逾期
+            else:
+                state = EITHER
+        else:
+            state = BASE
+        if prov is not None and prov.after_trigger is None:
+            state = BASE  # the article has no escalation (消防法第六十条 …): one range whatever happened
+        out.setdefault(rec.row_id, []).append(state)
+    return [out.get(rid, []) for rid in rows.index]
+
+
 @dataclass(frozen=True)
 class FineRange:
     """The legal fine range of one ledger row, in 万元.
 
-    low    the lower bound: the smallest minimum of the violations (``any_item``: the ledger
-           does not say which items were fined, so a fine is too low only when it is below
-           every item's minimum), or the largest (``every_item``: all items fined)
-    high   sum of the maximums (each violation fined separately, 分别裁量、合并处罚);
-           None when some violation's maximum is unknown (unmatched item, V28)
-    basis  "违法行为" (from the item texts) or "处罚依据" (from the cited articles)
+    low      the lower bound: the smallest minimum of the violations (``any_item``: the ledger
+             does not say which items were fined, so a fine is too low only when it is below
+             every item's minimum), or the largest (``every_item``: all items fined)
+    high     sum of the maximums (each violation fined separately, 分别裁量、合并处罚), plus the
+             persons' maximums when the row fines a person too (一案双罚 written on the row);
+             None when some violation's maximum is unknown (unmatched item, V28)
+    basis    "违法行为" (from the item texts) or "处罚依据" (from the cited articles)
+    codes    the catalogue codes used, one per item (or per cited article)
+    states   their escalation states (``BASE`` / ``AFTER`` / ``EITHER``, see ``escalation_states``)
+    persons  the persons' maximum included in ``high`` (0: none)
     """
 
     low: float
     high: float | None
     basis: str
     codes: tuple[str, ...]
+    states: tuple[str, ...] = ()
+    persons: float = 0.0
+
+    @property
+    def escalated(self) -> bool:
+        """Some violation is checked against its 逾期未改正 / 拒不执行 range."""
+        return AFTER in self.states
+
+    @property
+    def ambiguous(self) -> bool:
+        """Some violation may or may not be escalated (checked against both ranges)."""
+        return EITHER in self.states
 
 
 LOWER_BOUNDS = ("any_item", "every_item")
 
 
-def fine_range(codes: list[str | None], legal_basis: str | None, lower: str = "any_item") -> FineRange | None:
+def _band_for(code: str, state: str) -> Band | None:
+    """The fined party's range of ``code`` in escalation ``state`` (``EITHER``: the union)."""
+    prov = provision(code)
+    if prov is None or prov.base is None:
+        return None
+    if state == AFTER:
+        return prov.band(True)
+    if state == EITHER:
+        after = prov.band(True)
+        return Band(min(prov.base.low, after.low), max(prov.base.high, after.high))
+    return prov.base
+
+
+def _persons_max(code: str, state: str) -> float:
+    """The highest fine of 直接负责的主管人员和其他直接责任人员 under ``code`` in ``state`` (0: none)."""
+    prov = provision(code)
+    if prov is None:
+        return 0.0
+    bands = {BASE: [prov.persons_band(False)], AFTER: [prov.persons_band(True)],
+             EITHER: [prov.persons_band(False), prov.persons_band(True)]}[state]
+    return max((b.high for b in bands if b is not None), default=0.0)
+
+
+def fine_range(codes: list[str | None], legal_basis: str | None, lower: str = "any_item",
+               states: list[str] | None = None, *, after_text: bool = False, suspension_order: bool = False,
+               is_recheck: bool = False, persons: bool = False, by: str = "items") -> FineRange | None:
     """The legal range for a row whose items match ``codes``; None when nothing is known.
 
-    1. Items whose text matches a catalogue code: one range per item.
-    2. No item matched: one range per article cited in 处罚依据 that the catalogue knows.
+    1. Items whose text matches a catalogue code: one range per item, the item's escalation
+       state (``states``, default all ``BASE``) choosing its base or after range.
+    2. No item matched (or ``by="articles"``: the cited articles only, for 顶格): one range
+       per article cited in 处罚依据 that the catalogue knows, in the row's state: after when
+       an item is after, the texts say 逾期未改正 / 拒不… (``after_text``) or the row orders
+       停产停业整顿 (``suspension_order``) under an article where it means the escalation; either
+       when an item is, or the row is a 复查; else base.
     An item that matches no code, or a code without a range, leaves the upper bound unknown.
+    ``persons``: the row fines a person too (一案双罚), so the persons' maximums are added.
     """
-    return _fine_range(tuple(codes), legal_basis, lower)
+    states = tuple(states) if states is not None else (BASE,) * len(codes)
+    if len(states) != len(codes):
+        states = (BASE,) * len(codes)
+    return _fine_range(tuple(codes), states, legal_basis, lower, after_text, suspension_order, is_recheck,
+                       persons, by)
 
 
 @lru_cache(maxsize=65536)
-def _fine_range(codes: tuple[str | None, ...], legal_basis: str | None, lower: str) -> FineRange | None:
+def _fine_range(codes: tuple[str | None, ...], states: tuple[str, ...], legal_basis: str | None, lower: str,
+                after_text: bool, suspension_order: bool, is_recheck: bool, persons: bool,
+                by: str) -> FineRange | None:
     # fine_range, cached: rows repeat the same codes and 处罚依据, and the catalogue is fixed (as for match_violation)
-    cat = load_catalogue()
-    known = [c for c in codes if c is not None and c in cat.index and not pd.isna(cat.at[c, "fine_max_wan"])]
-    if known:
-        unknown = len(codes) - len(known)
-        lows = [float(cat.at[c, "fine_min_wan"]) for c in known]
-        highs = [float(cat.at[c, "fine_max_wan"]) for c in known]
-        pick = max if lower == "every_item" else min
-        return FineRange(pick(lows), None if unknown else sum(highs), "违法行为", tuple(known))
-    ranges, arts = [], []
-    for article in penalty_articles(legal_basis):
-        found = [c for c in codes_for_article(article) if not pd.isna(cat.at[c, "fine_max_wan"])]
-        if found:
-            ranges.append((min(float(cat.at[c, "fine_min_wan"]) for c in found),
-                           max(float(cat.at[c, "fine_max_wan"]) for c in found)))
-            arts.append(found[0])
+    pick = max if lower == "every_item" else min
+    if by == "items":
+        known = [(c, st) for c, st in zip(codes, states, strict=True) if _band_for(c, st) is not None]
+        if known:
+            bands = [_band_for(c, st) for c, st in known]
+            extra = sum(_persons_max(c, st) for c, st in known) if persons else 0.0
+            high = None if len(known) < len(codes) else sum(b.high for b in bands) + extra
+            # the items the cited articles penalise were surely fined: the minimum is theirs
+            cited = set(cited_codes(legal_basis))
+            fined = [b for (c, _), b in zip(known, bands, strict=True) if c in cited] or bands
+            return FineRange(pick(b.low for b in fined), high, "违法行为", tuple(c for c, _ in known),
+                             tuple(st for _, st in known), extra if high is not None else 0.0)
+    ranges, arts, used = [], [], []
+    for cite in citations(legal_basis):
+        found = [c for c in codes_for_article(cite) if _band_for(c, BASE) is not None]
+        if not found:
+            continue
+        if AFTER in states or after_text or (suspension_order and any(provision(c).suspension_means_after
+                                                                       for c in found)):
+            state = AFTER
+        elif EITHER in states or is_recheck:
+            state = EITHER
+        else:
+            state = BASE
+        bands = [_band_for(c, state) for c in found]
+        extra = max(_persons_max(c, state) for c in found) if persons else 0.0
+        ranges.append((min(b.low for b in bands), max(b.high for b in bands) + extra, extra))
+        arts.append(found[0])
+        used.append(state)
     if not ranges:
         return None
-    pick = max if lower == "every_item" else min
-    return FineRange(pick(r[0] for r in ranges), sum(r[1] for r in ranges), "处罚依据", tuple(arts))
+    return FineRange(pick(r[0] for r in ranges), sum(r[1] for r in ranges), "处罚依据", tuple(arts), tuple(used),
+                     sum(r[2] for r in ranges))
 
 
 @dataclass(frozen=True)
 class FineCheck:
-    """A row's fine against its legal range: ``within`` None when there is nothing to check."""
+    """A row's fine against its legal range: ``within`` None when there is nothing to check.
+
+    escalation  a violation is checked against its 逾期未改正 / 拒不执行 range
+    daily       a 按日连续处罚 row: its total is not bounded by the article's range (第一百一十二条,
+                checked by ``daily_penalty_checks`` against the original fine instead)
+    cited       the range of the articles cited in 处罚依据 alone (for 顶格), None if none known
+    """
 
     range: FineRange | None
     high_used: float | None  # the upper bound applied (None: not checked)
-    escalation: bool         # 复查 row or 按日连续处罚: only the minimum is checked
+    escalation: bool
     below: bool
     above: bool
+    daily: bool = False
+    cited: FineRange | None = None
+    fine: float = 0.0
 
     @property
     def within(self) -> bool | None:
-        return None if self.range is None else not (self.below or self.above)
+        return None if self.range is None or self.daily else not (self.below or self.above)
+
+    @property
+    def top(self) -> bool:
+        """顶格: within range and equal to the maximum of the cited article's applicable range
+        (of the items' range when no cited article is known); never when the escalation is unsure."""
+        if not self.within:
+            return False
+        ref = self.cited if self.cited is not None else self.range
+        if ref is None or ref.high is None or ref.ambiguous:
+            return False
+        return abs(self.fine - (ref.high - ref.persons)) < 1e-9
 
 
-def check_fine(row: pd.Series, lower: str = "any_item") -> FineCheck | None:
-    """The fine of a ``Facts.rows`` row against ``fine_range``; None when the row has no fine.
+def check_fine(row, lower: str = "any_item") -> FineCheck | None:
+    """The fine of a ``Facts.rows`` row (a Series or a dict of its values) against ``fine_range``;
+    None when the row has no fine.
 
-    A row that escalates after a missed deadline (a 复查 row, or 按日连续处罚) is checked
-    against the minimum only: the catalogue gives its higher limits as text (after_deadline).
+    The items' escalation states (``rows.escalated``) pick base or after ranges; a fine below
+    the applicable minimum or above the maximum is out of range. A 按日连续处罚 row is not
+    range-checked (``daily``): its total is a multiple of the original fine.
     """
-    if row["fine"] <= 0:
+    fine = float(row["fine"])
+    if fine <= 0:
         return None
-    fr = fine_range(row["codes"], row["legal_basis"], lower)
-    escalation = bool(row["is_recheck"] or row["daily_penalty"])
+    get = row.get
+    codes = list(row["codes"])
+    states = get("escalated")
+    flags = {"after_text": bool(get("after_text", False)), "suspension_order": bool(get("suspension_order", False)),
+             "is_recheck": bool(get("is_recheck", False))}
+    fr = fine_range(codes, get("legal_basis"), lower, states, persons=bool(get("dual_penalty", False)), **flags)
+    cited = fine_range(codes, get("legal_basis"), lower, states, by="articles", **flags)
+    daily = bool(get("daily_penalty", False))
     if fr is None:
-        return FineCheck(None, None, escalation, False, False)
-    high = None if escalation else fr.high
-    below = bool(row["fine"] < fr.low - 1e-9)
-    above = bool(high is not None and row["fine"] > high + 1e-9)
-    return FineCheck(fr, high, escalation, below, above)
+        return FineCheck(None, None, False, False, False, daily, cited, fine)
+    if daily:
+        return FineCheck(fr, None, True, False, False, True, cited, fine)
+    below = bool(fine < fr.low - 1e-9)
+    above = bool(fr.high is not None and fine > fr.high + 1e-9)
+    return FineCheck(fr, fr.high, fr.escalated, below, above, False, cited, fine)
+
+
+# ------------------------------------------------------------------ 按日连续处罚
+_DAY_SPAN = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日?(?:起)?(?:至|到|—|–|-|~|～)"
+                       r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
+_DAY_COUNT = re.compile(r"(?<![月\d])(\d{1,3})\s*(?:个)?(?:日|天)")
+_CLAUSES = re.compile(r"[；;。\n]")
+
+
+def daily_days(text: str | None, pattern: re.Pattern, year: int) -> int | None:
+    """Days of a 按日连续处罚 written in the clause that names it: "自7月1日至7月10日" (both
+    days counted: 10), "共10日", "10天"; None when not written."""
+    for clause in _CLAUSES.split(text or ""):
+        if not pattern.search(clause):
+            continue
+        span = _DAY_SPAN.search(clause)
+        if span:
+            y1, m1, d1, y2, m2, d2 = span.groups()
+            try:
+                start = pd.Timestamp(int(y1 or year), int(m1), int(d1))
+                end = pd.Timestamp(int(y2 or y1 or year), int(m2), int(d2))
+            except ValueError:
+                return None
+            return (end - start).days + 1 if end >= start else None
+        count = _DAY_COUNT.search(clause)
+        if count:
+            return int(count.group(1)) or None
+    return None
+
+
+DAILY_COLUMNS = ["row_id", "unit", "enterprise", "fine", "original_row", "original_fine", "days", "expected", "ok"]
+
+
+def daily_penalty_checks(facts: Facts, in_period_only: bool = True) -> pd.DataFrame:
+    """安全生产法第一百一十二条: each 按日连续处罚 row with a fine, against the original fine.
+
+    The law: an enterprise 被责令改正且受到罚款处罚，拒不改正的, may be fined again daily, at
+    the original amount (按照原处罚数额), from the day after the order. Original = the latest
+    earlier row of the same enterprise with a readable fine that is not itself 按日连续处罚,
+    preferring rows that share a violation code with this one. ``days``: written in the text
+    (``daily_days``), else None. ``expected`` = original × days. ``ok``: the fine equals the
+    expected amount, or, without written days, is a whole multiple (≥ 1) of the original;
+    None when it cannot be judged (no earlier fine in the data, or one that could not be read).
+    """
+    rows = facts.rows
+    mask = rows["daily_penalty"] & (rows["fine"] > 0) & ~rows["fine_unknown"]
+    if in_period_only:
+        mask &= rows["in_period"]
+    v = facts.row_values
+    out = []
+    for rid, row in rows[mask].iterrows():
+        mine = facts.enterprise_positions(row["enterprise"])
+        earlier = [i for i in mine if v["date"][i] < row["date"].to_datetime64() and not v["daily_penalty"][i]
+                   and (v["fine"][i] > 0 or v["fine_unknown"][i])]
+        codes = {c for c in row["codes"] if c}
+        same = [i for i in earlier if codes & {c for c in v["codes"][i] if c}]
+        pool = same or earlier
+        orig = pool[-1] if pool else None
+        days = daily_days(_text(row["other_handling"], row["legal_basis"], row["remarks"]),
+                          facts.patterns.daily_penalty, int(row["year"]))
+        fine = float(row["fine"])
+        if orig is None or v["fine_unknown"][orig]:
+            base, expected, ok = None, None, None
+        else:
+            base = float(v["fine"][orig])
+            expected = round(base * days, 6) if days else None
+            ratio = fine / base
+            ok = abs(fine - expected) < 1e-6 if expected is not None else (
+                ratio >= 1 - 1e-9 and abs(ratio - round(ratio)) < 1e-6)
+        out.append({"row_id": rid, "unit": row["unit"], "enterprise": row["enterprise"], "fine": fine,
+                    "original_row": None if orig is None else v["row_id"][orig], "original_fine": base,
+                    "days": days, "expected": expected, "ok": ok})
+    return pd.DataFrame(out, columns=DAILY_COLUMNS, dtype=object)  # object: None stays None, not NaN
 
 
 def escalated(later: pd.Series, earlier: pd.Series) -> list[str]:

@@ -11,9 +11,17 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from evalkit.audit.facts import check_fine, referral_due, repeat_offences
+from evalkit.audit.facts import (
+    AFTER,
+    EITHER,
+    SUSPENSION_ORDER,
+    check_fine,
+    daily_penalty_checks,
+    referral_due,
+    repeat_offences,
+)
 from evalkit.audit.rules import Context, finding, fmt
-from evalkit.core.catalogue import load_catalogue, penalty_articles
+from evalkit.core.catalogue import load_catalogue, penalty_articles, provision
 from evalkit.metrics.hazards import OVERDUE
 
 
@@ -178,36 +186,87 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
 
 
 # ------------------------------------------------------------------ rule 10
-def check_fine_out_of_range(ctx: Context) -> list[dict]:
-    """Rule 10a. A fine outside the legal range of the violations it punishes.
+def _range_text(fr) -> str:
+    """How a range was built, for a message: the codes and which of them are on their 逾期 / 拒不 range."""
+    cat = load_catalogue()
+    parts = []
+    for code, state in zip(fr.codes, fr.states or ("base",) * len(fr.codes), strict=True):
+        prov = provision(code)
+        trigger = prov.after_trigger if prov is not None else None
+        shown = _short(code)
+        if state == AFTER and trigger:
+            shown += f"，{trigger}后的幅度"
+        elif state == EITHER and trigger:
+            shown += f"，是否{trigger}不明，按两种幅度之宽"
+        if code in cat.index and cat.at[code, "personal"]:
+            shown += f"，罚款对象为{cat.at[code, 'fined_party']}"
+        parts.append(f"{shown}（{cat.at[code, 'penalty_article']}）" if code in cat.index else shown)
+    persons = f"；含对直接责任人员的罚款上限 {fmt(fr.persons)} 万元" if fr.persons else ""
+    return f"按{fr.basis}：{'、'.join(parts)}{persons}"
 
-    Range (``audit_facts.fine_range``): one range per item matched to a catalogue code, else
-    per article cited in 处罚依据; allowed = [lower, sum of maximums] because a row with
-    several items may sum per-item fines. lower (``fines.lower_bound``) = the smallest item
-    minimum by default (the ledger does not say which items were fined: only a fine below
-    every item's minimum is surely too low), or the largest (``every_item``: the stricter
-    reading that every item was fined). Unknown maximum (unmatched item, V28) -> only the
-    minimum is checked. A row that escalates after a missed deadline (复查 row, or 按日
-    连续处罚) is checked against the minimum only: its higher limits are in the catalogue's
-    after_deadline text, not as numbers. Fines of persons (一案双罚) are not separated.
+
+def check_fine_out_of_range(ctx: Context) -> list[dict]:
+    """Rule 10a. A fine below the minimum or above the maximum of the applicable legal range,
+    and a 按日连续处罚 that is not the original fine per day.
+
+    Range (``audit.facts.fine_range``, the catalogue's provisions): one range per item matched
+    to a catalogue code, else per article cited in 处罚依据. Which range of the article: the
+    base range (责令限期改正，处…), or the 逾期未改正 / 拒不执行 range when the row is that
+    escalation for the item (``Facts.rows.escalated``: a 复查 row finding it unrectified, the
+    texts saying 逾期未改正 / 拒不…, or 停产停业整顿 under an article where it exists only as the
+    escalation, e.g. 第九十七条: 十万元以上二十万元以下), or both at once when the ledger does not
+    say. allowed = [lower, sum of maximums] (a row with several items may sum per-item fines);
+    lower (``fines.lower_bound``) = the smallest minimum of the items the cited articles
+    penalise (of all items when it cites none of them) by default, or the largest
+    (``every_item``). Unknown maximum (unmatched item, V28) -> only the minimum is checked. A
+    row that also fines a person (一案双罚 written) may add the persons' maximum.
+
+    按日连续处罚 (安全生产法第一百一十二条; ``audit.facts.daily_penalty_checks``): the fine must be
+    the original fine × the days written, or a whole multiple of it when no days are written;
+    one without an earlier fine of the enterprise in the data is not judged (a note says so).
     """
     out = []
     lower = ctx.config["fines"]["lower_bound"]
     rows = ctx.facts.period_rows
     for rid, row in rows[rows["fine"] > 0].iterrows():  # check_fine: nothing to check without a fine
         chk = check_fine(row, lower)
-        if chk is None or chk.range is None or chk.within:
+        if chk is None or chk.range is None or chk.within is not False:
             continue
         fr = chk.range
-        shown_high = "不限（加重处罚）" if chk.escalation else ("未知" if fr.high is None else fmt(fr.high))
+        shown_high = "未知" if fr.high is None else fmt(fr.high)
         out.append(finding(
             ctx, "fine_out_of_range", unit=row["unit"], enterprise=row["enterprise"],
             message=(f"罚款 {fmt(row['fine'])} 万元{'低于' if chk.below else '高于'}法定幅度"
-                     f"［{fmt(fr.low)}，{shown_high}］万元（按{fr.basis}：{'、'.join(_short(c) for c in fr.codes)}）"),
+                     f"［{fmt(fr.low)}，{shown_high}］万元（{_range_text(fr)}）"),
             evidence=[rid],
             details={"fine_wan": float(row["fine"]), "low_wan": fr.low, "high_wan": chk.high_used,
-                     "codes": list(fr.codes), "range_from": fr.basis, "case_no": row["case_no"]},
+                     "codes": list(fr.codes), "states": list(fr.states), "range_from": fr.basis,
+                     "side": "below" if chk.below else "above", "escalated": bool(fr.escalated),
+                     "case_no": row["case_no"]},
         ))
+    daily = daily_penalty_checks(ctx.facts)
+    unjudged = []
+    for rec in daily.itertuples(index=False):
+        if rec.ok is None:
+            unjudged.append(rec.row_id)
+            continue
+        if rec.ok:
+            continue
+        row = rows.loc[rec.row_id]
+        should = (f"应为原处罚数额 {fmt(rec.original_fine)} 万元 × {rec.days} 日 = {fmt(rec.expected)} 万元"
+                  if rec.days else f"不是原处罚数额 {fmt(rec.original_fine)} 万元的整数倍")
+        out.append(finding(
+            ctx, "fine_out_of_range", unit=rec.unit, enterprise=rec.enterprise,
+            message=(f"按日连续处罚罚款 {fmt(rec.fine)} 万元，{should}"
+                     "（安全生产法第一百一十二条：按照原处罚数额按日连续处罚）"),
+            evidence=[rec.row_id, rec.original_row],
+            details={"fine_wan": rec.fine, "daily": True, "original_row": rec.original_row,
+                     "original_fine_wan": rec.original_fine, "days": rec.days, "expected_wan": rec.expected,
+                     "side": "daily", "case_no": row["case_no"]},
+        ))
+    if unjudged:
+        ctx.notes.append(f"按日连续处罚 {len(unjudged)} 行未见该企业此前的罚款记录（或其金额无法识别），"
+                         "未核对其金额（第一百一十二条以“受到罚款处罚”为前提）：" + "、".join(unjudged))
     return out
 
 
@@ -223,7 +282,9 @@ def cites_article(text: str | None) -> bool:
 def check_case_basis_missing(ctx: Context) -> list[dict]:
     """Rule 10b. A case (立案案号) of the period with no legal basis, or one we cannot read.
 
-    Per distinct case number: all its rows (up to the period end) have a blank 处罚依据 ->
+    行政处罚法第五十九条: the decision (行政处罚决定书) states 行政处罚的种类和依据; the ledger's
+    处罚依据 is where the unit records it. Per distinct case number: all its rows (up to the
+    period end) have a blank 处罚依据 ->
     中 "未填写"; no text names an article (``cites_article``: 《…》第…条, or an article of
     安全生产法 / 消防法 / 特种设备安全法) -> 低 "依据不明". A cited article the catalogue lacks is
     accepted: the catalogue is not complete.
@@ -258,58 +319,95 @@ def check_case_basis_missing(ctx: Context) -> list[dict]:
 def closure_candidates(ctx: Context) -> pd.DataFrame:
     """Enterprises meeting 安全生产法第一百一十三条 as of the period end.
 
-    Penalties: ledger rows up to the period end, dated within ``long_window_days`` before it,
-    with a 重大事故隐患 item and a case or a fine (one per case number, else per row).
-    Met: ``short_count`` (3) penalties with the last at most ``short_window_days`` (180) days
-    after the first, or ``long_count`` (4) within ``long_window_days`` (365). Columns: enterprise,
-    unit, rows, dates, rule (which test met), requested (a row of the enterprise up to the period
-    end mentions 提请关闭).
+    (一) 存在重大事故隐患，一百八十日内三次或者一年内四次受到本法规定的行政处罚: penalties are
+    ledger rows up to the period end, dated within ``long_window_days`` before it, with a
+    重大事故隐患 item and a case or a fine (one per case number, else per row). Met:
+    ``short_count`` (3) penalties with the last at most ``short_window_days`` (180) days after
+    the first, or ``long_count`` (4) within ``long_window_days`` (365).
+    (四) 拒不执行负有安全生产监督管理职责的部门作出的停产停业整顿决定: a row dated within
+    ``long_window_days`` before the period end whose texts say the enterprise refused or
+    broke an order to 停产停业整顿 (``patterns.suspension_refused``: 拒不执行停产停业整顿决定,
+    停产整顿期间擅自恢复生产 …; not when denied, “未擅自恢复生产”), after an order to 停产停业整顿
+    recorded on a row of the enterprise dated on or before it (its 其他查处), or named in
+    the refusal text itself.
+    One row per enterprise: enterprise, unit, rows (evidence), dates, rule (the tests met, in
+    words), tests (short: "180日内3次", "一年内4次", "拒不执行停产停业整顿决定"), items (["一"],
+    ["四"] or both), requested (a row of the enterprise up to the period
+    end mentions 提请关闭), request_rows.
     """
     cfg = ctx.config["closure"]
     rows = ctx.facts.rows
-    cols = ["enterprise", "unit", "rows", "dates", "rule", "requested", "request_rows"]
+    cols = ["enterprise", "unit", "rows", "dates", "rule", "tests", "items", "requested", "request_rows"]
     if rows.empty:
         return pd.DataFrame(columns=cols)
     since = ctx.facts.end - pd.Timedelta(days=int(cfg["long_window_days"]))
+    met: dict[str, dict] = {}
     pen = rows[rows["major"] & (rows["has_case"] | (rows["fine"] > 0)) & (rows["date"] > since)]
     pen = pen.assign(key=pen["case_no"].fillna(pd.Series(pen.index, index=pen.index)))
     pen = pen.sort_values("date").drop_duplicates("key")
-    out = []
     for ent, grp in pen.groupby("enterprise", sort=True):
         dates = list(grp["date"])
-        met = None
+        test = None
         for i, d in enumerate(dates):
             # "180日内": the last penalty at most 180 days after the first (start day not counted)
             short = sum(1 for x in dates[i:] if (x - d).days <= int(cfg["short_window_days"]))
             long = sum(1 for x in dates[i:] if (x - d).days <= int(cfg["long_window_days"]))
             if short >= int(cfg["short_count"]):
-                met = f"{cfg['short_window_days']}日内{short}次"
+                test = f"{cfg['short_window_days']}日内{short}次"
                 break
             if long >= int(cfg["long_count"]):
-                met = f"一年内{long}次"
-        if met is None:
+                test = f"一年内{long}次"
+        if test is not None:
+            met[ent] = {"unit": grp["unit"].iloc[-1], "rows": list(grp.index), "dates": [_date(d) for d in dates],
+                        "rule": [f"存在重大事故隐患，{test}受到行政处罚（{'、'.join(_date(d) for d in dates)}）"],
+                        "tests": [test], "items": ["一"]}
+    refused = rows[rows["suspension_refused"] & (rows["date"] > since)].sort_values("date", kind="stable")
+    for rid, row in refused.iterrows():
+        mine = ctx.facts.enterprise_rows(row["enterprise"])
+        orders = mine[mine["suspension_order"] & (mine["date"] <= row["date"]) & (mine.index != rid)]
+        named = bool(SUSPENSION_ORDER.search(_all_text(row)))
+        if orders.empty and not named:
             continue
+        entry = met.setdefault(row["enterprise"], {"unit": row["unit"], "rows": [], "dates": [], "rule": [],
+                                                   "tests": [], "items": []})
+        if "四" in entry["items"]:
+            continue
+        order_text = (f"{_date(orders['date'].iloc[-1])}责令停产停业整顿后" if len(orders) else "")
+        entry["rows"] += [r for r in [*orders.index[-1:], rid] if r not in entry["rows"]]
+        entry["dates"].append(_date(row["date"]))
+        entry["rule"].append(f"{order_text}{_date(row['date'])}拒不执行停产停业整顿决定")
+        entry["tests"].append("拒不执行停产停业整顿决定")
+        entry["items"].append("四")
+    out = []
+    for ent in sorted(met):
+        e = met[ent]
         asks = ctx.facts.enterprise_positions(ent)
         asks = asks[ctx.facts.row_values["closure"][asks]]
-        out.append({"enterprise": ent, "unit": grp["unit"].iloc[-1], "rows": list(grp.index),
-                    "dates": [_date(d) for d in dates], "rule": met, "requested": len(asks) > 0,
+        out.append({"enterprise": ent, "unit": e["unit"], "rows": e["rows"], "dates": e["dates"],
+                    "rule": "；".join(e["rule"]), "tests": "；".join(e["tests"]), "items": e["items"],
+                    "requested": len(asks) > 0,
                     "request_rows": ctx.facts.row_values["row_id"][asks].tolist()})
     return pd.DataFrame(out, columns=cols)
 
 
+def _all_text(row) -> str:
+    return "；".join(t for t in (row["other_handling"], row["legal_basis"], row["remarks"]) if isinstance(t, str))
+
+
 def check_closure_due(ctx: Context) -> list[dict]:
-    """Rule 11. 提请关闭: report every enterprise meeting 第一百一十三条, and whether closure
-    was requested (高 if not requested, 低 if it was)."""
+    """Rule 11. 提请关闭: report every enterprise meeting 第一百一十三条 (一) or (四)
+    (``closure_candidates``), and whether closure was requested (高 if not requested, 低 if it was)."""
     out = []
     for rec in closure_candidates(ctx).itertuples(index=False):
         state = "已提请关闭" if rec.requested else "未见提请关闭记录"
+        items = "、".join(f"第（{i}）项" for i in rec.items)
         out.append(finding(
             ctx, "closure_due", unit=rec.unit, enterprise=rec.enterprise,
             severity="低" if rec.requested else "高",
-            message=(f"{rec.enterprise}存在重大事故隐患，{rec.rule}受到行政处罚"
-                     f"（{'、'.join(rec.dates)}），符合安全生产法第一百一十三条提请关闭情形；{state}"),
+            message=f"{rec.enterprise}{rec.rule}，符合安全生产法第一百一十三条{items}提请关闭情形；{state}",
             evidence=list(rec.rows) + [r for r in rec.request_rows if r not in rec.rows],
-            details={"penalty_dates": list(rec.dates), "test": rec.rule, "requested": bool(rec.requested)},
+            details={"penalty_dates": list(rec.dates), "test": rec.tests, "items": list(rec.items),
+                     "requested": bool(rec.requested)},
         ))
     return out
 

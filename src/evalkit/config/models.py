@@ -214,6 +214,8 @@ class AuditPatterns(Section):
     report: Regex
     dual_penalty: Regex
     decision_date: Regex
+    after_deadline: Regex
+    suspension_refused: Regex
 
 
 class AuditFile(Section):

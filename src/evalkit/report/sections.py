@@ -26,7 +26,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from evalkit._text import INCOMPLETE, NOT_APPLICABLE, NOT_COMPARABLE, NOT_SUBMITTED, as_number, format_value, is_missing
-from evalkit.assess.cases import CRITERIA, case_candidates
+from evalkit.assess.cases import CRITERIA, NEGATIVE, POSITIVE, case_candidates
 from evalkit.assess.cases import lookback as _lookback
 from evalkit.assess.scoring import finding_month, score_units
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
@@ -1141,14 +1141,26 @@ def _evidence_label(row_id) -> str:
 
 
 def candidates_table(candidates: pd.DataFrame) -> pd.DataFrame:
-    """The ranked candidates in Chinese columns."""
+    """The ranked candidates in Chinese columns; 核查提示 names a 反面典型's audit findings."""
     if candidates is None or len(candidates) == 0:
-        return pd.DataFrame(columns=["名次", "案件", "单位", "企业", "得分", "罚款(万元)", "入选理由"])
+        return pd.DataFrame(columns=["名次", "案件", "单位", "企业", "得分", "罚款(万元)", "入选理由", "核查提示"])
     return pd.DataFrame({
         "名次": candidates["rank"], "案件": [c if isinstance(c, str) else "（未立案）" for c in candidates["case_no"]],
         "单位": candidates["unit"], "企业": candidates["enterprise"], "得分": candidates["score"],
         "罚款(万元)": candidates["fine_wan"], "入选理由": candidates["reasons"].map("；".join),
+        "核查提示": [f"{s}：{'；'.join(w)}" if w else "—"
+                 for s, w in zip(candidates["standing"], candidates["warnings"], strict=True)],
     })
+
+
+def positive_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """The candidates that may be written up as positive 典型案例 (standing 正面典型, no audit finding)."""
+    return candidates[candidates["standing"] == POSITIVE] if len(candidates) else candidates
+
+
+def negative_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """The candidates with audit findings against them (反面典型: 以罚代刑, a fine out of range)."""
+    return candidates[candidates["standing"] == NEGATIVE] if len(candidates) else candidates
 
 
 # --------------------------------------------------------------------------- look-back

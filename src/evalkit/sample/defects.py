@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 
 from evalkit.intake.handling import is_summary_fine
-from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Row, Simulator, is_workday
+from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Case, Item, Row, Simulator, is_workday
 from evalkit.sample.write import handling_text, remarks_text
 
 #: Similar-looking or same-sounding characters: the 1-character slips of a typist.
@@ -43,6 +43,8 @@ class Planted:
     expected: str | None = None
     note: str = ""
     form: str = "ledger"  # the sheet it is on: ledger | figures | none (file/plan level)
+    finding: str | None = None  # the audit rule expected to report it (listed in MANIFEST when set)
+    no_finding: tuple[str, ...] = ()  # audit rules that must not report it (listed when set)
 
 
 def slip(name: str, registry: set[str], rng: random.Random) -> str:
@@ -205,3 +207,77 @@ def _month_days(month: int) -> list[dt.date]:
     days = [first + dt.timedelta(i) for i in range(31)]
     return [d for d in days if d.month == month and is_workday(d) and d <= LAST_DAY]
 
+
+
+def _next_case_number(rows: list[Row], prefix: str) -> str:
+    """A number of ``prefix`` not used yet (after the chronological ones): 〔2024〕N+1号."""
+    used = [int(r.case.number.split("〕")[-1].rstrip("号")) for r in rows
+            if r.case and r.case.prefix == prefix and r.case.number and r.case.number.endswith("号")]
+    return f"{prefix}〔2024〕{max(used, default=0) + 1}号"
+
+
+def plant_law_situations(rng: random.Random, sim: Simulator) -> list[Planted]:
+    """Escalations of the law the random year never produces (issue 11), planted after every
+    other defect with their own ``rng`` (so the earlier draws are unchanged):
+
+    - 按日连续处罚 (安全生产法第一百一十二条): a fined enterprise still 逾期未整改 at a 复查, fined
+      the original amount for each of the days written; lawful, so no fine_out_of_range, and
+      the item is escalated, so no overdue_not_escalated;
+    - 拒不执行停产停业整顿决定 (第一百一十三条第（四）项): a later visit finds an enterprise ordered to
+      停产停业整顿 producing again; closure_due expected (高: no 提请关闭 recorded).
+    """
+    rows = sim.rows
+    planted: list[Planted] = []
+
+    # 按日连续处罚: a case row whose one item (a written 限…前整改) a later 复查 closed, with
+    # no other row of the enterprise in between, and at least a week after the deadline to spare.
+    def quiet(r: Row) -> bool:
+        it = r.items[0]
+        others = [o for o in sim.ent_rows.get(r.enterprise, ()) if o is not r and o is not it.closed_by
+                  and r.date <= o.date <= it.closed_by.date]
+        return not others and it.closed_by.month > (it.deadline + dt.timedelta(days=6)).month
+
+    cands = [r for r in rows if r.case and r.fine and not r.is_recheck and not r.tags and 3 <= r.month <= 9
+             and len(r.items) == 1 and r.items[0].status == "pending" and r.items[0].deadline
+             and r.items[0].closed_by is not None and r.items[0].code not in CRIMINAL_CODES
+             and (r.items[0].closed_by.date - r.items[0].deadline).days >= 8 and quiet(r)]
+    origin = rng.choice(sorted(cands, key=lambda r: (r.date, r.uid)))
+    it = origin.items[0]
+    start = it.deadline + dt.timedelta(days=1)
+    day = sim.free_after(origin.enterprise, it.deadline + dt.timedelta(days=5), it.deadline)
+    days = (day - start).days + 1
+    row = Row(sim._next_uid(), origin.unit, origin.enterprise, True, day, list(origin.inspectors),
+              [Item(it.hazard, it.code, it.major, "逾期未整改", "overdue", it.deadline, origin=it)],
+              recheck_of=origin,
+              remarks=[f"复查（原检查{origin.date.isoformat()}）",
+                       f"拒不改正，按日连续处罚：自{start.month}月{start.day}日至{day.month}月{day.day}日共{days}日，"
+                       f"按原处罚数额{origin.fine:g}万元/日"],
+              tags=["daily_penalty"])
+    row.case = Case(it.code, origin.case.prefix, _next_case_number(rows, origin.case.prefix))
+    row.fine = round(origin.fine * days, 4)
+    row.basis = f"{sim.cat.loc[it.code, 'penalty_article']}、第一百一十二条"
+    sim.add(row)
+    planted.append(Planted("daily-penalty-1", "daily_penalty", None, row.unit, row.month, [row],
+                           "罚款金额(万)", f"{row.fine:g}", f"{origin.fine:g} × {days} 日",
+                           f"按日连续处罚 at the original fine of {origin.date.isoformat()} for the days written "
+                           "(第一百一十二条): lawful, "
+                           "no fine_out_of_range; the item is escalated, no overdue_not_escalated",
+                           no_finding=("fine_out_of_range", "overdue_not_escalated")))
+
+    # 拒不执行停产停业整顿决定: a visit 10 or more days after an order to 停产停业整顿 (not a 复查,
+    # no items), at an enterprise whose closure was never requested.
+    closed = {r.enterprise for r in rows if r.closure}
+    cands = [r for r in rows if r.suspend and not r.tags and r.enterprise not in closed and 3 <= r.month <= 9
+             and r.registered and not any(it.code in CRIMINAL_CODES for it in r.items)]
+    order = rng.choice(sorted(cands, key=lambda r: (r.date, r.uid)))
+    day = sim.free_after(order.enterprise, order.date + dt.timedelta(days=10), order.date)
+    row = Row(sim._next_uid(), order.unit, order.enterprise, True, day, list(order.inspectors), [],
+              remarks=["回访检查：停产停业整顿期间擅自恢复生产，拒不执行停产停业整顿决定"],
+              tags=["suspension_refused"])
+    sim.add(row)
+    planted.append(Planted("suspension-refused-1", "suspension_order_refused", None, row.unit, row.month,
+                           [row], "备注", row.remarks[0], "提请关闭",
+                           f"ordered to 停产停业整顿 on {order.date.isoformat()}, found producing again: "
+                           "第一百一十三条第（四）项; "
+                           "closure_due expected (高, no 提请关闭 recorded)", finding="closure_due"))
+    return planted

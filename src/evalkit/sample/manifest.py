@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from statistics import mean
 
-from evalkit.core.catalogue import load_catalogue
+from evalkit.core.catalogue import provision
 from evalkit.core.forms import FIGURES
 from evalkit.intake.handling import is_summary_fine
 from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Row
@@ -113,6 +113,10 @@ def _defects(year, files, where, months) -> list[dict]:
             continue
         entry = {"id": p.id, "kind": p.kind, "rule": p.rule, "unit": p.unit, "month": p.month,
                  "value": p.value, "expected": p.expected, "note": p.note, "locations": []}
+        if p.finding:
+            entry["finding"] = p.finding
+        if p.no_finding:
+            entry["no_finding"] = list(p.no_finding)
         if p.kind == "submission_late":
             entry["locations"] = [{"file": f.path, "sheet": s.sheet} for f in files
                                   if f.unit == p.unit and f.month == p.month and f.late for s in f.sheets]
@@ -178,6 +182,15 @@ def _story_defects(year, where, months) -> list[dict]:
                     "rule": "enterprise_unregistered" if role in ("illegal_workshop", "illegal_fireworks") else None,
                     "unit": rows[0].unit, "month": rows[0].month, "value": rows[0].enterprise, "expected": None,
                     "note": note, "locations": [loc for r in rows if (loc := _loc(where, r))]})
+    after = sorted((r for r in year.rows if r.month in months and r.accepted and _fine_band(r) is not None
+                    and _fine_band(r)[1] and r.fine < _fine_band(r)[0].low), key=lambda r: (r.date, r.uid))
+    if after:
+        out.append({"id": "fines-after-deadline-1", "kind": "fine_below_after_deadline_minimum", "rule": None,
+                    "unit": after[0].unit, "month": after[0].month, "value": f"{len(after)} rows",
+                    "expected": "the 逾期未改正 / 拒不执行 range of the article", "finding": "fine_out_of_range",
+                    "note": "a 复查 finds the hazard 逾期未整改 (or 停产停业整顿 is ordered) and the unit fines "
+                            "within the first range, e.g. 1.2 万元 under 第九十七条 (逾期未改正: 10–20 万元)",
+                    "locations": [loc for r in after if (loc := _loc(where, r, "罚款金额(万)"))]})
     inconsistent = _inconsistent_fines(year, months)
     if inconsistent:
         out.append({"id": "fines-inconsistent-1", "kind": "inconsistent_fines", "rule": None,
@@ -225,7 +238,6 @@ def _figure_differences(year, files, months) -> list[dict]:
 
 
 def _findings(year, files, written: list[Row], months, where) -> dict:
-    cat = load_catalogue()
     accepted = [r for r in written if r.accepted]
     by_ent: dict[str, list[Row]] = defaultdict(list)
     for r in accepted:
@@ -235,11 +247,10 @@ def _findings(year, files, written: list[Row], months, where) -> dict:
                    and not any(r.month == p["month"] for r in by_ent.get(p["name"], []))]
     out_of_range = []
     for r in accepted:
-        if r.case and r.fine is not None and r.case.code in cat.index:
-            lo, hi = cat.loc[r.case.code, "fine_min_wan"], cat.loc[r.case.code, "fine_max_wan"]
-            if lo == lo and (r.fine < lo or r.fine > hi):
-                out_of_range.append(_loc(where, r, "罚款金额(万)", code=r.case.code, fine=r.fine,
-                                         range=[float(lo), float(hi)]))
+        band = _fine_band(r)
+        if band is not None and (r.fine < band[0].low or r.fine > band[0].high):
+            out_of_range.append(_loc(where, r, "罚款金额(万)", code=r.case.code, fine=r.fine,
+                                     range=[band[0].low, band[0].high], escalated=band[1]))
     numbers: dict[str, list[Row]] = defaultdict(list)
     for r in written:
         if r.case:
@@ -255,6 +266,9 @@ def _findings(year, files, written: list[Row], months, where) -> dict:
         "case_no_duplicates": duplicates,
         "repeat_offences": _repeats(by_ent, where),
         "closure_candidates": _closure(by_ent),
+        "daily_penalties": [_loc(where, r, "罚款金额(万)", fine=r.fine, original=_loc(where, r.recheck_of),
+                                 original_fine=r.recheck_of.fine)
+                            for r in accepted if "daily_penalty" in r.tags and r.recheck_of is not None],
         "criminal_risk_cases": [_loc(where, r, "其他查处(或移送)情况", codes=sorted(
             {it.code for it in r.items if it.code in CRIMINAL_CODES}), referred=r.criminal > 0)
             for r in accepted if r.case and any(it.code in CRIMINAL_CODES for it in r.items)],
@@ -282,15 +296,37 @@ def _repeats(by_ent, where) -> list[dict]:
     return out
 
 
+def _fine_band(r: Row):
+    """(the applicable range of the case's violation, escalated) for a case row with a fine, or None.
+
+    Escalated (第九十七条 … 逾期未改正 / 第一百零二条 拒不执行): the fined item is 逾期未整改 on the row,
+    or the row orders 停产停业整顿 where the article has it only as the escalation
+    (``catalogue.Provision``). A 按日连续处罚 row is not range-bound (第一百一十二条)."""
+    if not (r.case and r.fine is not None and r.fine_text is None) or "daily_penalty" in r.tags:
+        return None
+    prov = provision(r.case.code)
+    if prov is None or prov.base is None:
+        return None
+    item = next((it for it in r.items if it.code == r.case.code), None)
+    escalated = item is not None and (item.status == "overdue" or (
+        r.suspend and prov.suspension_means_after and item.status != "rectified"))
+    return prov.band(escalated), escalated
+
+
 def _closure(by_ent) -> list[dict]:
-    """Enterprises penalised for a major hazard 3 times in 180 days or 4 times in a year."""
+    """Enterprises penalised for a major hazard 3 times in 180 days or 4 times in a year
+    (第一百一十三条第（一）项), or found producing again after an order to 停产停业整顿 (第（四）项)."""
     out = []
     for name, rows in sorted(by_ent.items()):
         dates = sorted(r.date for r in rows if r.case and any(it.major for it in r.items))
         hit = any((dates[i + 2] - dates[i]).days <= 180 for i in range(len(dates) - 2)) or \
             any((dates[i + 3] - dates[i]).days <= 365 for i in range(len(dates) - 3))
         if hit:
-            out.append({"enterprise": name, "dates": [d.isoformat() for d in dates]})
+            out.append({"enterprise": name, "dates": [d.isoformat() for d in dates], "item": "一"})
+        refused = [r for r in rows if "suspension_refused" in r.tags and any(
+            o.suspend and o.date <= r.date for o in rows)]
+        if refused:
+            out.append({"enterprise": name, "dates": [r.date.isoformat() for r in refused], "item": "四"})
     return out
 
 
