@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.audit.facts import LOWER_BOUNDS, Facts, Patterns
+from evalkit.audit.facts import LOWER_BOUNDS, Facts
 from evalkit.audit.rules import (
     AUDIT_RULES,
     FINDING_COLUMNS,
@@ -162,7 +162,7 @@ def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
     period = within_data(dataset, as_period(period))
     cfg, source = load_audit_config(config)
     notes: list[str] = []
-    facts = Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
+    facts = Facts.from_config(dataset, period, cfg)
     ctx = Context(dataset, period, facts, cfg, _recompute_factory(dataset, notes), notes)
     rows: list[dict] = []
     for rid, fn in RULE_FUNCTIONS.items():

@@ -188,6 +188,8 @@ class RepeatOffence(Section):
 
 class Overdue(Section):
     grace_days: Annotated[Int, Field(ge=0, le=366)]
+    assumed_days: Annotated[Int, Field(ge=1, le=366)]
+    low_severity_days: Annotated[Int, Field(ge=0, le=366)]
 
 
 class Fines(Section):
@@ -214,6 +216,7 @@ class AuditPatterns(Section):
     report: Regex
     dual_penalty: Regex
     decision_date: Regex
+    heavier: Regex
 
 
 class AuditFile(Section):
