@@ -476,7 +476,8 @@ _NEGATED = ("未整改", "未完成整改", "未改正", "未落实整改", "尚
 _RECTIFIED = ("已整改", "已完成整改", "整改完毕", "整改完成", "已改正", "已落实整改", "当场整改",
               "立行立改", "现场整改")
 _PENDING = ("限期整改", "责令限期整改", "责令整改", "责令改正", "限期改正")
-_PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至")
+_PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至"
+                         r"|(?:\d+|[一二两三四五六七八九十]+)\s*个?(?:工作日|日|天|小时)\s*(?:以内|之内|内).{0,4}(?:整改|改正)")
 #: Days allowed for rectification when the text gives no date (documented default).
 DEFAULT_RECTIFICATION_DAYS = 30
 
@@ -487,7 +488,7 @@ def rectification_status(value) -> str | None:
     Checked in this order so negations win: overdue words (逾期未整改, 拒不整改,
     拒不执行), then negated forms (未整改, 整改中 …) -> pending, then rectified words
     (已整改, 整改完毕, 当场整改, 立行立改 …), then order words (限期整改, 限…前整改,
-    责令改正 …) -> pending. None when the text says none of these.
+    责令改正, 7日内整改 …) -> pending. None when the text says none of these.
     """
     text = norm(value)
     if not text:

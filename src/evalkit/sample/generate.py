@@ -30,7 +30,7 @@ from pathlib import Path
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.periods import submission_deadline
 from evalkit.exceptions import DataDirError, ParameterError
-from evalkit.sample.defects import Planted, plant_row_defects
+from evalkit.sample.defects import Planted, plant_overdue_and_coverage, plant_row_defects
 from evalkit.sample.events import MONTHS, YEAR, Row, Simulator
 from evalkit.sample.figures import FigRow, rate, unit_figures
 from evalkit.sample.manifest import build_manifest
@@ -93,6 +93,7 @@ def simulate(seed: int = 2024) -> SampleYear:
     run_random(random.Random(seed + 4), sim, units, enterprises, plan, cast)
     number_cases(sim.rows)
     planted = plant_row_defects(random.Random(seed + 5), sim, {e.name for e in enterprises})
+    planted += plant_overdue_and_coverage(sim, plan, cast.names)
     reported, computed = _figures(units, enterprises, sim.rows, planted)
     received = _received(random.Random(seed + 6), units, planted)
     return SampleYear(seed, units, enterprises, cast, plan, sim.rows, scenarios, planted, reported,
