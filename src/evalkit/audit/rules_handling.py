@@ -262,7 +262,8 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
             details={"hazard": rec.hazard, "item_no": int(rec.item_no), "inspection_date": inspected,
                      "deadline": deadline, "deadline_basis": basis,
                      "assumed_days": assumed if basis == DEADLINE_ASSUMED else None,
-                     "days_overdue": days, "grace_days": grace, "status": rec.status, "major": bool(rec.major),
+                     "days_overdue": days, "grace_days": grace, "as_of": _date(end), "status": rec.status,
+                     "major": bool(rec.major),
                      "later_rows": later_rows},
         ))
     ctx.tables["overdue_items"] = pd.DataFrame(table, columns=[
@@ -280,10 +281,10 @@ _SEVERITY_ORDER = {"高": 0, "中": 1, "低": 2}
 
 
 def overdue_item_phrase(details: dict) -> str:
-    """One overdue item in a grouped line: 「隐患」期限 2024-06-10（推定），逾期20天."""
+    """One overdue item in a grouped line: 「隐患」期限2024-06-10（台账写明），逾期20天."""
     basis = details.get("deadline_basis")
-    how = {DEADLINE_ASSUMED: f"，未写期限，按检查后{details.get('assumed_days')}日推定",
-           DEADLINE_RELATIVE: "，按台账写明的期间起算", DEADLINE_WRITTEN: ""}.get(basis, "")
+    how = {DEADLINE_ASSUMED: f"（未写期限，按检查后{details.get('assumed_days')}日推定）",
+           DEADLINE_RELATIVE: "（按台账写明的期间起算）", DEADLINE_WRITTEN: "（台账写明）"}.get(basis, "")
     return f"「{details['hazard']}」期限{details['deadline']}{how}，逾期{details['days_overdue']}天"
 
 
@@ -310,8 +311,10 @@ def group_overdue(findings: pd.DataFrame) -> pd.DataFrame:
             marks = "①②③④⑤⑥⑦⑧⑨⑩"
             parts = [f"{marks[k] if k < len(marks) else f'({k + 1})'}{overdue_item_phrase(grp.at[i, 'details'])}"
                      for k, i in enumerate(order)]
-            message = (f"{len(order)}项隐患逾期未整改，截至期末未见整改完成或复查确认，也未见{_NOT_SEEN}："
-                       + "；".join(parts))
+            as_of = grp.at[order[0], "details"].get("as_of")
+            when = f"（{as_of}）" if as_of else ""
+            message = (f"{len(order)}项隐患逾期未整改，截至期末{when}未见整改完成或复查确认，"
+                       f"也未见{_NOT_SEEN}：" + "；".join(parts))
         evidence = list(dict.fromkeys(e for i in order for e in grp.at[i, "evidence"]))
         out.append({"unit": unit, "enterprise": ent, "findings": list(order), "severity": severity,
                     "message": message, "evidence": evidence})
