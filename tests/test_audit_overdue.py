@@ -140,9 +140,10 @@ def test_grace_days_are_stated_in_the_message(tmp_path):
 def test_a_recheck_dated_before_the_end_on_a_later_form_closes_the_item():
     """Deadline 06-20; a 复查 dated 06-28 on the July form says 已整改: closed in June, no finding;
     one dated 07-01 does not close it in June (10 days overdue)."""
-    rows = [row(A, 5, "甲厂", "2024-05-27", ["未设置安全警示标志"], ["限2024年6月20日前整改"], deadlines=["2024-06-20"]),
+    first = (["未设置安全警示标志"], ["限2024年6月20日前整改"])
+    rows = [row(A, 5, "甲厂", "2024-05-27", *first, deadlines=["2024-06-20"]),
             row(A, 7, "甲厂", "2024-06-28", ["未设置安全警示标志"], ["已整改"], remarks="复查（原检查2024-05-27）"),
-            row(A, 5, "乙厂", "2024-05-27", ["未设置安全警示标志"], ["限2024年6月20日前整改"], deadlines=["2024-06-20"]),
+            row(A, 5, "乙厂", "2024-05-27", *first, deadlines=["2024-06-20"]),
             row(A, 7, "乙厂", "2024-07-01", ["未设置安全警示标志"], ["已整改"], remarks="复查（原检查2024-05-27）")]
     found = _rule(run_audit(build(rows), "2024-06"))
     assert list(found["enterprise"]) == ["乙厂"] and found.at[0, "details"]["days_overdue"] == 10
@@ -197,8 +198,9 @@ def test_escalation_on_the_same_row_or_a_restating_row_is_recognised():
 # ------------------------------------------------------------------ rule 9: one line per enterprise
 def _grouped_ds():
     return build([
-        row(A, 4, "甲厂", "2024-04-01", ["未设置安全警示标志", "未配劳动防护用品"], ["限2024年5月1日前整改", "限期整改"],
-            deadlines=["2024-05-01", None]),                     # 60 days; 04-01 + 30 = 05-01 assumed, 60
+        # 05-01 written: 60 days; 04-01 + 30 = 05-01 assumed: 60 days
+        row(A, 4, "甲厂", "2024-04-01", ["未设置安全警示标志", "未配劳动防护用品"],
+            ["限2024年5月1日前整改", "限期整改"], deadlines=["2024-05-01", None]),
         row(A, 6, "甲厂", "2024-06-03", ["消防设施损坏"], ["限2024年6月20日前整改"], deadlines=["2024-06-20"]),  # 10
         row(A, 6, "乙厂", "2024-06-03", ["消防设施损坏"], ["限2024年6月20日前整改"], deadlines=["2024-06-20"]),  # 10
     ])
