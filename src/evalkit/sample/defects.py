@@ -217,9 +217,10 @@ OVERDUE_PLANTS = {
                              "2024-06", "overdue_not_escalated", "none"),
     "overdue-closed-late-form": ("莲塘村", "限2024年6月20日前整改, 复查 dated 06-28 (rectified) on the July form",
                                  "2024-06", "overdue_not_escalated", "none"),
-    "overdue-same-row-escalation": ("蚶江村", "a case with 责令停产停业整顿 and 从重处罚 on the row that found the "
-                                              "item, no 复查 by 06-30", "2024-06", "overdue_not_escalated", "none"),
-    "overdue-same-row-case": ("莲塘村", "a case (立案案号, fine) on the row that found the item, no 复查 by 06-30",
+    "overdue-same-row-escalation": ("镇应急管理站", "a case with 责令停产停业整顿 and 从重处罚 on the row that found "
+                                                  "the item, no 复查 by 06-30", "2024-06", "overdue_not_escalated",
+                                    "none"),
+    "overdue-same-row-case": ("锦里村", "a case (立案案号, fine) on the row that found the item, no 复查 by 06-30",
                               "2024-06", "overdue_not_escalated", "none"),
     "overdue-relative": ("水头村", "责令7日内整改 on 06-11 (deadline 06-18), nothing further by 06-30",
                          "2024-06", "overdue_not_escalated", "finding"),
@@ -243,14 +244,28 @@ def _quiet_enterprises(sim: Simulator, unit: str, taken: set[str], start: dt.dat
     return out
 
 
-def _plain_codes(sim: Simulator, name: str, day: dt.date, want: int) -> list[str]:
-    """``want`` codes with a generic wording that the enterprise had not in the 365 days before
-    ``day`` and has not open (so no repeat offence is added), no criminal risk."""
+def _plain_codes(sim: Simulator, name: str, day: dt.date, want: int = 1) -> list[str]:
+    """The codes (at least ``want``) with a generic wording that the enterprise had not in the 365
+    days before ``day`` and has not open (so no repeat offence is added), no criminal risk."""
     codes = [c for c in ("V14", "V25", "V07", "V04", "V16", "V18", "V05", "V12")
              if c not in sim.recent_codes(name, day) and c not in sim.open_codes(name)]
     if len(codes) < want:  # pragma: no cover - the sample always has them
         raise RuntimeError(f"no plain codes left for {name}")
-    return codes[:want]
+    return codes
+
+
+def _rare_code(sim: Simulator, name: str, day: dt.date, avoid: set[str]) -> tuple[str, float | None]:
+    """A plain code for a planted case whose single-violation fines are the rarest in the year
+    (so 同案不同罚, rule 12, compares nothing new), and the median of those fines (None: none)."""
+    fines: dict[str, list[float]] = {}
+    for r in sim.rows:
+        codes = {it.code for it in r.items}
+        if r.case and r.fine and len(codes) == 1:
+            fines.setdefault(codes.pop(), []).append(r.fine)
+    pool = [c for c in _plain_codes(sim, name, day) if c not in avoid]
+    code = min(pool, key=lambda c: (len(fines.get(c, [])), c))
+    got = sorted(fines.get(code, []))
+    return code, (got[len(got) // 2] if got else None)
 
 
 def _next_case_number(sim: Simulator, prefix: str) -> str:
@@ -279,8 +294,9 @@ def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set
         taken.add(name)
         return name
 
-    def visit(unit: str, name: str, day: dt.date, rect: str, deadline: dt.date, remarks=()) -> Row:
-        (code,) = _plain_codes(sim, name, day, 1)
+    def visit(unit: str, name: str, day: dt.date, rect: str, deadline: dt.date, remarks=(),
+              code: str | None = None) -> Row:
+        code = code or _plain_codes(sim, name, day, 1)[0]
         item = Item(sim.hazard_text(code, False, 0), code, False, rect, "pending", deadline)
         row = Row(sim._next_uid(), unit, name, True, day, sim.inspectors(unit), [item],
                   remarks=list(remarks), tags=["overdue_plant"])
@@ -309,13 +325,19 @@ def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set
     planted.append(Planted("overdue-closed-late-form-date", "date_outside_month", "date_outside_month", "莲塘村",
                            7, [late_form], "检查时间", "2024-06-28", "a date in 2024-07",
                            "the 复查 of overdue-closed-late-form, reported a month late"))
-    # escalated on the row that found it: a case with 停产停业整顿 and 从重处罚 (as 91号), or a case alone.
+    # escalated on the row that found it: a case with 停产停业整顿 and 从重处罚 (as 91号), or a case
+    # alone; in units whose share of uncased inspections stays far from rule 7's 80% either way
+    # (镇应急管理站, 锦里村), with a rarely fined code at its usual fine (rule 12 unchanged).
+    used: set[str] = {"V25"}  # 锦里村's over-fined code (FINE_OVERRIDES) stays out
     for pid, heavier in (("overdue-same-row-escalation", True), ("overdue-same-row-case", False)):
         unit = OVERDUE_PLANTS[pid][0]
-        name = ent(unit, D(2024, 6, 1))
-        row = visit(unit, name, D(2024, 6, 4) if heavier else D(2024, 6, 5), "限2024年6月19日前整改",
-                    D(2024, 6, 19), remarks=["从重处罚"] if heavier else [])
-        sim.file_case(row, row.items[0].code, prefix="狮蚶应急罚")
+        name = ent(unit, D(2024, 6, 1), D(2024, 6, 30))
+        day = D(2024, 6, 4) if heavier else D(2024, 6, 5)
+        code, fine = _rare_code(sim, name, day, used)
+        used.add(code)
+        row = visit(unit, name, day, "限2024年6月19日前整改", D(2024, 6, 19),
+                    remarks=["从重处罚"] if heavier else [], code=code)
+        sim.file_case(row, code, prefix="狮蚶应急罚", fine=fine)
         row.case.number = _next_case_number(sim, "狮蚶应急罚")
         row.suspend = heavier
         record(pid, [row])
