@@ -2,8 +2,8 @@
 
 ``build(rows, ...)`` turns literal ledger rows into a ``Dataset`` with the exact columns
 of ``evalkit.core.dataset``. Items follow the docs/design.md conventions in a simplified form:
-status from a short vocabulary, deadline = a date given in ``deadlines`` else
-inspection + 30 days, and 复查 rows (备注 contains 复查) link each item to the earliest
+status from a short vocabulary, deadline = a date given in ``deadlines`` (deadline_basis
+"written") else inspection + 30 days ("assumed"), and 复查 rows (备注 contains 复查) link each item to the earliest
 earlier open item of the same enterprise with the same text (closing it if rectified).
 """
 
@@ -83,11 +83,12 @@ def build(rows: list[dict], *, enterprises: list[dict] | None = None, units: lis
                 "status": status_of(rect),
                 "deadline": pd.Timestamp(dl) if dl else date + pd.Timedelta(days=30),
                 "counts_as_hazard": True, "closed_by": None, "closed_date": pd.NaT, "rectified": False,
+                "deadline_basis": "written" if dl else "assumed",
             })
     items = pd.DataFrame(item_recs, columns=[
         "row_id", "item_no", "hazard", "rectification", "unit", "period", "enterprise_name",
         "inspection_date", "case_no", "is_recheck", "status", "deadline", "counts_as_hazard",
-        "closed_by", "closed_date", "rectified"])
+        "closed_by", "closed_date", "rectified", "deadline_basis"])
     _link_rechecks(items)
     items["rectified"] = items["status"].eq("rectified") | items["closed_by"].notna()
     ledger = pd.DataFrame(ledger_recs, columns=LEDGER_COLUMNS)

@@ -14,7 +14,8 @@ What the helper fills in the way intake would (docs/design.md conventions, simpl
 * ``period`` = the inspection date's month unless ``period=`` is given (the form's 月份);
 * ``enterprise_name`` = the written name; ``registered`` = the name is in the registry;
 * one item per hazard, paired with the rectification of the same position; ``status``
-  from a small vocabulary; ``deadline`` = a 限…前 date is NOT parsed, always date + 30 days;
+  from a small vocabulary; ``deadline`` = a 限…前 date is NOT parsed, always date + 30 days
+  (``deadline_basis`` "assumed"; override both with ``items_override`` for a written one);
 * a row is a 复查 when its 备注 contains "复查"; its items link to the earliest earlier
   still-open item of the same enterprise with the same text (``counts_as_hazard`` False),
   and a linked item saying rectified closes the original (``closed_by``/``closed_date``).
@@ -160,7 +161,7 @@ def _ledger(rows: list[dict], registered: set[str]) -> pd.DataFrame:
 
 _ITEM_COLUMNS = ["row_id", "item_no", "hazard", "rectification", "unit", "period", "enterprise_name",
                  "inspection_date", "case_no", "is_recheck", "status", "deadline", "counts_as_hazard",
-                 "closed_by", "closed_date", "rectified"]
+                 "closed_by", "closed_date", "rectified", "deadline_basis"]
 
 
 def _items(ledger: pd.DataFrame, override: dict) -> pd.DataFrame:
@@ -174,7 +175,7 @@ def _items(ledger: pd.DataFrame, override: dict) -> pd.DataFrame:
                     "inspection_date": r["inspection_date"], "case_no": r["case_no"],
                     "is_recheck": r["is_recheck"], "status": rectification_status(rect),
                     "deadline": r["inspection_date"] + dt.timedelta(days=30), "counts_as_hazard": True,
-                    "closed_by": None, "closed_date": pd.NaT, "_pos": pos}
+                    "closed_by": None, "closed_date": pd.NaT, "deadline_basis": "assumed", "_pos": pos}
             if r["is_recheck"]:
                 _link(item, items)
             item.update(override.get((pos, k), {}))

@@ -126,9 +126,11 @@ def test_case_numbers_unique_except_planted(year):
 
 
 def test_plan_key_industries_and_random_share(year):
-    """All key-industry enterprises are planned; 双随机 is 5% or more except the two planted units."""
+    """All key-industry enterprises are planned except the planted key-unplanned one; 双随机 is 5%
+    or more except the two planted units."""
     planned_key = {p["name"] for p in year.plan if p["method"] == "重点检查"}
-    assert planned_key == {e.name for e in year.enterprises if e.is_key}
+    (unplanned,) = [p.value for p in year.planted if p.id == "key-unplanned"]
+    assert planned_key == {e.name for e in year.enterprises if e.is_key} - {unplanned}
     for unit in year.units:
         size = sum(e.unit == unit.name for e in year.enterprises)
         n = sum(p["unit"] == unit.name and p["method"] == "双随机" for p in year.plan)
@@ -339,3 +341,24 @@ def test_law_plants_and_fines_out_of_range_agree_with_the_audit(dataset, fresh):
     month = run_audit(dataset, f"2024-{refused['month']:02d}").findings
     closure = month[(month["rule"] == "closure_due") & (month["enterprise"] == ent)]
     assert len(closure) == 1 and closure.iloc[0]["details"]["items"] == ["四"] and closure.iloc[0]["severity"] == "高"
+
+
+def test_audit_expectations_of_rules_3_5_and_9(dataset, fresh):
+    """Each entry of MANIFEST findings.audit_expectations (issue 11: a 1-day overdue item, the deadline
+    day, a 复查 on a later form, escalation on the same row, 7日内 and assumed deadlines, 待检 and
+    unplanned key-industry enterprises, no double finding with plan_not_executed) holds in its audit."""
+    from evalkit.audit.run import run_audit
+
+    expectations = fresh[1]["findings"]["audit_expectations"]
+    assert {e["expect"] for e in expectations} == {"finding", "none"} and len(expectations) >= 15
+    audits: dict[str, object] = {}
+    for e in expectations:
+        if e["period"] not in audits:
+            audits[e["period"]] = run_audit(dataset, e["period"]).findings
+        f = audits[e["period"]]
+        hit = f[(f["rule"] == e["rule"]) & (f["enterprise"] == e["enterprise"])]
+        assert (len(hit) > 0) == (e["expect"] == "finding"), e
+    june = audits["2024-06"]
+    one_day = [e for e in expectations if e["id"] == "overdue-1day"][0]
+    (d,) = june[(june["rule"] == "overdue_not_escalated") & (june["enterprise"] == one_day["enterprise"])]["details"]
+    assert (d["days_overdue"], d["deadline"]) == (1, "2024-06-29")

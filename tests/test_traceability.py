@@ -10,6 +10,7 @@ against the score parts (weight − points), not against the deduction records t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -134,22 +135,44 @@ def test_every_headline_figure_says_what_it_covers(ds, period, this, cumulative)
 
 
 # --------------------------------------------------------------------------- traceable points
+_HAZARD = re.compile(r"^「(.+?)」")
+_DAYS = re.compile(r"已逾期(\d+)天")
+
+
 @pytest.mark.parametrize("period", ["2024-06", "2024Q2"])
 def test_every_lost_point_is_listed_in_the_findings_section(ds, units, period):
     """Per unit: the deduction table adds up to the points its deduction parts lost (from
-    ``parts``: weight − points), and every row of it is a row of §七 with the same cost."""
+    ``parts``: weight − points), and every row of it is on the §七 line its 见§七编号 names.
+
+    That line has the same 问题类型, its 月份 include the row's, and its 扣分 is the sum of the
+    deduction rows that point to it. A line of one finding has the row's 问题 itself; a 逾期未整改
+    line groups an enterprise's items (issue 11), so it must name the row's hazard 「…」 with its
+    days overdue (“逾期N天”), and it has as many items as rows point to it plus those past the cap
+    (listed at 0, so not in the deduction table)."""
     res = sections.scores(ds, period)
     parts = res.parts[res.parts["type"] == "deduction"]
+    grouped = 0
     for unit in units:
         mine = parts[parts["unit"] == unit]
         lost = float((mine["weight"] - mine["points"]).sum())
         deductions = sections.deduction_table(ds, period, unit)
         listed = sum(float(v) for v in deductions["扣分"])
         assert abs(listed - lost) < 0.011 * max(len(deductions), 1), unit
-        section7 = sections.findings_table(ds, period, unit)
-        seen = {(r["问题类型"], r["月份"], r["问题"], r["扣分"]) for r in section7.to_dict("records")}
+        section7 = sections.findings_table(ds, period, unit).set_index("编号")
+        assert list(section7.index) == list(range(1, len(section7) + 1)), unit
+        points: dict[int, float] = {}
         for r in deductions.to_dict("records"):
-            assert (r["问题类型"], r["月份"], r["问题"], r["扣分"]) in seen, (unit, r)
+            line = section7.loc[int(r["见§七编号"])]
+            assert line["问题类型"] == r["问题类型"], (unit, r)
+            assert r["月份"] in line["月份"].split("、"), (unit, r)
+            if line["问题"] != r["问题"]:
+                hazard, days = _HAZARD.match(r["问题"]).group(1), _DAYS.search(r["问题"]).group(1)
+                assert f"「{hazard}」" in line["问题"] and f"逾期{days}天" in line["问题"], (unit, r)
+                grouped += 1
+            points[int(r["见§七编号"])] = points.get(int(r["见§七编号"]), 0.0) + float(r["扣分"])
+        for number, total in points.items():
+            assert abs(float(section7.at[number, "扣分"]) - total) < 0.011, (unit, number)
+    assert grouped > 0, "the sample has enterprises with several overdue items"
 
 
 def test_the_findings_section_is_the_scoring_span(ds):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.audit.facts import Facts, Patterns, check_fine, daily_penalty_checks, referral_due, repeat_offences
+from evalkit.audit.facts import Facts, check_fine, daily_penalty_checks, referral_due, repeat_offences
 from evalkit.audit.run import as_period, load_audit_config
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.dataset import Dataset
@@ -70,13 +70,12 @@ LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectifi
 
 def _facts(dataset: Dataset, period: Period, reuse: Facts | None = None) -> Facts:
     """Facts of ``period`` read with the packaged audit config: ``reuse`` when it is exactly
-    that (same dataset object, period, patterns and grace days), else built anew."""
+    that (same dataset object, period, patterns, grace and assumed days), else built anew."""
     cfg, _ = load_audit_config(None)
-    patterns, grace_days = Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"])
-    if (reuse is not None and reuse.dataset is dataset and reuse.period == period
-            and reuse.patterns == patterns and reuse.grace_days == grace_days):
+    fresh = Facts.from_config(dataset, period, cfg)  # cheap: its tables are computed on first use
+    if reuse is not None and reuse.dataset is dataset and reuse.period == period and reuse.same_reading(fresh):
         return reuse
-    return Facts(dataset, period, patterns, grace_days)
+    return fresh
 
 
 def _latest_period(dataset: Dataset, at_least: Period | None = None) -> Period:

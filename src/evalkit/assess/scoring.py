@@ -31,7 +31,7 @@ import pandas as pd
 
 from evalkit._text import NOT_APPLICABLE, format_table, format_value, is_missing
 from evalkit.assess.cases import POSITIVE, case_candidates
-from evalkit.audit.facts import Facts, Patterns, referral_due
+from evalkit.audit.facts import Facts, referral_due
 from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
 from evalkit.audit.run import AuditResult, as_period, load_audit_config, run_audit
 from evalkit.config.loader import load_model
@@ -368,7 +368,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
 def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
     """Ledger facts for the built-in indicators, read with the audit's text patterns."""
     cfg, _ = load_audit_config(audit_config)
-    return Facts(dataset, span, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
+    return Facts.from_config(dataset, span, cfg)
 
 
 def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> dict:

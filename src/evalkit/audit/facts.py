@@ -11,9 +11,12 @@ rows   one row per ledger row, indexed by row_id: unit, enterprise, year, month,
        flags read from the text: suspended, closure, referral (criminal: 移送公安/司法,
        追究刑事责任, via ``evalkit.intake.handling`` so the audit and the metrics read the same
        words), daily_penalty (按日连续处罚), published (公示/公开), from_report (举报),
-       dual_penalty (对主要负责人处…), plus codes (catalogue codes of the row's items)
+       dual_penalty (对主要负责人处…), referred_other (移送 another department, e.g.
+       移送蚶江消防救援站; ``intake.handling``), heavier (从重处罚 written: ``patterns.heavier``),
+       plus codes (catalogue codes of the row's items)
        and major (an item says 重大事故隐患).
-items  ``Dataset.items`` for the history rows, plus code (``catalogue.match_violation``),
+items  ``Dataset.items`` for the history rows (assumed deadlines recomputed with the audit's
+       ``overdue.assumed_days``), plus code (``catalogue.match_violation``),
        major, criminal_risk, refused (status overdue or 拒不 in the text) and
        hazard_status (``evalkit.metrics.hazards.hazard_status`` at the period end, with
        the audit's ``overdue.grace_days``): rectified | closed | overdue | open.
@@ -52,7 +55,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
 from evalkit.intake.cells import STATUS_OVERDUE, STATUS_RECTIFIED, find_date
 from evalkit.intake.handling import is_summary_fine, parse_handling
-from evalkit.metrics.hazards import hazard_status
+from evalkit.metrics.hazards import hazard_status, with_assumed_days
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
 REFUSED_STATUS = "overdue"
@@ -70,6 +73,7 @@ class Patterns:
     decision_date: re.Pattern
     after_deadline: re.Pattern
     suspension_refused: re.Pattern
+    heavier: re.Pattern
 
     @classmethod
     def from_config(cls, cfg: dict) -> Patterns:
@@ -119,22 +123,39 @@ def period_end(period: Period) -> pd.Timestamp:
 #: The boolean columns of ``Facts.rows``.
 ROW_FLAGS = ("has_case", "fine_blank", "fine_unknown", "summary_fine", "is_recheck", "in_period", "suspended",
              "closure", "referral", "daily_penalty", "published", "from_report", "dual_penalty", "major",
-             "after_text", "suspension_order", "suspension_refused")
+             "after_text", "suspension_order", "suspension_refused", "referred_other", "heavier")
 
 
 class Facts:
     """Derived ledger facts for one audit period (see the module docstring).
 
     ``grace_days``: the audit's ``overdue.grace_days``, days after a deadline before an
-    item counts as overdue (items.hazard_status).
+    item counts as overdue (items.hazard_status). ``assumed_days``: the audit's
+    ``overdue.assumed_days``, the period assumed where the text writes no deadline
+    (``metrics.hazards.with_assumed_days``); None keeps intake's (30 days).
     """
 
-    def __init__(self, dataset: Dataset, period: Period, patterns: Patterns, grace_days: int = 0):
+    def __init__(self, dataset: Dataset, period: Period, patterns: Patterns, grace_days: int = 0,
+                 assumed_days: int | None = None):
         self.dataset = dataset
         self.period = period
         self.patterns = patterns
         self.grace_days = grace_days
+        self.assumed_days = assumed_days
         self.end = period_end(period)
+
+    @classmethod
+    def from_config(cls, dataset: Dataset, period: Period, cfg: dict) -> Facts:
+        """Facts read with an audit config (``load_audit_config``): its patterns and its
+        ``overdue`` grace_days and assumed_days."""
+        overdue = cfg["overdue"]
+        return cls(dataset, period, Patterns.from_config(cfg["patterns"]), int(overdue["grace_days"]),
+                   int(overdue["assumed_days"]))
+
+    def same_reading(self, other: Facts) -> bool:
+        """True when ``other`` reads the ledger the same way (patterns, grace and assumed days)."""
+        return (self.patterns == other.patterns and self.grace_days == other.grace_days
+                and self.assumed_days == other.assumed_days)
 
     # ------------------------------------------------------------------ rows
     @cached_property
@@ -144,8 +165,8 @@ class Facts:
                 "has_case", "fine", "fine_blank", "fine_unknown", "summary_fine", "legal_basis",
                 "other_handling", "remarks",
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
-                "published", "from_report", "dual_penalty", "codes", "major", "after_text", "suspension_order",
-                "suspension_refused", "escalated", "file", "sheet", "row"]
+                "published", "from_report", "dual_penalty", "referred_other", "heavier", "codes", "major",
+                "after_text", "suspension_order", "suspension_refused", "escalated", "file", "sheet", "row"]
         if ledger is None or ledger.empty:
             empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
             empty = empty.astype({**{c: bool for c in ROW_FLAGS}, "fine": float, "date": "datetime64[ns]"})
@@ -193,6 +214,8 @@ class Facts:
         out["published"] = [bool(p.publication.search(t)) for t in handling_text]
         out["from_report"] = [bool(p.report.search(t)) for t in handling_text]
         out["dual_penalty"] = [bool(p.dual_penalty.search(t)) for t in all_text]
+        out["referred_other"] = [h.get("referred_other", 0) > 0 for h in handled]
+        out["heavier"] = [bool(p.heavier.search(t)) for t in all_text]
         # The codes of each row's items, in item order, and whether one is 重大.
         items = self.items
         codes: dict[str, list] = {}
@@ -275,6 +298,9 @@ class Facts:
         it["row_id"] = it["row_id"].astype(str)
         it["inspection_date"] = pd.to_datetime(it["inspection_date"])
         it["deadline"] = pd.to_datetime(it["deadline"])
+        if "deadline_basis" not in it.columns:  # a frame built without it: how the deadline was found is unknown
+            it["deadline_basis"] = None
+        it = with_assumed_days(it, self.assumed_days)
         cat = load_catalogue()
         hazards = it["hazard"].tolist()
         it["code"] = [match_violation(h) for h in hazards]

@@ -296,32 +296,91 @@ def check_cumulative_inconsistent(ctx: Context) -> list[dict]:
 
 
 # ------------------------------------------------------------------ rule 3
-def check_key_industry_uninspected(ctx: Context) -> list[dict]:
-    """Rule 3. A key-industry enterprise with no inspection this year by the period end.
+#: Columns of ``tables["key_industry_pending"]`` (rule 3's 待检 list).
+KEY_PENDING_COLUMNS = ["unit", "enterprise", "key_industry", "planned_month", "plan_unit", "method"]
 
-    Key industry = enterprises.key_industry not blank (危化品, 渔业船舶, 烟花爆竹, 民爆物品,
-    重点建设施工项目, 两客一危, 校车). Inspected = any ledger row of any unit for the
-    enterprise, submitted in the period's year up to its last month. Severity 高 from the
-    month ``key_industry.high_from_month`` (default 12: the year is over), else 中.
+
+def key_industry_coverage(ctx: Context) -> pd.DataFrame:
+    """Every key-industry enterprise not inspected in the year by the period end, and its plan.
+
+    One row per such enterprise (registry order by unit, name): unit, enterprise,
+    key_industry, status, planned_month, plan_unit, method. Inspected = any ledger row of
+    any unit for it, submitted in the period's year up to its last month. status:
+    ``passed``   a plan row (any unit) for a month up to the period's last month: that
+                 month went by without an inspection, which is rule 5 (plan_not_executed);
+    ``pending``  otherwise a plan row for a later month of the year: 待检, not yet due;
+    ``unplanned`` neither inspected nor planned.
+    planned_month / plan_unit / method: the earliest passed plan row, else the earliest
+    later one (None when unplanned).
     """
+    cols = ["unit", "enterprise", "key_industry", "status", "planned_month", "plan_unit", "method"]
     ent = ctx.dataset.enterprises
     if ent is None or ent.empty:
-        return []
+        return pd.DataFrame(columns=cols)
     key = ent[ent["key_industry"].notna() & (ent["key_industry"].astype(str).str.strip() != "")]
     rows = ctx.facts.rows
     seen = set(rows.loc[rows["year"] == ctx.period.year, "enterprise"])
-    high = ctx.period.last_month >= int(ctx.config["key_industry"]["high_from_month"])
+    plan = ctx.dataset.plan
+    plans: dict[str, list[tuple[int, str, str]]] = {}
+    if plan is not None and len(plan):
+        for name, unit, month, method in zip(plan["name"], plan["unit"], plan["month"], plan["method"], strict=True):
+            plans.setdefault(name, []).append((int(month), unit, method))
+    last = ctx.period.last_month
     out = []
     for _, e in key.sort_values(["unit", "name"]).iterrows():
         if e["name"] in seen:
             continue
+        mine = sorted(plans.get(e["name"], []))
+        passed = [p for p in mine if p[0] <= last]
+        later = [p for p in mine if p[0] > last]
+        status, pick = ("passed", passed[0]) if passed else (("pending", later[0]) if later else ("unplanned", None))
+        out.append({"unit": e["unit"], "enterprise": e["name"], "key_industry": e["key_industry"], "status": status,
+                    "planned_month": pick[0] if pick else None, "plan_unit": pick[1] if pick else None,
+                    "method": pick[2] if pick else None})
+    return pd.DataFrame(out, columns=cols).astype({"planned_month": "Int64"})
+
+
+def check_key_industry_uninspected(ctx: Context) -> list[dict]:
+    """Rule 3. A key-industry enterprise neither inspected this year nor planned for later.
+
+    Key industry = enterprises.key_industry not blank (危化品, 渔业船舶, 烟花爆竹, 民爆物品,
+    重点建设施工项目, 两客一危, 校车). ``key_industry_coverage`` sorts those not inspected
+    (any ledger row of any unit, submitted in the period's year up to its last month):
+
+    * planned (registry/plan, any unit) for a later month of the year: 待检, not a finding
+      (方案二（二）: full coverage is a target for the year, and the unit's own plan puts
+      the inspection later); listed in ``tables["key_industry_pending"]`` and a note;
+    * planned for a month that has passed: rule 5 ``plan_not_executed`` reports that plan
+      row, so this rule does not (one finding per enterprise and month, not two) — unless
+      rule 5 is disabled, then this rule reports it;
+    * neither: a finding. Severity 高 from the month ``key_industry.high_from_month``
+      (default 12: the year is over), else 中.
+    """
+    cover = key_industry_coverage(ctx)
+    pending = cover[cover["status"] == "pending"]
+    ctx.tables["key_industry_pending"] = pending[KEY_PENDING_COLUMNS].reset_index(drop=True)
+    if len(pending):
+        names = "、".join(f"{r.enterprise}（{int(r.planned_month)}月）" for r in pending.itertuples(index=False))
+        ctx.notes.append(f"重点行业企业 {len(pending)} 家截至{ctx.period.end:%Y年%m月%d日}本年度尚未检查，"
+                         f"已列入此后月份的执法计划（待检，不列为问题）：{names}。")
+    due = ["unplanned"] + (["passed"] if "plan_not_executed" in ctx.config["disabled"] else [])
+    high = ctx.period.last_month >= int(ctx.config["key_industry"]["high_from_month"])
+    out = []
+    for e in cover[cover["status"].isin(due)].itertuples(index=False):
+        if e.status == "passed":
+            month = int(e.planned_month)
+            why = f"（计划{month}月由{e.plan_unit}{e.method}，未实施）"
+            evidence = [f"registry/enterprises#{e.enterprise}", f"registry/plan#{e.enterprise}#{month}月"]
+        else:
+            why, evidence = "，也未列入本年度执法计划", [f"registry/enterprises#{e.enterprise}"]
         out.append(finding(
-            ctx, "key_industry_uninspected", unit=e["unit"], enterprise=e["name"],
+            ctx, "key_industry_uninspected", unit=e.unit, enterprise=e.enterprise,
             severity="高" if high else "中",
-            message=(f"重点行业（{e['key_industry']}）企业{e['name']}截至{ctx.period.end:%Y年%m月%d日}"
-                     f"本年度未见现场检查记录（要求执法检查全覆盖）"),
-            evidence=[f"registry/enterprises#{e['name']}"],
-            details={"key_industry": e["key_industry"], "year": ctx.period.year},
+            message=(f"重点行业（{e.key_industry}）企业{e.enterprise}截至{ctx.period.end:%Y年%m月%d日}"
+                     f"本年度未见现场检查记录{why}（要求执法检查全覆盖）"),
+            evidence=evidence,
+            details={"key_industry": e.key_industry, "year": ctx.period.year, "planned": e.status == "passed",
+                     "planned_month": None if pd.isna(e.planned_month) else int(e.planned_month)},
         ))
     return out
 
@@ -393,21 +452,28 @@ def check_plan_not_executed(ctx: Context) -> list[dict]:
 
     Carried out = a ledger row by the plan's unit for the enterprise, submitted in the year
     in or after the planned month (or dated on/after its first day), up to the period end.
+    A key-industry enterprise not inspected by anyone this year whose planned month has
+    passed is reported here only (rule 3 leaves it to this rule); the message says so.
     """
     plan = _plan(ctx)
     if plan is None:
         return []
     due = plan[plan["month"].astype(int) <= ctx.period.last_month].sort_values(["unit", "month", "name"])
+    cover = key_industry_coverage(ctx)
+    key_missed = dict(zip(cover.loc[cover["status"] == "passed", "enterprise"],
+                          cover.loc[cover["status"] == "passed", "key_industry"], strict=True))
     out = []
     for _, p in due.iterrows():
         if _carried_out(ctx, p["name"], p["unit"], p["month"]):
             continue
+        key = key_missed.get(p["name"])
+        also = f"；该企业为重点行业（{key}）企业，本年度各单位均未检查" if key else ""
         out.append(finding(
             ctx, "plan_not_executed", unit=p["unit"], enterprise=p["name"],
             message=(f"年度执法计划安排{int(p['month'])}月对{p['name']}开展{p['method']}，"
-                     f"截至{ctx.period.end:%Y年%m月%d日}未见该单位检查记录"),
+                     f"截至{ctx.period.end:%Y年%m月%d日}未见该单位检查记录{also}"),
             evidence=[f"registry/plan#{p['name']}#{int(p['month'])}月"],
-            details={"planned_month": int(p["month"]), "method": p["method"]},
+            details={"planned_month": int(p["month"]), "method": p["method"], "key_industry": key},
         ))
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from evalkit.audit.facts import (
@@ -22,6 +23,7 @@ from evalkit.audit.facts import (
 )
 from evalkit.audit.rules import Context, finding, fmt
 from evalkit.core.catalogue import load_catalogue, penalty_articles, provision
+from evalkit.intake.cells import DEADLINE_ASSUMED, DEADLINE_RELATIVE, DEADLINE_WRITTEN
 from evalkit.metrics.hazards import OVERDUE
 
 
@@ -139,8 +141,10 @@ def overdue_items(ctx: Context) -> pd.DataFrame:
     """New hazard items (rows submitted up to the period end) overdue at the period end.
 
     Overdue is ``evalkit.metrics.hazards.hazard_status`` (Facts.items.hazard_status, with
-    ``overdue.grace_days``): not rectified on the row, not closed by a 复查 dated on or
-    before the period end, and deadline + grace_days before the period end.
+    ``overdue.grace_days`` and ``overdue.assumed_days``): not rectified on the row, not
+    closed by a 复查 dated on or before the period end (whatever month it was submitted
+    in), and deadline + grace_days before the period end (the deadline day itself is not
+    overdue).
     """
     it = ctx.facts.items
     if it.empty:
@@ -148,41 +152,181 @@ def overdue_items(ctx: Context) -> pd.DataFrame:
     return it[it["counts_as_hazard"].astype(bool) & (it["hazard_status"] == OVERDUE)]
 
 
+#: What rule 9 accepts as the overdue item's escalation (``Facts.rows`` flags, with their
+#: words). Measures on the enterprise (停产停业整顿, 从重处罚, 按日连续处罚, 提请关闭, a
+#: criminal referral) count on the row that found the item or any later row of the
+#: enterprise up to the period end; a case or a referral to another department is about
+#: the matters of its row, so it counts on the item's own row or on a later row that
+#: restates the item (its 复查).
+ENTERPRISE_ESCALATIONS = (("suspended", "责令停产停业整顿"), ("heavier", "从重处罚"),
+                          ("daily_penalty", "按日连续处罚"), ("closure", "提请关闭"), ("referral", "移送司法机关"))
+ITEM_ESCALATIONS = (("has_case", "立案查处"), ("referred_other", "移送有关部门"))
+#: The escalations named in a finding's message (what was looked for and not seen).
+_NOT_SEEN = "停产停业整顿、从重处罚、立案、按日连续处罚、提请关闭、移送或提高罚款"
+
+
+def _hazard_key(text) -> str:
+    return str(text).strip().rstrip("。.;；")
+
+
+def _escalations(ctx: Context, row_id: str, restating: set[str]) -> tuple[list[str], list[str]]:
+    """(ways, later row ids) for an overdue item on ``row_id``: how the enterprise's handling
+    was escalated on that row or a later one (dated on or after it, up to the period end).
+
+    Ways: an ``ENTERPRISE_ESCALATIONS`` flag on any of these rows; an ``ITEM_ESCALATIONS``
+    flag on the item's row or on a later row in ``restating`` (rows that restate the item);
+    a later row's fine above the item's row's fine; or an unreadable fine that could be one
+    (a later row's fine unknown, or the item's own fine unknown and a later row fined): not
+    comparable, so not "not heavier". Empty: not escalated.
+    """
+    v, at = ctx.facts.row_values, ctx.facts.row_positions
+    own = at[row_id]
+    mine = ctx.facts.enterprise_positions(v["enterprise"][own])
+    end = ctx.facts.end.to_datetime64()
+    later = mine[(v["date"][mine] >= v["date"][own]) & (v["date"][mine] <= end) & (mine != own)]
+    rows = np.concatenate([[own], later]).astype(np.intp)
+    about = np.array([own] + [i for i in later if v["row_id"][i] in restating], dtype=np.intp)
+    ways = [name for flag, name in ENTERPRISE_ESCALATIONS if v[flag][rows].any()]
+    ways += [name for flag, name in ITEM_ESCALATIONS if v[flag][about].any()]
+    if (v["fine"][later] > v["fine"][own] + 1e-9).any():
+        ways.append("罚款提高")
+    if (v["fine_unknown"][later] | (bool(v["fine_unknown"][own]) & (v["fine"][later] > 0))).any():
+        ways.append("罚款金额无法识别，无法比较")
+    return ways, v["row_id"][later].tolist()
+
+
+def deadline_phrase(deadline: str, basis: str | None, assumed_days: int | None, inspected: str) -> str:
+    """How a finding states the deadline: written, counted from a written period, or assumed."""
+    if basis == DEADLINE_ASSUMED:
+        return f"台账未写整改期限，按检查（{inspected}）后{assumed_days}日推定为{deadline}"
+    if basis == DEADLINE_RELATIVE:
+        return f"整改期限{deadline}（台账写明的期间，自检查日{inspected}起算）"
+    if basis == DEADLINE_WRITTEN:
+        return f"整改期限{deadline}（台账写明）"
+    return f"整改期限{deadline}"
+
+
 def check_overdue_not_escalated(ctx: Context) -> list[dict]:
     """Rule 9. An item past its deadline, not rectified by the period end, and not escalated.
 
-    Items: new hazards of rows submitted up to the period end whose deadline (date in the
-    text, else inspection + 30 days) plus ``overdue.grace_days`` (default 0; time allowed for
-    the 复查) is before the period end and that are neither rectified on their row nor
-    closed by a 复查 dated on or before the period end, whichever month it was submitted in
-    (``overdue_items``: hazard_status "overdue"). Escalated: a later row (later
-    inspection date) of the same enterprise with 停产停业整顿, 按日连续处罚, 提请关闭, a
-    criminal referral, or a higher fine than the item's row. Severity 高 for a 重大事故隐患.
+    Items (``overdue_items``): new hazards of rows submitted up to the period end, neither
+    rectified on their row nor closed by a 复查 dated on or before the period end (whatever
+    month it was submitted in), whose deadline + ``overdue.grace_days`` (default 0) is
+    before the period end. The deadline is the item's (``intake.cells.deadline_with_basis``):
+    a date written in the text ("限7月20日前", "限期至2024年7月20日"; that day is the last day
+    allowed), a period written from the inspection ("7日内整改"), or, where none is written,
+    the inspection + ``overdue.assumed_days`` (30), and the message says it was assumed.
+    Days overdue = period end − deadline (the deadline day is not overdue; the next day is 1).
+
+    Escalated (``_escalations``; no finding): the row that found the item, or a later row of
+    the enterprise up to the period end, records 责令停产停业整顿, 从重处罚, 按日连续处罚,
+    提请关闭 or a criminal referral; or the item's row, or a later row restating the item
+    (its 复查), has a case (立案案号: the order to correct is then part of the penalty
+    procedure, 行政处罚法第二十八条, and its decision is not in the ledger) or a referral to
+    another department (移送…: the matter is that department's); or a later row fines more
+    than the item's row (an unreadable fine: not comparable, no finding). Every overdue item
+    with its handling is in ``tables["overdue_items"]``.
+
+    Severity: 高 for a 重大事故隐患; 低 when at most ``overdue.low_severity_days`` (7) days
+    overdue (the deadline fell in the period's last days; overdue by law all the same);
+    else 中. One finding per item (scoring counts findings); the reports group them per
+    enterprise (``group_overdue``).
     """
+    cfg = ctx.config["overdue"]
+    grace, assumed, low_days = int(cfg["grace_days"]), int(cfg["assumed_days"]), int(cfg["low_severity_days"])
     late = overdue_items(ctx)
     v, at = ctx.facts.row_values, ctx.facts.row_positions
-    heavy = v["suspended"] | v["daily_penalty"] | v["closure"] | v["referral"]
-    out = []
+    end = ctx.facts.end
+    it = ctx.facts.items
+    rows_with: dict[tuple[str, str], set[str]] = {}  # (enterprise, hazard text) -> rows that state it
+    if len(late):
+        wanted = set(late["enterprise_name"])
+        sel = it[it["enterprise_name"].isin(wanted)]
+        for ent, hazard, rid in zip(sel["enterprise_name"], sel["hazard"], sel["row_id"], strict=True):
+            rows_with.setdefault((ent, _hazard_key(hazard)), set()).add(rid)
+    out, table = [], []
     for rec in late.sort_values(["unit", "enterprise_name", "deadline", "row_id", "item_no"]).itertuples(index=False):
         own = at[rec.row_id]
-        mine = ctx.facts.enterprise_positions(rec.enterprise_name)
-        later = mine[v["date"][mine] > v["date"][own]]
-        # an unreadable fine (on the item's row or a later one) cannot be compared: not a finding
-        unknown = v["fine_unknown"][later] | (bool(v["fine_unknown"][own]) & (v["fine"][later] > 0))
-        if (heavy[later] | (v["fine"][later] > v["fine"][own] + 1e-9) | unknown).any():
+        restating = rows_with.get((rec.enterprise_name, _hazard_key(rec.hazard)), set()) - {rec.row_id}
+        ways, later_rows = _escalations(ctx, rec.row_id, restating)
+        days = int((end - rec.deadline).days)
+        basis = rec.deadline_basis if isinstance(rec.deadline_basis, str) else None
+        deadline, inspected = _date(rec.deadline), _date(rec.inspection_date)
+        table.append({"unit": v["unit"][own], "enterprise": rec.enterprise_name, "hazard": rec.hazard,
+                      "row_id": rec.row_id, "item_no": int(rec.item_no), "inspection_date": inspected,
+                      "deadline": deadline, "deadline_basis": basis, "days_overdue": days,
+                      "major": bool(rec.major), "escalation": "、".join(ways) or None})
+        if ways:
             continue
-        days = (ctx.facts.end - rec.deadline).days
+        severity = "高" if rec.major else ("低" if days <= low_days else "中")
+        waited = f"（已计入复查宽限{grace}日）" if grace else ""
         out.append(finding(
             ctx, "overdue_not_escalated", unit=v["unit"][own], enterprise=rec.enterprise_name,
-            severity="高" if rec.major else "中",
-            message=(f"「{rec.hazard}」整改期限{_date(rec.deadline)}已过{days}天，截至期末未见整改完成，"
-                     f"也未见停产整顿、按日连续处罚或加重罚款"),
+            severity=severity,
+            message=(f"「{rec.hazard}」{deadline_phrase(deadline, basis, assumed, inspected)}，"
+                     f"截至期末（{_date(end)}）已逾期{days}天{waited}，未见整改完成或复查确认，"
+                     f"也未见{_NOT_SEEN}"),
             evidence=[rec.row_id],
-            details={"hazard": rec.hazard, "item_no": int(rec.item_no), "deadline": _date(rec.deadline),
-                     "days_overdue": days, "status": rec.status, "major": bool(rec.major),
-                     "later_rows": v["row_id"][later].tolist()},
+            details={"hazard": rec.hazard, "item_no": int(rec.item_no), "inspection_date": inspected,
+                     "deadline": deadline, "deadline_basis": basis,
+                     "assumed_days": assumed if basis == DEADLINE_ASSUMED else None,
+                     "days_overdue": days, "grace_days": grace, "as_of": _date(end), "status": rec.status,
+                     "major": bool(rec.major),
+                     "later_rows": later_rows},
         ))
+    ctx.tables["overdue_items"] = pd.DataFrame(table, columns=[
+        "unit", "enterprise", "hazard", "row_id", "item_no", "inspection_date", "deadline", "deadline_basis",
+        "days_overdue", "major", "escalation"])
+    handled = sum(1 for r in table if r["escalation"])
+    if handled:
+        ctx.notes.append(f"逾期未整改的隐患 {len(table)} 项中，{handled} 项所在检查或其后检查已停产停业整顿、从重处罚、"
+                         f"立案、按日连续处罚、提请关闭、移送或提高罚款，视为已加重处理，不列为问题"
+                         f"（明细见 tables['overdue_items']）。")
     return out
+
+
+_SEVERITY_ORDER = {"高": 0, "中": 1, "低": 2}
+
+
+def overdue_item_phrase(details: dict) -> str:
+    """One overdue item in a grouped line: 「隐患」期限2024-06-10（台账写明），逾期20天."""
+    basis = details.get("deadline_basis")
+    how = {DEADLINE_ASSUMED: f"（未写期限，按检查后{details.get('assumed_days')}日推定）",
+           DEADLINE_RELATIVE: "（按台账写明的期间起算）", DEADLINE_WRITTEN: "（台账写明）"}.get(basis, "")
+    return f"「{details['hazard']}」期限{details['deadline']}{how}，逾期{details['days_overdue']}天"
+
+
+def group_overdue(findings: pd.DataFrame) -> pd.DataFrame:
+    """Rule 9's findings grouped per (unit, enterprise), for the reports; one row per group.
+
+    Columns: unit, enterprise, findings (the index labels of its findings in ``findings``,
+    in order), severity (the most severe), message (the item's own message for one item;
+    for several, “N项隐患逾期未整改且未加重处理：①「…」期限…，逾期…天；②…”, longest overdue
+    first), evidence (their evidence rows, once each). The findings themselves stay one per
+    item (``--json``, scoring); a group only changes how they are shown.
+    """
+    cols = ["unit", "enterprise", "findings", "severity", "message", "evidence"]
+    if findings is None or findings.empty:
+        return pd.DataFrame(columns=cols)
+    mine = findings[findings["rule"] == "overdue_not_escalated"]
+    out = []
+    for (unit, ent), grp in mine.groupby(["unit", "enterprise"], sort=False, dropna=False):
+        order = sorted(grp.index, key=lambda i: (-int(grp.at[i, "details"].get("days_overdue", 0)), i))
+        severity = min(grp["severity"], key=lambda s: _SEVERITY_ORDER.get(s, 9))
+        if len(order) == 1:
+            message = grp.at[order[0], "message"]
+        else:
+            marks = "①②③④⑤⑥⑦⑧⑨⑩"
+            parts = [f"{marks[k] if k < len(marks) else f'({k + 1})'}{overdue_item_phrase(grp.at[i, 'details'])}"
+                     for k, i in enumerate(order)]
+            as_of = grp.at[order[0], "details"].get("as_of")
+            when = f"（{as_of}）" if as_of else ""
+            message = (f"{len(order)}项隐患逾期未整改，截至期末{when}未见整改完成或复查确认，"
+                       f"也未见{_NOT_SEEN}：" + "；".join(parts))
+        evidence = list(dict.fromkeys(e for i in order for e in grp.at[i, "evidence"]))
+        out.append({"unit": unit, "enterprise": ent, "findings": list(order), "severity": severity,
+                    "message": message, "evidence": evidence})
+    return pd.DataFrame(out, columns=cols)
 
 
 # ------------------------------------------------------------------ rule 10

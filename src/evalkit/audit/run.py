@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.audit.facts import LOWER_BOUNDS, Facts, Patterns
+from evalkit.audit.facts import LOWER_BOUNDS, Facts
 from evalkit.audit.rules import (
     AUDIT_RULES,
     FINDING_COLUMNS,
@@ -30,7 +30,7 @@ from evalkit.audit.rules import (
     SEVERITIES,
     Context,
 )
-from evalkit.audit.rules_handling import RULES_HANDLING
+from evalkit.audit.rules_handling import RULES_HANDLING, group_overdue
 from evalkit.config.loader import load_model
 from evalkit.config.models import AuditFile
 from evalkit.core.dataset import Dataset, within_data
@@ -118,7 +118,7 @@ class AuditResult:
         }
 
     def to_text(self) -> str:
-        """Readable Chinese report grouped by rule."""
+        """Readable Chinese report grouped by rule; rule 9 one line per enterprise (``group_overdue``)."""
         counts = self.counts()
         lines = [f"执法核查 {self.period.label}：共 {len(self.findings)} 条问题", ""]
         lines.append("规则汇总：")
@@ -129,8 +129,13 @@ class AuditResult:
             grp = self.findings[self.findings["rule"] == rid]
             if grp.empty:
                 continue
-            lines.append(f"【{rule.title}】{rid} — {len(grp)} 条；依据：{rule.clause}")
-            for rec in grp.itertuples(index=False):
+            recs = list(grp.itertuples(index=False))
+            head = f"【{rule.title}】{rid} — {len(grp)} 条"
+            if rid == "overdue_not_escalated":  # one line per enterprise; the counts stay per item
+                recs = list(group_overdue(grp).itertuples(index=False))
+                head += f"（{len(recs)} 家企业，每家一行）"
+            lines.append(f"{head}；依据：{rule.clause}")
+            for rec in recs:
                 who = rec.unit if isinstance(rec.unit, str) else "—"
                 if isinstance(rec.enterprise, str) and rec.enterprise:
                     who += f" / {rec.enterprise}"
@@ -162,7 +167,7 @@ def run_audit(dataset: Dataset, period, config=None) -> AuditResult:
     period = within_data(dataset, as_period(period))
     cfg, source = load_audit_config(config)
     notes: list[str] = []
-    facts = Facts(dataset, period, Patterns.from_config(cfg["patterns"]), int(cfg["overdue"]["grace_days"]))
+    facts = Facts.from_config(dataset, period, cfg)
     ctx = Context(dataset, period, facts, cfg, _recompute_factory(dataset, notes), notes)
     rows: list[dict] = []
     for rid, fn in RULE_FUNCTIONS.items():

@@ -188,6 +188,8 @@ class RepeatOffence(Section):
 
 class Overdue(Section):
     grace_days: Annotated[Int, Field(ge=0, le=366)]
+    assumed_days: Annotated[Int, Field(ge=1, le=366)]
+    low_severity_days: Annotated[Int, Field(ge=0, le=366)]
 
 
 class Fines(Section):
@@ -216,6 +218,7 @@ class AuditPatterns(Section):
     decision_date: Regex
     after_deadline: Regex
     suspension_refused: Regex
+    heavier: Regex
 
 
 class AuditFile(Section):

@@ -34,7 +34,9 @@ items        one row per 违法行为(隐患) item of an accepted ledger row
     完成整改情况 item), plus unit, period, enterprise_name, inspection_date, case_no,
     is_recheck copied from the ledger row for convenience, and:
     status ("rectified" | "pending" | "overdue" | None when the text says nothing),
-    deadline (Timestamp: a date in the text, else inspection_date + 30 days),
+    deadline (Timestamp: a date written in the text, else a period written relative to the
+    inspection such as 7日内, else inspection_date + 30 days), deadline_basis ("written" |
+    "relative" | "assumed": which of the three, ``intake.cells.deadline_with_basis``),
     counts_as_hazard (bool: False for a 复查 item linked to an earlier item),
     closed_by (row_id of the later 复查 row that found it rectified, else None),
     closed_date (Timestamp|NaT), rectified (bool: status == "rectified" or closed_by set)

@@ -509,7 +509,8 @@ _NEGATED = ("未整改", "未完成整改", "未改正", "未落实整改", "尚
 _RECTIFIED = ("已整改", "已完成整改", "整改完毕", "整改完成", "已改正", "已落实整改", "当场整改",
               "立行立改", "现场整改")
 _PENDING = ("限期整改", "责令限期整改", "责令整改", "责令改正", "限期改正")
-_PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至")
+_PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至"
+                         r"|(?:\d+|[一二两三四五六七八九十]+)\s*个?(?:工作日|日|天|小时)\s*(?:以内|之内|内).{0,4}(?:整改|改正)")
 #: Days allowed for rectification when the text gives no date (documented default).
 DEFAULT_RECTIFICATION_DAYS = 30
 
@@ -520,7 +521,7 @@ def rectification_status(value) -> str | None:
     Checked in this order so negations win: overdue words (逾期未整改, 拒不整改,
     拒不执行), then negated forms (未整改, 整改中 …) -> pending, then rectified words
     (已整改, 整改完毕, 当场整改, 立行立改 …), then order words (限期整改, 限…前整改,
-    责令改正 …) -> pending. None when the text says none of these.
+    责令改正, 7日内整改 …) -> pending. None when the text says none of these.
     """
     text = norm(value)
     if not text:
@@ -536,13 +537,85 @@ def rectification_status(value) -> str | None:
     return None
 
 
-def rectification_deadline(texts: Sequence[str | None], inspection_date: dt.date,
-                           days: int = DEFAULT_RECTIFICATION_DAYS) -> dt.date:
-    """The deadline of a hazard: the first date written in ``texts`` (the paired
-    完成整改情况, then the hazard text), else ``inspection_date`` + ``days``.
+#: How a hazard's deadline was found (``items.deadline_basis``): a date written in the text
+#: ("限2024年7月20日前整改", "限期至7月20日"), a period written relative to the inspection
+#: ("7日内整改", "限期15天", "5个工作日内"), or none written (the inspection date + the
+#: assumed number of days, ``DEFAULT_RECTIFICATION_DAYS``).
+DEADLINE_WRITTEN, DEADLINE_RELATIVE, DEADLINE_ASSUMED = "written", "relative", "assumed"
+DEADLINE_BASES = (DEADLINE_WRITTEN, DEADLINE_RELATIVE, DEADLINE_ASSUMED)
 
-    A date without a year takes the inspection's year, or the next year when that
-    would fall before the inspection.
+_CN_NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+           "九": 9}
+_NUM_TEXT = r"(\d{1,3}|[零〇一二两三四五六七八九十]{1,4})"
+#: A period counted from the inspection: "7日内", "十五天之内", "限期7日", "限3天", "5个工作日内",
+#: "24小时内". Not a date: "10日前" (a day of the month) never matches, dates are tried first.
+_RELATIVE = re.compile(
+    rf"(?:(?:限期|限)\s*{_NUM_TEXT}\s*个?\s*(工作日|日|天|小时)(?:以内|之内|内)?"
+    rf"|{_NUM_TEXT}\s*个?\s*(工作日|日|天|小时)\s*(?:以内|之内|内))")
+
+
+def _cn_count(text: str) -> int | None:
+    """Arabic digits or a Chinese numeral up to 九十九 ("七", "十五", "三十") as an int."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
+        t = _CN_NUM.get(tens, 1) if tens else 1
+        o = _CN_NUM.get(ones, 0) if ones else 0
+        return t * 10 + o
+    return _CN_NUM.get(text) if len(text) == 1 else None
+
+
+def _add_workdays(date: dt.date, n: int) -> dt.date:
+    """``date`` + ``n`` working days, Monday to Friday (public holidays are not known)."""
+    day, left = date, n
+    while left > 0:
+        day = _plus_days(day, 1)
+        if day == dt.date.max:
+            return day
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def relative_deadline(text, inspection_date: dt.date) -> dt.date | None:
+    """The last day of a period written relative to the inspection, or None.
+
+    "7日内整改" / "限期7日" / "七天之内" -> inspection + 7 days (the inspection day is not
+    counted, 民法典第二百零一条, so the 7th day after it is the last day); "5个工作日内" ->
+    the 5th weekday after it (public holidays are not known, weekends are skipped);
+    "24小时内" -> the next day (hours rounded up to whole days). A period of 0 or more than
+    365 days is not read (a typo, not a deadline).
+    """
+    if not text:
+        return None
+    plain = unicodedata.normalize("NFKC", str(text))
+    m = _RELATIVE.search(plain)
+    if m is None:
+        return None
+    number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    n = _cn_count(number)
+    if n is None or n <= 0:
+        return None
+    if unit == "小时":
+        n = -(-n // 24)
+    if n > 365:
+        return None
+    return _add_workdays(inspection_date, n) if unit == "工作日" else _plus_days(inspection_date, n)
+
+
+def deadline_with_basis(texts: Sequence[str | None], inspection_date: dt.date,
+                        days: int = DEFAULT_RECTIFICATION_DAYS) -> tuple[dt.date, str]:
+    """(deadline, basis) of a hazard; basis is one of ``DEADLINE_BASES``.
+
+    The texts are tried in order (the paired 完成整改情况, then the hazard text); in each,
+    a written date first (``find_date``: "限2024年6月10日前", "限6月10日前", "限期至6月10日";
+    the date itself is the last day allowed), then a period relative to the inspection
+    (``relative_deadline``: "7日内整改"). A date without a year takes the inspection's
+    year, or the next year when that would fall before the inspection. Nothing written:
+    ``inspection_date`` + ``days``, basis "assumed".
     """
     for text in texts:
         found = find_date(text, inspection_date.year)
@@ -552,8 +625,19 @@ def rectification_deadline(texts: Sequence[str | None], inspection_date: dt.date
                     found = found.replace(year=found.year + 1)
                 except ValueError:  # 2月29日, or year 9999
                     found = _plus_days(found, 365)
-            return found
-    return _plus_days(inspection_date, days)
+            return found, DEADLINE_WRITTEN
+        period = relative_deadline(text, inspection_date)
+        if period is not None:
+            return period, DEADLINE_RELATIVE
+    return _plus_days(inspection_date, days), DEADLINE_ASSUMED
+
+
+def rectification_deadline(texts: Sequence[str | None], inspection_date: dt.date,
+                           days: int = DEFAULT_RECTIFICATION_DAYS) -> dt.date:
+    """The deadline of a hazard (``deadline_with_basis`` without the basis): a date written
+    in ``texts``, else a period written relative to the inspection, else ``inspection_date``
+    + ``days``."""
+    return deadline_with_basis(texts, inspection_date, days)[0]
 
 
 def _plus_days(date: dt.date, days: int) -> dt.date:

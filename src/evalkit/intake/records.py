@@ -37,7 +37,7 @@ BLANKABLE_COLUMNS = ("fine_wan",)
 
 ITEM_COLUMNS = ["row_id", "item_no", "hazard", "rectification", "unit", "period", "enterprise_name",
                 "inspection_date", "case_no", "is_recheck", "status", "deadline",
-                "counts_as_hazard", "closed_by", "closed_date", "rectified"]
+                "counts_as_hazard", "closed_by", "closed_date", "rectified", "deadline_basis"]
 
 
 FIGURE_KEYS = [c.key for c in FIGURES.columns if c.key != "label"]

@@ -99,12 +99,13 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
         pairs = cells.pair_items(r["hazards"], r["rectifications"])
         for no, (hazard, rect) in enumerate(zip(r["hazards"], pairs, strict=True), 1):
             status = cells.rectification_status(rect)
+            deadline, basis = cells.deadline_with_basis([rect, hazard], date, days)
             item = {
                 "row_id": r["row_id"], "item_no": no, "hazard": hazard, "rectification": rect,
                 "unit": r["unit"], "period": r["period"], "enterprise_name": r["enterprise_name"],
                 "inspection_date": r["inspection_date"], "case_no": r["case_no"],
                 "is_recheck": bool(r["is_recheck"]), "status": status,
-                "deadline": pd.Timestamp(cells.rectification_deadline([rect, hazard], date, days)),
+                "deadline": pd.Timestamp(deadline), "deadline_basis": basis,
                 "counts_as_hazard": True, "closed_by": None, "closed_date": pd.NaT,
                 "rectified": status == cells.STATUS_RECTIFIED,
             }

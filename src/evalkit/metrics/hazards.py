@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.exceptions import ParameterError
-from evalkit.intake.cells import STATUS_RECTIFIED
+from evalkit.intake.cells import DEADLINE_ASSUMED, STATUS_RECTIFIED
 
 __all__ = ["RECTIFIED", "CLOSED", "OVERDUE", "OPEN", "HAZARD_STATUSES", "DONE", "hazard_status", "is_done", "done_on",
-           "is_rectified", "is_past_due"]
+           "is_rectified", "is_past_due", "with_assumed_days"]
 
 RECTIFIED, CLOSED, OVERDUE, OPEN = "rectified", "closed", "overdue", "open"
 #: Every value ``hazard_status`` returns, in the order reports list them.
@@ -34,6 +34,28 @@ def is_rectified(status):
     if isinstance(status, pd.Series):
         return status.eq(STATUS_RECTIFIED).fillna(False).astype(bool)
     return status == STATUS_RECTIFIED
+
+
+def with_assumed_days(items: pd.DataFrame, days: int | None) -> pd.DataFrame:
+    """``items`` with every assumed deadline recomputed as inspection_date + ``days``.
+
+    An item whose text writes no deadline (items.deadline_basis "assumed") got intake's
+    default, inspection + ``intake.cells.DEFAULT_RECTIFICATION_DAYS`` (30); the audit's
+    ``overdue.assumed_days`` may assume another period. Written and relative deadlines are
+    the text's and never change. ``days`` None, or no deadline_basis column (a frame built
+    without it), returns ``items`` unchanged; otherwise a copy.
+    """
+    if days is None or "deadline_basis" not in items.columns or items.empty:
+        return items
+    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or days < 0:
+        raise ParameterError("assumed_days", days, "不小于 0 的整数天数")
+    assumed = (items["deadline_basis"] == DEADLINE_ASSUMED).fillna(False).to_numpy(dtype=bool)
+    if not assumed.any():
+        return items
+    out = items.copy()
+    start = pd.to_datetime(out["inspection_date"]).dt.normalize()
+    out["deadline"] = pd.to_datetime(out["deadline"]).where(~assumed, start + pd.Timedelta(days=int(days)))
+    return out
 
 
 def _day(as_of) -> pd.Timestamp:

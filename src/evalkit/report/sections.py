@@ -31,6 +31,7 @@ from evalkit.assess.cases import lookback as _lookback
 from evalkit.assess.scoring import finding_month, score_units
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.audit.rules import AUDIT_RULES
+from evalkit.audit.rules_handling import group_overdue
 from evalkit.audit.run import run_audit
 from evalkit.core.catalogue import load_catalogue, match_violation
 from evalkit.core.dataset import covered_months, within_data
@@ -668,26 +669,73 @@ def figures_check(ds, period, unit: str) -> None:
 
 
 def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
-    """Audit findings, most severe first.
+    """Audit findings, most severe first; 逾期未整改 findings one line per enterprise.
 
     Of the town (``unit=None``): the period's audit. Of a unit: the findings scoring used,
     over the scoring span (year to date for a month), each with its month, evidence and the
     points it cost in 评议考核 (``ScoreResult.deductions``): “0（已达上限）” past its rule's
     cap, “不计分” for a rule scoring does not count. Scored validation problems (a late or
-    missing submission) are listed too, so every deduction has its row here.
+    missing submission) are listed too, so every deduction has its row here. The unit's
+    table starts with 编号 (1, 2, … in the order shown); ``deduction_table`` names the 编号
+    of the line each deduction is on.
+
+    Rule 9's findings (one per overdue item) are shown one line per enterprise
+    (``rules_handling.group_overdue``): its items with their deadlines and days overdue,
+    the months of their rows, their evidence, the most severe severity, and as 扣分 the sum
+    of the items' points. Scoring still counts each item (the audit's ``--json`` lists them
+    one by one); the grouping changes only the display.
     """
     columns = ["严重程度", "问题类型", "月份", "企业", "问题", "证据", "扣分"]
     if unit is None:
         f = audit(ds, period).findings
+        lines = _finding_lines(f)
         out = pd.DataFrame({
-            "严重程度": f["severity"], "规则": f["rule_name"], "单位": f["unit"].fillna("—"),
-            "企业": f["enterprise"].fillna("—"), "问题": f["message"],
-            "证据(条)": [len(e) if isinstance(e, (list, tuple)) else 0 for e in f["evidence"]],
-        })
+            "严重程度": [sev for _, sev, _, _ in lines],
+            "规则": [f.at[k[0], "rule_name"] for k, _, _, _ in lines],
+            "单位": [f.at[k[0], "unit"] if isinstance(f.at[k[0], "unit"], str) else "—" for k, _, _, _ in lines],
+            "企业": [f.at[k[0], "enterprise"] if isinstance(f.at[k[0], "enterprise"], str) else "—"
+                   for k, _, _, _ in lines],
+            "问题": [msg for _, _, msg, _ in lines],
+            "证据(条)": [len(ev) for _, _, _, ev in lines],
+        }, columns=["严重程度", "规则", "单位", "企业", "问题", "证据(条)"])
         return _by_severity(out)
+    table, _ = _unit_findings(ds, period, unit)
+    return table if table.empty else table[["编号", *columns]]
+
+
+def _finding_lines(f: pd.DataFrame) -> list[tuple[list, str, str, list]]:
+    """(finding index labels, severity, message, evidence) per line of a findings table, in
+    the findings' order: one line per finding, except rule 9's, one per enterprise (placed
+    where the enterprise's first finding is)."""
+    if f is None or f.empty:
+        return []
+    groups = group_overdue(f)
+    first_of = {g.findings[0]: g for g in groups.itertuples(index=False)}
+    grouped = {i for g in groups.itertuples(index=False) for i in g.findings}
+    lines = []
+    for i, r in zip(f.index, f.to_dict("records"), strict=True):
+        if i in first_of:
+            g = first_of[i]
+            lines.append((list(g.findings), g.severity, g.message, list(g.evidence)))
+        elif i not in grouped:
+            ev = list(r["evidence"]) if isinstance(r["evidence"], (list, tuple)) else []
+            lines.append(([i], r["severity"], r["message"], ev))
+    return lines
+
+
+def _unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
+    """(§七 table with 编号, key -> 编号): the key of a finding is ("f", its index in the
+    scoring's audit findings), of a scored validation problem ("p", its row in
+    ``ScoreResult.deductions``). Memoised: ``deduction_table`` reads the same numbering."""
+    p = as_period(period, ds)
+    return _memo(ds, "unit_findings", p.text, p.kind, unit, compute=lambda: _build_unit_findings(ds, p, unit))
+
+
+def _build_unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
+    columns = ["编号", "严重程度", "问题类型", "月份", "企业", "问题", "证据", "扣分"]
     res = scores(ds, period)
     if res is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns), {}
     mine = res.deductions[res.deductions["unit"] == unit]
     cost: dict[int, float] = {}
     for i, pts in zip(mine["finding"], mine["points"], strict=True):
@@ -695,18 +743,35 @@ def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
             cost[int(i)] = cost.get(int(i), 0.0) + float(pts)
     f = res.audit.findings
     f = f[f["unit"] == unit] if len(f) else f
-    rows = [{"严重程度": r["severity"], "问题类型": r["rule_name"], "月份": _month_text(finding_month(ds, r)),
-             "企业": r["enterprise"] if isinstance(r["enterprise"], str) and r["enterprise"] else "—",
-             "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
-             "扣分": ("不计分" if i not in cost else format_value(cost[i], "score") if cost[i] > 0
-                      else "0（已达上限）")}
-            for i, r in zip(f.index, f.to_dict("records"), strict=True)]
+    rows, keys = [], []
+    for idx, severity, message, evidence in _finding_lines(f):
+        first = f.loc[idx[0]]
+        months = sorted({m for m in (finding_month(ds, f.loc[i].to_dict()) for i in idx) if m},
+                        key=lambda m: (m[:7], m))
+        counted = [cost[i] for i in idx if i in cost]
+        ent = first["enterprise"]
+        rows.append({"严重程度": severity, "问题类型": first["rule_name"],
+                     "月份": "、".join(_month_text(m) for m in months) if months else "—",
+                     "企业": ent if isinstance(ent, str) and ent else "—",
+                     "问题": message, "证据": _evidence_cell(evidence),
+                     "扣分": ("不计分" if not counted else format_value(sum(counted), "score") if sum(counted) > 0
+                              else "0（已达上限）")})
+        keys.append([("f", int(i)) for i in idx])
     problems = mine[[is_missing(i) for i in mine["finding"]]]
-    rows += [{"严重程度": "低", "问题类型": r["rule_name"], "月份": _month_text(r["month"]), "企业": "—",
-              "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
-              "扣分": format_value(r["points"], "score") if r["points"] > 0 else "0（已达上限）"}
-             for r in problems.to_dict("records")]
-    return _by_severity(pd.DataFrame(rows, columns=columns))
+    for d, r in zip(problems.index, problems.to_dict("records"), strict=True):
+        rows.append({"严重程度": "低", "问题类型": r["rule_name"], "月份": _month_text(r["month"]), "企业": "—",
+                     "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
+                     "扣分": format_value(r["points"], "score") if r["points"] > 0 else "0（已达上限）"})
+        keys.append([("p", int(d))])
+    order = {"高": 0, "中": 1, "低": 2}
+    ranked = sorted(range(len(rows)), key=lambda k: order.get(rows[k]["严重程度"], 9))  # stable
+    number: dict = {}
+    table = []
+    for n, k in enumerate(ranked, 1):
+        table.append({"编号": n, **rows[k]})
+        for key in keys[k]:
+            number[key] = n
+    return pd.DataFrame(table, columns=columns), number
 
 
 def scoring_span_label(ds, period) -> str:
@@ -758,18 +823,24 @@ def score_tables(ds, period, unit: str):
 def deduction_table(ds, period, unit: str) -> pd.DataFrame:
     """Every finding or problem that cost the unit points in 评议考核, with its month, evidence
     (file·sheet·row) and the points it cost: the rows add up to the points its deduction
-    parts lost (``ScoreResult.deductions``, the scoring's own record)."""
+    parts lost (``ScoreResult.deductions``, the scoring's own record). One row per finding,
+    also for rule 9 (each overdue item costs its own points); 见§七编号 is the 编号 of the
+    §七 line (``findings_table``) that lists it, one line per enterprise for rule 9."""
     res = scores(ds, period)
-    columns = ["计分项", "问题类型", "月份", "问题", "证据", "扣分"]
+    columns = ["计分项", "问题类型", "月份", "问题", "证据", "扣分", "见§七编号"]
     if res is None:
         return pd.DataFrame(columns=columns)
     mine = res.deductions[res.deductions["unit"] == unit]
     mine = mine[mine["points"] > 0]  # past a rule's cap a finding costs nothing: §七 lists it at 0
+    _, number = _unit_findings(ds, period, unit)
+    refs = [number.get(("p", int(d)) if is_missing(i) else ("f", int(i))) for d, i in zip(mine.index, mine["finding"],
+                                                                                           strict=True)]
     return pd.DataFrame({
         "计分项": mine["part_name"], "问题类型": mine["rule_name"],
         "月份": [_month_text(m) for m in mine["month"]], "问题": mine["message"],
         "证据": [_evidence_cell(ev) for ev in mine["evidence"]],
         "扣分": [format_value(v, "score") for v in mine["points"]],
+        "见§七编号": [str(n) if n is not None else "—" for n in refs],
     }, columns=columns).reset_index(drop=True)
 
 
@@ -892,6 +963,20 @@ def findings_by_unit(ds, period) -> pd.DataFrame:
                      "中": int((town["severity"] == "中").sum()), "低": int((town["severity"] == "低").sum()),
                      "合计": len(town)})
     return pd.DataFrame(rows).sort_values(["合计", "高"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def key_industry_pending(ds, period) -> pd.DataFrame:
+    """Key-industry enterprises not inspected yet this year but planned for a later month
+    (待检, ``audit.rules.key_industry_coverage``): listed, not findings. Columns 单位, 企业,
+    重点行业, 计划月份, 计划单位, 方式; empty when none (or at the year's end, when every
+    planned month has passed)."""
+    columns = ["单位", "企业", "重点行业", "计划月份", "计划单位", "方式"]
+    t = audit(ds, period).tables.get("key_industry_pending")
+    if t is None or t.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({"单位": t["unit"], "企业": t["enterprise"], "重点行业": t["key_industry"],
+                         "计划月份": [f"{int(m)}月" for m in t["planned_month"]], "计划单位": t["plan_unit"],
+                         "方式": t["method"]}, columns=columns).reset_index(drop=True)
 
 
 def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:

@@ -280,4 +280,167 @@ def plant_law_situations(rng: random.Random, sim: Simulator) -> list[Planted]:
                            f"ordered to 停产停业整顿 on {order.date.isoformat()}, found producing again: "
                            "第一百一十三条第（四）项; "
                            "closure_due expected (高, no 提请关闭 recorded)", finding="closure_due"))
+
+
+# ---------------------------------------------------------------------------- rules 3, 5, 9 (issue 11)
+#: The situations planted by ``plant_overdue_and_coverage``: id -> (unit, what, audit, rule, expected).
+#: ``expected`` is "finding" (the rule must report it in that audit) or "none" (it must not).
+OVERDUE_PLANTS = {
+    "overdue-1day": ("蚶江村", "限2024年6月29日前整改, no 复查 by 06-30 (复查 07-02: rectified)",
+                     "2024-06", "overdue_not_escalated", "finding"),
+    "overdue-deadline-day": ("蚶江村", "限2024年6月30日前整改: the deadline day is the period end, not overdue",
+                             "2024-06", "overdue_not_escalated", "none"),
+    "overdue-closed-late-form": ("莲塘村", "限2024年6月20日前整改, 复查 dated 06-28 (rectified) on the July form",
+                                 "2024-06", "overdue_not_escalated", "none"),
+    "overdue-same-row-escalation": ("镇应急管理站", "a case with 责令停产停业整顿 and 从重处罚 on the row that found "
+                                                  "the item, no 复查 by 06-30", "2024-06", "overdue_not_escalated",
+                                    "none"),
+    "overdue-same-row-case": ("锦里村", "a case (立案案号, fine) on the row that found the item, no 复查 by 06-30",
+                              "2024-06", "overdue_not_escalated", "none"),
+    "overdue-relative": ("水头村", "责令7日内整改 on 06-11 (deadline 06-18), nothing further by 06-30",
+                         "2024-06", "overdue_not_escalated", "finding"),
+    "overdue-assumed": ("莲东村", "责令限期整改 with no date on 05-08 (assumed deadline 06-07), nothing further",
+                        "2024-06", "overdue_not_escalated", "finding"),
+    "key-unplanned": ("", "a key-industry enterprise left out of the plan, first inspected in April",
+                      "2024-03", "key_industry_uninspected", "finding"),
+}
+
+
+def _quiet_enterprises(sim: Simulator, unit: str, taken: set[str], start: dt.date, end: dt.date) -> list[str]:
+    """Names of the unit's registered, non-key enterprises visited by it in April (so the
+    quarter's and the year's coverage stay the same) and with no row from ``start`` to ``end``."""
+    out = []
+    for e in sorted((e for e in sim.enterprises if e.unit == unit and not e.is_key and e.name not in taken),
+                    key=lambda e: e.name):
+        rows = sim.ent_rows.get(e.name, [])
+        april = [r for r in rows if r.month == 4 and r.unit == unit and r.date < start]
+        if april and not any(start <= r.date <= end for r in rows):
+            out.append(e.name)
+    return out
+
+
+def _plain_codes(sim: Simulator, name: str, day: dt.date, want: int = 1) -> list[str]:
+    """The codes (at least ``want``) with a generic wording that the enterprise had not in the 365
+    days before ``day`` and has not open (so no repeat offence is added), no criminal risk."""
+    codes = [c for c in ("V14", "V25", "V07", "V04", "V16", "V18", "V05", "V12")
+             if c not in sim.recent_codes(name, day) and c not in sim.open_codes(name)]
+    if len(codes) < want:  # pragma: no cover - the sample always has them
+        raise RuntimeError(f"no plain codes left for {name}")
+    return codes
+
+
+def _rare_code(sim: Simulator, name: str, day: dt.date, avoid: set[str]) -> tuple[str, float | None]:
+    """A plain code for a planted case whose single-violation fines are the rarest in the year
+    (so 同案不同罚, rule 12, compares nothing new), and the median of those fines (None: none)."""
+    fines: dict[str, list[float]] = {}
+    for r in sim.rows:
+        codes = {it.code for it in r.items}
+        if r.case and r.fine and len(codes) == 1:
+            fines.setdefault(codes.pop(), []).append(r.fine)
+    pool = [c for c in _plain_codes(sim, name, day) if c not in avoid]
+    code = min(pool, key=lambda c: (len(fines.get(c, [])), c))
+    got = sorted(fines.get(code, []))
+    return code, (got[len(got) // 2] if got else None)
+
+
+def _next_case_number(sim: Simulator, prefix: str) -> str:
+    """The prefix's next number after the year's last one (numbering ran before the plants)."""
+    used = [int(r.case.number.rsplit("〕", 1)[1].rstrip("号")) for r in sim.rows
+            if r.case and r.case.prefix == prefix and r.case.number]
+    return f"{prefix}〔2024〕{max(used, default=0) + 1}号"
+
+
+def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set[str]) -> list[Planted]:
+    """The situations of rules 3, 5 and 9 (issue 11), appended after every other plant.
+
+    Each lives on an enterprise of its own with no other row in the plant's weeks
+    (``_quiet_enterprises``), so nothing else changes: its April visit keeps the unit's
+    quarter and year coverage, the codes are new to it (no repeat offence), no major hazard, no criminal
+    risk. ``OVERDUE_PLANTS`` says what each must give in which audit; the manifest's
+    ``findings.audit_expectations`` lists them with their rows. Returns the ``Planted``
+    records (the July-form 复查 also draws the intake warning date_outside_month).
+    """
+    planted: list[Planted] = []
+    taken = set(cast_names)
+    D = dt.date
+
+    def ent(unit: str, start: dt.date, end: dt.date | None = None) -> str:
+        name = _quiet_enterprises(sim, unit, taken, start, end or D(2024, 7, 31))[0]
+        taken.add(name)
+        return name
+
+    def visit(unit: str, name: str, day: dt.date, rect: str, deadline: dt.date, remarks=(),
+              code: str | None = None) -> Row:
+        code = code or _plain_codes(sim, name, day, 1)[0]
+        item = Item(sim.hazard_text(code, False, 0), code, False, rect, "pending", deadline)
+        row = Row(sim._next_uid(), unit, name, True, day, sim.inspectors(unit), [item],
+                  remarks=list(remarks), tags=["overdue_plant"])
+        sim.add(row)
+        return row
+
+    def record(pid: str, rows: list[Row]) -> None:
+        unit, what, audit, rule, expected = OVERDUE_PLANTS[pid]
+        planted.append(Planted(pid, "audit_expectation", None, unit, rows[0].month, rows, "完成整改情况",
+                               rows[0].items[0].rect, f"{rule}: {expected} in {audit}", what))
+
+    # 1 day overdue at the period end: 06-29 written, 06-30 is day 1.
+    name = ent("蚶江村", D(2024, 6, 1))
+    row = visit("蚶江村", name, D(2024, 6, 14), "限2024年6月29日前整改", D(2024, 6, 29))
+    record("overdue-1day", [row, sim.recheck(row, D(2024, 7, 2), ["rectified"])])
+    # the deadline is the period end itself: still open.
+    name = ent("蚶江村", D(2024, 6, 1))
+    row = visit("蚶江村", name, D(2024, 6, 17), "限2024年6月30日前整改", D(2024, 6, 30))
+    record("overdue-deadline-day", [row, sim.recheck(row, D(2024, 7, 1), ["rectified"])])
+    # closed by a 复查 dated before the period end but reported on the July form.
+    name = ent("莲塘村", D(2024, 5, 20))
+    row = visit("莲塘村", name, D(2024, 5, 27), "限2024年6月20日前整改", D(2024, 6, 20))
+    late_form = sim.recheck(row, D(2024, 6, 28), ["rectified"])
+    late_form.month = 7
+    record("overdue-closed-late-form", [row, late_form])
+    planted.append(Planted("overdue-closed-late-form-date", "date_outside_month", "date_outside_month", "莲塘村",
+                           7, [late_form], "检查时间", "2024-06-28", "a date in 2024-07",
+                           "the 复查 of overdue-closed-late-form, reported a month late"))
+    # escalated on the row that found it: a case with 停产停业整顿 and 从重处罚 (as 91号), or a case
+    # alone; in units whose share of uncased inspections stays far from rule 7's 80% either way
+    # (镇应急管理站, 锦里村), with a rarely fined code at its usual fine (rule 12 unchanged).
+    used: set[str] = {"V25"}  # 锦里村's over-fined code (FINE_OVERRIDES) stays out
+    for pid, heavier in (("overdue-same-row-escalation", True), ("overdue-same-row-case", False)):
+        unit = OVERDUE_PLANTS[pid][0]
+        name = ent(unit, D(2024, 6, 1), D(2024, 6, 30))
+        day = D(2024, 6, 4) if heavier else D(2024, 6, 5)
+        code, fine = _rare_code(sim, name, day, used)
+        used.add(code)
+        row = visit(unit, name, day, "限2024年6月19日前整改", D(2024, 6, 19),
+                    remarks=["从重处罚"] if heavier else [], code=code)
+        sim.file_case(row, code, prefix="狮蚶应急罚", fine=fine)
+        row.case.number = _next_case_number(sim, "狮蚶应急罚")
+        row.suspend = heavier
+        record(pid, [row])
+    # a period written relative to the inspection; and no deadline written at all.
+    name = ent("水头村", D(2024, 6, 1))
+    row = visit("水头村", name, D(2024, 6, 11), "责令7日内整改", D(2024, 6, 18))
+    record("overdue-relative", [row, sim.recheck(row, D(2024, 7, 5), ["rectified"])])
+    name = ent("莲东村", D(2024, 5, 1), D(2024, 9, 10))
+    row = visit("莲东村", name, D(2024, 5, 8), "责令限期整改", D(2024, 6, 7))
+    record("overdue-assumed", [row, sim.recheck(row, D(2024, 9, 4), ["rectified"])])
+
+    # A key-industry enterprise left out of the plan (计划漏列), first inspected in month m
+    # (3–6, the earliest such): in the audit of month m − 1 neither inspected nor planned (a
+    # finding); from month m on, inspected. June's 待检 enterprises are not touched.
+    first_month: dict[str, int] = {}
+    for r in sim.rows:
+        first_month[r.enterprise] = min(first_month.get(r.enterprise, 13), r.month)
+    cands = sorted((first_month[p["name"]], p["name"]) for p in plan if p["method"] == "重点检查"
+                   and 3 <= first_month.get(p["name"], 13) <= 6 and p["name"] not in taken)
+    month, name = cands[0]
+    line = next(p for p in plan if p["name"] == name and p["method"] == "重点检查")
+    plan.remove(line)
+    first = min((r for r in sim.ent_rows[name]), key=lambda r: (r.date, r.uid))
+    OVERDUE_PLANTS["key-unplanned"] = ("", f"a key-industry enterprise left out of the plan, first inspected in "
+                                           f"month {month}", f"2024-{month - 1:02d}", "key_industry_uninspected",
+                                       "finding")
+    planted.append(Planted("key-unplanned", "key_industry_not_planned", None, line["unit"], None, [first],
+                           None, name, f"key_industry_uninspected: finding in 2024-{month - 1:02d}",
+                           f"its 重点检查 plan row (month {line['month']}) is left out of registry/plan.csv; "
+                           f"first inspected in month {month}", form="none"))
     return planted

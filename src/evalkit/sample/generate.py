@@ -30,7 +30,7 @@ from pathlib import Path
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.periods import submission_deadline
 from evalkit.exceptions import DataDirError, ParameterError
-from evalkit.sample.defects import Planted, plant_law_situations, plant_row_defects
+from evalkit.sample.defects import Planted, plant_law_situations, plant_overdue_and_coverage, plant_row_defects
 from evalkit.sample.events import MONTHS, YEAR, Row, Simulator
 from evalkit.sample.figures import FigRow, rate, unit_figures
 from evalkit.sample.manifest import build_manifest
@@ -94,6 +94,7 @@ def simulate(seed: int = 2024) -> SampleYear:
     number_cases(sim.rows)
     planted = plant_row_defects(random.Random(seed + 5), sim, {e.name for e in enterprises})
     planted += plant_law_situations(random.Random(seed + 11), sim)
+    planted += plant_overdue_and_coverage(sim, plan, cast.names)
     reported, computed = _figures(units, enterprises, sim.rows, planted)
     received = _received(random.Random(seed + 6), units, planted)
     return SampleYear(seed, units, enterprises, cast, plan, sim.rows, scenarios, planted, reported,

@@ -14,6 +14,7 @@ from statistics import mean
 from evalkit.core.catalogue import provision
 from evalkit.core.forms import FIGURES
 from evalkit.intake.handling import is_summary_fine
+from evalkit.sample.defects import OVERDUE_PLANTS
 from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Row
 from evalkit.sample.script import LOW_RANDOM_SHARE
 from evalkit.sample.write import FileRecord, handling_text, remarks_text
@@ -275,7 +276,56 @@ def _findings(year, files, written: list[Row], months, where) -> dict:
         "open_overdue_items_by_unit": _overdue(accepted, months),
         "dual_random_share": _random_share(year),
         "figures_differences": _figure_differences(year, files, months),
+        "audit_expectations": _audit_expectations(year, by_ent, months, where),
     }
+
+
+def _audit_expectations(year, by_ent: dict[str, list[Row]], months, where) -> list[dict]:
+    """Findings of rules 3, 5 and 9 that a given audit must report ("finding") or must not
+    ("none"), each with the enterprise and its rows: the plants of ``OVERDUE_PLANTS``, June's
+    key-industry enterprises planned for later months (待检), the never-inspected key school
+    (plan_not_executed once its month has passed, never also key_industry_uninspected), and
+    the scripted overdue stories."""
+    out = []
+
+    def add(pid, rule, period, expect, unit, enterprise, note, rows=()):
+        if int(period[5:]) > max(months):
+            return
+        out.append({"id": pid, "rule": rule, "period": period, "expect": expect, "unit": unit,
+                    "enterprise": enterprise, "note": note,
+                    "locations": [loc for r in rows if r.month in months and (loc := _loc(where, r))]})
+
+    for p in year.planted:
+        if p.id in OVERDUE_PLANTS:
+            unit, what, period, rule, expect = OVERDUE_PLANTS[p.id]
+            add(p.id, rule, period, expect, p.unit, p.value if p.id == "key-unplanned" else p.rows[0].enterprise,
+                what, p.rows)
+    if 6 in months:
+        seen = {name for name, rows in by_ent.items() if any(r.month <= 6 for r in rows)}
+        for e in year.enterprises:
+            later = sorted(pl["month"] for pl in year.plan if pl["name"] == e.name and pl["month"] > 6)
+            if e.is_key and e.name not in seen and later and not any(
+                    pl["name"] == e.name and pl["month"] <= 6 for pl in year.plan):
+                add(f"key-pending-{e.name}", "key_industry_uninspected", "2024-06", "none", e.unit, e.name,
+                    f"待检: planned for month {later[0]}, not inspected by June")
+    school = year.cast.roles["key_never_inspected"]
+    planned = next(pl["month"] for pl in year.plan if pl["name"] == school.name)
+    last = f"2024-{max(months):02d}"
+    if max(months) >= planned:
+        add("key-never-inspected-plan", "plan_not_executed", last, "finding", school.unit, school.name,
+            f"planned for month {planned}, never inspected")
+        add("key-never-inspected-not-twice", "key_industry_uninspected", last, "none", school.unit, school.name,
+            "its passed plan month is plan_not_executed, not also key_industry_uninspected")
+    for role, expect, note in (("overdue_escalated", "none", "复查 逾期未整改 with a case on the 复查 row"),
+                               ("overdue_ignored", "finding", "复查 逾期未整改, nothing further")):
+        rows = [r for r in year.scenarios[role] if r is not None]
+        add(f"story-{role.replace('_', '-')}-june", "overdue_not_escalated", "2024-06", expect, rows[0].unit,
+            rows[0].enterprise, note, rows)
+    closure = [r for r in year.scenarios["closure"] if r is not None and r.date == dt.date(2024, 6, 13)]
+    if closure:
+        add("story-closure-june-row", "overdue_not_escalated", "2024-06", "none", closure[0].unit,
+            closure[0].enterprise, "case with 责令停产停业整顿 and 从重处罚 on the row (deadline 06-28)", closure)
+    return out
 
 
 def _repeats(by_ent, where) -> list[dict]:
