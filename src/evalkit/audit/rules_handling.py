@@ -473,7 +473,9 @@ def single_code_fines(ctx: Context) -> pd.DataFrame:
             why = None
         recs.append({"row_id": rid, "unit": row["unit"], "enterprise": row["enterprise"],
                      "case_no": row["case_no"], "code": code, "fine": float(row["fine"]), "not_first": why})
-    return pd.DataFrame(recs, columns=SINGLE_CODE_COLUMNS)
+    out = pd.DataFrame(recs, columns=SINGLE_CODE_COLUMNS)
+    out["not_first"] = pd.Series([r["not_first"] for r in recs], index=out.index, dtype=object)  # None, not NaN
+    return out
 
 
 def _named(rec) -> str:
