@@ -18,7 +18,7 @@ def _rule(result, rule):
 
 # ------------------------------------------------------------------ rule 7
 def _rule7_rows():
-    rows = [
+    return [
         # A: two inspections whose only hazard was corrected on the spot (excused), two ordered
         # corrected (a3, a5), one escalated at its 复查 with a case (a4), and a 复查 in June filing
         # a case for a hazard found in May (a6).
@@ -27,9 +27,11 @@ def _rule7_rows():
         row(A, 6, "a3", "2024-06-05", [SIGN], ["限期整改"]),
         row(A, 6, "a4", "2024-06-06", [SIGN], ["限期整改"]),
         row(A, 6, "a5", "2024-06-07", [SIGN], ["限期整改"]),
-        row(A, 6, "a4", "2024-06-20", [SIGN], ["逾期未整改"], case_no="CA4", fine=1.0, remarks="复查（原检查2024-06-06）"),
+        row(A, 6, "a4", "2024-06-20", [SIGN], ["逾期未整改"], case_no="CA4", fine=1.0,
+            remarks="复查（原检查2024-06-06）"),
         row(A, 5, "a6", "2024-05-10", [SIGN], ["限期整改"]),
-        row(A, 6, "a6", "2024-06-12", [SIGN], ["逾期未整改"], case_no="CA6", fine=1.0, remarks="复查（原检查2024-05-10）"),
+        row(A, 6, "a6", "2024-06-12", [SIGN], ["逾期未整改"], case_no="CA6", fine=1.0,
+            remarks="复查（原检查2024-05-10）"),
         # B: corrected on the spot, but not excusable: a 重大事故隐患 (b1), V24 拒绝阻碍检查 (b2, a
         # must-punish code), 未当场整改 (b3, a negation), a repeat of April's V14 at b4; b5 is
         # excusable; b6 says 已整改 only (not when).
@@ -41,7 +43,6 @@ def _rule7_rows():
         row(B, 6, "b5", "2024-06-07", [SIGN], ["当场整改"]),
         row(B, 6, "b6", "2024-06-08", [SIGN], ["已整改"]),
     ]
-    return rows
 
 
 def test_rule7_on_the_spot_excused_and_recheck_cases_credited():
