@@ -298,6 +298,7 @@ def test_each_blocker_cancels_an_on_the_spot_term(blocker):
     ("已当场改正", True, "rectified"), ("当即整改到位", True, "rectified"),
     ("已整改", False, "rectified"), ("整改完毕", False, "rectified"),  # done, but not said when
     ("未当场整改", False, "pending"), ("未能当场整改，限7月1日前整改", False, "pending"),
+    ("未当场整改，次日整改完毕", False, "rectified"),  # rectified, but not on the spot
     ("无法现场整改", False, "pending"), ("现场整改中", False, "pending"),
     ("责令当场改正", False, None), ("责令当场改正，已改正", False, "rectified"),
     ("限期整改", False, "pending"), (None, False, None), ("", False, None),

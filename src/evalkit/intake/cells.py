@@ -498,8 +498,9 @@ def rectification_status(value) -> str | None:
     """"rectified" | "overdue" | "pending" | None for a 完成整改情况 text.
 
     Checked in this order so negations win: overdue words (逾期未整改, 拒不整改,
-    拒不执行), then negated forms (未整改, 整改中, 未当场整改 …) -> pending, then rectified
-    words (已整改, 整改完毕, 当场整改, 立行立改 …), then order words (限期整改, 限…前整改,
+    拒不执行), then negated forms (未整改, 整改中 …) -> pending, then rectified words
+    (已整改, 整改完毕, 当场整改, 立行立改 …) outside a negated on-the-spot phrase (未当场整改,
+    无法现场整改: those alone read pending), then order words (限期整改, 限…前整改,
     责令改正 …) -> pending. None when the text says none of these.
     """
     text = norm(value)
@@ -507,11 +508,14 @@ def rectification_status(value) -> str | None:
         return None
     if any(w in text for w in _OVERDUE):
         return STATUS_OVERDUE
-    if any(w in text for w in _NEGATED) or _NEGATED_SPOT.search(text):
+    if any(w in text for w in _NEGATED):
         return STATUS_PENDING
-    if any(w in text for w in _RECTIFIED) or _on_the_spot_term(text):
+    # 未当场整改 says nothing was done on the spot, not that nothing was done: read the rest
+    # (未当场整改，次日整改完毕 is rectified; 未当场整改，限7月1日前整改 is pending).
+    rest = _NEGATED_SPOT.sub("", text)
+    if any(w in rest for w in _RECTIFIED) or _on_the_spot_term(rest):
         return STATUS_RECTIFIED
-    if any(w in text for w in _PENDING) or _PENDING_RE.search(text):
+    if rest != text or any(w in rest for w in _PENDING) or _PENDING_RE.search(rest):
         return STATUS_PENDING
     return None
 
