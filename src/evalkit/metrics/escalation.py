@@ -32,7 +32,10 @@ def hazard_key(text) -> str:
 
 
 def _nonblank(values: pd.Series) -> np.ndarray:
-    return np.array([isinstance(v, str) and v.strip() != "" for v in values.tolist()], dtype=bool)
+    # each distinct text tested once (case numbers repeat little, but blanks are most of the column)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    flags = np.array([isinstance(u, str) and u.strip() != "" for u in uniques] + [False], dtype=bool)
+    return flags[codes]
 
 
 def recheck_escalations(items: pd.DataFrame, penalised_rows=None) -> pd.DataFrame:
@@ -59,17 +62,20 @@ def recheck_escalations(items: pd.DataFrame, penalised_rows=None) -> pd.DataFram
     empty = pd.DataFrame({"by_row": pd.Series(dtype=object), "by_date": pd.Series(dtype="datetime64[ns]")})
     if items is None or items.empty:
         return empty
-    row_ids = items["row_id"].astype(str)
     if penalised_rows is None:
         penalised = _nonblank(items["case_no"])
     else:
-        penalised = row_ids.isin(set(penalised_rows)).to_numpy()
+        penalised = items["row_id"].astype(str).isin(set(penalised_rows)).to_numpy()
     recheck = items["is_recheck"].astype(bool).to_numpy() & penalised
     if not recheck.any():
         return empty
+    # Only the enterprises with such a 复查 row can have an escalated hazard: work on their items.
+    mine = items["enterprise_name"].isin(set(items.loc[recheck, "enterprise_name"])).to_numpy()
+    items, recheck = items[mine], recheck[mine]
     new = items["counts_as_hazard"].astype(bool).to_numpy()
     if not new.any():
         return empty
+    row_ids = items["row_id"].astype(str)
     hazards = items["hazard"].tolist()
     keys = {h: hazard_key(h) for h in set(hazards)}
     codes = {h: match_violation(h) if isinstance(h, str) else None for h in keys}
