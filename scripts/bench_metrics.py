@@ -19,7 +19,8 @@ peak of one extra evalkit pass). Shortcuts, because metrics never read them: the
 columns (inspectors, hazards, rectifications) share a few list objects, closed_by holds
 a placeholder instead of a real row id. DuckDB receives the 其他查处 vocabulary already
 parsed (one row per distinct text, from evalkit.intake.handling) since it has no parser of
-its own; evalkit's time includes its parsing.
+its own, and likewise each distinct hazard text's comparison key and catalogue code (for the
+违法行为查处率's 复查-row cases, evalkit.metrics.escalation); evalkit's time includes both.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from evalkit.core.catalogue import match_violation
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import parse_period
 from evalkit.intake.handling import HANDLING_METRICS, handling_counts
 from evalkit.metrics.engine import MetricsEngine
+from evalkit.metrics.escalation import hazard_key
 
 HANDLING_TEXTS = [
     "责令停产整顿", "责令停产停业整顿；移送公安机关2人", "移送公安机关", "纳入失信黑名单",
@@ -135,6 +138,22 @@ def run_evalkit(ds: Dataset) -> dict:
     return {key: engine.compute(key[0], scope=key[1]) for key in SCOPES}
 
 
+# metrics.escalation in SQL: the earliest later 复查 row with a case restating each open new hazard
+# (same enterprise; same hazard key, or same catalogue code).
+_SQL_ESC = """
+SELECT t.row_id, t.item_no, min(k.d) AS by_date
+FROM (SELECT it.row_id, it.item_no, it.enterprise_name AS ent, it.inspection_date AS d, h.key, h.code,
+             it.closed_date
+      FROM items it JOIN hazards h ON h.hazard = it.hazard
+      WHERE it.counts_as_hazard AND it.status IS DISTINCT FROM 'rectified') t
+JOIN (SELECT it.row_id, it.enterprise_name AS ent, it.inspection_date AS d, h.key, h.code
+      FROM items it JOIN hazards h ON h.hazard = it.hazard
+      WHERE it.is_recheck AND it.case_no IS NOT NULL AND trim(it.case_no) <> '') k
+  ON k.ent = t.ent AND (k.key = t.key OR (t.code IS NOT NULL AND k.code = t.code))
+ AND k.d > t.d AND k.row_id <> t.row_id AND (t.closed_date IS NULL OR t.closed_date >= k.d)
+GROUP BY t.row_id, t.item_no
+"""
+
 # Per scope, straight from the loaded tables: joins, item aggregation and grouping each time.
 _SQL_JOINS = """
 WITH l AS (
@@ -156,6 +175,12 @@ i AS (
 ),
 j AS (SELECT l.*, coalesce(i.nh, 0) AS nh, coalesce(i.rect, 0) AS rect FROM l LEFT JOIN i USING (row_id)),
 cl AS (SELECT NULL::VARCHAR AS unit, 0::BIGINT AS n WHERE false),  -- closures are inside rect here
+esc AS ({esc}),
+hd AS (  -- 查处: the scope's new hazards on a case row, or escalated by a 复查 case by its end
+  SELECT l.unit, count(*) AS n FROM items it JOIN l USING (row_id)
+  LEFT JOIN esc e ON e.row_id = it.row_id AND e.item_no = it.item_no
+  WHERE it.counts_as_hazard AND (l.has_case OR e.by_date < DATE '{end}') GROUP BY GROUPING SETS ((l.unit), ())
+),
 {tail}
 """
 
@@ -178,12 +203,21 @@ LEFT JOIN i USING (row_id);
 CREATE TABLE closures AS
 SELECT l.unit, l.period, it.closed_date FROM items it JOIN ledger l USING (row_id)
 WHERE it.counts_as_hazard AND it.status IS DISTINCT FROM 'rectified' AND it.closed_by IS NOT NULL;
+CREATE TABLE esc AS {esc};
+CREATE TABLE handled AS  -- each new hazard: its unit and period, a case on its row, its escalation date
+SELECT l.unit, l.period, (l.case_no IS NOT NULL AND trim(l.case_no) <> '') AS has_case, e.by_date
+FROM items it JOIN ledger l USING (row_id) LEFT JOIN esc e ON e.row_id = it.row_id AND e.item_no = it.item_no
+WHERE it.counts_as_hazard;
 """
 _SQL_PREPARED = """
 WITH j AS (SELECT *, rect_text AS rect FROM lp WHERE period IN ({periods})),
 cl AS (  -- hazards of the scope closed by a 复查 on/before its end, per unit and for the town
   SELECT unit, count(*) AS n FROM closures
   WHERE period IN ({periods}) AND closed_date < DATE '{end}' GROUP BY GROUPING SETS ((unit), ())
+),
+hd AS (
+  SELECT unit, count(*) AS n FROM handled
+  WHERE period IN ({periods}) AND (has_case OR by_date < DATE '{end}') GROUP BY GROUPING SETS ((unit), ())
 ),
 {tail}
 """
@@ -216,15 +250,17 @@ per_row AS (  -- GROUPING SETS: a row per unit and the town's row (unit NULL)
   FROM j GROUP BY GROUPING SETS ((unit), ())
 ),
 fin AS (
-  SELECT p.*, r.* EXCLUDE (unit, hazards_rectified), r.hazards_rectified + coalesce(c.n, 0) AS hazards_rectified
+  SELECT p.*, r.* EXCLUDE (unit, hazards_rectified), r.hazards_rectified + coalesce(c.n, 0) AS hazards_rectified,
+         coalesce(h.n, 0) AS handled_items
   FROM per_pair p JOIN per_row r ON p.unit IS NOT DISTINCT FROM r.unit
   LEFT JOIN cl c ON c.unit IS NOT DISTINCT FROM p.unit
+  LEFT JOIN hd h ON h.unit IS NOT DISTINCT FROM p.unit
 )
 SELECT f.*,
        round(100.0 * f.inspected_in_registry / nullif(s.supervised_total, 0), 2) AS coverage_rate,
        round(100.0 * f.cases_filed / nullif(f.inspected, 0), 2) AS case_ratio,
        round(100.0 * f.hazards_rectified / nullif(f.hazards_found, 0), 2) AS rectification_rate,
-       round(100.0 * f.case_items / nullif(f.hazards_found, 0), 2) AS violation_handling_rate
+       round(100.0 * f.handled_items / nullif(f.hazards_found, 0), 2) AS violation_handling_rate
 FROM fin f LEFT JOIN units s ON s.unit = f.unit
 """
 
@@ -238,6 +274,7 @@ def _sql_parts() -> dict[str, str]:
         "pair_counts": ", ".join(f"count(*) FILTER ({m}) AS {m}" for m in distinct),
         "ent_cols": ", ".join(f"bool_or({m}) AS {m}" for m in distinct),
         "row_sums": ", ".join(f"sum({m}) AS {m}" for m in summed),
+        "esc": _SQL_ESC,
     }
     parts["tail"] = _SQL_TAIL.format(**parts)
     return parts
@@ -252,10 +289,15 @@ def run_duckdb(ds: Dataset, handling: pd.DataFrame, prepared: bool, threads: int
     """
     con = duckdb.connect(config={"threads": threads} if threads else {})
     t0 = time.perf_counter()
+    texts = pd.Series(ds.items["hazard"].unique())
+    hazards = pd.DataFrame({"hazard": texts, "key": [hazard_key(t) for t in texts],
+                            "code": [match_violation(t) for t in texts]})
     frames = {
         "ledger": ds.ledger[["row_id", "unit", "period", "enterprise_name", "fine_wan", "case_no",
                              "other_handling", "remarks"]],
-        "items": ds.items[["row_id", "period", "status", "closed_by", "closed_date", "counts_as_hazard"]],
+        "items": ds.items[["row_id", "item_no", "period", "status", "closed_by", "closed_date", "counts_as_hazard",
+                           "hazard", "enterprise_name", "inspection_date", "case_no", "is_recheck"]],
+        "hazards": hazards,
         "registry": ds.enterprises[["name", "unit"]],
         "handling": handling,
         "units": ds.units[["unit", "supervised_total"]],

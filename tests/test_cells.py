@@ -278,6 +278,37 @@ def test_rectification_status(raw, expected):
     assert cells.rectification_status(raw) == expected
 
 
+@pytest.mark.parametrize("term", cells.ON_THE_SPOT_TERMS)
+def test_each_on_the_spot_term_is_read(term):
+    """Every 当场整改 word says rectified on the spot, alone, with 已 before it or 完毕 after it."""
+    for text in (term, f"已{term}", f"{term}完毕"):
+        assert cells.rectified_on_the_spot(text), text
+        assert cells.rectification_status(text) == "rectified", text
+
+
+@pytest.mark.parametrize("blocker", cells.ON_THE_SPOT_BLOCKERS)
+def test_each_blocker_cancels_an_on_the_spot_term(blocker):
+    """A negation or an order just before the word (未当场整改, 责令当场改正) is no on-the-spot correction."""
+    for term in cells.ON_THE_SPOT_TERMS:
+        assert not cells.rectified_on_the_spot(f"{blocker}{term}"), f"{blocker}{term}"
+
+
+@pytest.mark.parametrize("raw, spot, status", [
+    ("当场整改", True, "rectified"), ("立行立改（已整改）", True, "rectified"), ("现场整改完毕", True, "rectified"),
+    ("已当场改正", True, "rectified"), ("当即整改到位", True, "rectified"),
+    ("已整改", False, "rectified"), ("整改完毕", False, "rectified"),  # done, but not said when
+    ("未当场整改", False, "pending"), ("未能当场整改，限7月1日前整改", False, "pending"),
+    ("未当场整改，次日整改完毕", False, "rectified"),  # rectified, but not on the spot
+    ("无法现场整改", False, "pending"), ("现场整改中", False, "pending"),
+    ("责令当场改正", False, None), ("责令当场改正，已改正", False, "rectified"),
+    ("限期整改", False, "pending"), (None, False, None), ("", False, None),
+])
+def test_rectified_on_the_spot_examples(raw, spot, status):
+    """On the spot needs a rectified status and an unblocked term; 已整改 alone does not say when."""
+    assert cells.rectified_on_the_spot(raw) is spot
+    assert cells.rectification_status(raw) == status
+
+
 def test_rectification_deadline_from_text_or_default():
     """A date in the text is the deadline; else inspection date + 30 days."""
     day = D(2024, 5, 6)

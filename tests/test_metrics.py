@@ -300,9 +300,10 @@ def test_config_file_selects_a_variant(tmp_path):
 
 
 def test_packaged_defaults_are_the_documented_ones():
-    """Without --config: 立案行上的隐患项数 / 排查隐患数, and 举报 read from 备注."""
+    """Without --config: 被查处的隐患项数（含复查行立案）/ 排查隐患数, and 举报 read from 备注."""
     cfg = load_config(None)
-    assert (cfg.violation_handling_rate, cfg.reports_verified_ledger) == ("case_items_per_hazard", "remarks")
+    assert (cfg.violation_handling_rate, cfg.reports_verified_ledger) == ("handled_items_per_hazard", "remarks")
+    assert next(iter(M.VIOLATION_HANDLING_VARIANTS)) == cfg.violation_handling_rate
 
 
 @pytest.mark.parametrize(("text", "match"), [

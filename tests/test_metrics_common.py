@@ -49,6 +49,12 @@ ROWS = [
                other="提请关闭；联合惩戒"),
     # r6 Mar 甲村 E2: nothing found; referred to 市场监管局.
     inspection("甲村", "E2", "2024-03-15", other="移送市场监管局"),
+    # r7 Feb 乙站 E4: 1 hazard ordered corrected, no case.
+    inspection("乙站", "E4", "2024-02-22", ["消防车通道堵塞"], ["限期整改"]),
+    # r8 Mar 乙站 E4 复查: r7's hazard 逾期未整改 (restated, not new), case 立4, 0.2 万元: r7's item is
+    #    查处 from 03-20 on (escalated on its 复查 row), so in the ytd but not in February.
+    inspection("乙站", "E4", "2024-03-20", ["消防车通道堵塞"], ["逾期未整改"], case_no="立4", fine=0.2,
+               remarks="复查"),
 ]
 
 # 附件2 as 甲村 submitted it (Q1 and Q2), and 丙村's February zeros (0 % written over 0).
@@ -94,28 +100,30 @@ def village(extra_rows=(), extra_units=()):
 # March (r1..r6). 丙村 has nothing, so every rate over it is None.
 EXPECTED = {
     "supervised_total": {"feb": (3, 1, 0, 4), "ytd": (3, 1, 0, 4)},
-    # feb: 甲 {E1, X9}; 乙 {E1}; town union {E1, X9} = 2, not 2 + 1.
+    # feb: 甲 {E1, X9}; 乙 {E1, E4}; town union {E1, X9, E4} = 3, not 2 + 2.
     # ytd: 甲 {E1, X9, E2} (E1 in Jan and Feb once); 乙 {E1, E4}; town {E1, X9, E2, E4} = 4, not 5.
-    "inspected": {"feb": (2, 1, 0, 2), "ytd": (3, 2, 0, 4)},
-    # own-registry enterprises: feb 甲 {E1} 1/3, 乙 E1 is not its own 0/1, town {E1} 1/4;
+    "inspected": {"feb": (2, 2, 0, 3), "ytd": (3, 2, 0, 4)},
+    # own-registry enterprises: feb 甲 {E1} 1/3, 乙 {E4} 1/1 (E1 is not its own), town {E1, E4} 2/4;
     # ytd 甲 {E1, E2} 2/3, 乙 {E4} 1/1, town {E1, E2, E4} 3/4.
-    "coverage_rate": {"feb": (33.33, 0.0, None, 25.0), "ytd": (66.67, 100.0, None, 75.0)},
-    # feb: 甲 r2 0 (restated) + r3 1; 乙 r4 1. ytd: 甲 2 + 0 + 1 + 0 = 3; 乙 1 + 1 = 2.
-    "hazards_found": {"feb": (1, 1, 0, 2), "ytd": (3, 2, 0, 5)},
+    "coverage_rate": {"feb": (33.33, 100.0, None, 50.0), "ytd": (66.67, 100.0, None, 75.0)},
+    # feb: 甲 r2 0 (restated) + r3 1; 乙 r4 1 + r7 1. ytd: 甲 2 + 0 + 1 + 0 = 3; 乙 1 + 1 + 1 (+ r8 0, restated) = 3.
+    "hazards_found": {"feb": (1, 2, 0, 3), "ytd": (3, 3, 0, 6)},
     # feb: 甲 r3 1 (r2 closes a January hazard, outside the scope); 乙 pending 0.
-    # ytd: 甲 r1#1 + r1#2 (closed 02-05) + r3 = 3; 乙 r5 1; town 4.
+    # ytd: 甲 r1#1 + r1#2 (closed 02-05) + r3 = 3; 乙 r5 1 (r7 still open); town 4.
     "hazards_rectified": {"feb": (1, 0, 0, 1), "ytd": (3, 1, 0, 4)},
-    # feb 1/1, 0/1, None, 1/2; ytd 3/3, 1/2, None, 4/5.
-    "rectification_rate": {"feb": (100.0, 0.0, None, 50.0), "ytd": (100.0, 50.0, None, 80.0)},
+    # feb 1/1, 0/2, None, 1/3; ytd 3/3, 1/3, None, 4/6.
+    "rectification_rate": {"feb": (100.0, 0.0, None, 33.33), "ytd": (100.0, 33.33, None, 66.67)},
     # feb: 乙 {E1}. ytd: 甲 {E1}; 乙 {E1, E4}; town union {E1, E4} = 2, not 3.
     "cases_filed": {"feb": (0, 1, 0, 1), "ytd": (1, 2, 0, 2)},
-    # feb 0/2, 1/1, None, 1/2; ytd 1/3, 2/2, None, 2/4.
-    "case_ratio": {"feb": (0.0, 100.0, None, 50.0), "ytd": (33.33, 100.0, None, 50.0)},
-    # hazard items on case rows / hazards: feb 0/1, 1/1, None, 1/2; ytd 甲 r1 2/3, 乙 (1 + 1)/2, 4/5.
-    "violation_handling_rate": {"feb": (0.0, 100.0, None, 50.0), "ytd": (66.67, 100.0, None, 80.0)},
+    # feb 0/2, 1/2, None, 1/3; ytd 1/3, 2/2, None, 2/4.
+    "case_ratio": {"feb": (0.0, 50.0, None, 33.33), "ytd": (33.33, 100.0, None, 50.0)},
+    # 查处 items (case on the finding row, or on a later 复查 row by the scope's end) / hazards:
+    # feb 甲 0/1, 乙 r4 1 of 2 (r7's 复查 case is dated 03-20, after February), None, 1/3;
+    # ytd 甲 r1 2/3, 乙 r4 + r5 + r7 (escalated by r8) 3/3, town 5/6 (the old reading: 乙 2/3, 4/6).
+    "violation_handling_rate": {"feb": (0.0, 50.0, None, 33.33), "ytd": (66.67, 100.0, None, 83.33)},
     "suspended": {"feb": (0, 0, 0, 0), "ytd": (1, 0, 0, 1)},  # r1 E1
-    # feb 乙 0.05; ytd 甲 0.3, 乙 0.05 + 0.125 = 0.175, town 0.475.
-    "fines_wan": {"feb": (0.0, 0.05, 0.0, 0.05), "ytd": (0.3, 0.175, 0.0, 0.475)},
+    # feb 乙 0.05; ytd 甲 0.3, 乙 0.05 + 0.125 + 0.2 = 0.375, town 0.675.
+    "fines_wan": {"feb": (0.0, 0.05, 0.0, 0.05), "ytd": (0.3, 0.375, 0.0, 0.675)},
     "closure_requested": {"feb": (0, 0, 0, 0), "ytd": (0, 1, 0, 1)},  # r5 E4
     "licenses_suspended": {"feb": (0, 1, 0, 1), "ytd": (0, 1, 0, 1)},  # r4
     "blacklisted": {"feb": (0, 1, 0, 1), "ytd": (0, 1, 0, 1)},  # r4 E1

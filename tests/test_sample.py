@@ -82,6 +82,19 @@ def test_unit_figures_hand_worked():
     assert (cum["suspended"], cum["fines_wan"], cum["reports_verified"], cum["supervised_total"]) == (1, 0.5, 1, 4)
 
 
+def test_unit_figures_credit_a_case_on_a_later_recheck():
+    """违法行为查处率: B's item, punished on a 复查 row of 02-05, counts in February's 累计数, not in January."""
+    jan = [FigRow("A", True, new_hazards=2, has_case=True),
+           FigRow("B", True, new_hazards=1, escalated_on=(dt.date(2024, 2, 5),)),
+           FigRow("C", True, new_hazards=1)]
+    feb = [FigRow("B", True, has_case=True)]  # the 复查 row: restates B's item, not a new hazard
+    cur, _ = unit_figures({1: jan, 2: feb}, 4, 1)
+    assert cur["violation_handling_rate"] == 50.0  # 2 of 4 (A's two)
+    cur, cum = unit_figures({1: jan, 2: feb}, 4, 2)
+    assert cur["violation_handling_rate"] is None  # no new hazard in February
+    assert cum["violation_handling_rate"] == 75.0  # A's two and B's one, of 4
+
+
 def test_generate_refuses_months_outside_the_sample():
     """generate(months=[12]) is a usage error naming the parameter."""
     with pytest.raises(ParameterError, match="months"):
@@ -362,3 +375,57 @@ def test_audit_expectations_of_rules_3_5_and_9(dataset, fresh):
     one_day = [e for e in expectations if e["id"] == "overdue-1day"][0]
     (d,) = june[(june["rule"] == "overdue_not_escalated") & (june["enterprise"] == one_day["enterprise"])]["details"]
     assert (d["days_overdue"], d["deadline"]) == (1, "2024-06-29")
+
+
+# ---------------------------------------------------------------------------- rules 7, 12 and 查处率
+def _defect(manifest, did) -> dict:
+    (d,) = [d for d in manifest["defects"] if d["id"] == did]
+    return d
+
+
+def _row_ids(d) -> list[str]:
+    return [f"{loc['file']}#{loc['sheet']}#{loc['row']}" for loc in d["locations"]]
+
+
+def test_roundtrip_rule7_plants(dataset, fresh):
+    """石壁村 June: the on-the-spot visit is left out of rule 7, the 未当场整改 and the major hazard
+    corrected on the spot are counted without a case, and the 复查 row of 88号 is a penalised inspection."""
+    from evalkit.audit import run_audit
+
+    manifest = fresh[1]
+    found = run_audit(dataset, "2024-06").findings
+    (f,) = found[(found["rule"] == "rectification_instead_of_penalty") & (found["unit"] == "石壁村")].to_dict("records")
+    excused = _row_ids(_defect(manifest, "onspot-excused-1"))
+    assert excused[0] in f["details"]["excused_on_the_spot"] and excused[0] not in f["evidence"]
+    assert _row_ids(_defect(manifest, "onspot-negated-1"))[0] in f["evidence"]
+    assert _row_ids(_defect(manifest, "onspot-major-1"))[0] in f["evidence"]
+    assert _row_ids(_defect(manifest, "recheck-case-rule7-1"))[1] in f["details"]["recheck_cases"]
+    negated = dataset.items[dataset.items["row_id"] == _row_ids(_defect(manifest, "onspot-negated-1"))[0]]
+    assert list(negated["status"]) == ["pending"]
+
+
+def test_roundtrip_recheck_case_credits_the_handling_rate(dataset, fresh):
+    """经济发展办 June: its one hazard, punished on the 复查 row (101号), makes 违法行为查处率 100.00, not 0.00."""
+    from evalkit.metrics import compute_metrics
+
+    d = _defect(fresh[1], "recheck-case-rate-1")
+    assert "本月数 100.00" in d["expected"]
+    assert compute_metrics(dataset, "2024-06").frame.at["经济发展办", "violation_handling_rate"] == 100.0
+
+
+def test_roundtrip_fine_disparity_first_offences_only(dataset, fresh):
+    """Only 锦里村's V25 (two first-offence fines of 4–4.5 万) is named, in 2024Q2 and 2024, never in June;
+    the escalated, repeat and single-row units of the manifest are not."""
+    from evalkit.audit import run_audit
+
+    manifest = fresh[1]
+    not_named = {_defect(manifest, i)["unit"] for i in ("fines-escalated-not-compared", "fines-repeat-not-compared",
+                                                        "fines-single-row-1", "fines-single-row-2")}
+    mine = set(_row_ids(_defect(manifest, "fines-inconsistent-1")))
+    for period, units in (("2024-06", []), ("2024Q2", ["锦里村"]), ("2024", ["锦里村"])):
+        f = run_audit(dataset, period).findings
+        f = f[f["rule"] == "fine_disparity"]
+        assert list(f["unit"]) == units, period
+        assert not set(f["unit"]) & not_named
+        for rec in f.to_dict("records"):
+            assert rec["details"]["code"] == "V25" and set(rec["evidence"]) <= mine

@@ -31,6 +31,7 @@ from evalkit.core.catalogue import load_catalogue
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
+from evalkit.intake.cells import rectified_on_the_spot
 from evalkit.metrics.hazards import CLOSED, DONE, RECTIFIED, is_rectified
 
 __all__ = ["CRITERIA", "case_candidates", "case_timeline", "lookback", "CANDIDATE_COLUMNS",
@@ -430,9 +431,6 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
     return out
 
 
-_ON_THE_SPOT = ("当场整改", "立行立改", "当场改正")
-
-
 def _resolve(items: pd.DataFrame, rec) -> dict:
     """Rectified / verified state of one item; a restated 复查 item follows its original.
 
@@ -446,5 +444,5 @@ def _resolve(items: pd.DataFrame, rec) -> dict:
         if not orig.empty:
             target = next(orig.sort_values("inspection_date").itertuples(index=False))
     text = target.rectification if isinstance(target.rectification, str) else ""
-    spot = target.hazard_status == RECTIFIED and any(w in text for w in _ON_THE_SPOT)
+    spot = target.hazard_status == RECTIFIED and rectified_on_the_spot(text)  # intake.cells.ON_THE_SPOT_TERMS
     return {"rectified": target.hazard_status in DONE, "verified": target.hazard_status == CLOSED or spot}

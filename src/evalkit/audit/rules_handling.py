@@ -23,7 +23,8 @@ from evalkit.audit.facts import (
 )
 from evalkit.audit.rules import Context, finding, fmt
 from evalkit.core.catalogue import load_catalogue, penalty_articles, provision
-from evalkit.intake.cells import DEADLINE_ASSUMED, DEADLINE_RELATIVE, DEADLINE_WRITTEN
+from evalkit.intake.cells import DEADLINE_ASSUMED, DEADLINE_RELATIVE, DEADLINE_WRITTEN, rectified_on_the_spot
+from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import OVERDUE
 
 
@@ -72,32 +73,133 @@ def violation_inspections(ctx: Context) -> pd.DataFrame:
     return rows[rows.index.isin(ids)]
 
 
-def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
-    """Rule 7. 以整改代替处罚: share of violation-bearing inspections closed without a case.
+#: ``rectification_only_judgments`` columns, one row per counted or excused inspection.
+RECTIFICATION_COLUMNS = ["unit", "enterprise", "kind", "penalised", "escalated_by", "excused", "reason"]
 
-    Per unit: share = inspections with new hazards and no 立案案号 ÷ inspections with new
-    hazards, over the period. A fine by the 简易程序 within its limit (``summary_fine``,
-    行政处罚法第五十一条) needs no case and is a penalty, so it is not counted as rectification
-    only. Finding when share > ``max_share`` (0.8) and there are at least
-    ``min_inspections`` (3) such inspections. Zero inspections -> 不适用, no finding.
+
+def excusable_items(ctx: Context) -> pd.Series:
+    """Per new hazard item of the period (Facts.items index): may it lawfully go unpunished?
+
+    行政处罚法第三十三条: a minor violation corrected in time, with no harm done, is not punished,
+    and a first violation with slight consequences corrected in time may go unpunished. The
+    ledger shows the correction, not the harm, so an item is excusable only when all hold:
+
+    * its 完成整改情况 says it was corrected on the spot (``intake.cells.rectified_on_the_spot``:
+      当场整改, 立行立改, 现场整改完毕, 当场改正 …; not 未当场整改, not 责令当场改正);
+    * it is not a 重大事故隐患 (the item says so) and its code is not one the config lists as
+      always punished (``rectification_only.must_punish_codes``: by default V17 关闭、破坏监控
+      报警设备, V24 拒绝、阻碍监督检查, V28 非法从事高危作业 — deliberate acts or crimes, never
+      “minor”), and the order was not refused (拒不…, 第一百零二条);
+    * it is a first violation: not a repeat of the same code at the same enterprise within
+      ``repeat_offence.window_months`` (``facts.repeat_offences``, rule 8).
+    """
+    it = ctx.facts.items
+    if it.empty:
+        return pd.Series(dtype=bool)
+    new = it[it["counts_as_hazard"].astype(bool) & it["in_period"].astype(bool)]
+    must = set(ctx.config["rectification_only"]["must_punish_codes"])
+    reps = repeat_offences(ctx.facts, int(ctx.config["repeat_offence"]["window_months"]))
+    repeats = set(zip(reps["later_row"], reps["code"], strict=True))
+    spot = [rectified_on_the_spot(t) for t in new["rectification"].tolist()]
+    ok = [s and not major and not refused and code not in must and (rid, code) not in repeats
+          for s, major, refused, code, rid in zip(spot, new["major"].tolist(), new["refused"].tolist(),
+                                                   new["code"].tolist(), new["row_id"].tolist(), strict=True)]
+    return pd.Series(ok, index=new.index, dtype=bool)
+
+
+def rectification_only_judgments(ctx: Context) -> pd.DataFrame:
+    """Rule 7's view of the period: the inspections that found violations, and how each was handled.
+
+    Index: row_id. kind "inspection" (a row of the period with a new hazard) or "recheck_case" (a
+    复查 row of the period that filed a case or a 简易程序 fine for a hazard found before the
+    period: the escalation of 方案二（五）, a penalty the period's counts must include).
+    penalised: the row has a 立案案号 or a 简易程序 fine within its limit (``summary_fine``,
+    行政处罚法第五十一条). escalated_by: a later 复查 row (up to the period end) that penalised one of
+    the row's hazards (``metrics.escalation.recheck_escalations``: same enterprise, same hazard
+    text or code). excused: not penalised, not escalated, and every new hazard on the row may go
+    unpunished (``excusable_items``); such rows are not counted. reason: Chinese, for the report.
+    """
+    facts = ctx.facts
+    rows, it = facts.rows, facts.items
+    viol = violation_inspections(ctx)
+    if viol.empty and (rows.empty or not (rows["in_period"] & rows["is_recheck"]).any()):
+        return pd.DataFrame(columns=RECTIFICATION_COLUMNS)
+    penalty = rows.index[rows["has_case"] | rows["summary_fine"]]
+    esc = recheck_escalations(it, penalised_rows=set(penalty))
+    esc = esc[esc["by_date"] <= facts.end]
+    by_item = esc.join(it[["row_id"]], how="left").sort_values(["by_date", "by_row"], kind="stable")
+    escalated = by_item.drop_duplicates("row_id").set_index("row_id")["by_row"].to_dict()
+    excusable = excusable_items(ctx)
+    row_of = it.loc[excusable.index, "row_id"]
+    all_excused = excusable.groupby(row_of.to_numpy()).all().to_dict() if len(excusable) else {}
+    out = []
+    for rid, r in viol.iterrows():
+        penalised = bool(r["has_case"] or r["summary_fine"])
+        by = escalated.get(rid)
+        excused = not penalised and by is None and bool(all_excused.get(rid, False))
+        if penalised:
+            reason = "已立案" if r["has_case"] else "简易程序当场处罚"
+        elif by is not None:
+            reason = "复查时立案（逾期未整改）"
+        elif excused:
+            reason = "隐患均当场整改，可不予处罚（行政处罚法第三十三条）"
+        else:
+            reason = "仅责令整改"
+        out.append({"row_id": rid, "unit": r["unit"], "enterprise": r["enterprise"], "kind": "inspection",
+                    "penalised": penalised, "escalated_by": by, "excused": excused, "reason": reason})
+    # 复查 rows of the period penalising a hazard found before the period: counted as penalised.
+    credited = {escalated[rid] for rid in viol.index if rid in escalated}
+    restated = set(it.loc[~it["counts_as_hazard"].astype(bool), "row_id"])
+    cases = rows[rows["in_period"] & rows["is_recheck"] & (rows["has_case"] | rows["summary_fine"])]
+    for rid, r in cases.iterrows():
+        if rid in viol.index or rid in credited or rid not in restated:
+            continue
+        out.append({"row_id": rid, "unit": r["unit"], "enterprise": r["enterprise"], "kind": "recheck_case",
+                    "penalised": True, "escalated_by": None, "excused": False,
+                    "reason": "复查时立案（原检查在本期之前）" if r["has_case"] else "复查时简易程序处罚"})
+    return pd.DataFrame(out, columns=["row_id", *RECTIFICATION_COLUMNS]).set_index("row_id")
+
+
+def check_rectification_instead_of_penalty(ctx: Context) -> list[dict]:
+    """Rule 7. 以整改代替处罚: share of violation-bearing inspections closed without a penalty.
+
+    Per unit, over the period (``rectification_only_judgments``): counted = the inspections with
+    new hazards, less those whose every hazard may lawfully go unpunished (corrected on the spot,
+    first and minor: 行政处罚法第三十三条, ``excusable_items``), plus the 复查 rows that filed a
+    case for a hazard found before the period. Penalised = a 立案案号 or a 简易程序 fine within its
+    limit (行政处罚法第五十一条) on the row, or a case filed on a later 复查 row (up to the period
+    end) for the same enterprise and hazard. share = counted and not penalised ÷ counted.
+    Finding when share > ``max_share`` (0.8) and counted ≥ ``min_inspections`` (3). Zero
+    counted -> 不适用, no finding. The message says what was added and what was left out.
     """
     cfg = ctx.config["rectification_only"]
     limit, least = float(cfg["max_share"]), int(cfg["min_inspections"])
-    viol = violation_inspections(ctx)
+    judged = rectification_only_judgments(ctx)
     out = []
-    for unit, grp in viol.groupby("unit", sort=True):
-        n = len(grp)
-        uncased = grp[~grp["has_case"] & ~grp["summary_fine"]]
-        share = len(uncased) / n
-        if n < least or share <= limit + 1e-12:
+    for unit, grp in judged.groupby("unit", sort=True):
+        counted = grp[~grp["excused"]]
+        n = len(counted)
+        uncased = counted[~counted["penalised"] & counted["escalated_by"].isna()]
+        if n < least or len(uncased) / n <= limit + 1e-12:
             continue
+        share = len(uncased) / n
+        later = counted[counted["escalated_by"].notna()]
+        rechecks = counted[counted["kind"] == "recheck_case"]
+        excused = grp[grp["excused"]]
+        notes = []
+        if len(later) or len(rechecks):
+            notes.append(f"已计入复查时立案 {len(later) + len(rechecks)} 次")
+        if len(excused):
+            notes.append(f"另有 {len(excused)} 次检查的隐患均当场整改、可不予处罚（行政处罚法第三十三条），未计入")
         out.append(finding(
             ctx, "rectification_instead_of_penalty", unit=unit, enterprise=None,
             message=(f"发现违法行为的检查 {n} 次，其中 {len(uncased)} 次仅责令整改、未立案，"
-                     f"占 {share:.1%}，高于 {limit:.0%}"),
+                     f"占 {share:.1%}，高于 {limit:.0%}" + (f"（{'；'.join(notes)}）" if notes else "")),
             evidence=list(uncased.index),
             details={"inspections_with_violations": n, "without_case": len(uncased),
-                     "share": round(share, 6), "max_share": limit},
+                     "share": round(share, 6), "max_share": limit,
+                     "escalated_later": {rid: by for rid, by in later["escalated_by"].items()},
+                     "recheck_cases": list(rechecks.index), "excused_on_the_spot": list(excused.index)},
         ))
     return out
 
@@ -557,57 +659,131 @@ def check_closure_due(ctx: Context) -> list[dict]:
 
 
 # ------------------------------------------------------------------ rule 12
+SINGLE_CODE_COLUMNS = ["row_id", "unit", "enterprise", "case_no", "code", "fine", "not_first"]
+
+
 def single_code_fines(ctx: Context) -> pd.DataFrame:
-    """Period rows with a fine whose items all match one and the same catalogue code."""
+    """Period rows with a fine whose items all match one and the same catalogue code.
+
+    One row per such ledger row: row_id, unit, enterprise, case_no, code, fine (万元), and
+    not_first — why the fine is not a first-offence fine (None: it is one). Rule 12 compares
+    first-offence fines only; a heavier fine for a repeat or a missed deadline is the law's
+    escalation, not a disparity. Not a first offence:
+
+    * a 复查 row: its fine punishes the missed deadline (逾期未改正), whose range is the
+      article's after-deadline range (e.g. 第九十九条: 五万元以上二十万元以下);
+    * 责令停产停业整顿, 提请关闭 or 按日连续处罚 on the row (the after-deadline measures);
+    * a refusal (拒不…, ``patterns.refusal``) in the row's text or an item refused;
+    * the text says 从重 (``fine_disparity.aggravation``, in 处罚依据, 其他查处 or 备注);
+    * a repeat: the same code at the same enterprise within ``repeat_offence.window_months``
+      (``facts.repeat_offences``, rule 8), where 方案二（五） asks for 从重.
+
+    A fine that could not be read (``fine_unknown``) counts as no fine.
+    """
     rows = ctx.facts.period_rows
+    cfg = ctx.config["fine_disparity"]
+    aggravation = re.compile(cfg["aggravation"])
+    refusal = ctx.facts.patterns.refusal
+    fined = rows[(rows["fine"] > 0) & ~rows["fine_unknown"]]
+    if fined.empty:
+        return pd.DataFrame(columns=SINGLE_CODE_COLUMNS)
+    reps = repeat_offences(ctx.facts, int(ctx.config["repeat_offence"]["window_months"]))
+    repeats = set(zip(reps["later_row"], reps["code"], strict=True))
+    it = ctx.facts.items
+    refused_rows = set(it.loc[it["refused"].astype(bool), "row_id"]) if not it.empty else set()
     recs = []
-    for rid, row in rows[rows["fine"] > 0].iterrows():
+    for rid, row in fined.iterrows():
         codes = row["codes"]
-        if codes and None not in codes and len(set(codes)) == 1 and not row["daily_penalty"]:
-            recs.append({"row_id": rid, "unit": row["unit"], "code": codes[0], "fine": float(row["fine"])})
-    return pd.DataFrame(recs, columns=["row_id", "unit", "code", "fine"])
+        if not codes or None in codes or len(set(codes)) != 1:
+            continue
+        code = codes[0]
+        text = "；".join(t for t in (row["legal_basis"], row["other_handling"], row["remarks"]) if isinstance(t, str))
+        if row["is_recheck"]:
+            why = "复查行（逾期未改正）"
+        elif row["daily_penalty"]:
+            why = "按日连续处罚"
+        elif row["suspended"] or row["closure"]:
+            why = "责令停产停业整顿" if row["suspended"] else "提请关闭"
+        elif rid in refused_rows or refusal.search(text):
+            why = "拒不整改"
+        elif aggravation.search(text):
+            why = "写明从重"
+        elif (rid, code) in repeats:
+            why = "12个月内再次违法"
+        else:
+            why = None
+        recs.append({"row_id": rid, "unit": row["unit"], "enterprise": row["enterprise"],
+                     "case_no": row["case_no"], "code": code, "fine": float(row["fine"]), "not_first": why})
+    out = pd.DataFrame(recs, columns=SINGLE_CODE_COLUMNS)
+    out["not_first"] = pd.Series([r["not_first"] for r in recs], index=out.index, dtype=object)  # None, not NaN
+    return out
+
+
+def _named(rec) -> str:
+    case = rec.case_no if isinstance(rec.case_no, str) and rec.case_no else "无案号"
+    return f"{rec.enterprise}（{case}）{fmt(rec.fine)}万元"
 
 
 def check_fine_disparity(ctx: Context) -> list[dict]:
-    """Rule 12. 同案不同罚: for one violation code, a unit's median fine far from the town's.
+    """Rule 12. 同案不同罚: for one violation code, a unit's first-offence fines far from the other units'.
 
-    Only rows whose items all match a single code (so the fine belongs to that violation),
-    without 按日连续处罚. Per code with at least ``min_rows`` (3) such rows from at least
-    ``min_units`` (2) units: town median of all its fines; a unit whose median fine is above
-    ``ratio`` (3) × the town median or below town median ÷ ratio is named. The spread table
-    (per code: n, units, min, max, town median, unit medians) is kept as ``tables['fine_spread']``.
+    Only first-offence fines are compared (``single_code_fines``: rows whose items all match one
+    code, so the fine belongs to that violation; no 复查 row, no repeat within 12 months, no 从重,
+    拒不, 停产停业整顿 or 按日连续处罚). Per code with at least ``min_rows`` (3) such rows in the
+    town, a unit with at least ``min_unit_rows`` (2) of them (one fine is not a practice) is
+    compared with the other units: their usual fine = the median of their unit medians (each
+    unit one voice, so one unit's many rows do not set the town's norm, and the unit judged does
+    not set its own), taken when at least ``min_units`` (2) other units have such fines. The unit
+    is named when its median is above ``ratio`` (3) × that or below it ÷ ratio, with its outlier
+    rows (enterprise, case number, fine: its rows beyond the same bound) in the message and as
+    evidence. The spread table (per code: first-offence rows, units, min, max, town median,
+    unit medians, rows left out as not first offences) is kept as ``tables['fine_spread']``.
     """
     cfg = ctx.config["fine_disparity"]
     ratio, min_rows, min_units = float(cfg["ratio"]), int(cfg["min_rows"]), int(cfg["min_units"])
-    fines = single_code_fines(ctx)
+    min_unit_rows = int(cfg["min_unit_rows"])
+    every = single_code_fines(ctx)
+    fines = every[every["not_first"].isna()]
+    left_out = every[every["not_first"].notna()].groupby("code").size().to_dict()
     spread, out = [], []
     for code, grp in fines.groupby("code", sort=True):
         medians = grp.groupby("unit")["fine"].median()
+        sizes = grp.groupby("unit").size()
         town = float(grp["fine"].median())
         spread.append({"code": code, "violation": _short(code), "rows": len(grp), "units": len(medians),
                        "min_wan": float(grp["fine"].min()), "max_wan": float(grp["fine"].max()),
-                       "town_median_wan": town, "unit_medians": {u: float(m) for u, m in medians.items()}})
-        if len(grp) < min_rows or len(medians) < min_units or town <= 0:
+                       "town_median_wan": town, "unit_medians": {u: float(m) for u, m in medians.items()},
+                       "not_first_rows": int(left_out.get(code, 0))})
+        if len(grp) < min_rows or len(medians) - 1 < min_units:
             continue
         for unit, med in medians.items():
-            high, low = med > ratio * town + 1e-9, med < town / ratio - 1e-9
+            others = medians.drop(unit)
+            usual = float(others.median())
+            if sizes[unit] < min_unit_rows or usual <= 0:
+                continue
+            high, low = med > ratio * usual + 1e-9, med < usual / ratio - 1e-9
             if not (high or low):
                 continue
             mine = grp[grp["unit"] == unit]
+            odd = mine[mine["fine"] > ratio * usual + 1e-9] if high else mine[mine["fine"] < usual / ratio - 1e-9]
             out.append(finding(
                 ctx, "fine_disparity", unit=unit, enterprise=None,
-                message=(f"「{_short(code)}」本单位罚款中位数 {fmt(med)} 万元，"
-                         f"{'高于' if high else '低于'}全镇中位数 {fmt(town)} 万元的"
-                         f"{f'{ratio:g}倍' if high else f'1/{ratio:g}'}"
-                         f"（全镇 {len(grp)} 起，{fmt(grp['fine'].min())}–{fmt(grp['fine'].max())} 万元）"),
-                evidence=list(mine["row_id"]),
-                details={"code": code, "unit_median_wan": float(med), "town_median_wan": town,
+                message=(f"「{_short(code)}」初次违法罚款本单位 {len(mine)} 起，中位数 {fmt(med)} 万元，"
+                         f"{'高于' if high else '低于'}其他 {len(others)} 个单位通常罚款 {fmt(usual)} 万元"
+                         f"（各单位中位数的中位数）的{f'{ratio:g}倍' if high else f'1/{ratio:g}'}"
+                         f"（全镇初次违法 {len(grp)} 起，{fmt(grp['fine'].min())}–{fmt(grp['fine'].max())} 万元）："
+                         + "；".join(_named(r) for r in odd.itertuples(index=False))),
+                evidence=list(odd["row_id"]),
+                details={"code": code, "unit_median_wan": float(med), "others_usual_wan": usual,
+                         "other_units": len(others), "town_median_wan": town,
                          "town_min_wan": float(grp["fine"].min()), "town_max_wan": float(grp["fine"].max()),
-                         "rows": len(grp), "unit_rows": len(mine)},
+                         "rows": len(grp), "unit_rows": len(mine),
+                         "outliers": [{"row": r.row_id, "enterprise": r.enterprise, "case_no": r.case_no,
+                                       "fine_wan": r.fine} for r in odd.itertuples(index=False)]},
             ))
     ctx.tables["fine_spread"] = pd.DataFrame(
         spread, columns=["code", "violation", "rows", "units", "min_wan", "max_wan", "town_median_wan",
-                         "unit_medians"])
+                         "unit_medians", "not_first_rows"])
     return out
 
 

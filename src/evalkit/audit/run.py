@@ -33,6 +33,7 @@ from evalkit.audit.rules import (
 from evalkit.audit.rules_handling import RULES_HANDLING, group_overdue
 from evalkit.config.loader import load_model
 from evalkit.config.models import AuditFile
+from evalkit.core.catalogue import load_catalogue
 from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import InternalError
@@ -55,7 +56,8 @@ def load_audit_config(path=None) -> tuple[dict, str]:
     Validated by ``evalkit.config.models.AuditFile``; returned as the YAML's dict shape.
     """
     model, source = load_model("audit", AuditFile, path, context={
-        "audit_rules": list(AUDIT_RULES), "lower_bounds": list(LOWER_BOUNDS)})
+        "audit_rules": list(AUDIT_RULES), "lower_bounds": list(LOWER_BOUNDS),
+        "violation_codes": list(load_catalogue().index)})
     return model.model_dump(), source
 
 

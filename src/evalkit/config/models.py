@@ -46,6 +46,7 @@ CONTEXT_CHOICES = {
     "severities": "严重程度",
     "lower_bounds": "取法",
     "violation_handling_variants": "口径",
+    "violation_codes": "违法行为代码（违法行为目录 V01—V28）",
 }
 
 
@@ -180,6 +181,7 @@ class RandomInspection(Section):
 class RectificationOnly(Section):
     max_share: Share
     min_inspections: PositiveInt
+    must_punish_codes: Annotated[list[Annotated[str, _one_of("violation_codes")]], _none_to([])]
 
 
 class RepeatOffence(Section):
@@ -207,6 +209,8 @@ class FineDisparity(Section):
     ratio: Annotated[float, Field(ge=1)]
     min_rows: PositiveInt
     min_units: PositiveInt
+    min_unit_rows: PositiveInt
+    aggravation: Regex
 
 
 class AuditPatterns(Section):

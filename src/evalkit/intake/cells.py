@@ -514,13 +514,27 @@ _PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至"
 #: Days allowed for rectification when the text gives no date (documented default).
 DEFAULT_RECTIFICATION_DAYS = 30
 
+#: 完成整改情况 words saying a hazard was corrected on the spot, in the inspectors' presence
+#: (行政处罚法第三十三条: a minor violation promptly corrected, a first one in particular, may
+#: go unpunished; audit rule 7). Declared once: ``rectified_on_the_spot`` reads them for the
+#: audit and the typical cases' 回头看; docs/audit.md lists them; tests/test_cells.py checks each.
+ON_THE_SPOT_TERMS = ("当场整改", "当场改正", "当场纠正", "现场整改", "现场改正", "现场纠正", "立行立改",
+                     "立查立改", "即查即改", "边查边改", "当即整改", "当即改正")
+#: Words that, written just before a term, make it no fact: a negation (未当场整改) or an
+#: order (责令当场改正 says what was ordered, not what was done).
+ON_THE_SPOT_BLOCKERS = ("未", "未能", "没有", "没", "不能", "无法", "尚未", "不", "拒不", "责令", "要求", "应", "须",
+                        "需")
+# A negated on-the-spot word is no rectification either (未当场整改 is not 当场整改).
+_NEGATED_SPOT = re.compile("(?:未能|没有|不能|无法|尚未|未|没|不)(?:" + "|".join(ON_THE_SPOT_TERMS) + ")")
+
 
 def rectification_status(value) -> str | None:
     """"rectified" | "overdue" | "pending" | None for a 完成整改情况 text.
 
     Checked in this order so negations win: overdue words (逾期未整改, 拒不整改,
     拒不执行), then negated forms (未整改, 整改中 …) -> pending, then rectified words
-    (已整改, 整改完毕, 当场整改, 立行立改 …), then order words (限期整改, 限…前整改,
+    (已整改, 整改完毕, 当场整改, 立行立改 …) outside a negated on-the-spot phrase (未当场整改,
+    无法现场整改: those alone read pending), then order words (限期整改, 限…前整改,
     责令改正, 7日内整改 …) -> pending. None when the text says none of these.
     """
     text = norm(value)
@@ -530,9 +544,12 @@ def rectification_status(value) -> str | None:
         return STATUS_OVERDUE
     if any(w in text for w in _NEGATED):
         return STATUS_PENDING
-    if any(w in text for w in _RECTIFIED):
+    # 未当场整改 says nothing was done on the spot, not that nothing was done: read the rest
+    # (未当场整改，次日整改完毕 is rectified; 未当场整改，限7月1日前整改 is pending).
+    rest = _NEGATED_SPOT.sub("", text)
+    if any(w in rest for w in _RECTIFIED) or _on_the_spot_term(rest):
         return STATUS_RECTIFIED
-    if any(w in text for w in _PENDING) or _PENDING_RE.search(text):
+    if rest != text or any(w in rest for w in _PENDING) or _PENDING_RE.search(rest):
         return STATUS_PENDING
     return None
 
@@ -543,6 +560,30 @@ def rectification_status(value) -> str | None:
 #: assumed number of days, ``DEFAULT_RECTIFICATION_DAYS``).
 DEADLINE_WRITTEN, DEADLINE_RELATIVE, DEADLINE_ASSUMED = "written", "relative", "assumed"
 DEADLINE_BASES = (DEADLINE_WRITTEN, DEADLINE_RELATIVE, DEADLINE_ASSUMED)
+
+
+def rectified_on_the_spot(value) -> bool:
+    """True when a 完成整改情况 text says the hazard was corrected on the spot.
+
+    The text must read rectified (``rectification_status``) and hold one of
+    ``ON_THE_SPOT_TERMS`` (当场整改, 立行立改, 现场整改完毕, 当场改正 …) not preceded by one of
+    ``ON_THE_SPOT_BLOCKERS``: 未当场整改, 无法现场整改 (negations) and 责令当场改正 (an order)
+    do not count. 已整改 alone does not say when: False.
+    """
+    text = norm(value)
+    return bool(text) and rectification_status(text) == STATUS_RECTIFIED and _on_the_spot_term(text)
+
+
+def _on_the_spot_term(text: str) -> bool:
+    # an ON_THE_SPOT_TERMS word of the normalised ``text`` without a blocker just before it
+    for term in ON_THE_SPOT_TERMS:
+        start = text.find(term)
+        while start >= 0:
+            before = text[max(0, start - 2):start]
+            if not any(before.endswith(b) for b in ON_THE_SPOT_BLOCKERS):
+                return True
+            start = text.find(term, start + 1)
+    return False
 
 _CN_NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
            "九": 9}

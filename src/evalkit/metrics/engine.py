@@ -54,6 +54,7 @@ from evalkit.core.forms import LEDGER
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
 from evalkit.intake.handling import handling_counts
+from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import done_on
 from evalkit.metrics.registry import (
     _REGISTRY,
@@ -132,8 +133,11 @@ def money_wan(micro) -> float | None:
 
 
 # --------------------------------------------------------------------------- configuration
-#: 违法行为查处率 readings: variant -> (numerator, denominator, formula).
+#: 违法行为查处率 readings: variant -> (numerator, denominator, formula). The default is the first.
 VIOLATION_HANDLING_VARIANTS: dict[str, tuple[str, str, str]] = {
+    "handled_items_per_hazard": (
+        "handled_items", "hazards_found",
+        "被查处的违法行为(隐患)项数（发现它的检查行有立案案号，或范围结束日前的复查行逾期未改立案）/ 排查隐患数 × 100"),
     "case_items_per_hazard": (
         "case_items", "hazards_found", "有立案案号的检查行上的违法行为(隐患)项数 / 排查隐患数 × 100"),
     "cases_per_violating_enterprise": (
@@ -149,7 +153,7 @@ VIOLATION_HANDLING_VARIANTS: dict[str, tuple[str, str, str]] = {
 class MetricsConfig:
     """Options chosen in config/metrics.yaml (or a user's ``--config`` file)."""
 
-    violation_handling_rate: str = "case_items_per_hazard"
+    violation_handling_rate: str = "handled_items_per_hazard"
     reports_verified_ledger: str = "remarks"
     path: str = "<默认>"
 
@@ -223,6 +227,10 @@ class _Ledger:
         self.hazard_row = row[new]
         self.hazard_items = items.loc[new, ["status", "deadline", "closed_by", "closed_date"]]
         self.done_at = done_on(self.hazard_items)  # metrics.hazards' rule, columns read once
+        # The day a later 复查 row escalated each new hazard with a 立案案号 (NaT: none), for
+        # 违法行为查处率 (metrics.escalation; the scope's end decides, like a closure).
+        escalated = recheck_escalations(items[row >= 0])["by_date"]
+        self.escalated_day = pd.to_datetime(escalated.reindex(items.index[new])).to_numpy(dtype="datetime64[D]")
 
     def in_scope(self, period: Period) -> np.ndarray:
         keys = set(period.period_keys)
@@ -336,6 +344,11 @@ class MetricsEngine:
         rectified = done & in_scope[L.hazard_row]
         per_unit["hazards_rectified"] = np.bincount(L.unit[L.hazard_row[rectified]], minlength=nu).astype(np.int64)
         total["hazards_rectified"] = int(rectified.sum())
+        # 查处: the scope's new hazards whose own row has a case, or escalated by a 复查 case by the scope's end.
+        end = np.datetime64(pd.Timestamp(period.end).date(), "D")
+        handled = in_scope[L.hazard_row] & (L.has_case[L.hazard_row] | (L.escalated_day <= end))
+        per_unit["handled_items"] = np.bincount(L.unit[L.hazard_row[handled]], minlength=nu).astype(np.int64)
+        total["handled_items"] = int(handled.sum())
         for m, measure in HANDLING_METRICS.items():
             if measure == "家":
                 distinct(m, pair_any(L.handling[m] > 0))

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 
 from evalkit.intake.handling import is_summary_fine
-from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Case, Item, Row, Simulator, is_workday
+from evalkit.sample.events import CRIMINAL_CODES, LAST_DAY, Case, Item, Row, Simulator, deadline_text, is_workday
 from evalkit.sample.write import handling_text, remarks_text
 
 #: Similar-looking or same-sounding characters: the 1-character slips of a typist.
@@ -343,13 +343,6 @@ def _rare_code(sim: Simulator, name: str, day: dt.date, avoid: set[str]) -> tupl
     return code, (got[len(got) // 2] if got else None)
 
 
-def _next_case_number(sim: Simulator, prefix: str) -> str:
-    """The prefix's next number after the year's last one (numbering ran before the plants)."""
-    used = [int(r.case.number.rsplit("〕", 1)[1].rstrip("号")) for r in sim.rows
-            if r.case and r.case.prefix == prefix and r.case.number]
-    return f"{prefix}〔2024〕{max(used, default=0) + 1}号"
-
-
 def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set[str]) -> list[Planted]:
     """The situations of rules 3, 5 and 9 (issue 11), appended after every other plant.
 
@@ -413,7 +406,7 @@ def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set
         row = visit(unit, name, day, "限2024年6月19日前整改", D(2024, 6, 19),
                     remarks=["从重处罚"] if heavier else [], code=code)
         sim.file_case(row, code, prefix="狮蚶应急罚", fine=fine)
-        row.case.number = _next_case_number(sim, "狮蚶应急罚")
+        row.case.number = _next_case_number(sim.rows, "狮蚶应急罚")
         row.suspend = heavier
         record(pid, [row])
     # a period written relative to the inspection; and no deadline written at all.
@@ -443,4 +436,73 @@ def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set
                            None, name, f"key_industry_uninspected: finding in 2024-{month - 1:02d}",
                            f"its 重点检查 plan row (month {line['month']}) is left out of registry/plan.csv; "
                            f"first inspected in month {month}", form="none"))
+
+
+# ---------------------------------------------------------------------------- rule 7 plants
+#: The unit and month of the rule 7 plants (a unit whose June count is a finding either way).
+ON_THE_SPOT_UNIT, ON_THE_SPOT_MONTH = "石壁村", 6
+
+
+def plant_on_the_spot_cases(rng: random.Random, sim: Simulator) -> list[Planted]:
+    """Three extra June visits of 石壁村 for audit rule 7 (以整改代替处罚, docs/audit.md):
+
+    * onspot-excused-1: a minor first violation corrected on the spot (当场整改), no penalty:
+      行政处罚法第三十三条 allows not punishing it, so rule 7 leaves the inspection out;
+    * onspot-negated-1: “未当场整改，限…前整改” — a negation, not an on-the-spot correction
+      (intake reads it pending); corrected at a 复查 before its deadline; rule 7 counts it;
+    * onspot-major-1: a 重大事故隐患 corrected on the spot, no penalty: a major hazard is
+      never “轻微”, so rule 7 counts it.
+
+    Each visit goes to an enterprise 石壁村 already inspected that month (so coverage, the plan
+    and 现场检查企业数 do not change), on a free day, with a code the enterprise has not had in
+    the last 12 months (not a repeat) and none open. Runs after every other plant.
+    """
+    unit, month = ON_THE_SPOT_UNIT, ON_THE_SPOT_MONTH
+    regular = sorted({r.enterprise for r in sim.rows if r.unit == unit and r.month == month and r.registered
+                      and not r.is_recheck}, key=str)
+    rng.shuffle(regular)
+    planted: list[Planted] = []
+    used: set[str] = set()
+    plans = (("onspot-excused-1", "hazard_corrected_on_the_spot", "V14", 0, False),
+             ("onspot-negated-1", "on_the_spot_negated", "V25", 1, False),
+             ("onspot-major-1", "major_hazard_corrected_on_the_spot", "V01", 1, True))
+    for pid, kind, code, variant, major in plans:
+        for name in regular:
+            if name in used:
+                continue
+            day = sim.free_day(name, month)
+            if day is None or day.day > 20:
+                continue
+            if code in sim.recent_codes(name, day) | sim.open_codes(name):
+                continue
+            break
+        else:  # pragma: no cover - the sample always has such an enterprise
+            raise RuntimeError(f"no enterprise for {pid}")
+        used.add(name)
+        text = sim.hazard_text(code, major, variant)
+        rows = []
+        if kind == "on_the_spot_negated":
+            deadline = day + dt.timedelta(days=7)
+            item = Item(text, code, major, f"未当场整改，{deadline_text(deadline)}", "pending", deadline)
+        else:
+            item = Item(text, code, major, "当场整改", "rectified", None)
+        row = Row(sim._next_uid(), unit, name, True, day, sim.inspectors(unit), [item], tags=["onspot_plant"])
+        sim.add(row)
+        rows.append(row)
+        if kind == "on_the_spot_negated":
+            when = sim.free_after(name, day + dt.timedelta(days=5), day)
+            recheck = sim.recheck(row, when, ["rectified"])
+            recheck.tags.append("onspot_plant")
+            rows.append(recheck)
+        expected = {
+            "hazard_corrected_on_the_spot": "audit rectification_instead_of_penalty (2024-06, 石壁村) leaves it out: "
+                                            "in details.excused_on_the_spot, not in the evidence",
+            "on_the_spot_negated": "intake reads 未当场整改 as pending, not rectified on the spot; audit "
+                                   "rectification_instead_of_penalty (2024-06, 石壁村) counts it: in the evidence",
+            "major_hazard_corrected_on_the_spot": "a 重大事故隐患 is never excused: audit "
+                                                  "rectification_instead_of_penalty (2024-06, 石壁村) counts it: "
+                                                  "in the evidence",
+        }[kind]
+        planted.append(Planted(pid, kind, None, unit, month, rows, "完成整改情况", item.rect, expected,
+                               "行政处罚法第三十三条: a first minor violation promptly corrected may go unpunished"))
     return planted

@@ -13,7 +13,9 @@ month, or January..month for 累计数) ending on day E, over the unit's 附件1
                      dated on or before E (so 累计数 is not the sum of the months)
 - cases_filed        distinct names with a 立案案号 (家)
 - case_ratio         cases_filed / inspected × 100
-- violation_handling_rate  new hazard items on rows with a 立案案号 / hazards_found × 100
+- violation_handling_rate  new hazard items 查处 by E / hazards_found × 100: on a row with a 立案案号,
+                     or escalated by a later 复查 row with a 立案案号 dated on or before E (same
+                     enterprise, an item with the same text or code, the hazard still open then)
 - suspended, closure_requested, blacklisted, joint_punishment   distinct names (家)
 - fines_wan          sum of 罚款金额 in 万元, 4 d.p.
 - licenses_suspended (件), criminal_referrals (人), referred_other (起), reports_verified
@@ -42,6 +44,7 @@ class FigRow:
     new_hazards: int = 0
     fixed_on_row: int = 0  # new items rectified on this row
     closed_on: tuple[dt.date, ...] = ()  # dates of the 复查 that closed the row's other new items
+    escalated_on: tuple[dt.date, ...] = ()  # per new item a later 复查 row filed a case for: its date
     has_case: bool = False
     fine_wan: float | None = None
     flags: frozenset[str] = field(default_factory=frozenset)  # DISTINCT_KEYS present
@@ -77,7 +80,8 @@ def _block(rows: Sequence[FigRow], supervised: int, end: dt.date) -> dict:
         "hazards_rectified": sum(r.fixed_on_row + sum(d <= end for d in r.closed_on) for r in rows),
         "cases_filed": len(cases),
         "case_ratio": rate(len(cases), len(inspected)),
-        "violation_handling_rate": rate(sum(r.new_hazards for r in rows if r.has_case), found),
+        "violation_handling_rate": rate(sum(r.new_hazards if r.has_case else sum(d <= end for d in r.escalated_on)
+                                            for r in rows), found),
         "fines_wan": money(r.fine_wan for r in rows),
         "licenses_suspended": sum(r.licenses for r in rows),
         "criminal_referrals": sum(r.criminal for r in rows),

@@ -30,7 +30,13 @@ from pathlib import Path
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.periods import submission_deadline
 from evalkit.exceptions import DataDirError, ParameterError
-from evalkit.sample.defects import Planted, plant_law_situations, plant_overdue_and_coverage, plant_row_defects
+from evalkit.sample.defects import (
+    Planted,
+    plant_law_situations,
+    plant_on_the_spot_cases,
+    plant_overdue_and_coverage,
+    plant_row_defects,
+)
 from evalkit.sample.events import MONTHS, YEAR, Row, Simulator
 from evalkit.sample.figures import FigRow, rate, unit_figures
 from evalkit.sample.manifest import build_manifest
@@ -95,6 +101,7 @@ def simulate(seed: int = 2024) -> SampleYear:
     planted = plant_row_defects(random.Random(seed + 5), sim, {e.name for e in enterprises})
     planted += plant_law_situations(random.Random(seed + 11), sim)
     planted += plant_overdue_and_coverage(sim, plan, cast.names)
+    planted += plant_on_the_spot_cases(random.Random(seed + 7), sim)
     reported, computed = _figures(units, enterprises, sim.rows, planted)
     received = _received(random.Random(seed + 6), units, planted)
     return SampleYear(seed, units, enterprises, cast, plan, sim.rows, scenarios, planted, reported,
@@ -102,9 +109,31 @@ def simulate(seed: int = 2024) -> SampleYear:
 
 
 # ---------------------------------------------------------------------------- 附件2
-def fig_row(row: Row, registry: dict[str, str]) -> FigRow:
+def escalation_dates(rows: list[Row]) -> dict[int, dt.date]:
+    """id(item) -> the date of the earliest later 复查 row of ``rows`` with a 立案案号 that restates the
+    new item (same enterprise, an item with the same text or code) while it was still open (not
+    rectified on its row, not closed before): the unit's count of 违法行为查处 (docs/metrics.md)."""
+    rechecks = sorted((r for r in rows if r.is_recheck and r.case is not None), key=lambda r: (r.date, r.uid))
+    out: dict[int, dt.date] = {}
+    for r in rows:
+        for it in r.items:
+            if it.origin is not None or it.status == "rectified":
+                continue
+            for later in rechecks:
+                if later.enterprise != r.enterprise or later.date <= r.date or later is r:
+                    continue
+                if it.closed_by is not None and it.closed_by.date < later.date:
+                    continue
+                if any(o.hazard == it.hazard or o.code == it.code for o in later.items):
+                    out[id(it)] = later.date
+                    break
+    return out
+
+
+def fig_row(row: Row, registry: dict[str, str], escalated: dict[int, dt.date] | None = None) -> FigRow:
     """The figures' view of a row, as the unit counts it: names as written, a 待定 fine as
-    no fine yet. ``registry`` maps enterprise name -> its unit."""
+    no fine yet. ``registry`` maps enterprise name -> its unit; ``escalated`` is
+    ``escalation_dates`` of the rows the unit counts."""
     flags = frozenset(k for k, on in (("suspended", row.suspend), ("closure_requested", row.closure),
                                       ("blacklisted", row.blacklist), ("joint_punishment", row.joint)) if on)
     name = row.written_name or row.enterprise
@@ -114,6 +143,7 @@ def fig_row(row: Row, registry: dict[str, str]) -> FigRow:
         new_hazards=len(new),
         fixed_on_row=sum(1 for it in new if it.status == "rectified"),
         closed_on=tuple(it.closed_by.date for it in new if it.status != "rectified" and it.closed_by),
+        escalated_on=tuple(escalated[id(it)] for it in new if id(it) in (escalated or {})),
         has_case=row.case is not None,
         fine_wan=row.fine if row.fine_text is None else None,
         flags=flags, licenses=1 if row.license else 0, criminal=row.criminal,
@@ -127,8 +157,10 @@ def _figures(units, enterprises, rows, planted):
     reported, computed = {}, {}
     for unit in units:
         mine = [r for r in rows if r.unit == unit.name]
-        own = {m: [fig_row(r, registry) for r in mine if r.month == m] for m in MONTHS}
-        accepted = {m: [fig_row(r, registry) for r in mine if r.month == m and r.accepted] for m in MONTHS}
+        esc_own, esc_accepted = escalation_dates(mine), escalation_dates([r for r in mine if r.accepted])
+        own = {m: [fig_row(r, registry, esc_own) for r in mine if r.month == m] for m in MONTHS}
+        accepted = {m: [fig_row(r, registry, esc_accepted) for r in mine if r.month == m and r.accepted]
+                    for m in MONTHS}
         for m in MONTHS:
             reported[unit.name, m] = unit_figures(own, supervised[unit.name], m)
             computed[unit.name, m] = unit_figures(accepted, supervised[unit.name], m)

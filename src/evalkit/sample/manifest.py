@@ -137,6 +137,50 @@ def _defects(year, files, where, months) -> list[dict]:
                 continue
         out.append(entry)
     out += _story_defects(year, where, months)
+    out += _handling_stories(year, where, months)
+    return out
+
+
+def _handling_stories(year, where, months) -> list[dict]:
+    """What audit rules 7 and 12 and the 违法行为查处率 must (not) find, from the scripted rows."""
+    out = []
+
+    def entry(eid, kind, rows, expected, note, value=None):
+        rows = [r for r in rows if r is not None and r.month in months]
+        if not rows:
+            return
+        out.append({"id": eid, "kind": kind, "rule": None, "unit": rows[0].unit, "month": rows[-1].month,
+                    "value": value if value is not None else rows[0].enterprise, "expected": expected,
+                    "note": note, "locations": [loc for r in rows if (loc := _loc(where, r))]})
+
+    # A case filed on the 复查 row (逾期未改 -> 立案): 查处 in the 违法行为查处率, a penalty for rule 7.
+    origin, refused, _ = year.scenarios["criminal_not_referred"]
+    if refused.month in months:
+        cur, _cum = year.reported[refused.unit, refused.month]
+        entry("recheck-case-rate-1", "case_on_recheck_row", [origin, refused],
+              f"违法行为查处率 {refused.unit} 2024-{refused.month:02d} 本月数 {cur['violation_handling_rate']:.2f} "
+              f"(the hazard of {origin.date.isoformat()} punished on its 复查 row, {refused.case.number}), not 0.00",
+              "metrics.escalation: a case on a later 复查 row credits the hazard it restates")
+    origin, late, _ = year.scenarios["overdue_escalated"]
+    entry("recheck-case-rule7-1", "case_on_recheck_row", [origin, late],
+          f"audit rectification_instead_of_penalty 2024-{late.month:02d} {late.unit}: the 复查 row "
+          f"{late.case.number if late.case else ''} is counted as a penalised inspection (details.recheck_cases)",
+          "the inspection was in the month before; its hazard was punished at the 复查")
+    # 同案不同罚: first-offence fines only; one row is no practice.
+    closure = [r for r in year.scenarios["closure"] if r is not None and r.case and (r.suspend or r.closure)]
+    entry("fines-escalated-not-compared", "escalated_fines_not_compared", closure,
+          "audit fine_disparity must not name this unit for these fines: 停产停业整顿 / 提请关闭 rows are not "
+          "first offences", "the closure story's 3 and 5 万 fines (after 1 万) for the same major hazard")
+    repeat = [r for r in year.scenarios["repeat_heavier_a"] if r is not None and r.case]
+    entry("fines-repeat-not-compared", "escalated_fines_not_compared", repeat[1:],
+          "audit fine_disparity leaves the repeat out (12个月内再次违法, 从重): not a first offence",
+          "the same violation again within 12 months, fined more (从重) as the plan asks")
+    single = [p.rows[0] for p in year.planted if p.kind in ("fine_below_minimum", "fine_above_maximum") and p.rows]
+    for n, r in enumerate(single, 1):
+        entry(f"fines-single-row-{n}", "single_fine_not_judged", [r],
+              "audit fine_disparity must not name the unit for this code: its only first-offence fine of the "
+              "code (fine_disparity.min_unit_rows 2); fine_out_of_range judges the fine itself",
+              "one fine is not a practice", value=f"{r.fine:g}")
     return out
 
 
@@ -196,7 +240,9 @@ def _story_defects(year, where, months) -> list[dict]:
     if inconsistent:
         out.append({"id": "fines-inconsistent-1", "kind": "inconsistent_fines", "rule": None,
                     "unit": inconsistent["unit"], "month": None, "value": inconsistent["unit_mean"],
-                    "expected": inconsistent["others_mean"], "note": "同案不同罚: " + inconsistent["code"],
+                    "expected": inconsistent["others_mean"],
+                    "note": "同案不同罚: " + inconsistent["code"] + "; audit fine_disparity names the unit where it "
+                            "has two first-offence fines of the code or more (2024Q2, 2024), not in a single month",
                     "locations": [loc for r in inconsistent["rows"] if (loc := _loc(where, r, "罚款金额(万)"))]})
     return out
 
