@@ -280,6 +280,7 @@ def plant_law_situations(rng: random.Random, sim: Simulator) -> list[Planted]:
                            f"ordered to 停产停业整顿 on {order.date.isoformat()}, found producing again: "
                            "第一百一十三条第（四）项; "
                            "closure_due expected (高, no 提请关闭 recorded)", finding="closure_due"))
+    return planted
 
 
 # ---------------------------------------------------------------------------- rules 3, 5, 9 (issue 11)
@@ -436,6 +437,7 @@ def plant_overdue_and_coverage(sim: Simulator, plan: list[dict], cast_names: set
                            None, name, f"key_industry_uninspected: finding in 2024-{month - 1:02d}",
                            f"its 重点检查 plan row (month {line['month']}) is left out of registry/plan.csv; "
                            f"first inspected in month {month}", form="none"))
+    return planted
 
 
 # ---------------------------------------------------------------------------- rule 7 plants
