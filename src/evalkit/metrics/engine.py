@@ -672,6 +672,13 @@ class MetricsResult:
         shown = _show(self.definitions[metric_id], value)
         return shown + INCOMPLETE_MARK if self.is_incomplete(unit, metric_id) else shown
 
+    def headers_by_reason(self) -> dict[str, list[str]]:
+        """``not_applicable`` grouped: reason -> the column headers it applies to."""
+        out: dict[str, list[str]] = {}
+        for mid, reason in self.not_applicable.items():
+            out.setdefault(reason, []).append(self.definitions[mid].header)
+        return out
+
     def to_text(self) -> str:
         """Readable tables with Chinese headers, one per 附件2 column group; a value marked
         ``INCOMPLETE_MARK`` is incomplete (``incomplete``, reason under the tables)."""
@@ -696,10 +703,8 @@ class MetricsResult:
         if self.as_of:
             earlier = "、".join(f"{u}（截至{int(k[5:])}月）" for u, k in self.as_of.items())
             lines.append(f"累计数截至较早月份：{earlier}")
-        by_reason: dict[str, list[str]] = {}
-        for mid, reason in self.not_applicable.items():
-            by_reason.setdefault(reason, []).append(self.definitions[mid].header)
-        lines += [f"{'、'.join(headers)} {NOT_APPLICABLE}：{reason}" for reason, headers in by_reason.items()]
+        lines += [f"{'、'.join(headers)} {NOT_APPLICABLE}：{reason}"
+                  for reason, headers in self.headers_by_reason().items()]
         for unit, ms in self.incomplete.items():
             lines += [f"{INCOMPLETE_MARK} {unit} {self.definitions[m].header}：{why}" for m, why in ms.items()]
         lines.append(f"{NOT_APPLICABLE}：分母为0或无法计算。")

@@ -660,9 +660,8 @@ def figures_check(ds, period, unit: str) -> None:
         show(table, "统计表（二）核对", highlight=marks)
         return
     show(table, f"{p.label}报送数与台账重算数（合计对照，不标红；逐月核对见下表）")
-    rep = metrics(ds, p, source="reported")
-    for mid, reason in rep.not_applicable.items():
-        note(f"{get_metric(mid).header}：{NOT_COMPARABLE}，{reason}")
+    for reason, headers in metrics(ds, p, source="reported").headers_by_reason().items():
+        note(f"{'、'.join(headers)}：{NOT_COMPARABLE}，{reason}")  # one line per reason, not per column
     rows, marked = monthly_mismatches(ds, p, unit)
     show(rows, f"{p.label}逐月核对：不一致的格子（每格一条核查问题）", highlight=marked,
          empty="本期各月报送的本月数、累计数与台账重算数一致。")
