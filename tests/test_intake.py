@@ -69,7 +69,7 @@ def test_frames_have_the_contract_columns(data_dir):
     assert list(ds.files.columns) == ["file", "rows_read", "rows_accepted", "rows_rejected"]
     assert list(ds.rejected.columns) == ["file", "sheet", "row", "form", "reason", "values"]
     assert list(ds.enterprises.columns) == ["name", "credit_code", "industry", "unit", "key_industry", "risk_level"]
-    assert list(ds.units.columns) == ["unit", "kind", "supervised_total"]
+    assert list(ds.units.columns) == ["unit", "kind", "supervised_total", "parent"]
     assert list(ds.plan.columns) == ["name", "unit", "month", "method"]
     assert ds.summary() == {"files": 0, "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
 

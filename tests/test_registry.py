@@ -49,6 +49,8 @@ def test_enterprises_read_with_contract_columns(reg):
 def test_units_derived_without_units_csv(reg):
     """Without units.csv: units are the distinct 监管单位; 村 by the name ending."""
     units = load_registry(reg).units.set_index("unit")
+    assert units["parent"].isna().all()  # no 上级单位: every unit reports to the root
+    units = units.drop(columns="parent")
     assert units.to_dict("index") == {
         "石壁村": {"kind": "村", "supervised_total": 1},
         "综合执法队": {"kind": "部门", "supervised_total": 2},

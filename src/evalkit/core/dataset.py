@@ -9,7 +9,9 @@ enterprises  the 企业名录 (registry/enterprises.csv|xlsx), one row per enter
     unit (str, 监管单位), key_industry (str|None: the key-industry name, None if not
     key), risk_level (str, 风险等级)
 units        one row per reporting unit
-    unit (str), kind ("村" | "部门"), supervised_total (int: registry enterprises whose unit is it)
+    unit (str), kind ("村" | "社区" | "部门" keep a ledger; "镇" | "街道" | "市" consolidate),
+    supervised_total (int: registry enterprises whose unit is it), parent (str|None: 上级单位
+    from units.csv; None = reports to the root, see ``core.hierarchy``)
 plan         the 年度执法计划 (registry/plan.csv|xlsx; empty frame if absent)
     name (str, 企业名称), unit (str), month (int 1-12, 计划月份), method ("重点检查" | "双随机")
 submissions  one row per recognised (file, sheet)

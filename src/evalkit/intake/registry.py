@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from evalkit.core import hierarchy
 from evalkit.core.forms import DEFAULT_YEAR
 from evalkit.core.problems import Problem, make_problem
 from evalkit.exceptions import DataDirError
@@ -36,11 +37,11 @@ from evalkit.intake import cells
 REGISTRY_DIR = "registry"
 SUBMISSIONS_DIR = "submissions"
 KEY_INDUSTRIES = ("危化品", "渔业船舶", "烟花爆竹", "民爆物品", "重点建设施工项目", "两客一危", "校车")
-UNIT_KINDS = ("村", "部门")
+UNIT_KINDS = hierarchy.UNIT_KINDS
 PLAN_METHODS = ("重点检查", "双随机")
 
 ENTERPRISE_COLUMNS = ["name", "credit_code", "industry", "unit", "key_industry", "risk_level"]
-UNIT_COLUMNS = ["unit", "kind", "supervised_total"]
+UNIT_COLUMNS = ["unit", "kind", "supervised_total", "parent"]
 PLAN_COLUMNS = ["name", "unit", "month", "method"]
 
 # field -> accepted headers (compared after cells.norm); the first is the official one.
@@ -52,7 +53,8 @@ _ENTERPRISE_HEADERS = {
     "key_industry": ("重点行业", "是否重点行业"),
     "risk_level": ("风险等级", "风险分级"),
 }
-_UNIT_HEADERS = {"unit": ("单位", "单位名称"), "kind": ("类型", "单位类型")}
+_UNIT_HEADERS = {"unit": ("单位", "单位名称"), "kind": ("类型", "单位类型"),
+                 "parent": ("上级单位", "上级", "所属单位")}
 _PLAN_HEADERS = {"name": ("企业名称", "企业(单位)名称"), "unit": ("监管单位",),
                  "month": ("计划月份", "月份"), "method": ("方式", "检查方式")}
 _RECEIVED_HEADERS = {"file": ("文件", "文件名"), "received": ("收到日期", "收文日期", "报送日期")}
@@ -343,6 +345,8 @@ def _units(data_dir: Path, reg_dir: Path, enterprises: pd.DataFrame, enterprises
     derived = {u: ("村" if u.endswith("村") else "部门") for u in enterprises["unit"]}
     path = reg_dir / "units.csv"
     units: dict[str, str] = {}
+    parents: dict[str, tuple[str, int]] = {}  # unit -> (上级单位 as written, row)
+    table = None
     if path.is_file():
         table = _read_table(data_dir, path, _UNIT_HEADERS, problems)
         if "unit" not in table.columns:
@@ -356,9 +360,13 @@ def _units(data_dir: Path, reg_dir: Path, enterprises: pd.DataFrame, enterprises
             if kind not in UNIT_KINDS:
                 fallback = "村" if unit.endswith("村") else "部门"
                 problems.append(_problem(
-                    table, n, "kind", f"单位 {unit} 的类型 '{kind or ''}' 应为 村 或 部门：已按 {fallback} 处理", kind))
+                    table, n, "kind", f"单位 {unit} 的类型 '{kind or ''}' 应为 {'、'.join(UNIT_KINDS)} 之一："
+                    f"已按 {fallback} 处理", kind))
                 kind = fallback
             units.setdefault(unit, kind)
+            parent = cells.clean_name(_cell(table, row, "parent")) if "parent" in table.columns else None
+            if parent:
+                parents.setdefault(unit, (parent, n))
         listed = {cells.normalise_name(u) for u in units}
         for unit in dict.fromkeys(enterprises["unit"]):
             if cells.normalise_name(unit) not in listed:
@@ -369,8 +377,41 @@ def _units(data_dir: Path, reg_dir: Path, enterprises: pd.DataFrame, enterprises
                 units[unit] = derived[unit]
     else:
         units = derived
-    return pd.DataFrame([{"unit": u, "kind": k, "supervised_total": int(counts.get(u, 0))}
-                         for u, k in units.items()], columns=UNIT_COLUMNS)
+    frame = pd.DataFrame([{"unit": u, "kind": k, "supervised_total": int(counts.get(u, 0)), "parent": None}
+                          for u, k in units.items()], columns=UNIT_COLUMNS)
+    frame["parent"] = frame["parent"].astype(object)
+    if parents and table is not None:
+        _set_parents(frame, parents, table, problems)
+    return frame
+
+
+def _set_parents(frame: pd.DataFrame, parents: dict[str, tuple[str, int]], table: Table,
+                 problems: list[Problem]) -> None:
+    """Fill ``frame["parent"]`` from the 上级单位 column: a parent must be a listed unit, and
+    following parents must never come back to where it started. A bad parent is reported and
+    left empty (the unit then reports to the root), never guessed."""
+    names = set(frame["unit"])
+    for unit, (parent, n) in parents.items():
+        if parent == unit:
+            problems.append(_problem(table, n, "parent", f"单位 {unit} 的上级单位是它自己：已忽略", parent))
+        elif parent not in names:
+            problems.append(_problem(table, n, "parent",
+                                     f"单位 {unit} 的上级单位 {parent} 不在 units.csv 中：已忽略", parent))
+        else:
+            frame.loc[frame["unit"] == unit, "parent"] = parent
+    up = dict(zip(frame["unit"], frame["parent"], strict=True))
+    for unit in frame["unit"]:
+        seen, here = {unit}, up.get(unit)
+        while here is not None and not pd.isna(here):
+            if here in seen:
+                _, n = parents[unit]
+                problems.append(_problem(table, n, "parent",
+                                         f"单位 {unit} 的上级单位形成循环（{unit} → … → {here}）：已忽略", up[unit]))
+                frame.loc[frame["unit"] == unit, "parent"] = None
+                up[unit] = None
+                break
+            seen.add(here)
+            here = up.get(here)
 
 
 def _plan(data_dir: Path, reg_dir: Path, registry: Registry, problems: list[Problem]) -> pd.DataFrame:
