@@ -218,5 +218,5 @@ def test_flagged_cases_are_negative_examples_after_the_positive_ones():
     warn = dict(zip(cands["key"], cands["warnings"], strict=True))
     assert warn["P1"] == []
     assert len(warn["N1"]) == 1 and warn["N1"][0].startswith("以罚代刑：涉嫌危险作业罪")
-    assert warn["N2"] == ["罚款 1.2 万元低于法定幅度［10，20］万元（逾期未改正后的幅度）（核查规则 fine_out_of_range）"]
+    assert warn["N2"] == ["罚款 1.2 万元低于法定幅度［10，20］万元（逾期未改正后的幅度）"]
     assert "top_fine" in cands.iloc[1]["criteria"]
