@@ -192,7 +192,7 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     styler = styler.format_index(escape="html", axis=0).format_index(header_text, escape="html", axis=1)
     names = [c for c in frame.columns if c in _NAME_COLUMNS]
     if names:  # an enterprise name wrapping two characters a line is unreadable
-        styler = styler.set_properties(subset=names, **{"min-width": "7em"})
+        styler = styler.set_properties(subset=names, **{"min-width": "6em"})
     figures = numeric_columns(frame)
     if figures:
         styler = styler.set_properties(subset=figures, **{"text-align": "right", "white-space": "nowrap"})
@@ -242,7 +242,7 @@ def numeric_columns(frame: pd.DataFrame) -> list:
 
 
 #: Columns of names that must not shrink to two characters a line.
-_NAME_COLUMNS = frozenset({"企业", "单位", "问题类型", "计分项"})
+_NAME_COLUMNS = frozenset({"企业", "问题类型", "计分项"})
 _HEADER_BREAK = re.compile(r"(?=[(（])")
 
 
