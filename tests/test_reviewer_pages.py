@@ -141,10 +141,12 @@ def test_numeric_columns_are_the_columns_of_figures():
 
 
 def test_header_breaks_before_its_unit_only():
-    """立案数(家) may break before (家); the text is unchanged but for the zero-width space."""
-    assert header_text("立案数(家)") == "立案数\u200b(家)"
-    assert header_text("罚款金额（万元）") == "罚款金额\u200b（万元）"
-    assert header_text("(家)") == "(家)" and header_text("企业") == "企业"
+    """立案数(家) may break before (家) and not inside it; the text is unchanged but for zero-width characters."""
+    wj = "\u2060"
+    assert header_text("立案数(家)") == f"立案数\u200b({wj}家{wj})"
+    assert header_text("罚款金额（万元）") == f"罚款金额\u200b（{wj}万{wj}元{wj}）"
+    assert header_text("(家)") == f"({wj}家{wj})" and header_text("企业") == "企业"
+    assert header_text("监管企业(单位)总数(家)").replace(wj, "").split("\u200b") == ["监管企业", "(单位)总数", "(家)"]
 
 
 def test_fine_text_dash_where_there_is_no_fine():

@@ -196,6 +196,9 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     figures = numeric_columns(frame)
     if figures:
         styler = styler.set_properties(subset=figures, **{"text-align": "right", "white-space": "nowrap"})
+    dates = [c for c in frame.columns if c not in figures and _all_dates(frame[c])]
+    if dates:  # 2024-06-10 on one line
+        styler = styler.set_properties(subset=dates, **{"white-space": "nowrap"})
     styler = styler.set_table_attributes(f'class="ek-table{" " + css_class if css_class else ""}"')
     if caption:
         styler = styler.set_caption(html.escape(caption))
@@ -243,13 +246,25 @@ def numeric_columns(frame: pd.DataFrame) -> list:
 
 #: Columns of names that must not shrink to two characters a line.
 _NAME_COLUMNS = frozenset({"企业", "问题类型", "计分项"})
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _all_dates(values) -> bool:
+    known = [str(v).strip() for v in values if not is_missing(v) and str(v).strip() not in _NO_FIGURE]
+    return bool(known) and all(_DATE_TEXT.match(v) for v in known)
+
+
 _HEADER_BREAK = re.compile(r"(?=[(（])")
+_BRACKETED = re.compile(r"[(（][^()（）]{1,4}[)）]")
+_ZWSP, _WORD_JOINER = "\u200b", "\u2060"
 
 
 def header_text(text) -> str:
-    """A column header with a break opportunity (zero-width space) before its unit or
-    qualifier in brackets: “立案数(家)” may break as 立案数 / (家), never as 立案数(家 / )."""
-    return _HEADER_BREAK.sub("\u200b", str(text)).lstrip("\u200b")
+    """A column header that breaks before its unit in brackets and never inside it: a
+    zero-width space before “(”, word joiners inside a short bracket group, so “立案数(家)”
+    may break as 立案数 / (家), and “罚款(万元)” never as 罚款(万 / 元)."""
+    text = _BRACKETED.sub(lambda m: _WORD_JOINER.join(m.group()), str(text))
+    return _HEADER_BREAK.sub(_ZWSP, text).lstrip(_ZWSP)
 
 
 def _cell_text(value) -> str:
