@@ -33,6 +33,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
   touch "$stamp"
 fi
+# Analysts sit offline: JupyterLab neither asks about nor fetches Jupyter news, nor checks for
+# updates, in this environment (page_config.json, overrides.json, server config under .venv).
+.venv/bin/python scripts/jupyter_offline.py "$(.venv/bin/python -c 'import sys; print(sys.prefix)')" >/dev/null
 # matplotlib caches its font list: rebuild it if it was built before the font came.
 .venv/bin/python -c "import evalkit.report.charts as c; c.check_cjk_font()" 
 echo "[setup] ready: .venv/bin/evalkit"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.assess.cases import CRITERIA, NEGATIVE, POSITIVE, case_candidates, case_timeline, lookback
+from evalkit.assess.cases import (
+    CRITERIA,
+    NEGATIVE,
+    POSITIVE,
+    case_candidates,
+    case_timeline,
+    key_case_numbers,
+    lookback,
+)
 from evalkit.exceptions import ParameterError
 from fixtures_audit import build, row
 
@@ -218,5 +226,47 @@ def test_flagged_cases_are_negative_examples_after_the_positive_ones():
     warn = dict(zip(cands["key"], cands["warnings"], strict=True))
     assert warn["P1"] == []
     assert len(warn["N1"]) == 1 and warn["N1"][0].startswith("以罚代刑：涉嫌危险作业罪")
-    assert warn["N2"] == ["罚款 1.2 万元低于法定幅度［10，20］万元（逾期未改正后的幅度）（核查规则 fine_out_of_range）"]
+    assert warn["N2"] == ["罚款 1.2 万元低于法定幅度［10，20］万元（逾期未改正后的幅度）"]
     assert "top_fine" in cands.iloc[1]["criteria"]
+
+
+def test_lookback_flags_a_case_number_validation_found_reused():
+    """A case number is flagged 案号重复 on both of its cases exactly when validation reported
+    case_no_duplicate for it (the judgment is validation's), with one note naming both enterprises."""
+    rows = [row(A, 6, "甲", "2024-06-01", ["疏散通道堵塞"], case_no="D1〔2024〕1号", fine=1,
+                basis="安全生产法第一百零五条"),
+            row(A, 6, "乙", "2024-06-09", ["未设置安全警示标志"], case_no="D1[2024]1号", fine=2,
+                basis="安全生产法第九十九条"),
+            row(A, 6, "丙", "2024-06-10", ["未设置安全警示标志"], case_no="D2", fine=2, basis="安全生产法第九十九条")]
+    assert not lookback(build(rows), "2024-06")["duplicate_case_no"].any()  # validation said nothing
+    dup = {"file": "f.xlsx", "sheet": "附件1", "row": 6, "column": "立案案号", "rule": "case_no_duplicate",
+           "severity": "warning", "message": "立案案号重复", "value": "D1[2024]1号"}
+    lb = lookback(build(rows, problems=[dup]), "2024-06").set_index("enterprise")
+    assert lb["duplicate_case_no"].to_dict() == {"甲": True, "乙": True, "丙": False}
+    notes = [n for n in lb.at["甲", "notes"] if n.startswith("立案案号重复")]
+    assert notes == ["立案案号重复：D1〔2024〕1号用于甲、乙2家企业的案件（同一案号一年内只能用于一个案件），请核对"]
+    assert [n for n in lb.at["丙", "notes"] if n.startswith("立案案号重复")] == []
+
+
+def test_lookback_names_an_open_hazard_by_its_status():
+    """An unrectified hazard of a case is listed as 隐患逾期未整改 or 隐患整改中（未到期）, the status words of
+    every table (_text.HAZARD_STATUS_ZH), not a word of its own."""
+    rows = [row(A, 5, "甲", "2024-05-02", ["疏散通道堵塞"], ["限2024年5月10日前整改"], case_no="O1", fine=1,
+                basis="安全生产法第一百零五条"),
+            row(A, 6, "乙", "2024-06-28", ["未设置安全警示标志"], ["限2024年7月20日前整改"], case_no="O2", fine=1,
+                basis="安全生产法第九十九条")]
+    lb = lookback(build(rows), "2024Q2").set_index("case_no")
+    assert lb.at["O1", "open_items"] == ["隐患逾期未整改：「疏散通道堵塞」"]
+    assert lb.at["O2", "open_items"] == ["隐患整改中（未到期）：「未设置安全警示标志」"]
+
+
+def test_key_case_numbers_follow_the_typical_case_criteria():
+    """Key cases rank by criteria score (negative ones included), then by fine: a 停产整顿 case (3) before
+    a 顶格 fine-free case of score 0 with a larger fine."""
+    rows = [row(A, 6, "甲", "2024-06-01", ["疏散通道堵塞"], ["限期整改"], case_no="K1", fine=4,
+                basis="安全生产法第一百零五条"),
+            row(A, 6, "乙", "2024-06-03", ["疏散通道堵塞"], ["限期整改"], case_no="K2", fine=1,
+                basis="安全生产法第一百零五条", other="责令停产停业整顿"),
+            row(A, 6, "丙", "2024-06-05", ["疏散通道堵塞"], ["限期整改"], case_no="K3", fine=2,
+                basis="安全生产法第一百零五条")]
+    assert key_case_numbers(build(rows), "2024-06") == ["K2", "K1", "K3"]

@@ -191,11 +191,11 @@ def test_audit_grace_days_reach_the_facts_status():
 
 
 def test_report_status_table_counts_each_status():
-    """The 整改状态 table at June: 已整改 1, 经复查整改 2, 逾期 2, 整改中 3 (本期 June: 庚, 辛 open)."""
+    """The 整改状态 table at June: 已整改 1, 经复查确认整改 2, 逾期 2, 整改中 3 (本期 June: 庚, 辛 open)."""
     table = rectification_status_table(_agreement_ds(), "2024-06", A).set_index("整改状态")
-    assert table["年初以来发现(处)"].to_dict() == {"已整改": 1, "经复查整改": 2, "逾期未整改": 2,
+    assert table["年初以来发现(处)"].to_dict() == {"已整改": 1, "经复查确认整改": 2, "逾期未整改": 2,
                                                 "整改中（未到期）": 3, "合计": 8}
-    assert table["本期发现(处)"].to_dict() == {"已整改": 0, "经复查整改": 0, "逾期未整改": 0,
+    assert table["本期发现(处)"].to_dict() == {"已整改": 0, "经复查确认整改": 0, "逾期未整改": 0,
                                              "整改中（未到期）": 2, "合计": 2}
 
 

@@ -32,6 +32,24 @@ BLANK = "空白"
 INCOMPLETE = "不完整"
 
 KINDS = ("count", "rate", "money", "score", "plain")
+#: A cell with nothing to report in a column of figures (no fine, no case number), as opposed
+#: to 不适用 (a rate whose denominator is zero).
+NONE_RECORDED = "—"
+
+# --------------------------------------------------------------------------- vocabulary
+# One set of Chinese words per kind of status, used by every table, message and report.
+#: Severity of a validation problem (``core.problems.Rule.severity``).
+VALIDATION_SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+#: Severities of an audit finding (``audit.rules``), most severe first; they are Chinese already.
+AUDIT_SEVERITIES = ("高", "中", "低")
+#: Status of a hazard item as of a date (``metrics.hazards.hazard_status``), in table order.
+HAZARD_STATUS_ZH = {"rectified": "已整改", "closed": "经复查确认整改", "overdue": "逾期未整改",
+                    "open": "整改中（未到期）"}
+
+
+def severity_rank(severity) -> int:
+    """Sort key of an audit severity: 高 0, 中 1, 低 2, anything else after."""
+    return AUDIT_SEVERITIES.index(severity) if severity in AUDIT_SEVERITIES else len(AUDIT_SEVERITIES)
 
 
 def is_missing(value) -> bool:
@@ -53,11 +71,13 @@ def as_number(value) -> float | None:
 
 
 def format_value(value, kind: str = "plain", *, missing: str = NOT_APPLICABLE,
-                 percent_sign: bool = True) -> str:
+                 percent_sign: bool = True, decimals: int | None = None) -> str:
     """One figure as text; ``missing`` (default 不适用) when there is no number.
 
     ``kind`` is one of ``KINDS`` (module docstring). ``percent_sign=False`` prints a rate
-    without "%", for a column whose header already says (%).
+    without "%", for a column whose header already says (%). ``decimals`` fixes the
+    decimals of a money figure (trailing zeros kept), so that figures side by side line up
+    (``money_decimals``).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -67,6 +87,8 @@ def format_value(value, kind: str = "plain", *, missing: str = NOT_APPLICABLE,
     if kind == "rate":
         return f"{v:.2f}%" if percent_sign else f"{v:.2f}"
     if kind == "money":
+        if decimals is not None:
+            return f"{v:.{decimals}f}"
         text = f"{v:.4f}".rstrip("0").rstrip(".")
         return "0" if text in ("", "-0") else text
     if kind == "score":
@@ -74,6 +96,17 @@ def format_value(value, kind: str = "plain", *, missing: str = NOT_APPLICABLE,
     if kind == "count":
         return f"{int(round(v))}"
     return f"{round(v, 4):g}"
+
+
+def money_decimals(values) -> int:
+    """The decimals ``format_value(v, "money")`` shows for the most precise of ``values``
+    (0 to 4): the precision the figures were written with, for printing a mean beside them."""
+    most = 0
+    for value in values:
+        text = format_value(value, "money", missing="")
+        if "." in text:
+            most = max(most, len(text.split(".", 1)[1]))
+    return most
 
 
 # --------------------------------------------------------------------------- terminal tables

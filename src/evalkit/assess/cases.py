@@ -14,7 +14,10 @@ town will 对重点案件进行回头看 (方案 四（一）). Three functions:
     other handling, rectification, 复查.
 ``lookback(dataset, period, case_nos=None)``
     The 回头看 check of each case: hazards rectified and verified, fine within range,
-    从重 applied where due, referral made where due, publication, closed-loop status.
+    从重 applied where due, referral made where due, publication, a case number validation
+    found reused, closed-loop status.
+``key_case_numbers(dataset, period)``
+    The period's case numbers ranked by the same criteria, for the 回头看 of key cases.
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit._text import HAZARD_STATUS_ZH
 from evalkit.audit.facts import Facts, check_fine, daily_penalty_checks, referral_due, repeat_offences
 from evalkit.audit.run import as_period, load_audit_config
 from evalkit.core.catalogue import load_catalogue
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
-from evalkit.intake.cells import rectified_on_the_spot
+from evalkit.intake.cells import normalise_case_no, rectified_on_the_spot
 from evalkit.metrics.hazards import CLOSED, DONE, RECTIFIED, is_rectified
 
-__all__ = ["CRITERIA", "case_candidates", "case_timeline", "lookback", "CANDIDATE_COLUMNS",
-           "LOOKBACK_COLUMNS", "POSITIVE", "NEGATIVE"]
+__all__ = ["CRITERIA", "case_candidates", "case_timeline", "lookback", "key_case_numbers",
+           "duplicate_case_numbers", "CANDIDATE_COLUMNS", "LOOKBACK_COLUMNS", "POSITIVE", "NEGATIVE"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,13 @@ _FINE_KEYS = ("fine", "codes", "escalated", "legal_basis", "is_recheck", "daily_
               "suspension_order", "dual_penalty")
 LOOKBACK_COLUMNS = ["case_no", "unit", "enterprise", "date", "hazards", "rectified", "verified",
                     "fine_wan", "fine_in_range", "escalation_applied", "referral_made", "published",
-                    "status", "open_items", "notes"]
+                    "duplicate_case_no", "status", "open_items", "notes"]
+#: The note of a case whose ledger rows record no publication (``lookback``'s notes): the
+#: report says it once, with the number of cases, not once per case.
+PUBLICATION_NOT_RECORDED = "台账未记录行政处罚公示情况（阳光执法），请核实"
+#: The start of the note of a case whose number validation found reused (``duplicate_case_numbers``);
+#: the note is the same for every case that shares the number.
+DUPLICATE_CASE_NO = "立案案号重复"
 
 
 def _facts(dataset: Dataset, period: Period, reuse: Facts | None = None) -> Facts:
@@ -208,19 +218,20 @@ def _warnings(facts: Facts, ids: list[str], unreferred: dict[str, list[str]], da
     以罚代刑 (rule criminal_referral_missing: ``unreferred`` maps a row to the crimes it may
     amount to, with no referral), a fine outside the applicable range, or a 按日连续处罚 that is
     not the original fine per day (rule fine_out_of_range: ``check_fine``, ``daily_bad``).
+    The text is for reviewers: it says what was found, in words, and names no rule id.
     """
     v, out = facts.row_values, []
     for rid in ids:
         for risk in unreferred.get(rid, []):
-            out.append(f"以罚代刑：涉嫌{risk}，未见移送司法机关记录（核查规则 criminal_referral_missing）")
+            out.append(f"以罚代刑：涉嫌{risk}，未见移送司法机关记录")
         chk = check_fine({k: v[k][facts.row_positions[rid]] for k in _FINE_KEYS})
         if chk is not None and chk.within is False:
             high = "未知" if chk.range.high is None else f"{chk.range.high:g}"
             side = "低于" if chk.below else "高于"
             out.append(f"罚款 {chk.fine:g} 万元{side}法定幅度［{chk.range.low:g}，{high}］万元"
-                       f"{'（逾期未改正后的幅度）' if chk.range.escalated else ''}（核查规则 fine_out_of_range）")
+                       f"{'（逾期未改正后的幅度）' if chk.range.escalated else ''}")
         if rid in daily_bad:
-            out.append("按日连续处罚金额不是原处罚数额按日计算（安全生产法第一百一十二条；核查规则 fine_out_of_range）")
+            out.append("按日连续处罚金额不是原处罚数额按日计算（安全生产法第一百一十二条）")
     return list(dict.fromkeys(out))
 
 
@@ -359,6 +370,33 @@ def case_timeline(dataset: Dataset, case_no: str, enterprise: str | None = None
 
 
 # ------------------------------------------------------------------ 回头看
+def key_case_numbers(dataset: Dataset, period, candidates: pd.DataFrame | None = None) -> list[str]:
+    """The period's 立案案号, key cases first: by the typical-case criteria (``CRITERIA``: the
+    candidate's score, higher first), then the fine (higher first), date and key, whether or
+    not the audit found fault with the case (a 反面典型 is a key case of a 回头看 too).
+
+    ``candidates``: ``case_candidates(dataset, period)`` already computed (saves time).
+    """
+    cands = case_candidates(dataset, period, with_timeline=False) if candidates is None else candidates
+    if cands is None or cands.empty:
+        return []
+    cased = cands[cands["case_no"].notna()]
+    ordered = cased.sort_values(["score", "fine_wan", "date", "key"], ascending=[False, False, True, True],
+                                kind="stable")
+    return list(dict.fromkeys(str(c) for c in ordered["case_no"]))
+
+
+def duplicate_case_numbers(dataset: Dataset) -> set[str]:
+    """The 立案案号 (``intake.cells.normalise_case_no``) that validation found reused for another
+    case within a year (rule case_no_duplicate of ``intake.tables.cross_row_checks``): the
+    judgment is validation's, read from ``Dataset.problems``, never made again here."""
+    probs = dataset.problems
+    if probs is None or not len(probs):
+        return set()
+    dup = probs[probs["rule"] == "case_no_duplicate"]
+    return {normalise_case_no(v) for v in dup["value"] if isinstance(v, str) and v.strip()}
+
+
 def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.DataFrame:
     """回头看 of the period's cases (or ``case_nos``), using all data up to the latest month.
 
@@ -367,8 +405,11 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
     the inspectors), fine_in_range (None: no fine or range unknown), escalation_applied
     (从重 where the violation repeated within 12 months; None: not a repeat),
     referral_made (None: no referral due), published ("已公示" when 其他查处/备注 say 公示/
-    公开, else "未记录": we have no publication register), status 闭环 / 未闭环 and the open
-    items. Publication "未记录" is a note, not an open item (absence of a record is not proof).
+    公开, else "未记录": we have no publication register), duplicate_case_no (validation found
+    the case number reused for another case: ``duplicate_case_numbers``), status 闭环 / 未闭环
+    and the open items (an unrectified hazard is named by its status, ``_text.HAZARD_STATUS_ZH``).
+    Publication "未记录" (``PUBLICATION_NOT_RECORDED``) and a reused case number are notes, not
+    open items (absence of a record is not proof; the number is for the unit to correct).
     """
     period = as_period(period)
     facts = _facts(dataset, _latest_period(dataset, period))
@@ -378,6 +419,7 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
         case_nos = sorted(rows.loc[in_p, "case_no"].dropna().unique(), key=case_sort_key)
     repeats = repeat_offences(facts, in_period_only=False)
     due = referral_due(facts, in_period_only=False)
+    duplicates = duplicate_case_numbers(dataset)
     recs = []
     groups = []
     for case in case_nos:
@@ -394,7 +436,7 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
             state = _resolve(items, rec)
             if not state["rectified"]:
                 rectified = verified = False
-                open_items.append(f"隐患未整改：「{rec.hazard}」")
+                open_items.append(f"隐患{HAZARD_STATUS_ZH.get(state['status'], '未整改')}：「{rec.hazard}」")
             elif not state["verified"]:
                 verified = False
                 open_items.append(f"整改未经复查确认：「{rec.hazard}」")
@@ -413,7 +455,14 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
             open_items.append("涉嫌犯罪，未移送司法机关")
         published = "已公示" if crows["published"].any() else "未记录"
         if published == "未记录":
-            notes.append("台账未记录行政处罚公示情况（阳光执法），请核实")
+            notes.append(PUBLICATION_NOT_RECORDED)
+        duplicate = normalise_case_no(case) in duplicates
+        if duplicate:
+            users = list(dict.fromkeys(str(e) for c, e in zip(rows["case_no"], rows["enterprise"], strict=True)
+                                       if isinstance(c, str) and normalise_case_no(c) == normalise_case_no(case)
+                                       and not pd.isna(e)))
+            notes.append(f"{DUPLICATE_CASE_NO}：{case}用于{'、'.join(users)}{len(users)}家企业的案件"
+                         "（同一案号一年内只能用于一个案件），请核对")
         if not len(mine):
             notes.append("该案件行未记录违法行为(隐患)")
         recs.append({
@@ -421,7 +470,7 @@ def lookback(dataset: Dataset, period, case_nos: list[str] | None = None) -> pd.
             "date": crows["date"].min(), "hazards": int(len(mine)), "rectified": rectified,
             "verified": verified, "fine_wan": round(float(crows["fine"].sum()), 6),
             "fine_in_range": fine_ok, "escalation_applied": esc, "referral_made": made,
-            "published": published, "status": "未闭环" if open_items else "闭环",
+            "published": published, "duplicate_case_no": duplicate, "status": "未闭环" if open_items else "闭环",
             "open_items": open_items, "notes": notes,
         })
     out = pd.DataFrame(recs, columns=LOOKBACK_COLUMNS)
@@ -445,4 +494,5 @@ def _resolve(items: pd.DataFrame, rec) -> dict:
             target = next(orig.sort_values("inspection_date").itertuples(index=False))
     text = target.rectification if isinstance(target.rectification, str) else ""
     spot = target.hazard_status == RECTIFIED and rectified_on_the_spot(text)  # intake.cells.ON_THE_SPOT_TERMS
-    return {"rectified": target.hazard_status in DONE, "verified": target.hazard_status == CLOSED or spot}
+    return {"rectified": target.hazard_status in DONE, "verified": target.hazard_status == CLOSED or spot,
+            "status": target.hazard_status}

@@ -195,7 +195,8 @@ DEDUCTION_COLUMNS = ["unit", "dimension", "part", "part_name", "rule", "rule_nam
 class ScoreResult:
     """Scores of every unit. ``frame``: index unit; one column per dimension id, then total,
     rank, grade, vetoed, explanation (list of Chinese strings). ``parts``: one row per
-    (unit, part) with value, target, weight, points, applicable."""
+    (unit, part) with value, target, weight, points, applicable, measure ("%", "件", or
+    "分" for a deduction part, whose value is the points deducted and which has no target)."""
 
     period: Period
     span: Period
@@ -314,13 +315,13 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                 for u in units:
                     v = values.get(u)
                     if v is None:
-                        part_rows.append(_part_row(u, did, pid, part, None, target, pw, None, False))
+                        part_rows.append(_part_row(u, did, pid, part, None, target, pw, None, False, unit_of))
                         na_lines[u].append(f"{label}：不适用（分母为0），其 {pw:g} 分按本维度其余适用指标折算")
                         continue
                     pts = pw * min(float(v) / target, 1.0)
                     earned[u] += pts
                     applicable[u] += pw
-                    part_rows.append(_part_row(u, did, pid, part, float(v), target, pw, pts, True))
+                    part_rows.append(_part_row(u, did, pid, part, float(v), target, pw, pts, True, unit_of))
                     if pw - pts > 1e-9:
                         tnote = (f"（年度目标 {float(part['target']):g}{unit_of}×{len(span.months)}/12）"
                                  if part.get("prorate") and factor != 1 else "")
@@ -339,7 +340,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                                                **item, "points": round(cost, 4)})
                     earned[u] += pts
                     applicable[u] += pw
-                    part_rows.append(_part_row(u, did, pid, part, ded, None, pw, pts, True))
+                    part_rows.append(_part_row(u, did, pid, part, ded, None, pw, pts, True, "分"))
                     lost_lines[u] += lines
                     if ded > pw + 1e-9:
                         lost_lines[u].append(f"{label}：扣分合计 {ded:g} 超过分值 {pw:g}，按 {pw:g} 计（最低 0 分）")
@@ -358,7 +359,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
     frame = _assemble(cfg, units, dim_scores, expl, findings, flags)
     notes = [f"评分范围：{span.label}；核查问题 {len(findings)} 条（evalkit audit）。"]
     parts = pd.DataFrame(part_rows, columns=["unit", "dimension", "part", "name", "type", "value", "target",
-                                             "weight", "points", "applicable"])
+                                             "weight", "points", "applicable", "measure"])
     deductions = pd.DataFrame(deduction_rows, columns=DEDUCTION_COLUMNS)
     return ScoreResult(asked, span, frame, parts,
                        {d: {"name": v["name"], "weight": float(v["weight"])} for d, v in cfg["dimensions"].items()},
@@ -371,10 +372,13 @@ def audit_facts_for(dataset: Dataset, span: Period, audit_config=None) -> Facts:
     return Facts.from_config(dataset, span, cfg)
 
 
-def _part_row(u, did, pid, part, value, target, weight, points, applicable) -> dict:
+def _part_row(u, did, pid, part, value, target, weight, points, applicable, measure) -> dict:
+    """One (unit, part) row; ``measure`` is what value and target are counted in: "%" or
+    "件" for a ratio part, "分" (the points deducted) for a deduction part."""
     return {"unit": u, "dimension": did, "part": pid, "name": part["name"], "type": part["type"],
             "value": value, "target": target, "weight": weight,
-            "points": None if points is None else round(points, 4), "applicable": applicable}
+            "points": None if points is None else round(points, 4), "applicable": applicable,
+            "measure": measure}
 
 
 def _by_rule_and_unit(findings: pd.DataFrame) -> dict[tuple, list[tuple[int, dict]]]:

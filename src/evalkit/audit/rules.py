@@ -13,7 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
-from evalkit._text import BLANK, NOT_APPLICABLE, as_number, format_value
+from evalkit._text import AUDIT_SEVERITIES, BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.core.dataset import Dataset, covered_months
@@ -23,7 +23,7 @@ from evalkit.metrics.engine import MetricsResult
 from evalkit.metrics.registry import CELL_COMPONENTS, list_metrics
 
 Severity = Literal["高", "中", "低"]
-SEVERITIES: tuple[str, ...] = ("高", "中", "低")
+SEVERITIES: tuple[str, ...] = AUDIT_SEVERITIES  # the one vocabulary (_text)
 
 
 @dataclass(frozen=True)

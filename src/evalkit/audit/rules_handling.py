@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from evalkit._text import severity_rank
 from evalkit.audit.facts import (
     AFTER,
     EITHER,
@@ -387,9 +388,6 @@ def check_overdue_not_escalated(ctx: Context) -> list[dict]:
     return out
 
 
-_SEVERITY_ORDER = {"高": 0, "中": 1, "低": 2}
-
-
 def overdue_item_phrase(details: dict) -> str:
     """One overdue item in a grouped line: 「隐患」期限2024-06-10（台账写明），逾期20天."""
     basis = details.get("deadline_basis")
@@ -414,7 +412,7 @@ def group_overdue(findings: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (unit, ent), grp in mine.groupby(["unit", "enterprise"], sort=False, dropna=False):
         order = sorted(grp.index, key=lambda i: (-int(grp.at[i, "details"].get("days_overdue", 0)), i))
-        severity = min(grp["severity"], key=lambda s: _SEVERITY_ORDER.get(s, 9))
+        severity = min(grp["severity"], key=severity_rank)
         if len(order) == 1:
             message = grp.at[order[0], "message"]
         else:

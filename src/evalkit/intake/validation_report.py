@@ -16,11 +16,10 @@ from collections import Counter
 
 import pandas as pd
 
+from evalkit._text import VALIDATION_SEVERITY_ZH as _SEVERITY
 from evalkit._text import format_table
 from evalkit.core.dataset import Dataset
 from evalkit.core.problems import PROBLEM_COLUMNS, RULES
-
-_SEVERITY = {"error": "错误", "warning": "警告"}
 
 
 def _plain(value):

@@ -641,7 +641,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
             env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
             if ds.meta.get("cache_key"):
                 env.update(pin_environment(data_dir, ds.meta["cache_key"]))
-            subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
+            subtitle = f"数据指纹 {data_sha[:8]}"  # the folder name is not the reviewer's business
             jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
                         "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
 

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import colormaps, font_manager, ft2font  # noqa: E402
 from matplotlib import text as mtext  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.colors import rgb_to_hsv, to_hex, to_rgb  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from evalkit._text import NOT_APPLICABLE  # noqa: E402
 
@@ -129,6 +130,14 @@ def use_style() -> str:
 TOWN_COLOR = "#7f7f7f"
 #: Grey for 不适用 (undefined) cells of a heatmap.
 NA_COLOR = "#e6e6e6"
+#: Colours of the 评议考核 grades (assess.scoring: 优秀, 良好, 合格, 不合格): a score bar is
+#: coloured by its grade, and the chart's legend says so.
+GRADE_COLORS = {"优秀": "#1a7f37", "良好": "#2f6db5", "合格": "#d4a017", "不合格": "#c0392b"}
+
+
+def is_greyish(color: str) -> bool:
+    """True for a colour a reader could take for the town's grey: low saturation."""
+    return float(rgb_to_hsv(to_rgb(color))[1]) < 0.2
 
 
 def unit_colors(units) -> dict[str, str]:
@@ -136,13 +145,15 @@ def unit_colors(units) -> dict[str, str]:
 
     Built from the dataset's full unit list (``Dataset.units``), so a unit has the same
     colour in every chart of every report of that dataset, whatever subset a chart shows.
-    The 30 strong shades of tab20/tab20b/tab20c come first (readable as thin lines);
-    pale shades follow, and past 60 units the colours repeat.
+    The strong shades of tab20/tab20b/tab20c come first (readable as thin lines);
+    pale shades follow, and past the palette's length the colours repeat. Greys are left
+    out: grey is the town's colour (``TOWN_COLOR``), and a unit drawn in grey beside the
+    town line could not be told from it.
     """
     t20, t20b, t20c = ([to_hex(c) for c in colormaps[name].colors] for name in ("tab20", "tab20b", "tab20c"))
     strong = t20[0::2] + t20b[0::4] + t20b[1::4] + t20c[0::4] + t20c[1::4]
     pale = t20[1::2] + t20b[2::4] + t20b[3::4] + t20c[2::4] + t20c[3::4]
-    palette = strong + pale
+    palette = [c for c in dict.fromkeys(strong + pale) if not is_greyish(c)]
     return {u: palette[i % len(palette)] for i, u in enumerate(sorted(map(str, units)))}
 
 
@@ -158,11 +169,13 @@ def _finish(ax, title: str | None, xlabel: str | None, ylabel: str | None) -> No
 
 def bar_by_unit(values, *, colors: dict[str, str], title: str, ylabel: str,
                 reference: float | None = None, reference_label: str = "全镇",
-                highlight: str | None = None, fmt: str = "{:.1f}", ax=None):
-    """Vertical bars, one per unit in the given order, each in its unit colour.
+                highlight: str | None = None, fmt: str = "{:.1f}", legend: dict[str, str] | None = None,
+                ax=None):
+    """Vertical bars, one per unit in the given order, each in its colour in ``colors``.
 
     ``values``: Series indexed by unit (NaN/None = 不适用, drawn as an empty slot and
-    labelled). ``reference`` draws a dashed town line; ``highlight`` fades other units.
+    labelled). ``reference`` draws a dashed town line; ``highlight`` fades other units;
+    ``legend`` (label -> colour) says what the colours mean (e.g. the grades).
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.6))
@@ -177,10 +190,12 @@ def bar_by_unit(values, *, colors: dict[str, str], title: str, ylabel: str,
         ax.annotate(label, (bar.get_x() + bar.get_width() / 2, 0 if np.isnan(v) else v),
                     ha="center", va="bottom", fontsize=6.5, rotation=90 if len(units) > 12 else 0,
                     xytext=(0, 2), textcoords="offset points")
+    handles = [Patch(color=c, label=label) for label, c in (legend or {}).items()]
     if reference is not None:
-        ax.axhline(reference, color=TOWN_COLOR, linestyle="--", linewidth=1,
-                   label=f"{reference_label} {fmt.format(reference)}")
-        ax.legend(loc="upper right", fontsize=7, frameon=False)
+        handles.append(ax.axhline(reference, color=TOWN_COLOR, linestyle="--", linewidth=1,
+                                  label=f"{reference_label} {fmt.format(reference)}"))
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=7, frameon=False, ncol=len(handles))
     ax.set_xticks(range(len(units)), units, rotation=60 if len(units) > 8 else 0, ha="right"
                   if len(units) > 8 else "center", fontsize=7)
     ax.grid(axis="x", visible=False)

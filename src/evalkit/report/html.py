@@ -47,6 +47,31 @@ def report_css() -> str:
     return (_templates_dir() / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every ASCII character but letters, digits and the
+    space, and every control or line-separator character, written as a CSS escape
+    (``\\3c `` for <), so submitted text (a unit name) cannot end the string, the rule or
+    the ``<style>`` element it sits in."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if (ch.isascii() and (ch.isalnum() or ch == " ")) or (not ch.isascii() and ch.isprintable()):
+            out.append(ch)
+        else:
+            out.append(f"\\{code:x} ")
+    return '"' + "".join(out) + '"'
+
+
+def page_css(running_title: str) -> str:
+    """Printed page furniture (CSS paged media margin boxes): the report's title at the top
+    left, the campaign at the top right, “第 N 页，共 M 页” at the bottom. Chromium (131 and
+    later, including its ``--print-to-pdf``) prints them; a browser without margin boxes
+    ignores the rule and prints the page without them."""
+    return ("@page { @top-left { content: " + css_string(running_title) + "; }"
+            " @top-right { content: " + css_string(BAND) + "; }"
+            ' @bottom-center { content: "第 " counter(page) " 页，共 " counter(pages) " 页"; } }')
+
+
 def _exporter():
     global _EXPORTER
     if _EXPORTER is None:
@@ -84,8 +109,9 @@ def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "
         "title": title,
         "band": BAND,
         "subtitle": " · ".join(x for x in (title, subtitle) if x),
-        "footer": f"本报告由 evalkit {__version__} 于 {generated} 根据报送数据自动生成；"
+        "footer": f"本报告由执法统计分析工具（evalkit {__version__}）于 {generated} 根据各单位报送的统计表自动生成；"
                   "数据口径见各节说明。",
+        "page_css": page_css(title),
         "index_href": index_href,
         "css": report_css(),
         "version": __version__,
@@ -230,7 +256,7 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CONTENT_SECURITY_POLICY)}">',
         f"<title>{esc(period_label)} 执法报告目录</title>",
-        f'<style type="text/css">{report_css()}</style></head><body>',
+        f'<style type="text/css">{report_css()}\n{page_css(f"{period_label} 执法报告目录")}</style></head><body>',
         f'<header class="ek-band"><div class="ek-band-title">{esc(BAND)}</div>'
         f'<div class="ek-band-meta">{esc(period_label)} · 报告目录</div></header>',
         '<main class="ek-report">', f"<h1>{esc(period_label)} 执法报告目录</h1>",
@@ -253,17 +279,18 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
             figures = "；".join(f"{esc(k)}：{esc(str(v))}" for k, v in (row.get("headline") or {}).items())
             if row.get("error"):
                 figures = f'<span class="ek-status-bad">{esc(row["error"])}</span>'
-            parts.append(f'<tr><td class="ek-text">{name}</td><td class="{css}">{label}</td>'
+            parts.append(f'<tr><td class="ek-text">{name}</td><td class="ek-status {css}">{label}</td>'
                          f'<td class="ek-text">{figures or "—"}</td></tr>')
         parts.append("</tbody></table>")
     if files:
-        parts.append("<h2>官方工作簿与公示（evalkit export）</h2>")
+        parts.append("<h2>官方工作簿与公示</h2>")
         parts.append("<table><thead><tr><th>类别</th><th>文件</th></tr></thead><tbody>")
         for section, name, href in files:
             parts.append(f'<tr><td class="ek-text">{esc(section)}</td>'
                          f'<td class="ek-text"><a href="{esc(href)}">{esc(name)}</a></td></tr>')
         parts.append("</tbody></table>")
-    parts += ["</main>", f'<footer class="ek-footer">evalkit {esc(__version__)} 生成于 {esc(generated)}。'
+    parts += ["</main>", '<footer class="ek-footer">'
+              f"执法统计分析工具（evalkit {esc(__version__)}）生成于 {esc(generated)}。"
               "“沿用”表示报告模板、参数与输入数据均未变化，沿用上次生成的报告。</footer>",
               "</body></html>"]
     return "\n".join(parts)

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import html
 import math
+import numbers
 import re
 from collections.abc import Callable, Iterable
 
@@ -25,10 +26,30 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from evalkit._text import INCOMPLETE, NOT_APPLICABLE, NOT_COMPARABLE, NOT_SUBMITTED, as_number, format_value, is_missing
-from evalkit.assess.cases import CRITERIA, NEGATIVE, POSITIVE, case_candidates
+from evalkit._text import (
+    HAZARD_STATUS_ZH,
+    INCOMPLETE,
+    NONE_RECORDED,
+    NOT_APPLICABLE,
+    NOT_COMPARABLE,
+    NOT_SUBMITTED,
+    as_number,
+    format_value,
+    is_missing,
+    money_decimals,
+    severity_rank,
+)
+from evalkit.assess.cases import (
+    CRITERIA,
+    DUPLICATE_CASE_NO,
+    NEGATIVE,
+    POSITIVE,
+    PUBLICATION_NOT_RECORDED,
+    case_candidates,
+    key_case_numbers,
+)
 from evalkit.assess.cases import lookback as _lookback
-from evalkit.assess.scoring import finding_month, score_units
+from evalkit.assess.scoring import FAIL, GRADE_NAMES, INDICATORS, finding_month, load_scoring_config, score_units
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.rules_handling import group_overdue
@@ -37,6 +58,7 @@ from evalkit.core.catalogue import load_catalogue, match_violation
 from evalkit.core.dataset import covered_months, within_data
 from evalkit.core.forms import FIGURES
 from evalkit.core.periods import Period, parse_period
+from evalkit.core.problems import RULES as VALIDATION_RULES
 from evalkit.exceptions import ParameterError
 from evalkit.metrics.engine import TOTAL_LABEL, MetricsEngine, compute_metrics, get_metric
 from evalkit.metrics.hazards import CLOSED, DONE, OPEN, OVERDUE, RECTIFIED, hazard_status
@@ -54,7 +76,7 @@ PENALTY_METRICS = ("cases_filed", "fines_wan", "suspended", "closure_requested",
                    "blacklisted", "joint_punishment", "criminal_referrals", "referred_other")
 AGE_BUCKETS = ((30, "30天以内"), (60, "31—60天"), (90, "61—90天"), (math.inf, "90天以上"))
 #: Labels of ``metrics.hazards.hazard_status``, in table order.
-STATUS_ZH = {RECTIFIED: "已整改", CLOSED: "经复查整改", OVERDUE: "逾期未整改", OPEN: "整改中（未到期）"}
+STATUS_ZH = {key: HAZARD_STATUS_ZH[key] for key in (RECTIFIED, CLOSED, OVERDUE, OPEN)}
 
 _MEMO: dict[tuple, object] = {}
 
@@ -154,17 +176,30 @@ def headline(figures: dict[str, str], note_text: str | None = None) -> None:
 
 
 def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, index: bool = False,
-         empty: str = "（无记录）") -> None:
+         empty: str = "（无记录）", css_class: str | None = None) -> None:
     """Display a table (pandas Styler): caption, 不适用 for missing values, optional highlight.
 
     ``highlight``: a DataFrame of booleans (same shape) marking cells to colour red.
+    Columns of figures (``numeric_columns``) are right-aligned and do not wrap; a header may
+    break before its unit, "(家)", and nowhere else unless it must (``header_text``).
+    ``css_class``: extra class of the table (e.g. ``ek-fixed``: equal columns, full width).
     """
     if frame is None or len(frame) == 0:
         note(f"{caption + '：' if caption else ''}{empty}")
         return
     # escape="html": cells, index and headers may hold submitted text (unit and enterprise names)
     styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE, escape="html")
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    styler = styler.format_index(escape="html", axis=0).format_index(header_text, escape="html", axis=1)
+    names = [c for c in frame.columns if c in _NAME_COLUMNS]
+    if names:  # an enterprise name wrapping two characters a line is unreadable
+        styler = styler.set_properties(subset=names, **{"min-width": "6em"})
+    figures = numeric_columns(frame)
+    if figures:
+        styler = styler.set_properties(subset=figures, **{"text-align": "right", "white-space": "nowrap"})
+    dates = [c for c in frame.columns if c not in figures and _all_dates(frame[c])]
+    if dates:  # 2024-06-10 on one line
+        styler = styler.set_properties(subset=dates, **{"white-space": "nowrap"})
+    styler = styler.set_table_attributes(f'class="ek-table{" " + css_class if css_class else ""}"')
     if caption:
         styler = styler.set_caption(html.escape(caption))
     if not index:
@@ -175,6 +210,61 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
     styler = styler.set_table_styles([{"selector": "caption", "props": "caption-side:top;text-align:left;"
                                                                       "font-weight:bold;padding:4px 0"}])
     _display(styler)
+
+
+#: A cell of a column of figures: 12, 0.5, 85.00%, 4/27 (a rank), 3.00（已达上限）, 8（不完整）.
+_FIGURE_TEXT = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:%|/\d+)?(?:（[^）]*）)?$")
+#: What a column of figures holds where there is no figure.
+_NO_FIGURE = frozenset({NOT_APPLICABLE, NOT_SUBMITTED, NOT_COMPARABLE, NONE_RECORDED, INCOMPLETE, ""})
+
+
+def numeric_columns(frame: pd.DataFrame) -> list:
+    """The columns of ``frame`` that hold figures (numbers, or their text as ``format_value``
+    writes it, with 不适用 / — where there is none): they are right-aligned in a report."""
+    found = []
+    for col in frame.columns:
+        figures, other = 0, False
+        for value in frame[col]:
+            if is_missing(value):
+                continue
+            if isinstance(value, bool):
+                other = True
+            elif isinstance(value, numbers.Number):
+                figures += 1
+            elif str(value).strip() in _NO_FIGURE:
+                continue
+            elif _FIGURE_TEXT.match(str(value).strip()):
+                figures += 1
+            else:
+                other = True
+            if other:
+                break
+        if figures and not other:
+            found.append(col)
+    return found
+
+
+#: Columns of names that must not shrink to two characters a line.
+_NAME_COLUMNS = frozenset({"企业", "问题类型", "计分项"})
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _all_dates(values) -> bool:
+    known = [str(v).strip() for v in values if not is_missing(v) and str(v).strip() not in _NO_FIGURE]
+    return bool(known) and all(_DATE_TEXT.match(v) for v in known)
+
+
+_HEADER_BREAK = re.compile(r"(?=[(（])")
+_BRACKETED = re.compile(r"[(（][^()（）]{1,4}[)）]")
+_ZWSP, _WORD_JOINER = "\u200b", "\u2060"
+
+
+def header_text(text) -> str:
+    """A column header that breaks before its unit in brackets and never inside it: a
+    zero-width space before “(”, word joiners inside a short bracket group, so “立案数(家)”
+    may break as 立案数 / (家), and “罚款(万元)” never as 罚款(万 / 元)."""
+    text = _BRACKETED.sub(lambda m: _WORD_JOINER.join(m.group()), str(text))
+    return _HEADER_BREAK.sub(_ZWSP, text).lstrip(_ZWSP)
 
 
 def _cell_text(value) -> str:
@@ -192,6 +282,15 @@ def _cell_text(value) -> str:
 def _kind(metric_id: str) -> str:
     """The ``format_value`` kind of a metric: rate (with %), money (万元) or count."""
     return get_metric(metric_id).text_kind
+
+
+def column_texts(values, metric_id: str) -> list[str]:
+    """A column of ``metric_id`` figures as text; 万元 all with the same decimals (those of
+    the most precise figure, ``_text.money_decimals``), so the column lines up."""
+    values = list(values)
+    kind = _kind(metric_id)
+    places = money_decimals(values) if kind == "money" else None
+    return [format_value(v, kind, decimals=places) for v in values]
 
 
 def _shown(values, metric_id: str) -> str:
@@ -235,6 +334,35 @@ def lookback(ds, period, case_nos=None):
     if case_nos is not None:
         return _lookback(ds, p, list(case_nos))
     return _memo(ds, "lookback", p.text, p.kind, compute=lambda: _lookback(ds, p), shared=True)
+
+
+def lookback_selection(ds, period, case_nos=None, top: int | None = 20) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(key cases, the other cases, what the look-back covers, in words) of the period.
+
+    ``case_nos`` given: exactly those cases, nothing else. Otherwise every case of the period
+    is checked (``lookback``) and the ``top`` key cases by the typical-case criteria
+    (``cases.key_case_numbers``: criteria score, then fine) come first, in that order; the
+    rest follow in a second table, so the full list stays in the report. ``top`` 0 or None:
+    every case is a key case.
+    """
+    p = as_period(period, ds)
+    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 0):
+        raise ParameterError("top", top, "0（全部案件）或正整数")
+    checks = lookback(ds, p, case_nos)
+    if case_nos is not None:
+        return checks, checks.iloc[0:0], f"指定的 {len(checks)} 件案件"
+    order = {c: i for i, c in enumerate(key_case_numbers(ds, p, candidates(ds, p)))}
+    ranked = checks.assign(_o=[order.get(c, len(order)) for c in checks["case_no"]]).sort_values(
+        "_o", kind="stable").drop(columns="_o")
+    cases = list(dict.fromkeys(ranked["case_no"]))
+    if not top or top >= len(cases):
+        return ranked.reset_index(drop=True), ranked.iloc[0:0], f"本期立案的全部 {len(ranked)} 件案件"
+    # a case number used for two enterprises is two cases (``cases.case_rows``): counted as rows
+    keep = ranked["case_no"].isin(cases[:top])
+    n_key, n_all = int(keep.sum()), len(ranked)
+    return (ranked[keep].reset_index(drop=True), ranked[~keep].reset_index(drop=True),
+            f"按典型案例入选标准排序的前 {n_key} 件重点案件"
+            f"（本期立案案件共 {n_all} 件，其余 {n_all - n_key} 件见附表）")
 
 
 def ytd_scope(period) -> str | None:
@@ -293,8 +421,11 @@ def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
         col = res.frame[mid].map(as_number)
         mean = col.dropna().astype(float).mean() if col.notna().any() else None
         kind = _kind(mid)
-        rows.append({"指标": d.header, "本单位": format_value(col[unit], kind),
-                     "各单位平均": format_value(mean, kind), "全镇合计": format_value(res.total[mid], kind),
+        # 万元 side by side with the same decimals: those the units' figures were written with
+        places = money_decimals([*col, res.total[mid]]) if kind == "money" else None
+        rows.append({"指标": d.header, "本单位": format_value(col[unit], kind, decimals=places),
+                     "各单位平均": format_value(mean, kind, decimals=places),
+                     "全镇合计": format_value(res.total[mid], kind, decimals=places),
                      "本单位排名": _rank(col, d.higher_is_better, unit)})
     return pd.DataFrame(rows)
 
@@ -350,7 +481,7 @@ def rejected_rows_notice(ds, period, unit: str) -> None:
 
     A unit whose every row was rejected would otherwise get a report of zeros and
     "不适用" with nothing saying why; the rows and their problems are listed here, as
-    ``evalkit validate`` reports them."""
+    the data check (``evalkit validate``) reports them."""
     p = as_period(period, ds)
     mine = _unit_submissions(ds, p, unit)
     if mine.empty:
@@ -360,7 +491,7 @@ def rejected_rows_notice(ds, period, unit: str) -> None:
         return
     if rejected == read:
         warn(f"{unit}本期报送的统计表共 {read} 行，全部未通过校验，均未计入本报告的指标："
-             "请按下表修改后重新报送（evalkit validate 可列出全部问题）。")
+             "请按下表修改后重新报送（数据校验清单列出全部问题）。")
     else:
         warn(f"{unit}本期报送的统计表共 {read} 行，其中 {rejected} 行未通过校验，未计入本报告的指标；"
              "原因见下表。")
@@ -524,15 +655,15 @@ def rectification_status_table(ds, period, unit: str | None = None) -> pd.DataFr
 
 
 def aging_table(ds, period, unit: str | None = None) -> pd.DataFrame:
-    """Open (not rectified) hazards by age at the period end."""
+    """Open (not rectified) hazards by age at the period end: counts (处) per status (STATUS_ZH)."""
     items = rectification_items(ds, period, unit)
     open_ = items[~items["status"].isin(DONE)]
     rows = []
     low = -1
     for high, name in AGE_BUCKETS:
         sel = open_[(open_["age_days"] > low) & (open_["age_days"] <= high)]
-        rows.append({"隐患发现至期末": name, "整改中(处)": int((sel["status"] == OPEN).sum()),
-                     "逾期未整改(处)": int((sel["status"] == OVERDUE).sum())})
+        rows.append({"隐患发现至期末": name, STATUS_ZH[OPEN]: int((sel["status"] == OPEN).sum()),
+                     STATUS_ZH[OVERDUE]: int((sel["status"] == OVERDUE).sum())})
         low = high
     return pd.DataFrame(rows)
 
@@ -562,13 +693,25 @@ def cases_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     fine = pd.to_numeric(led["fine_wan"], errors="coerce")
     keep = led["case_no"].notna() | (fine.fillna(0) > 0) | led["other_handling"].notna()
     led, fine = led[keep], fine[keep]
+    unread = led["unreadable"].fillna("").astype(str).str.contains("fine_wan", regex=False)
     out = pd.DataFrame({
         "单位": led["unit"], "检查时间": pd.to_datetime(led["inspection_date"]).dt.strftime("%Y-%m-%d"),
-        "企业": led["enterprise_name"], "立案案号": led["case_no"].fillna("—"),
-        "罚款(万元)": fine, "处罚依据": led["legal_basis"].fillna("—"),
+        "企业": led["enterprise_name"], "立案案号": led["case_no"].fillna(NONE_RECORDED),
+        "罚款(万元)": [fine_text(v, unreadable=u) for v, u in zip(fine, unread, strict=True)],
+        "处罚依据": led["legal_basis"].fillna(NONE_RECORDED),
         "其他查处(或移送)情况": led["other_handling"].fillna("—"),
     }).sort_values("检查时间", kind="stable")
     return out if unit is None else out.drop(columns=["单位"])
+
+
+def fine_text(value, *, unreadable: bool = False) -> str:
+    """A row's fine (万元) in a table: the amount, “—” where the row has no fine (blank or 0),
+    “未能识别” where intake could not read the cell (a fine reading 待定). Not 不适用: that
+    word is kept for a rate whose denominator is zero."""
+    if unreadable:
+        return "未能识别"
+    v = as_number(value)
+    return NONE_RECORDED if v is None or v == 0 else format_value(v, "money")
 
 
 def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -762,8 +905,7 @@ def _build_unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
                      "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
                      "扣分": format_value(r["points"], "score") if r["points"] > 0 else "0（已达上限）"})
         keys.append([("p", int(d))])
-    order = {"高": 0, "中": 1, "低": 2}
-    ranked = sorted(range(len(rows)), key=lambda k: order.get(rows[k]["严重程度"], 9))  # stable
+    ranked = sorted(range(len(rows)), key=lambda k: severity_rank(rows[k]["严重程度"]))  # stable
     number: dict = {}
     table = []
     for n, k in enumerate(ranked, 1):
@@ -780,8 +922,7 @@ def scoring_span_label(ds, period) -> str:
 
 
 def _by_severity(frame: pd.DataFrame) -> pd.DataFrame:
-    order = {"高": 0, "中": 1, "低": 2}
-    return (frame.assign(_o=frame["严重程度"].map(order)).sort_values("_o", kind="stable")
+    return (frame.assign(_o=frame["严重程度"].map(severity_rank)).sort_values("_o", kind="stable")
             .drop(columns="_o").reset_index(drop=True))
 
 
@@ -812,11 +953,78 @@ def score_tables(ds, period, unit: str):
     dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": as_number(row["total"])}
     parts = res.parts[res.parts["unit"] == unit]
     part_table = pd.DataFrame({
-        "计分项": parts["name"], "实际值": parts["value"].map(as_number), "目标": parts["target"].map(as_number),
+        "计分项": parts["name"],
+        "计分方法": ["分值减去扣分，扣完为止" if t == "deduction" else "达到目标得满分，未达到按比例得分"
+                 for t in parts["type"]],
+        "实际值": [part_value_text(r) for r in parts.to_dict("records")],
+        "目标": [part_target_text(r) for r in parts.to_dict("records")],
         "分值": parts["weight"].map(as_number), "得分": parts["points"].map(as_number),
         "适用": parts["applicable"].map(lambda a: "是" if a else "否（不适用，折算）"),
     })
     return dims, part_table, list(row["explanation"])
+
+
+def _measured(value, measure) -> str:
+    if measure == "%":
+        return format_value(value, "rate")
+    v = as_number(value)
+    return NOT_APPLICABLE if v is None else f"{v:g} {measure}" if measure else f"{v:g}"
+
+
+def part_value_text(part: dict) -> str:
+    """计分项明细's 实际值 in words: 86.67% for a rate, “1 件”, and for a deduction part the
+    points deducted (“扣 5 分”; “未扣分”); 不适用 for a rate whose denominator is zero."""
+    if part.get("type") == "deduction":
+        v = as_number(part.get("value")) or 0.0
+        return f"扣 {v:g} 分" if v > 0 else "未扣分"
+    return _measured(part.get("value"), part.get("measure"))
+
+
+def part_target_text(part: dict) -> str:
+    """计分项明细's 目标: 50% (a target prorated over the months is shown prorated), “1 件”;
+    a deduction part has no target, it starts from full marks: “不扣分（满分）”."""
+    if part.get("type") == "deduction":
+        return "不扣分（满分）"
+    v = as_number(part.get("target"))
+    if v is None:
+        return NOT_APPLICABLE
+    return f"{v:g}%" if part.get("measure") == "%" else _measured(v, part.get("measure"))
+
+
+def scoring_method() -> tuple[pd.DataFrame, list[str]]:
+    """The appendix of a unit report: how 评议考核 is scored, from the packaged scoring
+    config (the one ``score_units`` uses). (table: 维度, 计分项, 分值, 计分办法; lines: the
+    grades, 一票否决 and the re-weighting of 不适用 parts). No rule id, no file name."""
+    cfg, _ = load_scoring_config(None)
+    audit_titles = {rid: rule.title for rid, rule in AUDIT_RULES.items()}
+    rows = []
+    for dim in cfg["dimensions"].values():
+        for part in dim["parts"].values():
+            if part["type"] == "ratio":
+                what = (get_metric(part["metric"]).name_zh if "metric" in part
+                        else INDICATORS[part["indicator"]][0])
+                measure = "%" if "metric" in part else INDICATORS[part["indicator"]][1]
+                target = f"{float(part['target']):g}{measure if measure == '%' else ' ' + measure}"
+                how = (f"{what}达到目标 {target} 得满分，未达到按“分值 × 实际值 ÷ 目标”得分"
+                       + ("；月度、季度的目标按已过月数折算（如1—6月为全年目标的 6/12）" if part.get("prorate") else "")
+                       + "；分母为 0（不适用）时不计分，其分值按本维度其余指标折算")
+            else:
+                rules = []
+                for rid, spec in part["rules"].items():
+                    title = (VALIDATION_RULES[rid].title if spec.get("source") == "validation"
+                             else audit_titles.get(rid, rid))
+                    only = f"（仅{'、'.join(spec['severity'])}风险）" if spec.get("severity") else ""
+                    rules.append(f"{title}{only}每条扣 {float(spec['points']):g} 分、最多扣 {float(spec['cap']):g} 分")
+                how = "从满分扣减，扣完为止：" + "；".join(rules)
+            rows.append({"维度": f"{dim['name']}（{float(dim['weight']):g}分）", "计分项": part["name"],
+                         "分值": float(part["weight"]), "计分办法": how})
+    grades = sorted(cfg["grades"].items(), key=lambda kv: -float(kv[1]))
+    lines = ["等级：" + "，".join(f"{float(low):g} 分及以上为{name}" for name, low in grades)
+             + f"，其余为{FAIL}（总分保留两位小数后比较）。",
+             "一票否决：出现" + "、".join(audit_titles.get(r, r) for r in cfg["veto"]["rules"])
+             + f"的单位，等级一律为{FAIL}，排名列于其他单位之后（分数照常计算）。",
+             "月度报告按年初至本月累计评分；季度、年度报告按该期间评分。总分相同者名次相同。"]
+    return pd.DataFrame(rows), lines
 
 
 def deduction_table(ds, period, unit: str) -> pd.DataFrame:
@@ -876,7 +1084,7 @@ def town_overview(ds, period, scope: str | None = None) -> pd.DataFrame:
     res = metrics(ds, period, scope=scope)
     ids = [m for m in KPI_METRICS if m in res.frame.columns]
     frame = res.table()[ids]
-    out = pd.DataFrame({get_metric(m).header: frame[m].map(lambda v, m=m: format_value(v, _kind(m))) for m in ids})
+    out = pd.DataFrame({get_metric(m).header: column_texts(frame[m], m) for m in ids}, index=frame.index)
     out.insert(0, "单位", [str(u) for u in frame.index])
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out.reset_index(drop=True)
@@ -898,16 +1106,21 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
 
 @_glyphs_checked
 def plot_ranking(ds, period):
-    """Total score by unit, best first, each bar in its unit colour."""
+    """Total score by unit, best first, each bar in the colour of its grade (``charts.GRADE_COLORS``,
+    with a legend), and the units' mean as a dashed line."""
     table = ranking_table(ds, period)
     if table is None or table.empty:
         return None
     values = pd.Series(table["总分"].to_numpy(), index=table["单位"])
     res = scores(ds, period)
+    grade = res.frame["grade"]
+    by_unit = {str(u): charts.GRADE_COLORS.get(str(g), charts.TOWN_COLOR) for u, g in grade.items()}
+    shown = [g for g in (*GRADE_NAMES, FAIL) if g in set(grade)]
     mean = values.dropna().astype(float).mean() if values.notna().any() else None
-    ax = charts.bar_by_unit(values, colors=colors(ds), title=f"评议考核总分（{res.span.label}）",
-                            ylabel="总分（分）", reference=mean, reference_label="各单位平均", fmt="{:.1f}")
-    ax.set_ylim(0, 105)
+    ax = charts.bar_by_unit(values, colors=by_unit, title=f"评议考核总分（{res.span.label}，颜色表示等级）",
+                            ylabel="总分（分）", reference=mean, reference_label="各单位平均", fmt="{:.1f}",
+                            legend={g: charts.GRADE_COLORS[g] for g in shown})
+    ax.set_ylim(0, 112)
     return ax.figure
 
 
@@ -922,6 +1135,23 @@ def plot_rate_heatmap(ds, period, scope: str | None = None):
     return ax.figure
 
 
+def figures_preview_blocks(ds, period, scope: str | None = None, blocks: int = 2) -> list[pd.DataFrame]:
+    """``figures_preview`` cut into ``blocks`` tables of about equal width, each beginning with
+    the 单位 column: 18 columns of 附件2 do not fit A4 or a screen in one table."""
+    table = figures_preview(ds, period, scope)
+    figures = list(table.columns[1:])
+    size = math.ceil(len(figures) / max(blocks, 1)) or 1
+    return [table[["单位", *figures[i:i + size]]] for i in range(0, len(figures), size)]
+
+
+def show_figures_preview(ds, period, scope: str | None = None, caption: str = "") -> None:
+    """Display ``figures_preview_blocks``: (一) and (二), equal column widths, full page width."""
+    parts = figures_preview_blocks(ds, period, scope)
+    for n, block in enumerate(parts, 1):
+        label = f"（{'一二三四'[n - 1]}）" if len(parts) > 1 else ""
+        show(block, f"{caption}{label}", css_class="ek-fixed")
+
+
 def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     """The consolidated 附件2 (recomputed from the ledger) with the official headers."""
     res = metrics(ds, period, scope=scope)
@@ -929,7 +1159,7 @@ def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame({"单位": [str(u) for u in table.index]})
     for col in FIGURES.columns[1:]:
         if col.key in table.columns:
-            out[col.header] = [format_value(v, _kind(col.key)) for v in table[col.key]]
+            out[col.header] = column_texts(table[col.key], col.key)
     out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
     return out
 
@@ -986,8 +1216,7 @@ def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
     vals = table[ids].map(as_number)
     any_ = vals.fillna(0).astype(float).sum(axis=1) > 0
     vals = vals[any_ | (vals.index == TOTAL_LABEL)]
-    out = pd.DataFrame({get_metric(m).header: vals[m].map(lambda v, m=m: format_value(v, _kind(m)))
-                        for m in ids})
+    out = pd.DataFrame({get_metric(m).header: column_texts(vals[m], m) for m in ids}, index=vals.index)
     out.insert(0, "单位", [str(u) for u in vals.index])
     return out.reset_index(drop=True)
 
@@ -1231,7 +1460,7 @@ def candidates_table(candidates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "名次": candidates["rank"], "案件": [c if isinstance(c, str) else "（未立案）" for c in candidates["case_no"]],
         "单位": candidates["unit"], "企业": candidates["enterprise"], "得分": candidates["score"],
-        "罚款(万元)": candidates["fine_wan"], "入选理由": candidates["reasons"].map("；".join),
+        "罚款(万元)": candidates["fine_wan"].map(fine_text), "入选理由": candidates["reasons"].map("；".join),
         "核查提示": [f"{s}：{'；'.join(w)}" if w else "—"
                  for s, w in zip(candidates["standing"], candidates["warnings"], strict=True)],
     })
@@ -1258,8 +1487,10 @@ def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     cols = [("rectified", "隐患全部整改"), ("verified", "经复查确认"), ("fine_in_range", "罚款在法定幅度内"),
             ("escalation_applied", "应从重已从重"), ("referral_made", "应移送已移送")]
-    table = pd.DataFrame({"案号": checks["case_no"], "单位": checks["unit"], "企业": checks["enterprise"],
-                          "隐患(项)": checks["hazards"], "罚款(万元)": checks["fine_wan"]})
+    dup = checks["duplicate_case_no"] if "duplicate_case_no" in checks else pd.Series(False, index=checks.index)
+    table = pd.DataFrame({"案号": [f"{c}（案号重复）" if d else c for c, d in zip(checks["case_no"], dup, strict=True)],
+                          "单位": checks["unit"], "企业": checks["enterprise"],
+                          "隐患(项)": checks["hazards"], "罚款(万元)": checks["fine_wan"].map(fine_text)})
     bad = pd.DataFrame(False, index=table.index, columns=table.columns)
     for key, name in cols:
         table[name] = checks[key].map(mark)
@@ -1268,6 +1499,7 @@ def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     bad["阳光执法公示"] = False
     table["闭环状态"] = checks["status"]
     bad["闭环状态"] = checks["status"] != "闭环"
+    bad["案号"] = dup.astype(bool).to_numpy()
     return table, bad
 
 
@@ -1283,5 +1515,28 @@ def open_items_list(checks: pd.DataFrame) -> list[str]:
 
 
 def notes_list(checks: pd.DataFrame) -> list[str]:
-    """Every note of the look-back (e.g. publication not recorded), one line per note."""
-    return _case_lines(checks, "notes")
+    """The notes of the look-back: a note every case shares is said once, with the number of
+    cases (publication not recorded: “49 件案件台账未记录…”, the cases are the 未记录 of the
+    table's 阳光执法公示 column); any other note one line per case."""
+    lines = []
+    if len(checks):
+        n = int(checks["notes"].map(lambda ns: PUBLICATION_NOT_RECORDED in ns).sum())
+        if n:
+            lines.append(f"{'全部 ' if n == len(checks) else ''}{n} 件案件：{PUBLICATION_NOT_RECORDED}"
+                         "（即“阳光执法公示”为“未记录”的案件）")
+        # a reused case number: one line per number (its note names every enterprise using it)
+        lines += list(dict.fromkeys(x for ns in checks["notes"] for x in ns if x.startswith(DUPLICATE_CASE_NO)))
+    rest = checks.assign(notes=checks["notes"].map(
+        lambda ns: [x for x in ns if x != PUBLICATION_NOT_RECORDED and not x.startswith(DUPLICATE_CASE_NO)]))
+    return lines + _case_lines(rest, "notes")
+
+
+def lookback_rest_table(checks: pd.DataFrame) -> pd.DataFrame:
+    """The cases of a look-back outside the key ones, one line each: 案号, 单位, 企业, 罚款,
+    闭环状态 and its open items (the full check of any of them: ``case_nos``)."""
+    dup = checks["duplicate_case_no"] if "duplicate_case_no" in checks else pd.Series(False, index=checks.index)
+    return pd.DataFrame({"案号": [f"{c}（案号重复）" if d else c for c, d in zip(checks["case_no"], dup, strict=True)],
+                         "单位": checks["unit"], "企业": checks["enterprise"],
+                         "罚款(万元)": checks["fine_wan"].map(fine_text), "闭环状态": checks["status"],
+                         "未结事项": checks["open_items"].map(lambda xs: "；".join(xs) if len(xs) else NONE_RECORDED)},
+                        columns=["案号", "单位", "企业", "罚款(万元)", "闭环状态", "未结事项"])
