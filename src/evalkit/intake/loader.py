@@ -128,8 +128,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         problems += f.problems
         for s in f.sheets:
             problems += s.problems
-            for r in s.rows:
-                problems += r.problems
+            problems += s.block.row_problems()
     problems += cross_row_checks(ledger)
     submissions, files_frame, rejected = bookkeeping_tables(files)
     dataset = Dataset(

@@ -20,26 +20,42 @@ from evalkit.intake.records import (
     REJECTED_COLUMNS,
     SUBMISSION_COLUMNS,
     FileRead,
-    RowRead,
     cut,
 )
 
 
-def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
-    records = []
+def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict[str, list]:
+    """The accepted rows of every ``form`` sheet, column by column (``RowBlock.columns``), with
+    the sheet's file, sheet, row, unit, year, month, period (and row_id for the ledger)."""
+    out: dict[str, list] = {k: [] for k in keys}
+    meta = {"file", "sheet", "row", "unit", "year", "month", "period", "row_id"}
     for f in files:
         for s in f.sheets:
-            if s.form != LEDGER.id:
+            if s.form != form:
                 continue
-            for r in s.rows:
-                if r.rejected:
-                    continue
-                rec = r.record
-                records.append({
-                    "row_id": f"{s.file}#{s.sheet}#{r.row}", "file": s.file, "sheet": s.sheet, "row": r.row,
-                    "unit": s.unit, "year": s.year, "month": s.month, "period": s.period, **rec,
-                })
-    frame = pd.DataFrame(records, columns=LEDGER_COLUMNS)
+            block = s.block
+            keep = block.accepted()
+            if not keep:
+                continue
+            whole = len(keep) == len(block)
+            rows = block.rows if whole else [block.rows[i] for i in keep]
+            n = len(rows)
+            if "row_id" in out:
+                prefix = f"{s.file}#{s.sheet}#"
+                out["row_id"] += [f"{prefix}{r}" for r in rows]
+            out["row"] += rows
+            for key, value in (("file", s.file), ("sheet", s.sheet), ("unit", s.unit), ("year", s.year),
+                               ("month", s.month), ("period", s.period)):
+                out[key] += [value] * n
+            for key in keys:
+                if key not in meta:
+                    column = block.columns[key]
+                    out[key] += column if whole else [column[i] for i in keep]
+    return out
+
+
+def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
+    frame = pd.DataFrame(_accepted_columns(files, LEDGER.id, LEDGER_COLUMNS), columns=LEDGER_COLUMNS)
     frame["seq"] = frame["seq"].astype("Int64")
     frame["inspection_date"] = pd.to_datetime(frame["inspection_date"])
     frame["fine_wan"] = frame["fine_wan"].astype("float64")
@@ -132,10 +148,7 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
 
 
 def figures_frame(files: list[FileRead]) -> pd.DataFrame:
-    records = [{"file": s.file, "sheet": s.sheet, "row": r.row, "unit": s.unit, "year": s.year,
-                "month": s.month, "period": s.period, **r.record}
-               for f in files for s in f.sheets if s.form == FIGURES.id for r in s.rows if not r.rejected]
-    frame = pd.DataFrame(records, columns=FIGURES_COLUMNS)
+    frame = pd.DataFrame(_accepted_columns(files, FIGURES.id, FIGURES_COLUMNS), columns=FIGURES_COLUMNS)
     for key in FIGURE_KEYS:
         frame[key] = frame[key].astype("float64")
     for key in ("row", "year", "month"):
@@ -143,25 +156,23 @@ def figures_frame(files: list[FileRead]) -> pd.DataFrame:
     return frame
 
 
-def _counts(rows: list[RowRead]) -> tuple[int, int, int]:
-    rejected = sum(1 for r in rows if r.rejected)
-    return len(rows), len(rows) - rejected, rejected
-
-
 def bookkeeping_tables(files: list[FileRead]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     subs, file_rows, rejected = [], [], []
     for f in files:
         read = accepted = rejected_n = 0
         for s in f.sheets:
-            n, a, j = _counts(s.rows)
+            block = s.block
+            n, j = len(block), block.n_rejected
+            a = n - j
             read, accepted, rejected_n = read + n, accepted + a, rejected_n + j
             if s.form:
                 subs.append({"file": s.file, "sheet": s.sheet, "form": s.form, "unit": s.unit,
                              "year": s.year, "month": s.month, "period": s.period,
                              "filled_date": s.filled_date, "received": s.received, "late": s.late,
                              "rows_read": n, "rows_accepted": a, "rows_rejected": j})
-            rejected += [{"file": s.file, "sheet": s.sheet, "row": r.row, "form": s.form,
-                          "reason": ";".join(r.errors), "values": r.values} for r in s.rows if r.rejected]
+            rejected += [{"file": s.file, "sheet": s.sheet, "row": block.rows[i], "form": s.form,
+                          "reason": ";".join(block.errors[i]), "values": block.values_of(i)}
+                         for i in sorted(block.errors)]
         file_rows.append({"file": f.file, "rows_read": read, "rows_accepted": accepted,
                           "rows_rejected": rejected_n})
     submissions = pd.DataFrame(subs, columns=SUBMISSION_COLUMNS)
@@ -173,4 +184,3 @@ def bookkeeping_tables(files: list[FileRead]) -> tuple[pd.DataFrame, pd.DataFram
     submissions["late"] = submissions["late"].astype(bool)
     submissions[["filled_date", "received"]] = submissions[["filled_date", "received"]].astype(object)
     return submissions, files_frame, pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
-
