@@ -17,8 +17,10 @@ What counts as the same value: the exact type and value (``True``, ``1`` and ``1
 three values; ``-0.0`` and ``0.0`` are two, so the key of a float is its ``hex()``), plus
 the parser and its other arguments (the form's year and month for a date). A parser that
 raises ``CellError`` raises a fresh ``CellError`` with the same rule and detail for every
-cell with that value. The cache lives for one sheet (``ColumnCache()`` per sheet), so its
-memory is bounded by the sheet.
+cell with that value. The parsers are pure, so one cache serves every sheet a process reads
+(``shared_cache``: the dates of a month, the inspectors and the enterprises of a unit repeat
+across its files); it is emptied when it holds ``MAX_ENTRIES`` results, so its memory stays
+bounded (about 50 MB) whatever the number of files.
 """
 
 from __future__ import annotations
@@ -37,10 +39,14 @@ class ColumnCache:
     """``cache(fn, value, *args)`` == ``fn(value, *args)``, computed once per distinct
     (fn, type(value), value, args)."""
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_memo", "max_entries")
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int | None = None) -> None:
         self._memo: dict = {}
+        self.max_entries = max_entries
+
+    def __len__(self) -> int:
+        return len(self._memo)
 
     def __call__(self, fn: Callable, value, *args):
         kind = type(value)
@@ -48,6 +54,8 @@ class ColumnCache:
         try:
             hit = self._memo[key]
         except KeyError:
+            if self.max_entries is not None and len(self._memo) >= self.max_entries:
+                self._memo.clear()
             try:
                 hit = self._memo[key] = (True, fn(value, *args))
             except CellError as exc:
@@ -57,3 +65,20 @@ class ColumnCache:
         if hit[0]:
             return hit[1]
         raise CellError(*hit[1])
+
+
+#: Results ``shared_cache`` holds before it starts again from empty.
+MAX_ENTRIES = 100_000
+
+_SHARED = ColumnCache(MAX_ENTRIES)
+_OWNER: list = [None]  # the registry the shared cache's entries were computed with
+
+
+def shared_cache(registry) -> ColumnCache:
+    """This process's cache, for cells read against ``registry`` (its enterprise matchers are
+    cached too): a different registry (another data folder, an edited one) starts it empty.
+    Each worker process has its own copy; its entries are pure results, valid in any process."""
+    if _OWNER[0] is not registry:
+        _SHARED._memo.clear()
+        _OWNER[0] = registry
+    return _SHARED

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER
 from evalkit.intake import cells
-from evalkit.intake.columnar import ColumnCache, direct
+from evalkit.intake.columnar import direct, shared_cache
 from evalkit.intake.handling import summary_procedure
 from evalkit.intake.header import Header
 from evalkit.intake.records import BLANKABLE_COLUMNS, RowRead, SheetRead, cut, quoted, sheet_problem
@@ -20,9 +20,9 @@ _MAX_SEQ = 2**63 - 1  # a larger 序号 is junk; it is informative only, so it i
 
 def read_ledger_rows(sheet: SheetRead, grid, header: Header, registry: Registry, formula_blanks) -> None:
     """Parse the sheet's data rows; each distinct value of a column is parsed once
-    (``columnar.ColumnCache``, one per sheet)."""
+    (``columnar.shared_cache``)."""
     yuan_fine = "(元)" in cells.norm(header.written.get("fine_wan", ""))
-    call = ColumnCache()
+    call = shared_cache(registry)
     for n, row, values in data_rows(grid, header, formula_blanks, sheet, call):
         read = RowRead(n, values, {})
         parse_ledger_row(read, row_cells(row, header), sheet, registry, yuan_fine, call)

@@ -122,15 +122,16 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
     mark_late(files, registry)
     resolve_duplicates(files)
     settle_rows(files)
-    ledger = ledger_frame(files)
+    ledger, figures = ledger_frame(files), figures_frame(files)
     problems = list(registry.problems) + skipped + unknown_received(files, registry, skipped)
     for f in files:
         problems += f.problems
         for s in f.sheets:
             problems += s.problems
             problems += s.block.row_problems()
-    problems += cross_row_checks(ledger)
     submissions, files_frame, rejected = bookkeeping_tables(files)
+    del files  # the tables hold everything now: the parsed columns are freed before the items are built
+    problems += cross_row_checks(ledger)
     dataset = Dataset(
         data_dir=data_dir,
         enterprises=registry.enterprises,
@@ -140,7 +141,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         files=files_frame,
         ledger=ledger.reset_index(drop=True),
         items=items_frame(ledger),
-        figures=figures_frame(files),
+        figures=figures,
         rejected=rejected,
         problems=problems_frame(problems),
         meta={"rectification_days": cells.DEFAULT_RECTIFICATION_DAYS},

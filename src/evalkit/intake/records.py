@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 from dataclasses import dataclass, field
 
 from evalkit.core.forms import FIGURES, LEDGER, Column
@@ -79,8 +80,9 @@ class RowBlock:
     """The rows of one sheet, column by column: what a worker sends back for a sheet.
 
     ``rows`` holds the Excel row numbers; ``columns`` the parsed record, one list per field
-    (``RowRead.record``'s keys); ``values`` each row's raw text by header as compact JSON
-    (decoded only for a rejected row, ``values_of``); ``problems``, ``blanked`` and ``errors``
+    (``RowRead.record``'s keys); ``values`` every row's raw text by header, as one
+    zlib-compressed JSON list for the sheet (decoded only when a row is rejected,
+    ``values_of``); ``problems``, ``blanked`` and ``errors``
     are sparse: row position -> that row's problems, its blanked problems, its error rules
     (``cross_file.settle_rows``; a row with errors is rejected). One object per column instead
     of several per row keeps the parent's memory and the pickling small.
@@ -88,7 +90,7 @@ class RowBlock:
 
     __slots__ = ("rows", "columns", "values", "problems", "blanked", "errors")
 
-    def __init__(self, rows: list[int], columns: dict[str, list], values: list[str],
+    def __init__(self, rows: list[int], columns: dict[str, list], values: bytes,
                  problems: dict[int, list[Problem]], blanked: dict[int, list[Problem]]):
         self.rows, self.columns, self.values = rows, columns, values
         self.problems, self.blanked = problems, blanked
@@ -98,7 +100,7 @@ class RowBlock:
     def from_rows(cls, rows: list[RowRead]) -> RowBlock:
         keys = list(rows[0].record) if rows else []
         return cls([r.row for r in rows], {k: [r.record[k] for r in rows] for k in keys},
-                   [json.dumps(r.values, ensure_ascii=False) for r in rows],
+                   zlib.compress(json.dumps([r.values for r in rows], ensure_ascii=False).encode(), 1),
                    {i: r.problems for i, r in enumerate(rows) if r.problems},
                    {i: r.blanked for i, r in enumerate(rows) if r.blanked})
 
@@ -112,7 +114,14 @@ class RowBlock:
         self.rows, self.columns, self.values, self.problems, self.blanked, self.errors = state
 
     def values_of(self, i: int) -> dict[str, str]:
-        return json.loads(self.values[i])
+        return self.all_values()[i]
+
+    def all_values(self) -> list[dict[str, str]]:
+        return json.loads(zlib.decompress(self.values))
+
+    def release_columns(self) -> None:
+        """Drop the parsed columns once the tables hold them (rows, problems and values stay)."""
+        self.columns = {}
 
     def row_problems(self) -> list[Problem]:
         """Every row's own problems, in row order."""
