@@ -212,7 +212,7 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
     # blank: float NaN) exactly as for the other tables built from records
     case_nos = order["case_no"].astype(object).to_numpy()[take].tolist() if n else []
 
-    frame = pd.DataFrame({
+    frame = pd.DataFrame([], columns=ITEM_COLUMNS) if not n else pd.DataFrame({
         "row_id": per_item("row_id"), "item_no": numbers, "hazard": hazards, "rectification": rects,
         "unit": per_item("unit"), "period": per_item("period"), "enterprise_name": per_item("enterprise_name"),
         "inspection_date": per_item("inspection_date"), "case_no": case_nos, "is_recheck": recheck.tolist(),
