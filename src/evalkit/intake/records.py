@@ -119,10 +119,6 @@ class RowBlock:
     def all_values(self) -> list[dict[str, str]]:
         return json.loads(zlib.decompress(self.values))
 
-    def release_columns(self) -> None:
-        """Drop the parsed columns once the tables hold them (rows, problems and values stay)."""
-        self.columns = {}
-
     def row_problems(self) -> list[Problem]:
         """Every row's own problems, in row order."""
         return [p for i in sorted(self.problems) for p in self.problems[i]]
