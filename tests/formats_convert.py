@@ -59,16 +59,17 @@ def to_xls(src: Path, dest: Path) -> Path:
 
 def to_ods(src: Path, dest: Path) -> Path:
     from odf.opendocument import OpenDocumentSpreadsheet  # lazy: a test-only dependency
+    from odf.style import Style, TableProperties  # lazy: as above
     from odf.table import CoveredTableCell, Table, TableCell, TableRow  # lazy: as above
     from odf.text import P  # lazy: as above
 
-    from odf.style import Style, TableProperties  # lazy: as above
-
     doc = OpenDocumentSpreadsheet()
-    hidden = Style(name="ta_hidden", family="table")  # a hidden sheet: its table style says display="false"
-    hidden.addElement(TableProperties(display="false"))
-    doc.automaticstyles.addElement(hidden)
+    hidden = None  # a hidden sheet's table style says display="false" (ODF has no "very hidden")
     for title, state, merged, cells in _sheets(src):
+        if state != "visible" and hidden is None:
+            hidden = Style(name="ta_hidden", family="table")
+            hidden.addElement(TableProperties(display="false"))
+            doc.automaticstyles.addElement(hidden)
         table = Table(name=title, stylename=hidden) if state != "visible" else Table(name=title)
         spans = {(r1, c1): (r2 - r1 + 1, c2 - c1 + 1) for r1, c1, r2, c2 in merged}
         covered = {(r, c) for r1, c1, r2, c2 in merged for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)

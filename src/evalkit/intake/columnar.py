@@ -20,7 +20,7 @@ raises ``CellError`` raises a fresh ``CellError`` with the same rule and detail 
 cell with that value. The parsers are pure, so one cache serves every sheet a process reads
 (``shared_cache``: the dates of a month, the inspectors and the enterprises of a unit repeat
 across its files); it is emptied when it holds ``MAX_ENTRIES`` results, so its memory stays
-bounded (about 50 MB) whatever the number of files.
+bounded (about 70 MB) whatever the number of files.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class ColumnCache:
 
 
 #: Results ``shared_cache`` holds before it starts again from empty.
-MAX_ENTRIES = 100_000
+MAX_ENTRIES = 200_000  # about 360 bytes each: some 70 MB at most
 
 _SHARED = ColumnCache(MAX_ENTRIES)
 _OWNER: list = [None]  # the registry the shared cache's entries were computed with
@@ -82,3 +82,10 @@ def shared_cache(registry) -> ColumnCache:
         _SHARED._memo.clear()
         _OWNER[0] = registry
     return _SHARED
+
+
+def release_shared_cache() -> None:
+    """Empty this process's cache and forget its registry (``loader.load`` calls it once the files
+    are read, so a notebook that loads a folder keeps no parse results in memory)."""
+    _SHARED._memo.clear()
+    _OWNER[0] = None

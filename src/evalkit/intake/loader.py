@@ -43,6 +43,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
+from evalkit.intake.columnar import release_shared_cache
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
 from evalkit.intake.listing import list_files, stray_files
 from evalkit.intake.parallel import read_files
@@ -117,6 +118,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
     entries, skipped = list_files(sub_dir, data_dir)
     skipped += stray_files(data_dir)
     files = read_files(entries, registry, _read_one, jobs)
+    release_shared_cache()
     for entry, f in zip(entries, files, strict=True):
         f.mtime = entry.mtime
     mark_late(files, registry)
