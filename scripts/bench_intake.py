@@ -192,34 +192,37 @@ def raw_floor(out: Path) -> tuple[float, int, float]:
     return time.perf_counter() - started, cells, time.process_time() - cpu
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(c) for c in fh.read().split()]
+    except OSError:
+        pass
+    return out
+
+
 def _tree_rss_kb(root: int) -> int:
-    """RSS (kB) of ``root`` and all its descendants, from /proc (Linux); 0 elsewhere."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
+    """RSS (kB) of ``root`` and all its descendants, from /proc (Linux; 0 elsewhere). Only the
+    process tree is read (/proc/PID/task/TID/children), so sampling costs little CPU."""
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
         try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-            with open(f"/proc/{entry}/statm") as fh:
-                pages = int(fh.read().split()[1])
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * page_kb
         except (OSError, ValueError, IndexError):
             continue
-        pid = int(entry)
-        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-        rss[pid] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    total, frontier = 0, {root}
-    while frontier:
-        total += sum(rss.get(p, 0) for p in frontier)
-        frontier = {p for p, pp in parents.items() if pp in frontier}
+        todo += _children(pid)
     return total
 
 
 def validate(out: Path, jobs: int | None) -> dict:
     """``evalkit validate DATA_DIR --json`` in a subprocess: wall time, user and system CPU of
     it and its workers, the peak of the summed RSS of the whole process tree (parent + workers,
-    sampled every 50 ms) and the largest single process's peak RSS."""
+    sampled every 100 ms) and the largest single process's peak RSS."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [sys.executable, "-m", "evalkit.cli", "validate", str(out), "--json"]
     if jobs:
@@ -231,7 +234,7 @@ def validate(out: Path, jobs: int | None) -> dict:
         peak_tree = 0
         while proc.poll() is None:
             peak_tree = max(peak_tree, _tree_rss_kb(proc.pid))
-            time.sleep(0.05)
+            time.sleep(0.1)
         stderr = proc.stderr.read()
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
