@@ -1,4 +1,5 @@
-"""Write an .xlsx submission's cells as .xls (xlwt) or .ods (odfpy): the round-trip tests and
+"""Write an .xlsx submission's cells as .xls (xlwt), .ods (odfpy) or .xlsb (BIFF12 records written
+here, ``to_xlsb``: no library writes .xlsb): the round-trip tests and
 tests/fixtures/formats/ (``python tests/formats_convert.py`` rewrites those fixtures).
 
 What is copied is what intake reads: every sheet's values (text, numbers, dates), merged
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import struct
 import sys
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -59,12 +62,18 @@ def to_xls(src: Path, dest: Path) -> Path:
 
 def to_ods(src: Path, dest: Path) -> Path:
     from odf.opendocument import OpenDocumentSpreadsheet  # lazy: a test-only dependency
+    from odf.style import Style, TableProperties  # lazy: as above
     from odf.table import CoveredTableCell, Table, TableCell, TableRow  # lazy: as above
     from odf.text import P  # lazy: as above
 
     doc = OpenDocumentSpreadsheet()
-    for title, _state, merged, cells in _sheets(src):
-        table = Table(name=title)
+    hidden = None  # a hidden sheet's table style says display="false" (ODF has no "very hidden")
+    for title, state, merged, cells in _sheets(src):
+        if state != "visible" and hidden is None:
+            hidden = Style(name="ta_hidden", family="table")
+            hidden.addElement(TableProperties(display="false"))
+            doc.automaticstyles.addElement(hidden)
+        table = Table(name=title, stylename=hidden) if state != "visible" else Table(name=title)
         spans = {(r1, c1): (r2 - r1 + 1, c2 - c1 + 1) for r1, c1, r2, c2 in merged}
         covered = {(r, c) for r1, c1, r2, c2 in merged for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
                    if (r, c) != (r1, c1)}
@@ -106,12 +115,94 @@ def to_ods(src: Path, dest: Path) -> Path:
     return dest
 
 
+def _b12_varint(n: int, limit: int) -> bytes:
+    out = bytearray()
+    for _ in range(limit):
+        out.append((n & 0x7F) | (0x80 if n >> 7 else 0))
+        n >>= 7
+        if not n:
+            break
+    return bytes(out)
+
+
+def _b12(rtype: int, body: bytes = b"") -> bytes:
+    """One BIFF12 record: type and size as 7-bit varints, then the body ([MS-XLSB] 2.1.4)."""
+    return _b12_varint(rtype, 2) + _b12_varint(len(body), 4) + body
+
+
+def _b12_text(text: str) -> bytes:
+    data = text.encode("utf-16-le")
+    return struct.pack("<I", len(data) // 2) + data
+
+
+def _b12_sheet(cells: dict) -> bytes:
+    """A worksheet part: BrtBeginSheet, BrtWsDim, BrtBeginSheetData, per row BrtRowHdr and its cells
+    (BrtCellReal for numbers and dates as Excel serials, BrtCellBool, BrtCellSt for text), the ends."""
+    rows: dict[int, list] = {}
+    for (r, c), (value, _fmt) in cells.items():
+        rows.setdefault(r, []).append((c, value))
+    last_row, last_col = max(rows, default=1), max((c for _, c in cells), default=1)
+    out = _b12(129) + _b12(148, struct.pack("<IIII", 0, last_row - 1, 0, last_col - 1)) + _b12(145)
+    for r in sorted(rows):
+        out += _b12(0, struct.pack("<IIHHBI", r - 1, 0, 300, 0, 0, 0))
+        for c, value in sorted(rows[r]):
+            head = struct.pack("<II", c - 1, 0)
+            if isinstance(value, bool):
+                out += _b12(4, head + struct.pack("<B", value))
+            elif isinstance(value, int | float):
+                out += _b12(5, head + struct.pack("<d", float(value)))
+            elif isinstance(value, dt.date):  # a datetime too: no styles part, so an Excel serial number
+                day = value.date() if isinstance(value, dt.datetime) else value
+                out += _b12(5, head + struct.pack("<d", float((day - dt.date(1899, 12, 30)).days)))
+            else:
+                out += _b12(6, head + _b12_text(str(value)))
+    return out + _b12(146) + _b12(130)
+
+
+def to_xlsb(src: Path, dest: Path) -> Path:
+    """The cells of ``src`` as an .xlsb (BIFF12 records written here: no Python library writes .xlsb,
+    and LibreOffice only reads it). No styles part: dates become Excel serial numbers, percent
+    formats are not kept, merged ranges keep their top-left value only."""
+    sheets = list(_sheets(src))
+    ns = "http://schemas.openxmlformats.org/"
+    rel_type = f"{ns}officeDocument/2006/relationships/"
+    binary = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+    types = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="{ns}package/2006/content-types">'
+             f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             f'<Default Extension="bin" ContentType="{binary}"/>'
+             f'<Override PartName="/xl/workbook.bin" ContentType="{binary}"/>'
+             + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.bin" '
+                       'ContentType="application/vnd.ms-excel.worksheet"/>' for i in range(1, len(sheets) + 1))
+             + "</Types>")
+    rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships '
+            f'xmlns="{ns}package/2006/relationships"><Relationship Id="rId1" Type="{rel_type}officeDocument" '
+            'Target="xl/workbook.bin"/></Relationships>')
+    book_rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships '
+                 f'xmlns="{ns}package/2006/relationships">'
+                 + "".join(f'<Relationship Id="rId{i}" Type="{rel_type}worksheet" Target="worksheets/sheet{i}.bin"/>'
+                           for i in range(1, len(sheets) + 1)) + "</Relationships>")
+    states = {"visible": 0, "hidden": 1, "veryHidden": 2}
+    book = _b12(131) + _b12(143)  # BrtBeginBook, BrtBeginBundleShs
+    for i, (title, state, _merged, _cells) in enumerate(sheets, 1):  # BrtBundleSh: state, tab id, rel id, name
+        book += _b12(156, struct.pack("<II", states.get(state, 1), i) + _b12_text(f"rId{i}") + _b12_text(title))
+    book += _b12(144) + _b12(132)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", types)
+        zf.writestr("_rels/.rels", rels)
+        zf.writestr("xl/workbook.bin", book)
+        zf.writestr("xl/_rels/workbook.bin.rels", book_rels)
+        for i, (_title, _state, _merged, cells) in enumerate(sheets, 1):
+            zf.writestr(f"xl/worksheets/sheet{i}.bin", _b12_sheet(cells))
+    return dest
+
+
 def convert_data_dir(src: Path, dest: Path, suffix: str) -> Path:
-    """A copy of data folder ``src`` whose submissions are all in ``suffix`` (".xls" or ".ods"),
+    """A copy of data folder ``src`` whose submissions are all in ``suffix`` (".xls", ".ods", ".xlsb"),
     the same names otherwise, the same modification times, received.csv renamed to match."""
     import os
 
-    write = to_xls if suffix == ".xls" else to_ods
+    write = {".xls": to_xls, ".ods": to_ods, ".xlsb": to_xlsb}[suffix]
     shutil.copytree(src / "registry", dest / "registry")
     for path in sorted((src / "submissions").rglob("*.xlsx")):
         out = dest / path.relative_to(src).with_suffix(suffix)
@@ -134,7 +225,7 @@ def main() -> None:  # pragma: no cover - run by hand to rewrite the fixtures
     sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "submissions"
     for rel in FIXTURE_SOURCES:
         src = sample / rel
-        for suffix, write in ((".xls", to_xls), (".ods", to_ods)):
+        for suffix, write in ((".xls", to_xls), (".ods", to_ods), (".xlsb", to_xlsb)):
             write(src, FIXTURES / Path(rel).with_suffix(suffix).name)
     _encrypted(FIXTURES / "encrypted.xlsx")
     print("written to", FIXTURES, file=sys.stderr)

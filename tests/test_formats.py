@@ -20,7 +20,7 @@ from evalkit.core.form_writer import write_submission
 from evalkit.intake import loader as intake
 from evalkit.intake import parallel
 from evalkit.metrics.engine import compute_metrics
-from formats_convert import FIXTURE_SOURCES, FIXTURES, convert_data_dir, to_ods, to_xls
+from formats_convert import FIXTURE_SOURCES, FIXTURES, convert_data_dir, to_ods, to_xls, to_xlsb
 from intake_helpers import inspection, ledger_file, make_data_dir, where
 
 S = "submissions"
@@ -61,10 +61,10 @@ def _sample_dir(root: Path, files: dict[str, Path]) -> Path:
 
 # --------------------------------------------------------------------------- round trips
 
-@pytest.mark.parametrize("suffix", [".xls", ".ods"])
+@pytest.mark.parametrize("suffix", [".xls", ".ods", ".xlsb"])
 @pytest.mark.parametrize("source", FIXTURE_SOURCES)
 def test_committed_fixture_reads_as_its_xlsx(tmp_path, source, suffix):
-    """The committed .xls/.ods copy of a sample workbook gives the same problems (rule, row, column),
+    """The committed .xls/.ods/.xlsb copy of a sample workbook gives the same problems (rule, row, column),
     rows and tables as the .xlsx it was written from."""
     name = Path(source).name
     xlsx = _sample_dir(tmp_path / "x", {name: SAMPLE / S / source})
@@ -85,15 +85,15 @@ def test_committed_fixtures_are_what_the_converter_writes():
     import python_calamine as calamine
 
     for source in FIXTURE_SOURCES:
-        for suffix in (".xls", ".ods"):
+        for suffix in (".xls", ".ods", ".xlsb"):
             path = FIXTURES / Path(source).with_suffix(suffix).name
             wb = calamine.CalamineWorkbook.from_path(str(path))
             assert wb.sheet_names == ["统计表一", "统计表二"]
 
 
-@pytest.mark.parametrize("suffix", [".xls", ".ods"])
+@pytest.mark.parametrize("suffix", [".xls", ".ods", ".xlsb"])
 def test_a_month_of_the_sample_converted_gives_the_same_problems_and_metrics(tmp_path, suffix):
-    """June of data/sample (all its units' files) written as .xls or .ods: identical problems,
+    """June of data/sample (all its units' files) written as .xls, .ods or .xlsb: identical problems,
     rows, tables and June metrics (ledger and reported)."""
     src = tmp_path / "src"
     _sample_dir(src, {p.relative_to(SAMPLE / S).as_posix(): p for p in sorted((SAMPLE / S / "2024-06").glob("*.xlsx"))})
@@ -352,3 +352,51 @@ def test_parallel_intake_gives_what_a_sequential_read_gives(tmp_path, monkeypatc
     assert a.problems.equals(b.problems)
     assert a.files.equals(b.files)
     _frames_equal(a, b)
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xls", ".xlsb"])
+def test_hidden_sheet_is_skipped_as_in_xlsx(tmp_path, suffix):
+    """A hidden copy of the 附件2 sheet in an .ods (table style display="false"), .xls or .xlsb is skipped as in
+    .xlsx: one sheet_hidden warning naming it, the figures counted once (fines 2.0 万元), its rows not read."""
+    from test_hostile_intake import _figures_with_hidden_copy
+
+    results = {}
+    for kind in (".xlsx", suffix):
+        root = make_data_dir(tmp_path / kind.strip(".") / "data")
+        _figures_with_hidden_copy(root / S / "a.xlsx", "hidden")
+        if kind != ".xlsx":
+            {".ods": to_ods, ".xls": to_xls, ".xlsb": to_xlsb}[kind](root / S / "a.xlsx", root / S / f"a{kind}")
+            (root / S / "a.xlsx").unlink()
+        ds = intake.load(root)
+        results[kind] = ds
+        assert where(ds.problems, "sheet_hidden") == [(f"{S}/a{kind}", "Sheet2", None, None)]
+        assert "工作表“Sheet2”已隐藏，未计入：其中的附件2（统计表二）未读取" in ds.problems["message"].iloc[0]
+        assert ds.figures[["sheet", "kind", "fines_wan"]].values.tolist() == [
+            ["统计表二", "本月数", 2.0], ["统计表二", "累计数", 5.0]]
+        assert ds.files[["rows_read", "rows_accepted", "rows_rejected"]].values.tolist() == [[2, 2, 0]]
+    assert _problem_keys(results[".xlsx"]) == _problem_keys(results[suffix])
+
+
+def test_stray_workbook_changes_the_dataset_cache_key(tmp_path, monkeypatch):
+    """Adding a workbook directly in DATA_DIR (or registry/) changes the cache key, so the cached dataset
+    (without its file_outside_submissions warning) is not reused; removing it gives the first key back."""
+    from evalkit.report import cache
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    cache.clear_memory()
+    root = make_data_dir(tmp_path / "data")
+    ledger_file(root, "a.xlsx", [inspection()])
+    first = cache.load_cached(root)
+    assert "file_outside_submissions" not in set(first.problems["rule"])
+    key = cache.dataset_key(root)
+    shutil.copy(root / S / "a.xlsx", root / "石壁村5月.xlsx")
+    assert cache.dataset_key(root) != key
+    again = cache.load_cached(root)
+    assert where(again.problems, "file_outside_submissions") == [("石壁村5月.xlsx", None, None, None)]
+    (root / "石壁村5月.xlsx").rename(root / "registry" / "石壁村5月.xlsx")
+    moved = cache.dataset_key(root)
+    assert moved not in (key,) and where(cache.load_cached(root).problems, "file_outside_submissions") == [
+        ("registry/石壁村5月.xlsx", None, None, None)]
+    (root / "registry" / "石壁村5月.xlsx").unlink()
+    assert cache.dataset_key(root) == key
+    cache.clear_memory()

@@ -11,10 +11,11 @@ header        finding a form's header row by its names
 sheets        one sheet: header, unit/month/year above it, its data rows
 rows          which rows under the header hold data, their cells by column
 ledger_rows   附件1 rows, cell by cell (``cells``: one parser per kind of cell)
+columnar      each distinct value of a column parsed once, by that same per-cell parser
 figures_rows  附件2 本月数/累计数 rows
 cross_file    duplicates, lateness, received dates across files
-tables        the Dataset tables, items and the 复查 linking, checks across ledger rows
-records       RowRead/SheetRead/FileRead, the table columns, problem helpers
+tables        the Dataset tables, items and the 复查 linking, checks across ledger rows (column-wise)
+records       RowRead/RowBlock/SheetRead/FileRead, the table columns, problem helpers
 handling      the 其他查处 vocabulary; validation_report formats ``evalkit validate``
 """
 

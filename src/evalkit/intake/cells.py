@@ -72,6 +72,8 @@ def to_text(value) -> str | None:
     """
     if value is None:
         return None
+    if type(value) is str:  # the common case, first (what the general path below does for a str)
+        return value.strip().strip("\u3000\ufeff") or None
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):

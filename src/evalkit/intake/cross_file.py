@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from evalkit.core.periods import submission_deadline
 from evalkit.core.problems import Problem, make_problem
-from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, sheet_problem
+from evalkit.intake.records import FORM_NAMES, FileRead, SheetRead, sheet_problem
 from evalkit.intake.registry import Registry
 
 #: Copy suffixes at the end of a file name (without its extension): "(2)", "（2）", " - 副本",
@@ -112,7 +112,7 @@ def resolve_duplicates(files: list[FileRead]) -> None:
         for s, _ in sheets:
             if s.file == kept:
                 continue
-            s.rows = [RowRead(r.row, r.values, r.record) for r in s.rows]  # own problems dropped
+            s.block.drop_row_problems()
             s.problems = [p for p in s.problems if p.rule == "formula_no_cached_value"]
             s.problems.append(sheet_problem(
                 "submission_duplicate",
@@ -147,12 +147,17 @@ def unknown_received(files: list[FileRead], registry: Registry, skipped: list[Pr
 
 def settle_rows(files: list[FileRead]) -> None:
     """Row fate: a row is rejected when it or its sheet has an error, except an error that
-    only leaves a cell unknown (``RowRead.blanked``: an unreadable fine)."""
+    only leaves a cell unknown (``RowBlock.blanked``: an unreadable fine)."""
     for f in files:
         for s in f.sheets:
             sheet_errors = s.sheet_errors
-            for r in s.rows:
-                own = [p.rule for p in r.problems
-                       if p.severity == "error" and not any(p is b for b in r.blanked)]
-                r.errors = list(dict.fromkeys(sheet_errors + own))
+            block = s.block
+            block.errors = {}
+            for i in range(len(block)) if sheet_errors else sorted(block.problems):
+                blanked = block.blanked.get(i, ())
+                own = [p.rule for p in block.problems.get(i, ())
+                       if p.severity == "error" and not any(p is b for b in blanked)]
+                errors = list(dict.fromkeys(sheet_errors + own))
+                if errors:
+                    block.errors[i] = errors
 

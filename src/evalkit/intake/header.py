@@ -34,6 +34,11 @@ def _names(form: Form) -> dict[str, Column]:
 _FORM_NAMES_NORM = {form.id: _names(form) for form in (LEDGER, FIGURES)}
 
 
+def header_names(form: Form) -> dict[str, Column]:
+    """The normalised header names and aliases of ``form`` (what ``match_row`` looks up)."""
+    return _FORM_NAMES_NORM[form.id]
+
+
 def norm_row(row: list) -> list[str]:
     return [cells.norm(v) if isinstance(v, str) else "" for v in row]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER
 from evalkit.intake import cells
+from evalkit.intake.columnar import direct, shared_cache
 from evalkit.intake.handling import summary_procedure
 from evalkit.intake.header import Header
 from evalkit.intake.records import BLANKABLE_COLUMNS, RowRead, SheetRead, cut, quoted, sheet_problem
@@ -18,14 +19,21 @@ _MAX_SEQ = 2**63 - 1  # a larger 序号 is junk; it is informative only, so it i
 
 
 def read_ledger_rows(sheet: SheetRead, grid, header: Header, registry: Registry, formula_blanks) -> None:
+    """Parse the sheet's data rows; each distinct value of a column is parsed once
+    (``columnar.shared_cache``)."""
     yuan_fine = "(元)" in cells.norm(header.written.get("fine_wan", ""))
-    for n, row, values in data_rows(grid, header, formula_blanks, sheet):
+    call = shared_cache(registry)
+    for n, row, values in data_rows(grid, header, formula_blanks, sheet, call):
         read = RowRead(n, values, {})
-        _parse_ledger_row(read, row_cells(row, header), sheet, registry, yuan_fine)
+        parse_ledger_row(read, row_cells(row, header), sheet, registry, yuan_fine, call)
         sheet.rows.append(read)
 
 
-def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Registry, yuan_fine: bool) -> None:
+def parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Registry, yuan_fine: bool,
+                     call=direct) -> None:
+    """One 附件1 row into ``read.record`` and ``read.problems``. ``call(fn, value, *args)`` runs
+    a per-cell parser: ``columnar.direct`` (cell by cell) or a ``ColumnCache`` (each distinct
+    value once); both give the same record and problems."""
     col = LEDGER.column
     add = read.problems.append
 
@@ -49,19 +57,19 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
     rec["unreadable"] = None
     # seq: informative only
     try:
-        seq = cells.parse_count(raw.get("seq"))
+        seq = call(cells.parse_count, raw.get("seq"))
     except cells.CellError:
         seq = None
     rec["seq"] = None if seq is None or seq > _MAX_SEQ else int(seq)  # the ledger stores it as Int64
     # enterprise
-    written = cells.clean_name(raw.get("enterprise"))
+    written = call(cells.clean_name, raw.get("enterprise"))
     rec["enterprise"] = written
     if written is None and "enterprise" in raw:  # a missing column is a sheet error already
         problem("enterprise_missing", "受检企业(单位)名称为空：每行应填写一家受检企业的名称", "enterprise")
         rec["enterprise_name"], rec["registered"] = None, False
     else:
-        name, suggestion = registry.match_enterprise(written)
-        near, candidates = registry.near_miss(written) if name is None else (None, [])
+        name, suggestion = call(registry.match_enterprise, written)
+        near, candidates = call(registry.near_miss, written) if name is None else (None, [])
         if near is not None:
             name = near
             problem("enterprise_name_near_miss",
@@ -78,7 +86,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
     # date
     date_raw = raw.get("inspection_date")
     try:
-        date = cells.parse_date(date_raw, sheet.year or DEFAULT_YEAR, sheet.month)
+        date = call(cells.parse_date, date_raw, sheet.year or DEFAULT_YEAR, sheet.month)
     except cells.CellError as exc:
         date = None
         problem(exc.rule, quoted("检查时间", cells.to_text(date_raw), exc.detail), "inspection_date",
@@ -87,7 +95,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
         if date is None:
             if "inspection_date" in raw:
                 problem("date_unparseable", "检查时间为空：请填写检查日期，如 2024-05-06", "inspection_date")
-        elif (readings := cells.ambiguous_numeric_date(date_raw, sheet.year or DEFAULT_YEAR)) is not None:
+        elif (readings := call(cells.ambiguous_numeric_date, date_raw, sheet.year or DEFAULT_YEAR)) is not None:
             first, second = (f"{d.month}月{d.day}日" for d in readings)
             problem("date_ambiguous",
                     f"检查时间是数字 {cells.to_text(date_raw)}，可读作 {first} 或 {second}（Excel 把键入的 "
@@ -99,7 +107,7 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
                     "本行按填报月份统计；请核对检查时间或月份", "inspection_date", cells.to_text(date_raw))
     rec["inspection_date"] = date
     # inspectors (only when the column exists)
-    people = cells.split_persons(raw.get("inspectors"))
+    people = call(cells.split_persons, raw.get("inspectors"))
     rec["inspectors"], rec["inspector_count"] = people, len(people)
     if "inspectors" in raw and len(people) < 2:
         shown = cells.to_text(raw.get("inspectors"))
@@ -108,8 +116,8 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
                 f"执法人员{found}：现场执法不得少于两人（行政处罚法第四十二条），请填写全部执法人员，用、分隔",
                 "inspectors", shown)
     # items
-    hazards = cells.split_items(raw.get("hazards"))
-    rects = cells.split_items(raw.get("rectifications"))
+    hazards = call(cells.split_items, raw.get("hazards"))
+    rects = call(cells.split_items, raw.get("rectifications"))
     rec["hazards"], rec["rectifications"] = hazards, rects
     if len(rects) > len(hazards):
         problem("rectifications_exceed_hazards",
@@ -117,12 +125,12 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
                 "整改项应与隐患项一一对应，多出的整改项未计入", "rectifications",
                 cells.to_text(raw.get("rectifications")))
     # case, fine, handling
-    case_no = cells.clean_name(raw.get("case_no"))
+    case_no = call(cells.clean_name, raw.get("case_no"))
     rec["case_no"] = case_no
     fine_raw = raw.get("fine_wan")
     fine, fine_failed = None, False
     try:
-        fine, bare = cells.parse_money(fine_raw, "元" if yuan_fine else "万元")
+        fine, bare = call(cells.parse_money, fine_raw, "元" if yuan_fine else "万元")
     except cells.CellError as exc:
         fine_failed = True
         unreadable(exc, "罚款金额", "fine_wan", fine_raw)
@@ -132,16 +140,16 @@ def _parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regi
                     f"罚款金额 {cells.to_text(fine_raw)} 万元过大，疑似以元填写：本列单位为万元，"
                     "如 5000 元应填 0.5 或写明“5000元”", "fine_wan", cells.to_text(fine_raw))
     rec["fine_wan"] = float("nan") if fine is None else fine
-    rec["legal_basis"] = cells.clean_text(raw.get("legal_basis"))
-    rec["other_handling"] = cells.clean_text(raw.get("other_handling"))
-    rec["remarks"] = cells.clean_text(raw.get("remarks"))
+    rec["legal_basis"] = call(cells.clean_text, raw.get("legal_basis"))
+    rec["other_handling"] = call(cells.clean_text, raw.get("other_handling"))
+    rec["remarks"] = call(cells.clean_text, raw.get("remarks"))
     if fine and not case_no:
         _fine_without_case(problem, fine, rec)
     if case_no and not fine and not fine_failed and not rec["legal_basis"] and not rec["other_handling"]:
         problem("case_without_penalty",
                 f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
                 "case_no", case_no)
-    rec["is_recheck"] = cells.is_recheck(rec["remarks"], cells.to_text(raw.get("rectifications")))
+    rec["is_recheck"] = call(cells.is_recheck, rec["remarks"], call(cells.to_text, raw.get("rectifications")))
 
 
 

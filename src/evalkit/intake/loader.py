@@ -43,6 +43,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
+from evalkit.intake.columnar import release_shared_cache
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
 from evalkit.intake.listing import list_files, stray_files
 from evalkit.intake.parallel import read_files
@@ -117,21 +118,22 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
     entries, skipped = list_files(sub_dir, data_dir)
     skipped += stray_files(data_dir)
     files = read_files(entries, registry, _read_one, jobs)
+    release_shared_cache()
     for entry, f in zip(entries, files, strict=True):
         f.mtime = entry.mtime
     mark_late(files, registry)
     resolve_duplicates(files)
     settle_rows(files)
-    ledger = ledger_frame(files)
+    ledger, figures = ledger_frame(files), figures_frame(files)
     problems = list(registry.problems) + skipped + unknown_received(files, registry, skipped)
     for f in files:
         problems += f.problems
         for s in f.sheets:
             problems += s.problems
-            for r in s.rows:
-                problems += r.problems
-    problems += cross_row_checks(ledger)
+            problems += s.block.row_problems()
     submissions, files_frame, rejected = bookkeeping_tables(files)
+    del files  # the tables hold everything now: the parsed columns are freed before the items are built
+    problems += cross_row_checks(ledger)
     dataset = Dataset(
         data_dir=data_dir,
         enterprises=registry.enterprises,
@@ -141,7 +143,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         files=files_frame,
         ledger=ledger.reset_index(drop=True),
         items=items_frame(ledger),
-        figures=figures_frame(files),
+        figures=figures,
         rejected=rejected,
         problems=problems_frame(problems),
         meta={"rectification_days": cells.DEFAULT_RECTIFICATION_DAYS},

@@ -1,12 +1,15 @@
 """The records intake fills while it reads: a row, a sheet, a file, and the problem helpers.
 
-Every input row becomes one ``RowRead`` and ends accepted or rejected; the column lists
-are the exact columns of the ``Dataset`` tables (``evalkit.core.dataset``).
+Every input row becomes one ``RowRead`` while its sheet is parsed; the sheet's rows are then
+packed into one ``RowBlock`` (columns) and end accepted or rejected; the column lists are the
+exact columns of the ``Dataset`` tables (``evalkit.core.dataset``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zlib
 from dataclasses import dataclass, field
 
 from evalkit.core.forms import FIGURES, LEDGER, Column
@@ -73,6 +76,66 @@ class RowRead:
         return bool(self.errors)
 
 
+class RowBlock:
+    """The rows of one sheet, column by column: what a worker sends back for a sheet.
+
+    ``rows`` holds the Excel row numbers; ``columns`` the parsed record, one list per field
+    (``RowRead.record``'s keys); ``values`` every row's raw text by header, as one
+    zlib-compressed JSON list for the sheet (decoded only when a row is rejected,
+    ``values_of``); ``problems``, ``blanked`` and ``errors``
+    are sparse: row position -> that row's problems, its blanked problems, its error rules
+    (``cross_file.settle_rows``; a row with errors is rejected). One object per column instead
+    of several per row keeps the parent's memory and the pickling small.
+    """
+
+    __slots__ = ("rows", "columns", "values", "problems", "blanked", "errors")
+
+    def __init__(self, rows: list[int], columns: dict[str, list], values: bytes,
+                 problems: dict[int, list[Problem]], blanked: dict[int, list[Problem]]):
+        self.rows, self.columns, self.values = rows, columns, values
+        self.problems, self.blanked = problems, blanked
+        self.errors: dict[int, list[str]] = {}
+
+    @classmethod
+    def from_rows(cls, rows: list[RowRead]) -> RowBlock:
+        keys = list(rows[0].record) if rows else []
+        return cls([r.row for r in rows], {k: [r.record[k] for r in rows] for k in keys},
+                   zlib.compress(json.dumps([r.values for r in rows], ensure_ascii=False).encode(), 1),
+                   {i: r.problems for i, r in enumerate(rows) if r.problems},
+                   {i: r.blanked for i, r in enumerate(rows) if r.blanked})
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getstate__(self):
+        return self.rows, self.columns, self.values, self.problems, self.blanked, self.errors
+
+    def __setstate__(self, state) -> None:
+        self.rows, self.columns, self.values, self.problems, self.blanked, self.errors = state
+
+    def values_of(self, i: int) -> dict[str, str]:
+        return self.all_values()[i]
+
+    def all_values(self) -> list[dict[str, str]]:
+        return json.loads(zlib.decompress(self.values))
+
+    def row_problems(self) -> list[Problem]:
+        """Every row's own problems, in row order."""
+        return [p for i in sorted(self.problems) for p in self.problems[i]]
+
+    def drop_row_problems(self) -> None:
+        self.problems, self.blanked = {}, {}
+
+    @property
+    def n_rejected(self) -> int:
+        return len(self.errors)
+
+    def accepted(self) -> list[int]:
+        """Positions of the accepted rows, in order."""
+        errors = self.errors
+        return [i for i in range(len(self.rows)) if i not in errors] if errors else list(range(len(self.rows)))
+
+
 @dataclass
 class SheetRead:
     """One sheet: recognised (form set) or not, its header fields and its rows."""
@@ -87,8 +150,13 @@ class SheetRead:
     filled_date: dt.date | None = None
     received: dt.date | None = None
     late: bool = False
-    rows: list[RowRead] = field(default_factory=list)
+    rows: list[RowRead] = field(default_factory=list)  # while the sheet is parsed; then ``block``
     problems: list[Problem] = field(default_factory=list)
+    block: RowBlock | None = None
+
+    def pack(self) -> None:
+        """Move ``rows`` into ``block`` (columns), as the file's reader returns it."""
+        self.block, self.rows = RowBlock.from_rows(self.rows), []
 
     @property
     def sheet_errors(self) -> list[str]:

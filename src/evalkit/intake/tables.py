@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from evalkit.core.forms import FIGURES, LEDGER
@@ -20,26 +21,42 @@ from evalkit.intake.records import (
     REJECTED_COLUMNS,
     SUBMISSION_COLUMNS,
     FileRead,
-    RowRead,
     cut,
 )
 
 
-def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
-    records = []
+def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict[str, list]:
+    """The accepted rows of every ``form`` sheet, column by column (``RowBlock.columns``), with
+    the sheet's file, sheet, row, unit, year, month, period (and row_id for the ledger)."""
+    out: dict[str, list] = {k: [] for k in keys}
+    meta = {"file", "sheet", "row", "unit", "year", "month", "period", "row_id"}
     for f in files:
         for s in f.sheets:
-            if s.form != LEDGER.id:
+            if s.form != form:
                 continue
-            for r in s.rows:
-                if r.rejected:
-                    continue
-                rec = r.record
-                records.append({
-                    "row_id": f"{s.file}#{s.sheet}#{r.row}", "file": s.file, "sheet": s.sheet, "row": r.row,
-                    "unit": s.unit, "year": s.year, "month": s.month, "period": s.period, **rec,
-                })
-    frame = pd.DataFrame(records, columns=LEDGER_COLUMNS)
+            block = s.block
+            keep = block.accepted()
+            if not keep:
+                continue
+            whole = len(keep) == len(block)
+            rows = block.rows if whole else [block.rows[i] for i in keep]
+            n = len(rows)
+            if "row_id" in out:
+                prefix = f"{s.file}#{s.sheet}#"
+                out["row_id"] += [f"{prefix}{r}" for r in rows]
+            out["row"] += rows
+            for key, value in (("file", s.file), ("sheet", s.sheet), ("unit", s.unit), ("year", s.year),
+                               ("month", s.month), ("period", s.period)):
+                out[key] += [value] * n
+            for key in keys:
+                if key not in meta:
+                    column = block.columns[key]
+                    out[key] += column if whole else [column[i] for i in keep]
+    return out
+
+
+def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
+    frame = pd.DataFrame(_accepted_columns(files, LEDGER.id, LEDGER_COLUMNS), columns=LEDGER_COLUMNS)
     frame["seq"] = frame["seq"].astype("Int64")
     frame["inspection_date"] = pd.to_datetime(frame["inspection_date"])
     frame["fine_wan"] = frame["fine_wan"].astype("float64")
@@ -54,34 +71,69 @@ def _order(ledger: pd.DataFrame) -> pd.DataFrame:
     return ledger.sort_values(["inspection_date", "file", "sheet", "row"], kind="stable")
 
 
+def _each_distinct(values, fn) -> np.ndarray:
+    """``fn`` of every value, as an object array, calling ``fn`` once per distinct value
+    (``pandas.factorize``; a missing value is one more distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    for j, u in enumerate(uniques):
+        results[j] = fn(u)
+    return results[codes]
+
+
+def _first_positions(keys: pd.DataFrame) -> np.ndarray:
+    """For every row of ``keys``, the position of the first row with the same key."""
+    groups = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(groups, return_index=True)  # groups are numbered in order of appearance
+    return first[groups]
+
+
 def cross_row_checks(ledger: pd.DataFrame) -> list[Problem]:
     """Duplicate 立案案号 within a year, and one enterprise inspected twice on one day.
 
     Both flag the later occurrences (by inspection date, then file, sheet, row) and
     name the first. A 复查 row repeating its own enterprise's case number refers to
-    that case and is not flagged.
+    that case and is not flagged. The repeats are found column-wise (groups of equal keys,
+    ``cells.normalise_case_no`` / ``normalise_name`` once per distinct text); only the
+    flagged rows are then written out one by one.
     """
+    if ledger.empty:
+        return []
+    order = _order(ledger)
+    n = len(order)
+    case = order["case_no"]
+    with_case = np.flatnonzero((case.notna() & (case != "")).to_numpy(dtype=bool))
+    case_first = np.full(n, -1)
+    if len(with_case):
+        keys = pd.DataFrame({"year": order["year"].to_numpy()[with_case],
+                             "case": _each_distinct(case.iloc[with_case], cells.normalise_case_no)})
+        case_first[with_case] = with_case[_first_positions(keys)]
+    visit_first = _first_positions(pd.DataFrame({
+        "unit": order["unit"].to_numpy(), "name": _each_distinct(order["enterprise_name"], cells.normalise_name),
+        "date": order["inspection_date"].to_numpy()}))
+    at = np.arange(n)
+    case_repeat = (case_first >= 0) & (case_first != at)
+    visit_repeat = visit_first != at
+    flagged = np.flatnonzero(case_repeat | visit_repeat)
+    if not len(flagged):
+        return []
+    needed = np.union1d(flagged, np.concatenate([case_first[flagged[case_repeat[flagged]]],
+                                                 visit_first[flagged[visit_repeat[flagged]]]]))
+    records = dict(zip(needed.tolist(), order.iloc[needed].to_dict("records"), strict=True))
     problems: list[Problem] = []
-    first_case: dict[tuple, dict] = {}
-    first_visit: dict[tuple, dict] = {}
-    for r in _order(ledger).to_dict("records"):
+    for i in flagged.tolist():
+        r = records[i]
         where = dict(file=r["file"], sheet=r["sheet"], row=int(r["row"]))
-        if isinstance(r["case_no"], str) and r["case_no"]:
-            key = (r["year"], cells.normalise_case_no(r["case_no"]))
-            first = first_case.get(key)
-            if first is None:
-                first_case[key] = r
-            elif not (r["is_recheck"] and r["enterprise_name"] == first["enterprise_name"]):
+        if case_repeat[i]:
+            first = records[int(case_first[i])]
+            if not (r["is_recheck"] and r["enterprise_name"] == first["enterprise_name"]):
                 problems.append(make_problem(
                     "case_no_duplicate",
                     f"立案案号 {cut(r['case_no'])} 与 {first['file']} {first['sheet']} 第 {first['row']} 行重复："
                     "同一案号一年内只能用于一个案件，请核对", column=LEDGER.column("case_no").header,
                     value=r["case_no"], **where))
-        key = (r["unit"], cells.normalise_name(r["enterprise_name"]), r["inspection_date"])
-        first = first_visit.get(key)
-        if first is None:
-            first_visit[key] = r
-        else:
+        if visit_repeat[i]:
+            first = records[int(visit_first[i])]
             problems.append(make_problem(
                 "enterprise_date_duplicate",
                 f"{cut(r['enterprise_name'])} 在 {r['inspection_date'].date().isoformat()} 的检查已填报于 "
@@ -90,37 +142,83 @@ def cross_row_checks(ledger: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def _hazard_key(hazard: str) -> str:
+    return cells.norm(hazard).rstrip("。.;；")
+
+
 def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DAYS) -> pd.DataFrame:
-    """One row per hazard item, with status, deadline and the 复查 linking (docs/design.md)."""
-    items: list[dict] = []
-    open_items: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for r in _order(ledger).to_dict("records"):
-        date = r["inspection_date"].date()
-        pairs = cells.pair_items(r["hazards"], r["rectifications"])
-        for no, (hazard, rect) in enumerate(zip(r["hazards"], pairs, strict=True), 1):
-            status = cells.rectification_status(rect)
-            deadline, basis = cells.deadline_with_basis([rect, hazard], date, days)
-            item = {
-                "row_id": r["row_id"], "item_no": no, "hazard": hazard, "rectification": rect,
-                "unit": r["unit"], "period": r["period"], "enterprise_name": r["enterprise_name"],
-                "inspection_date": r["inspection_date"], "case_no": r["case_no"],
-                "is_recheck": bool(r["is_recheck"]), "status": status,
-                "deadline": pd.Timestamp(deadline), "deadline_basis": basis,
-                "counts_as_hazard": True, "closed_by": None, "closed_date": pd.NaT,
-                "rectified": status == cells.STATUS_RECTIFIED,
-            }
-            key = (cells.normalise_name(r["enterprise_name"]), cells.norm(hazard).rstrip("。.;；"))
-            if r["is_recheck"] and open_items[key]:
-                original = items[open_items[key][0]]
-                item["counts_as_hazard"] = False
-                if status == cells.STATUS_RECTIFIED:
-                    original["closed_by"], original["closed_date"] = r["row_id"], r["inspection_date"]
-                    original["rectified"] = True
+    """One row per hazard item, with status, deadline and the 复查 linking (docs/design.md).
+
+    Column-wise: the items of every row are laid out at once; status, deadline and the
+    linking key are computed once per distinct text (``_each_distinct``); the linking itself
+    (earliest earlier open item of the same enterprise and hazard text) runs in order, but only
+    over the keys that a 复查 item has: an item whose key no 复查 item shares is never linked.
+    """
+    order = _order(ledger)
+    pos, numbers, hazards, rects = [], [], [], []
+    for i, (hz, rc) in enumerate(zip(order["hazards"].tolist(), order["rectifications"].tolist(), strict=True)):
+        if not hz:
+            continue
+        pos += [i] * len(hz)
+        numbers += range(1, len(hz) + 1)
+        hazards += hz
+        rects += cells.pair_items(hz, rc)
+    n = len(pos)
+    take = np.asarray(pos, dtype=np.int64)
+    date_codes, date_values = pd.factorize(order["inspection_date"])
+    days_of = [d.date() for d in date_values]
+    status = _each_distinct(pd.Series(rects, dtype=object), cells.rectification_status).tolist() if n else []
+    deadlines, bases, stamps, memo = [], [], {}, {}
+    for rect, hazard, code in zip(rects, hazards, date_codes[take].tolist(), strict=True):
+        key = (rect, hazard, code)
+        hit = memo.get(key)
+        if hit is None:
+            deadline, basis = cells.deadline_with_basis([rect, hazard], days_of[code], days)
+            stamp = stamps.get(deadline)
+            if stamp is None:
+                stamp = stamps[deadline] = pd.Timestamp(deadline)
+            hit = memo[key] = (stamp, basis)
+        deadlines.append(hit[0])
+        bases.append(hit[1])
+    recheck = order["is_recheck"].to_numpy(dtype=bool)[take]
+    rectified = [s == cells.STATUS_RECTIFIED for s in status]
+    counts = [True] * n
+    closed_by: list = [None] * n
+    closed_date: list = [pd.NaT] * n
+    if recheck.any():
+        names = _each_distinct(order["enterprise_name"], cells.normalise_name)[take].tolist()
+        keys = list(zip(names, _each_distinct(pd.Series(hazards, dtype=object), _hazard_key).tolist(), strict=True))
+        linked = {keys[k] for k in np.flatnonzero(recheck).tolist()}
+        row_ids, row_dates = order["row_id"].array, order["inspection_date"].array
+        open_items: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for k in range(n):
+            key = keys[k]
+            if key not in linked:
+                continue
+            if recheck[k] and open_items[key]:
+                original = open_items[key][0]
+                counts[k] = False
+                if status[k] == cells.STATUS_RECTIFIED:
+                    closed_by[original], closed_date[original] = row_ids[pos[k]], row_dates[pos[k]]
+                    rectified[original] = True
                     open_items[key].pop(0)
-            elif status != cells.STATUS_RECTIFIED:
-                open_items[key].append(len(items))
-            items.append(item)
-    frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
+            elif status[k] != cells.STATUS_RECTIFIED:
+                open_items[key].append(k)
+
+    def per_item(column: str):
+        return order[column].array.take(take) if n else []
+
+    # case_no as Python objects, so its dtype is inferred from the items' own values (all
+    # blank: float NaN) exactly as for the other tables built from records
+    case_nos = order["case_no"].astype(object).to_numpy()[take].tolist() if n else []
+
+    frame = pd.DataFrame([], columns=ITEM_COLUMNS) if not n else pd.DataFrame({
+        "row_id": per_item("row_id"), "item_no": numbers, "hazard": hazards, "rectification": rects,
+        "unit": per_item("unit"), "period": per_item("period"), "enterprise_name": per_item("enterprise_name"),
+        "inspection_date": per_item("inspection_date"), "case_no": case_nos, "is_recheck": recheck.tolist(),
+        "status": status, "deadline": deadlines, "counts_as_hazard": counts, "closed_by": closed_by,
+        "closed_date": closed_date, "rectified": rectified, "deadline_basis": bases,
+    }, columns=ITEM_COLUMNS)
     frame["item_no"] = frame["item_no"].astype("int64")
     frame["inspection_date"] = pd.to_datetime(frame["inspection_date"])
     frame["deadline"] = pd.to_datetime(frame["deadline"])
@@ -132,10 +230,7 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
 
 
 def figures_frame(files: list[FileRead]) -> pd.DataFrame:
-    records = [{"file": s.file, "sheet": s.sheet, "row": r.row, "unit": s.unit, "year": s.year,
-                "month": s.month, "period": s.period, **r.record}
-               for f in files for s in f.sheets if s.form == FIGURES.id for r in s.rows if not r.rejected]
-    frame = pd.DataFrame(records, columns=FIGURES_COLUMNS)
+    frame = pd.DataFrame(_accepted_columns(files, FIGURES.id, FIGURES_COLUMNS), columns=FIGURES_COLUMNS)
     for key in FIGURE_KEYS:
         frame[key] = frame[key].astype("float64")
     for key in ("row", "year", "month"):
@@ -143,25 +238,25 @@ def figures_frame(files: list[FileRead]) -> pd.DataFrame:
     return frame
 
 
-def _counts(rows: list[RowRead]) -> tuple[int, int, int]:
-    rejected = sum(1 for r in rows if r.rejected)
-    return len(rows), len(rows) - rejected, rejected
-
-
 def bookkeeping_tables(files: list[FileRead]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     subs, file_rows, rejected = [], [], []
     for f in files:
         read = accepted = rejected_n = 0
         for s in f.sheets:
-            n, a, j = _counts(s.rows)
+            block = s.block
+            n, j = len(block), block.n_rejected
+            a = n - j
             read, accepted, rejected_n = read + n, accepted + a, rejected_n + j
             if s.form:
                 subs.append({"file": s.file, "sheet": s.sheet, "form": s.form, "unit": s.unit,
                              "year": s.year, "month": s.month, "period": s.period,
                              "filled_date": s.filled_date, "received": s.received, "late": s.late,
                              "rows_read": n, "rows_accepted": a, "rows_rejected": j})
-            rejected += [{"file": s.file, "sheet": s.sheet, "row": r.row, "form": s.form,
-                          "reason": ";".join(r.errors), "values": r.values} for r in s.rows if r.rejected]
+            if block.errors:
+                values = block.all_values()
+                rejected += [{"file": s.file, "sheet": s.sheet, "row": block.rows[i], "form": s.form,
+                              "reason": ";".join(block.errors[i]), "values": values[i]}
+                             for i in sorted(block.errors)]
         file_rows.append({"file": f.file, "rows_read": read, "rows_accepted": accepted,
                           "rows_rejected": rejected_n})
     submissions = pd.DataFrame(subs, columns=SUBMISSION_COLUMNS)
@@ -173,4 +268,3 @@ def bookkeeping_tables(files: list[FileRead]) -> tuple[pd.DataFrame, pd.DataFram
     submissions["late"] = submissions["late"].astype(bool)
     submissions[["filled_date", "received"]] = submissions[["filled_date", "received"]].astype(object)
     return submissions, files_frame, pd.DataFrame(rejected, columns=REJECTED_COLUMNS)
-

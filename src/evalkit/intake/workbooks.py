@@ -361,6 +361,15 @@ def _read_data(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
 
 
 def read_file(path: Path, rel: str, registry: Registry) -> FileRead:
+    """Read one submission file into its sheets (see ``_read_file``); each sheet's rows come
+    back packed into columns (``SheetRead.block``)."""
+    result = _read_file(path, rel, registry)
+    for sheet in result.sheets:
+        sheet.pack()
+    return result
+
+
+def _read_file(path: Path, rel: str, registry: Registry) -> FileRead:
     """Read one submission file into its sheets; file-level problems for non-workbooks.
 
     .xlsx/.xlsm go through calamine when ``scans.xlsx_sheet_is_plain`` holds for every sheet,

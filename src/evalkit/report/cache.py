@@ -15,7 +15,8 @@ and keeps it in two places:
 
 The key covers exactly what intake reads (``data_fingerprint``): the registry files
 (``intake.registry.registry_files``) and the files ``intake.listing.list_files``
-returns for submissions/ (any name, ``*.tmp`` included) plus the names it skips. Their
+returns for submissions/ (any name, ``*.tmp`` included) plus the names it skips and the
+names of workbooks placed outside submissions/ (``intake.listing.stray_files``). Their
 bytes are hashed on every call (about 7 ms for data/sample's 2.8 MB), so an edit that
 keeps size and mtime is still seen; a file that cannot be read is keyed by its path,
 stat and error, and intake reports it. The key is computed again after loading: when
@@ -42,7 +43,7 @@ import pandas as pd
 from evalkit import __version__
 from evalkit.core.dataset import Dataset
 from evalkit.exceptions import DataDirError
-from evalkit.intake.listing import MAX_FILE_BYTES, list_files
+from evalkit.intake.listing import MAX_FILE_BYTES, list_files, stray_files
 from evalkit.intake.loader import load
 from evalkit.intake.registry import SUBMISSIONS_DIR, registry_files
 from evalkit.report.cache_format import FORMAT, VALUE_FILE, CorruptEntry, Uncacheable, read_bundle, write_bundle
@@ -126,8 +127,9 @@ def data_fingerprint(data_dir: str | os.PathLike) -> str:
     """Content hash (hex sha256) of exactly what ``intake.loader.load`` reads from ``data_dir``.
 
     The registry files (``registry_files``) and the submissions ``list_files`` returns,
-    each as relative path + bytes, plus the names ``list_files`` skips (their
-    ``file_skipped`` warnings are part of the dataset). Raises OSError when submissions/
+    each as relative path + bytes, plus the names ``list_files`` skips and the workbooks
+    placed outside submissions/ (``stray_files``): their ``file_skipped`` and
+    ``file_outside_submissions`` warnings are part of the dataset. Raises OSError when submissions/
     cannot be listed (``load`` then says why).
     """
     root = Path(data_dir)
@@ -145,6 +147,8 @@ def data_fingerprint(data_dir: str | os.PathLike) -> str:
             h.update(content_digest(entry.path, MAX_FILE_BYTES).encode("ascii") + b"\n")
         for problem in skipped:
             h.update(b"S " + str(problem.file).encode("utf-8", "surrogateescape") + b"\n")
+    for problem in stray_files(root):  # workbooks outside submissions/: not read, but warned about
+        h.update(b"X " + str(problem.file).encode("utf-8", "surrogateescape") + b"\n")
     return h.hexdigest()
 
 

@@ -1,0 +1,91 @@
+"""Parsing a sheet's cells column by column: every distinct value of a column parsed once.
+
+The cells of one column repeat: the dates of the month, the same two inspectors, the
+status words, the enterprises of a unit, the empty 立案案号 and 罚款 cells. ``ColumnCache``
+does what ``pandas.factorize`` does for a column of text: it calls the one per-cell parser
+(``evalkit.intake.cells``, the registry's matchers) on the first occurrence of each distinct
+value and hands the same result to every later cell with that value. There is no second
+copy of any rule: the vectorised path *is* the per-cell path, applied to the distinct values
+(``direct`` is its per-cell twin; tests/test_intake_columnar.py asserts both give the same
+records and problems on random and hostile rows).
+
+Why not regular expressions vectorised over a column (``Series.str``): a sheet holds about
+100 rows, where a pandas string call costs more than the parse it replaces, and the date,
+money and item grammars would then exist twice (they are judgments: docs/design.md).
+
+What counts as the same value: the exact type and value (``True``, ``1`` and ``1.0`` are
+three values; ``-0.0`` and ``0.0`` are two, so the key of a float is its ``hex()``), plus
+the parser and its other arguments (the form's year and month for a date). A parser that
+raises ``CellError`` raises a fresh ``CellError`` with the same rule and detail for every
+cell with that value. The parsers are pure, so one cache serves every sheet a process reads
+(``shared_cache``: the dates of a month, the inspectors and the enterprises of a unit repeat
+across its files); it is emptied when it holds ``MAX_ENTRIES`` results, so its memory stays
+bounded (about 70 MB) whatever the number of files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from evalkit.intake.cells import CellError
+
+
+def direct(fn: Callable, value, *args):
+    """The per-cell twin of ``ColumnCache.__call__``: ``fn(value, *args)``."""
+    return fn(value, *args)
+
+
+class ColumnCache:
+    """``cache(fn, value, *args)`` == ``fn(value, *args)``, computed once per distinct
+    (fn, type(value), value, args)."""
+
+    __slots__ = ("_memo", "max_entries")
+
+    def __init__(self, max_entries: int | None = None) -> None:
+        self._memo: dict = {}
+        self.max_entries = max_entries
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def __call__(self, fn: Callable, value, *args):
+        kind = type(value)
+        key = (fn, kind, value.hex() if kind is float else value, args)
+        try:
+            hit = self._memo[key]
+        except KeyError:
+            if self.max_entries is not None and len(self._memo) >= self.max_entries:
+                self._memo.clear()
+            try:
+                hit = self._memo[key] = (True, fn(value, *args))
+            except CellError as exc:
+                hit = self._memo[key] = (False, (exc.rule, exc.detail))
+        except TypeError:  # an unhashable value: parse it on its own
+            return fn(value, *args)
+        if hit[0]:
+            return hit[1]
+        raise CellError(*hit[1])
+
+
+#: Results ``shared_cache`` holds before it starts again from empty.
+MAX_ENTRIES = 200_000  # about 360 bytes each: some 70 MB at most
+
+_SHARED = ColumnCache(MAX_ENTRIES)
+_OWNER: list = [None]  # the registry the shared cache's entries were computed with
+
+
+def shared_cache(registry) -> ColumnCache:
+    """This process's cache, for cells read against ``registry`` (its enterprise matchers are
+    cached too): a different registry (another data folder, an edited one) starts it empty.
+    Each worker process has its own copy; its entries are pure results, valid in any process."""
+    if _OWNER[0] is not registry:
+        _SHARED._memo.clear()
+        _OWNER[0] = registry
+    return _SHARED
+
+
+def release_shared_cache() -> None:
+    """Empty this process's cache and forget its registry (``loader.load`` calls it once the files
+    are read, so a notebook that loads a folder keeps no parse results in memory)."""
+    _SHARED._memo.clear()
+    _OWNER[0] = None
