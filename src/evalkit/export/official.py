@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +34,14 @@ from openpyxl import Workbook, load_workbook
 from evalkit._text import BLANK, INCOMPLETE, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.core.atomic import TMP_SUFFIX, save_workbook
+from evalkit.core.cell_style import style_cell
 from evalkit.core.file_names import file_stems, safe_stem
-from evalkit.core.form_writer import SheetLayout, write_figures_sheet
+from evalkit.core.form_writer import BORDER, TITLE_HEIGHT, SheetLayout, set_text, write_figures_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
+from evalkit.export import print_fit
 from evalkit.export import xlsx_style as style
 from evalkit.export.disclosure import export_disclosure
 from evalkit.export.fill_in import write_unit_templates
@@ -69,9 +71,10 @@ MONTH_LABEL, CUMULATIVE_LABEL = FIGURES.row_labels  # 本月数, 累计数
 _UNIT_IN_REMARKS = re.compile(r"^【([^】]+)】")
 
 FIGURES_NOTES = (
-    "说明：1. 本表各单位“本月数”“累计数”由各单位报送的统计表（一）台账逐条汇总计算（evalkit metrics，"
-    "来源 ledger），“合计”为全镇汇总；比率为百分数（保留两位小数），分母为零时填“不适用”。",
-    "2. 单元格带批注的，表示该单位自行报送的统计表（二）数字与台账汇总数不一致，批注内为其报送数。",
+    "说明：1. 本表各单位“本月数”“累计数”由各单位统计表（一）台账逐条汇总计算，“合计”为全镇汇总；"
+    "比率为百分数（保留两位小数），分母为零时填“不适用”。",
+    "2. 数字前标“※”的，表示该单位自行报送的统计表（二）数字与台账汇总数不一致，逐条列于“差异说明”表"
+    "（在 Excel 中该单元格的批注内亦有其报送数）。",
 )
 
 
@@ -321,11 +324,13 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {})))
 
     wb = Workbook()
+    print_fit.set_default_font(wb)
     ws = wb.active
     ws.title = FIGURES_SHEET
     lay = write_figures_sheet(ws, unit=region, year=period.year, month=period.last_month, rows=rows)
     ncols = len(FIGURES.columns)
-    for offset, (ours, theirs, incomplete) in enumerate(checks):
+    differences: list[tuple[str, str, str, str, str]] = []  # (unit, 行别, column, reported, ledger)
+    for offset, ((label, _), (ours, theirs, incomplete)) in enumerate(zip(rows, checks, strict=True)):
         r = lay.first_data_row + offset
         label_cell = ws.cell(r, 1)
         for c, key in enumerate(FIGURES.keys[1:], 2):
@@ -339,27 +344,93 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         for c, key in enumerate(FIGURES.keys[1:], 2):
             if verdict(theirs.get(key), ours.get(key), FIGURES.column(key).kind,
                        incomplete=incomplete.get(key)) == "differs":
-                style.add_comment(ws.cell(r, c), f"单位报送数：{_shown(key, theirs.get(key))}\n"
-                                                  f"台账汇总数：{_shown(key, ours.get(key))}")
-    _finish_figures_sheet(ws, lay, units, ncols)
+                reported, ledger = _shown(key, theirs.get(key)), _shown(key, ours.get(key))
+                style.add_comment(ws.cell(r, c), f"单位报送数：{reported}\n台账汇总数：{ledger}")
+                _mark_difference(ws.cell(r, c))
+                unit, kind = label.rsplit(" ", 1)
+                differences.append((unit, kind, FIGURES.column(key).header, reported, ledger))
+    _finish_figures_sheet(ws, lay, rows, ncols)
+    _differences_sheet(wb.create_sheet(DIFFERENCES_SHEET), differences, period, region)
+    for sheet in wb.worksheets:
+        print_fit.name_fonts(sheet)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path)
     return path
 
 
-def _finish_figures_sheet(ws, lay: SheetLayout, units: Iterable[str], ncols: int) -> None:
-    labels = [f"{u} {CUMULATIVE_LABEL}" for u in units]
-    style.set_widths(ws, {1: max([12.0] + [style.text_width(t) + 3 for t in labels])})
+#: The printed mark of a cell whose reported figure differs (comments do not print): the
+#: symbol is part of the number format, so the cell keeps its number and prints "※12".
+DIFFERENCE_MARK = "※"
+DIFFERENCES_SHEET = "差异说明"
+DIFFERENCE_COLUMNS = ("序号", "单位", "行别", "栏目", "单位报送数", "台账汇总数")
+
+
+def _mark_difference(cell) -> None:
+    """Prefix the printed value with ``DIFFERENCE_MARK`` (survives black-and-white printing)."""
+    fmt = cell.number_format if cell.number_format not in (None, "General") else "0"
+    if isinstance(cell.value, str):
+        fmt = "@"
+    cell.number_format = f'"{DIFFERENCE_MARK}"{fmt}'
+
+
+def _differences_sheet(ws, differences: Sequence[tuple], period: Period, region: str) -> None:
+    """The printed list of the cells marked ``DIFFERENCE_MARK``: unit, row, column, the unit's
+    figure and the ledger's (the same cells as the comments and the audit's rule 1)."""
+    ncols = len(DIFFERENCE_COLUMNS)
+    set_text(ws.cell(1, 1), f"{region}{period.label}统计表（二）差异说明")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    style_cell(ws.cell(1, 1), font=print_fit.TITLE_FONT, alignment=style.CENTER)
+    ws.row_dimensions[1].height = TITLE_HEIGHT
+    for c, name in enumerate(DIFFERENCE_COLUMNS, 1):
+        set_text(ws.cell(2, c), name)
+        style_cell(ws.cell(2, c), font=print_fit.HEADER_FONT, alignment=style.CENTER, border=BORDER)
+    records = [(n, *d) for n, d in enumerate(differences, 1)]
+    for r, values in enumerate(records, 3):
+        for c, value in enumerate(values, 1):
+            set_text(ws.cell(r, c), value)
+            style_cell(ws.cell(r, c), font=print_fit.BODY_FONT, border=BORDER,
+                       alignment=style.RIGHT if c >= 5 else style.TOP_LEFT)
+    last = 2 + len(records)
+    note = (f"说明：统计表（二）中数字前标“{DIFFERENCE_MARK}”的单元格，即该单位自行报送的数字与台账汇总数不一致"
+            f"（判断规则与核查相同），共 {len(records)} 处，逐条列于上表。" if records else
+            "说明：本月各单位报送的统计表（二）与台账汇总数一致，或未报送，无差异。")
+    style.write_note_lines(ws, last + 2, [note], ncols)
+    widths = [print_fit.wanted_width(h, [row[i] for row in records], maximum=30)
+              for i, h in enumerate(DIFFERENCE_COLUMNS)]
+    style.print_widths(ws, print_fit.fit_columns(widths, style.MARGINS), (2,))
+    style.fit_row_heights(ws, 3, last)
+    ws.freeze_panes = ws.cell(3, 1)
+    style.setup_print(ws, title_rows=(2, 2), last_column=ncols)
+
+
+def _figures_text(key: str, value) -> str | None:
+    """A 附件2 cell as it prints (for its width)."""
+    if value is None or isinstance(value, str):
+        return value
+    kind = FIGURES.column(key).kind
+    return f"{value:.2f}" if kind == "rate" else f"{value:.4f}" if kind == "money_wan" else str(value)
+
+
+def _finish_figures_sheet(ws, lay: SheetLayout, rows: Sequence[tuple[str, dict]], ncols: int) -> None:
+    labels = [label for label, _ in rows]
+    widths = [print_fit.wanted_width(FIGURES.columns[0].header, labels, minimum=12, maximum=24)]
+    widths += [print_fit.wanted_width(col.header, [_figures_text(col.key, v.get(col.key)) for _, v in rows],
+                                      maximum=12) for col in FIGURES.columns[1:]]
+    fitted = print_fit.fit_columns(widths, style.MARGINS)
+    style.print_widths(ws, fitted, (lay.header_row - 1, lay.header_row))
+    numbers = range(2, ncols + 1)
     for r in range(lay.first_data_row, lay.last_data_row + 1):
-        ws.cell(r, 1).alignment = style.CENTER
-        if str(ws.cell(r, 1).value).startswith(TOTAL_LABEL):
+        style_cell(ws.cell(r, 1), alignment=style.CENTER)
+        total = str(ws.cell(r, 1).value).startswith(TOTAL_LABEL)
+        for c in numbers:  # numbers and 不适用 alike, right-aligned
+            style_cell(ws.cell(r, c), alignment=style.RIGHT)
+        if total:
             for c in range(1, ncols + 1):
-                ws.cell(r, c).font = style.Font(bold=True)
+                style_cell(ws.cell(r, c), font=print_fit.HEADER_FONT)
     notes_row = ws.max_row + 2
     style.write_note_lines(ws, notes_row, FIGURES_NOTES, ncols)
     style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)
-    style.figures_header_height(ws, lay.header_row)
     style.setup_print(ws, title_rows=(lay.header_row - 1, lay.header_row), last_column=ncols)
 
 
