@@ -112,31 +112,40 @@ def demand(values: Iterable, *, quantile: float = 0.9) -> tuple[float, float]:
     return widths[min(len(widths) - 1, int(quantile * len(widths)))] + PADDING, len(widths) / len(values)
 
 
-def wanted_width(header: str, values: Iterable, *, minimum: float = 0.0, maximum: float = 40.0) -> tuple[float, float]:
+def wanted_width(header: str, values: Iterable, *, minimum: float = 0.0, maximum: float = 40.0,
+                 fixed: bool = False) -> tuple[float, float]:
     """(least, wanted) width of a column from its header and its cells: at least the
     header's narrowest break (``header_minimum``) and ``minimum``; wanted, the width that
     holds most cells on one line (``demand``), at most ``maximum``.
     A mostly blank column (立案案号, 处罚依据 in most months) wants less: its extra width
-    counts in proportion to how full it is (a quarter at least)."""
+    counts in proportion to how full it is (a quarter at least). ``fixed`` (dates, numbers):
+    the cells must fit on one line, so the least is what they need."""
     least = max(header_minimum(header), minimum)
-    need, fill = demand(values)
+    need, fill = demand(values, quantile=1.0 if fixed else 0.9)
+    if fixed:
+        least = max(least, need)
     want = min(max(need, least), max(maximum, least))
     return least, least + (want - least) * min(1.0, 0.25 + fill)
 
 
+def _half_up(width: float) -> float:
+    return math.ceil(width * 2 - 1e-9) / 2
+
+
 def fit_widths(minimum: Sequence[float], wanted: Sequence[float], budget: float) -> list[float]:
-    """Column widths between ``minimum`` and ``wanted`` whose total is at most ``budget``:
-    the wanted widths when they fit, else each column keeps its minimum and the room left
-    is shared in proportion to what each wants beyond it (each share rounded down to 0.5)."""
-    lo = [float(m) for m in minimum]
-    hi = [max(float(w), m) for w, m in zip(wanted, lo, strict=True)]
+    """Column widths between ``minimum`` and ``wanted`` (both rounded up to half a character)
+    whose total is at most ``budget`` where the minimums allow: the wanted widths when they
+    fit, else each column keeps its minimum and the room left is shared in proportion to what
+    each wants beyond it (each share rounded down to half a character). Halves, because
+    xlsxwriter stores a width through pixels (``ledger_stream.DIGIT_PIXELS``) and a multiple
+    of 1/256 character comes back exact."""
+    lo = [_half_up(m) for m in minimum]
+    hi = [max(_half_up(w), m) for w, m in zip(wanted, lo, strict=True)]
     if sum(hi) <= budget:
-        out = hi
-    else:
-        spare, extra = max(budget - sum(lo), 0.0), sum(h - m for h, m in zip(hi, lo, strict=True))
-        share = spare / extra if extra else 0.0
-        out = [m + math.floor((h - m) * share * 2) / 2 for h, m in zip(hi, lo, strict=True)]
-    return [round(w, 2) for w in out]
+        return hi
+    spare, extra = max(budget - sum(lo), 0.0), sum(h - m for h, m in zip(hi, lo, strict=True))
+    share = spare / extra if extra else 0.0
+    return [m + math.floor((h - m) * share * 2 + 1e-9) / 2 for h, m in zip(hi, lo, strict=True)]
 
 
 # --------------------------------------------------------------------------- headers
@@ -231,10 +240,20 @@ def named_font(bold: bool = False, size: float | None = None, italic: bool = Fal
                 i=italic or None, charset=GB2312_CHARSET, family=FONT_FAMILY)
 
 
+#: xlsxwriter's properties of the default font (``Workbook(..., {"default_format_properties": ...})``)
+DEFAULT_FORMAT_PROPERTIES = {"font_name": BODY_FONT_NAME, "font_size": BODY_SIZE, "font_charset": GB2312_CHARSET,
+                             "font_family": FONT_FAMILY}
 BODY_FONT = named_font()
 NOTE_FONT = named_font(size=NOTE_SIZE)
 HEADER_FONT = named_font(True)
 TITLE_FONT = named_font(True, TITLE_SIZE)
+
+
+def print_font(bold=False, size=None, italic=False) -> Font:
+    """The named font of a style that asks for bold/size/italic: ``named_font``, a title
+    (14 pt or more) at ``TITLE_SIZE``."""
+    size = float(size or BODY_SIZE)
+    return named_font(bool(bold), TITLE_SIZE if size >= 14 else size, bool(italic))
 
 
 def set_default_font(wb) -> None:
@@ -251,10 +270,7 @@ def name_fonts(ws) -> None:
         if not cell.has_style:
             continue
         f = cell.font
-        size = f.sz or BODY_SIZE
-        if size >= 14:
-            size = TITLE_SIZE
-        style_cell(cell, font=named_font(bool(f.b), float(size), bool(f.i)))
+        style_cell(cell, font=print_font(f.b, f.sz, f.i))
 
 
 def fit_columns(columns: Sequence[tuple[float, float]], margins: dict) -> list[float]:
