@@ -173,11 +173,15 @@ def unlock(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_co
             style_cell(ws.cell(row, col), protection=UNLOCKED)
 
 
-def protect(ws: Worksheet) -> None:
+def protect(ws: Worksheet, *, insert_rows: bool = False) -> None:
     """Protect the sheet without a password: locked cells (headers) cannot be typed over,
-    but rows and columns may still be resized and the sheet is never encrypted (intake
-    reads it as usual)."""
+    but rows and columns may still be resized (and, with ``insert_rows``, rows inserted and
+    deleted: an inserted row takes the format, so the unlocking, of the row above) and the
+    sheet is never encrypted (intake reads it as usual)."""
     ws.protection.sheet = True
+    if insert_rows:
+        ws.protection.insertRows = False  # False = allowed
+        ws.protection.deleteRows = False
     ws.protection.formatColumns = False  # False = allowed
     ws.protection.formatRows = False
     ws.protection.formatCells = False
