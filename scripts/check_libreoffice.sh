@@ -30,8 +30,9 @@ if [ $# -ge 2 ]; then
 else
   OUT=$(mktemp -d) && KEEP=0
 fi
+# $PYTHON: the interpreter with pypdf (default: the checkout's .venv, else python3)
 PY=${PYTHON:-$(dirname "$0")/../.venv/bin/python}
-[ -x "$PY" ] || PY=python3
+[ -x "$PY" ] || PY=$(command -v python3)
 if ! "$PY" -c "import pypdf" 2>/dev/null; then
   echo "pypdf not found for $PY; install the dev extras (pip install -e '.[dev]')" >&2
   exit 2

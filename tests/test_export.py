@@ -6,6 +6,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -58,16 +59,20 @@ def test_export_returns_predictable_paths(exported):
         p.figures, p.ledger, p.penalties_xlsx, p.penalties_csv, p.credit_xlsx, p.credit_csv, p.review_xlsx,
         p.template("石壁村"), p.template("综合执法队"),
     ]
-    assert p.figures == out / "2024-06" / "excel" / "附件2_全镇汇总_2024-06.xlsx"
-    assert p.ledger == out / "2024-06" / "excel" / "附件1_全镇台账_2024-06.xlsx"
-    assert p.template("石壁村") == out / "2024-06" / "templates" / "2024-07" / "统计表_石壁村_2024-07.xlsx"
+    assert p.figures == out / "2024-06" / "报表" / "蚶江镇_附件2_汇总_2024年6月.xlsx"
+    assert p.ledger == out / "2024-06" / "报表" / "蚶江镇_附件1_台账_2024年6月.xlsx"
+    assert p.penalties_csv == out / "2024-06" / "公示" / "蚶江镇_阳光执法_行政处罚公示_2024年6月.csv"
+    assert p.review_xlsx == out / "2024-06" / "内部核对" / "蚶江镇_阳光执法清单脱敏核对_内部_2024年6月.xlsx"
+    # next month's templates directly in the month's 下月模板/, the month they are for in the name
+    assert p.template("石壁村") == out / "2024-06" / "下月模板" / "蚶江镇_石壁村_统计表_2024年7月.xlsx"
+    assert export_paths(out, "2024-06", region="祥芝镇").figures.name == "祥芝镇_附件2_汇总_2024年6月.xlsx"
     assert all(path.is_file() for path in paths)
 
 
 def test_next_month_rolls_over_the_year():
-    """The template month after 2024-12 is 2025-01."""
+    """The template month after 2024-12 is 2025-01, and its file name says so."""
     assert next_month("2024-12").text == "2025-01"
-    assert export_paths("o", "2024-12").templates_dir == Path("o/2024-12/templates/2025-01")
+    assert export_paths("o", "2024-12").template("甲村") == Path("o/2024-12/下月模板/蚶江镇_甲村_统计表_2025年1月.xlsx")
 
 
 def test_export_refuses_a_quarter(tmp_path):
@@ -305,9 +310,11 @@ def test_no_formula_in_any_workbook(exported):
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
                     reason="LibreOffice (soffice) is not installed")
 def test_every_workbook_converts_to_pdf_in_libreoffice(exported, tmp_path):
-    """scripts/check_libreoffice.sh converts every exported workbook to PDF."""
+    """scripts/check_libreoffice.sh converts every exported workbook to PDF and finds each printed
+    on A4 landscape with body text at 9 pt or more in named fonts."""
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(exported[0]),
-                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=900)
+                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHON": sys.executable})
     assert run.returncode == 0, run.stdout + run.stderr
     # 附件2, 附件1, two lists, the review, two templates (as test_no_formula_in_any_workbook)
     assert len(list((tmp_path / "pdf").rglob("*.pdf"))) == 7
@@ -319,7 +326,7 @@ def test_check_libreoffice_script_fails_on_a_broken_workbook(tmp_path):
     """The check script exits 1 and names the file when a workbook cannot be converted."""
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHON": sys.executable})
     assert run.returncode == 1
     assert "FAIL  broken.xlsx" in run.stderr
 
@@ -339,7 +346,7 @@ def test_row_height_estimate_and_sheet_titles():
     from evalkit.export.xlsx_style import safe_sheet_title, text_lines
 
     assert text_lines("1. 特种作业人员无证上岗\n2. 安全出口堵塞", 40) == 2
-    assert text_lines("隐" * 30, 20) == 4  # 66 units over 19 usable per line
+    assert text_lines("隐" * 30, 20) == 3  # 55.5 units over 19.3 usable per line
     assert text_lines(None, 10) == 1
     assert safe_sheet_title("a/b:c", ["a_b_c"]) == "a_b_c(2)"
     assert len(safe_sheet_title("单" * 40)) == 31

@@ -56,10 +56,11 @@ def test_enterprise_list_own_first_on_named_range(template):
     """The drop-down lists the unit's enterprises first, from a named range on the hidden sheet."""
     wb = load_workbook(template)
     names = [c.value for c in wb["名录"]["A"]]
-    # own (石壁村) sorted, then the others sorted; "=" sorts before CJK
-    assert names == [HOSTILE, "石壁五金厂", "锦江服装有限公司", "石湖物流公司", "蚶江渔具店"]
-    assert wb.defined_names[LIST_NAME].attr_text == "'名录'!$A$1:$A$5"
-    assert wb["名录"]["A1"].data_type == "s"  # a formula-looking name stays text
+    # row 1 names the sheet (intake knows it by it); own (石壁村) sorted, then the others
+    # sorted; "=" sorts before CJK
+    assert names == ["企业名录（供下拉选择，请勿修改）", HOSTILE, "石壁五金厂", "锦江服装有限公司", "石湖物流公司", "蚶江渔具店"]
+    assert wb.defined_names[LIST_NAME].attr_text == "'名录'!$A$2:$A$6"
+    assert wb["名录"]["A2"].data_type == "s"  # a formula-looking name stays text
     dv = _validations(wb["统计表一"])[f"B5:B{4 + BLANK_ROWS}"]
     assert (dv.type, dv.formula1, dv.errorStyle) == ("list", f"={LIST_NAME}", "warning")
 

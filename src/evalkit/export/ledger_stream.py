@@ -167,16 +167,22 @@ def excel_text(value: str) -> tuple[str, bool]:
     return value, quoted
 
 
-def write_text(ws, row: int, col: int, text: str, fmt) -> None:
+def write_text(ws, row: int, col: int, text: str, fmt, run_fmt=None) -> None:
     """Write ``text`` (already through ``excel_text``) as literal text, 0-based ``row``/``col``.
 
     In constant_memory mode xlsxwriter copies a string that starts with ``<r>`` and ends
     with ``</r>`` into the sheet XML unescaped (it takes it for its own rich-string XML),
     so such a text could inject any cell XML, a formula included. It is written as a
     rich string of three runs instead, which xlsxwriter escapes; it reads back as the same text.
+    Each run is given ``fmt``'s font (else ``run_fmt``'s): a run without one prints in
+    LibreOffice's fallback font, not the cell's.
     """
     if text.startswith("<r>") and text.endswith("</r>"):
-        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], *([fmt] if fmt is not None else []))
+        run = fmt if fmt is not None else run_fmt
+        parts = [text[:1], text[1:2], text[2:]]
+        if run is not None:
+            parts = [item for part in parts for item in (run, part)]
+        ws.write_rich_string(row, col, *parts, *([fmt] if fmt is not None else []))
     else:
         ws.write_string(row, col, text, fmt)
 
@@ -276,6 +282,7 @@ class LedgerSheet:
         self.widths = list(widths)
         self._plain = formats.pair()
         self._note = formats.pair(style.NOTE_STYLE)
+        self._run = formats.get({"font": print_fit.BODY_FONT})  # the font of a rich string's runs
         for i, width in enumerate(self.widths):
             ws.set_column_pixels(i, i, width * DIGIT_PIXELS)
         title_fmt = formats.pair(TITLE_STYLE)
@@ -301,7 +308,7 @@ class LedgerSheet:
 
     def _text(self, row: int, col: int, value, fmts: tuple) -> None:
         text, quoted = excel_text(str(value))
-        write_text(self.ws, row - 1, col - 1, text, fmts[quoted])
+        write_text(self.ws, row - 1, col - 1, text, fmts[quoted], self._run)
 
     def add(self, cells: Sequence[Cell]) -> None:
         """Write the next data row, its height fitted to its text (``xlsx_style.lines_height``)."""

@@ -187,6 +187,12 @@ def _lines_width(text: str) -> float:
     return max(text_width(line) for line in text.split("\n"))
 
 
+def _chunks(text: str, n: int) -> list[str]:
+    """``text`` cut into ``n`` pieces of (nearly) equal length, longer ones first."""
+    size = math.ceil(len(text) / n)
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
 def break_header(text: str, width: float) -> str:
     """A header as a person would break it in a column ``width`` characters wide: as it is
     when it fits, else ``PRINT_HEADERS``' breaks ("立案数\\n(家)", "罚款金额\\n(万元)") when they
@@ -208,12 +214,11 @@ def break_header(text: str, width: float) -> str:
             lines[-1] += piece
         elif text_width(piece) <= usable:
             lines.append(piece)
-        else:
-            for ch in piece:
-                if lines and text_width(lines[-1] + ch) <= usable and not lines[-1].endswith(")"):
-                    lines[-1] += ch
-                else:
-                    lines.append(ch)
+        else:  # cut into lines of equal length ("执法\n人员", not "执法人\n员")
+            n = math.ceil(text_width(piece) / usable)
+            while n < len(piece) and any(text_width(c) > usable for c in _chunks(piece, n)):
+                n += 1
+            lines += _chunks(piece, n)
     if tail and lines and text_width(lines[-1] + tail[0]) <= usable and len(lines) > 1:
         lines[-1] += tail[0]
     else:
