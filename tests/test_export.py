@@ -350,3 +350,64 @@ def test_row_height_estimate_and_sheet_titles():
     assert text_lines(None, 10) == 1
     assert safe_sheet_title("a/b:c", ["a_b_c"]) == "a_b_c(2)"
     assert len(safe_sheet_title("单" * 40)) == 31
+
+
+def test_differences_are_marked_in_print_and_listed_on_a_sheet(exported):
+    """The two differing cells print with ※ (in their number format, the value stays a number) and
+    the sheet 差异说明 lists them: unit, row, column, reported, ledger; no other cell is marked."""
+    wb = load_workbook(exported[1][0])
+    ws = wb["统计表二"]
+    col = {k: i + 1 for i, k in enumerate(FIGURES.keys)}
+    marked = {(c.row, c.column) for row in ws.iter_rows(min_row=6, max_row=11) for c in row
+              if c.number_format.startswith('"※"')}
+    assert marked == {(6, col["hazards_found"]), (7, col["fines_wan"])}
+    assert ws.cell(6, col["hazards_found"]).value == 3 and ws.cell(6, col["hazards_found"]).number_format == '"※"0'
+    assert ws.cell(7, col["fines_wan"]).number_format == '"※"0.0000'
+    diff = wb["差异说明"]
+    rows = [[c.value for c in r] for r in diff.iter_rows(min_row=3, max_row=4)]
+    assert rows == [[1, "石壁村", "本月数", "排查隐患数(处)", "5", "3"],
+                    [2, "石壁村", "累计数", "罚款金额(万元)", "0.6", "0.5"]]
+    assert diff.cell(5, 1).value is None and "共 2 处" in diff.cell(6, 1).value
+    assert (diff.page_setup.orientation, diff.page_setup.fitToWidth) == ("landscape", 1)
+
+
+def test_figures_notes_in_plain_chinese_and_numbers_right_aligned(exported):
+    """The notes name no command or source id; numbers and 不适用 alike are right-aligned."""
+    ws = load_workbook(exported[1][0])["统计表二"]
+    notes = " ".join(str(c.value) for c in ws["A"] if isinstance(c.value, str) and c.value.startswith(("说明", "2. 数字")))
+    assert "由各单位统计表（一）台账逐条汇总计算" in notes and "evalkit" not in notes and "ledger" not in notes
+    col = {k: i + 1 for i, k in enumerate(FIGURES.keys)}
+    assert {ws.cell(r, c).alignment.horizontal for r in range(6, 12) for c in range(2, len(col) + 1)} == {"right"}
+    assert ws.cell(5, col["cases_filed"]).value == "立案数\n(家)"
+    assert ws.cell(5, col["fines_wan"]).value == "罚款金额\n(万元)"
+
+
+def test_default_filled_date():
+    """Today while the month is being reported (its first day to its deadline, the 30th of the next
+    month); otherwise the deadline: re-exporting June 2024 in 2026 stamps 2024-07-30."""
+    import datetime as dt
+
+    from evalkit.export.official import default_filled_date
+
+    assert default_filled_date("2024-06", dt.date(2026, 12, 1)) == dt.date(2024, 7, 30)
+    assert default_filled_date("2024-06", dt.date(2024, 7, 5)) == dt.date(2024, 7, 5)
+    assert default_filled_date("2024-06", dt.date(2024, 7, 31)) == dt.date(2024, 7, 30)
+    assert default_filled_date("2024-01", dt.date(2024, 1, 20)) == dt.date(2024, 1, 20)
+    assert default_filled_date("2024-01", dt.date(2023, 12, 31)) == dt.date(2024, 2, 29)  # no 30th in February
+
+
+def test_cli_export_filled_on_and_help(tmp_path, capsys):
+    """--filled-on stamps 填报日期 on 附件1; --help offers a month only; a bad date is a usage error."""
+    data = write_data_dir(tmp_path / "data")
+    out = tmp_path / "out"
+    assert cli_main(["export", str(data), "--period", "2024-06", "--out", str(out), "--filled-on", "2024-07-05"]) == 0
+    ws = load_workbook(export_paths(out, "2024-06").ledger)["全镇"]
+    assert "填报日期：2024-07-05" in [c.value for c in ws[3]]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli_main(["export", "--help"])
+    text = capsys.readouterr().out
+    assert "--period YYYY-MM" in text and "2024Q2" not in text and "月份" in text
+    with pytest.raises(SystemExit) as exc:
+        cli_main(["export", str(data), "--period", "2024-06", "--filled-on", "7月5日"])
+    assert exc.value.code == 2

@@ -52,6 +52,7 @@ from evalkit.intake.sheets import TEMPLATE_SHEETS
 
 BLANK_ROWS = 50  # the fewest blank 附件1 rows a template has
 ROOM = 1.5  # a unit's largest month of rows times this, rounded up to ten (``template_rows``)
+MAX_BLANK_ROWS = 1000  # the most a template is given (rows can still be inserted): writing is per cell
 LEDGER_SHEET, FIGURES_SHEET = "统计表一", "统计表二"
 HELP_SHEET, LIST_SHEET = "填表说明", "名录"
 LIST_HEADING = TEMPLATE_SHEETS[LIST_SHEET]  # row 1 of 名录: intake knows the sheet by it
@@ -190,12 +191,13 @@ def enterprise_choices(enterprises, unit: str) -> list[str]:
 
 def template_rows(ledger, unit: str) -> int:
     """Blank 附件1 rows of ``unit``'s template: its largest month of ledger rows times ``ROOM``,
-    rounded up to ten, and at least ``BLANK_ROWS`` (镇应急管理站's 67 rows give 110)."""
+    rounded up to ten, at least ``BLANK_ROWS`` and at most ``MAX_BLANK_ROWS`` (镇应急管理站's 67
+    rows give 110)."""
     if ledger is None or not len(ledger):
         return BLANK_ROWS
     counts = ledger.loc[ledger["unit"] == unit].groupby("period").size()
     largest = int(counts.max()) if len(counts) else 0
-    return max(BLANK_ROWS, math.ceil(largest * ROOM / 10) * 10)
+    return min(MAX_BLANK_ROWS, max(BLANK_ROWS, math.ceil(largest * ROOM / 10) * 10))
 
 
 def write_template(path: str | Path, *, unit: str, period: Period, enterprise_names: Sequence[str],
