@@ -3,10 +3,10 @@
 Usage: python scripts/pdf_print_check.py PDF...   (scripts/check_libreoffice.sh runs it)
 
 For each PDF: every page A4 landscape (842 x 595 pt, the 填表说明 sheet of a template may be
-portrait); every text run at least MIN_NOTE_PT (the notes), and the size most characters are
-printed in at least MIN_BODY_PT (the body); no DejaVu font (a style that names no font falls
-back to it; every exported style names 宋体 or 黑体). Prints one line per PDF: pages, pages per
-sheet (from the footer's sheet name), body size, smallest size and the fonts. Exit status 1
+portrait); every text run at least MIN_NOTE_PT (the notes), and on every sheet (known by the
+footer's sheet name) the size most characters are printed in at least MIN_BODY_PT (the body);
+no DejaVu font (a style that names no font falls back to it; every exported style names 宋体 or 黑体). Prints one line per PDF: pages, pages and
+body size per sheet (the first six), the body size over all, the smallest size and the fonts. Exit status 1
 when any PDF fails, 2 when pypdf is missing.
 """
 
@@ -26,6 +26,7 @@ def measure(path: Path) -> dict:
 
     reader = pypdf.PdfReader(str(path))
     sizes: Counter = Counter()
+    by_sheet: dict[str, Counter] = {}
     fonts: set[str] = set()
     pages, bad_pages = [], []
     for n, page in enumerate(reader.pages, 1):
@@ -36,13 +37,17 @@ def measure(path: Path) -> dict:
         def visit(text, cm, tm, font, size, runs=runs):
             if text.strip():
                 runs.append((round(tm[5] * cm[3] + cm[5]), tm[4] * cm[0] + cm[4], size, text))
-                sizes[round(size * 2) / 2] += len(text.strip())
                 if font:
                     fonts.add(str(font.get("/BaseFont", "?")).split("+")[-1])
 
         page.extract_text(visitor_text=visit)
-        bottom = sorted(runs)[:1]
-        sheet = bottom[0][3].strip() if bottom else "?"
+        # the footer's left part is the sheet's name (&A): the lowest line, left third of the page
+        low = min((r[0] for r in runs), default=0)
+        sheet = "".join(r[3] for r in sorted(runs) if r[0] == low and r[1] < w / 3).strip() or "?"
+        sheet_sizes = by_sheet.setdefault(sheet, Counter())
+        for _, _, size, text in runs:
+            sizes[round(size * 2) / 2] += len(text.strip())
+            sheet_sizes[round(size * 2) / 2] += len(text.strip())
         landscape = abs(w - A4[0]) < 2 and abs(h - A4[1]) < 2
         portrait = abs(w - A4[1]) < 2 and abs(h - A4[0]) < 2
         if not (landscape or (portrait and sheet in PORTRAIT_SHEETS)):
@@ -54,12 +59,14 @@ def measure(path: Path) -> dict:
     body = sizes.most_common(1)[0][0] if sizes else 0.0
     smallest = min(sizes) if sizes else 0.0
     problems = list(bad_pages)
-    if body < MIN_BODY_PT - 0.05:
-        problems.append(f"正文 {body:.1f}pt，低于 {MIN_BODY_PT}pt")
+    bodies = {sheet: c.most_common(1)[0][0] for sheet, c in by_sheet.items() if c}
+    for sheet, size in bodies.items():
+        if size < MIN_BODY_PT - 0.05:
+            problems.append(f"“{sheet}”正文 {size:.1f}pt，低于 {MIN_BODY_PT}pt")
     if any("DejaVu" in f for f in fonts):
         problems.append("有未命名字体的文字（DejaVu）")
     per_sheet = Counter(pages)
-    return {"pages": len(pages), "per_sheet": dict(per_sheet), "body": body, "smallest": smallest,
+    return {"pages": len(pages), "per_sheet": dict(per_sheet), "bodies": bodies, "body": body, "smallest": smallest,
             "fonts": sorted(fonts), "problems": problems}
 
 
@@ -72,7 +79,7 @@ def main(argv: list[str]) -> int:
     failed = 0
     for name in argv:
         m = measure(Path(name))
-        sheets = "，".join(f"{s} {n}页" for s, n in list(m["per_sheet"].items())[:6])
+        sheets = "，".join(f"{s} {n}页 {m['bodies'].get(s, 0):.1f}pt" for s, n in list(m["per_sheet"].items())[:6])
         more = "…" if len(m["per_sheet"]) > 6 else ""
         status = "ok  " if not m["problems"] else "FAIL"
         print(f"{status} {Path(name).name}: {m['pages']} 页（{sheets}{more}）；正文 {m['body']:.1f}pt，"

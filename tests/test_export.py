@@ -374,7 +374,8 @@ def test_differences_are_marked_in_print_and_listed_on_a_sheet(exported):
 def test_figures_notes_in_plain_chinese_and_numbers_right_aligned(exported):
     """The notes name no command or source id; numbers and 不适用 alike are right-aligned."""
     ws = load_workbook(exported[1][0])["统计表二"]
-    notes = " ".join(str(c.value) for c in ws["A"] if isinstance(c.value, str) and c.value.startswith(("说明", "2. 数字")))
+    notes = " ".join(str(c.value) for c in ws["A"]
+                     if isinstance(c.value, str) and c.value.startswith(("说明", "2. 数字")))
     assert "由各单位统计表（一）台账逐条汇总计算" in notes and "evalkit" not in notes and "ledger" not in notes
     col = {k: i + 1 for i, k in enumerate(FIGURES.keys)}
     assert {ws.cell(r, c).alignment.horizontal for r in range(6, 12) for c in range(2, len(col) + 1)} == {"right"}

@@ -26,8 +26,7 @@ from openpyxl import Workbook, load_workbook
 from evalkit.core.form_writer import write_ledger_sheet
 from evalkit.core.forms import LEDGER
 from evalkit.core.periods import parse_period
-from evalkit.export import ledger_stream
-from evalkit.export import print_fit
+from evalkit.export import ledger_stream, print_fit
 from evalkit.export import xlsx_style as style
 from evalkit.export.ledger_stream import ALL_UNITS_SHEET, LEDGER_COLUMN_STYLES, LEDGER_NOTES, ledger_record
 from evalkit.export.official import REGION, read_consolidated_ledger, write_ledger_workbook
@@ -85,8 +84,8 @@ def test_sheets_and_title_rows(june):
             f"填报部门（公章）：{unit}", "月份：6月", "填报日期：2024-07-05")
         # the headers broken where a person would, for the widths (print_fit.PRINT_HEADERS)
         assert [c.value for c in ws[4]] == [
-            "序号", "受检企业(单位)名称", "检查时间", "执法\n人员", "安全生产违法行为\n(隐患)", "完成整改情况", "立案案号",
-            "罚款金额\n(万)", "处罚依据(法律条款)", "其他查处\n(或移送)\n情况", "备注"]
+            "序号", "受检企业(单位)名称", "检查时间", "执法\n人员", "安全生产违法行为\n(隐患)", "完成整改情况",
+            "立案案号", "罚款金额\n(万)", "处罚依据(法律条款)", "其他查处\n(或移送)\n情况", "备注"]
         assert all(cell.font.name == "黑体" for cell in ws[4])
         assert ws["B5"].font.name == "宋体" and ws["B5"].font.charset == 134
         for cell in ws[4]:
@@ -475,7 +474,8 @@ print(len(written), "files")
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.split("\n")[:2] == ["script ran", "9 files"]
-    assert len(read_consolidated_ledger(tmp_path / "out" / "2024-06" / "报表" / "蚶江镇_附件1_台账_2024年6月.xlsx")) == 4
+    ledger = tmp_path / "out" / "2024-06" / "报表" / "蚶江镇_附件1_台账_2024年6月.xlsx"
+    assert len(read_consolidated_ledger(ledger)) == 4
 
 
 def test_an_error_here_stops_the_worker_and_leaves_no_temporary_file(tmp_path, monkeypatch):

@@ -58,7 +58,8 @@ def test_enterprise_list_own_first_on_named_range(template):
     names = [c.value for c in wb["名录"]["A"]]
     # row 1 names the sheet (intake knows it by it); own (石壁村) sorted, then the others
     # sorted; "=" sorts before CJK
-    assert names == ["企业名录（供下拉选择，请勿修改）", HOSTILE, "石壁五金厂", "锦江服装有限公司", "石湖物流公司", "蚶江渔具店"]
+    assert names == ["企业名录（供下拉选择，请勿修改）", HOSTILE, "石壁五金厂", "锦江服装有限公司", "石湖物流公司",
+                     "蚶江渔具店"]
     assert wb.defined_names[LIST_NAME].attr_text == "'名录'!$A$2:$A$6"
     assert wb["名录"]["A2"].data_type == "s"  # a formula-looking name stays text
     dv = _validations(wb["统计表一"])[f"B5:B{4 + BLANK_ROWS}"]

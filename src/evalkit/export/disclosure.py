@@ -2,10 +2,12 @@
 
 The plan (二(一)五): “推行‘阳光执法’，及时公开执法检查和行政处罚情况……将行政处罚信息及时
 推送至相关信用信息共享交换平台”. Two lists per month, each written as .xlsx and as
-UTF-8 CSV with a BOM (Excel opens it with the right encoding):
+UTF-8 CSV with a BOM and CRLF line ends (as Excel writes and opens it):
 
 * 行政处罚公示 (``penalty_table``): every accepted ledger row of the month with a 立案案号
-  or a fine. Columns ``PENALTY_COLUMNS``. The ledger has the inspection date, not the
+  or a fine. Columns ``PENALTY_COLUMNS``: the fine also as a number (万元), and the 处罚机关
+  from the case number's prefix (``authority_of``, config/disclosure.yaml; a village committee
+  is not one), an unknown prefix being an ``authority_unknown`` problem. The ledger has the inspection date, not the
   date of the penalty decision, so the date column is labelled 检查日期 and a note says
   it is not the 处罚决定日期.
 * 信用推送 (``credit_table``): rows whose 其他查处(或移送)情况 says 纳入黑名单 or 联合惩戒,
@@ -14,8 +16,8 @@ UTF-8 CSV with a BOM (Excel opens it with the right encoding):
 Public data carries no personal data: no 执法人员 column, and free text is scrubbed by
 ``evalkit.export.personal_data.scrub`` (names of persons, phone numbers, ID-card numbers,
 e-mail addresses; in 企业名称 only numbers and e-mail). Every replacement is listed in an
-internal review workbook (``masking_review``, written to ``review/``, never to
-``disclosure/``), so a clerk checks each one before the lists are published.
+internal review workbook (``masking_review``, written to ``内部核对/``, never to
+``公示/``), so a clerk checks each one before the lists are published.
 """
 
 from __future__ import annotations

@@ -212,7 +212,7 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     """Write all official outputs of ``period`` (a month) and return their paths.
 
     Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), the internal
-    masking review (review/, holds personal data: not for publication), then one
+    masking review (内部核对/, holds personal data: not for publication), then one
     template per unit for the next month, in the order of ``dataset.units``; the result's
     ``problems`` lists what the clerk should fix (``ExportResult``).
     ``filled_date`` is printed as 填报日期 (default: ``default_filled_date``). A month of at least
