@@ -5,9 +5,10 @@ Usage: python scripts/pdf_print_check.py PDF...   (scripts/check_libreoffice.sh 
 For each PDF: every page A4 landscape (842 x 595 pt, the 填表说明 sheet of a template may be
 portrait); every text run at least MIN_NOTE_PT (the notes), and on every sheet (known by the
 footer's sheet name) the size most characters are printed in at least MIN_BODY_PT (the body);
-no DejaVu font (a style that names no font falls back to it; every exported style names 宋体 or 黑体). Prints one line per PDF: pages, pages and
-body size per sheet (the first six), the body size over all, the smallest size and the fonts. Exit status 1
-when any PDF fails, 2 when pypdf is missing.
+no DejaVu font (a style that names no font falls back to it; every exported style names 宋体
+or 黑体). Prints one line per PDF: pages, pages and body size per sheet (the first six), the body
+size over all, the smallest size and the fonts. Exit status 1 when any PDF fails, 2 when pypdf is
+missing.
 """
 
 from __future__ import annotations

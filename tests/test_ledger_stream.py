@@ -40,18 +40,19 @@ COL = {key: i + 1 for i, key in enumerate(LEDGER.keys)}
 TITLE = "石狮市2024年安全生产执法提升专项行动情况统计表（一）"
 NOTE_1, NOTE_2 = LEDGER.notes
 # Widths from the June rows of the fixture (sheet 全镇, 备注 marked 【单位】), worked by hand with
-# print_fit's rules (CJK 1.85 units, padding 0.7, half-character steps):
-#   (least, wanted) per column: 序号 (4.5, 4.5); 企业名称 (10.5 for "(单位)名称", 27: the 26-character
-#   HYPERLINK name + 0.7); 检查时间 (11, 11: "2024-06-03" must fit); 执法人员 (4.5, 10: "张三、李四" 9.25);
-#   隐患 (15.5 for "安全生产违法行为", 22.5: "1. 特种作业人员无证上岗" 21.5, 3 of 4 rows filled);
-#   整改 (8.5, 23.5: "1. 限期整改(限7月10日前)" 22.8); 案号 (4.5, 16.5: 20.5 wanted, 2 of 4 filled
-#   so 4.4 + 16.1 * 0.75); 罚款 (8.5, 8.5: "罚款金额" 7.4); 依据 (10.5 for "(法律条款)", 25.5: capped at 30,
-#   2 of 4 filled: 10.1 + 19.9 * 0.75); 其他 (8.5, 20.5: capped at 24, 8.25 + 15.75 * 0.75);
-#   备注 (4.5, 30: capped, "【石壁村】负责人王五电话13912345678" is 33.2).
-#   Wanted 199.5 > budget 150.4 (805.9 pt printable / 0.84 / 6.375 pt per unit); least 91.0, so each
-#   column gets its least + its extra * 59.4 / 108.5, rounded down to a half: total 149.0.
-WIDTHS = {"A": 4.5, "B": 19.5, "C": 11, "D": 7.5, "E": 19, "F": 16.5, "G": 11, "H": 8.5, "I": 18.5, "J": 15,
-          "K": 18}
+# print_fit's rules (CJK 1.85 units, padding 0.7, half-character steps). A text column's least is
+# its header's narrowest break or half what 90 % of its cells need (at most two lines), its wanted
+# what they need on one line; a column filled in 2 of 4 rows counts 0.75 of its extra:
+#   序号 (4.5, 4.5); 企业名称 (26.7 / 2 + 0.35 = 13.7 -> 14, 27: the 26-character HYPERLINK name + 0.7);
+#   检查时间 (11, 11: "2024-06-03" must fit); 执法人员 (5.5, 10: "张三、李四" 9.25);
+#   隐患 (15.5 for "安全生产违法行为", 22.5: "1. 特种作业人员无证上岗" 21.5); 整改 (12.5, 23.5:
+#   "1. 限期整改(限7月10日前)" 22.8); 案号 (11, 18.5: 20.5 wanted, 10.6 + 9.9 * 0.75); 罚款 (8.5, 8.5:
+#   "罚款金额" 7.4); 依据 (15.5, 26.5: capped at 30, 15.35 + 14.65 * 0.75); 其他 (12.5, 21.5: capped at
+#   24, 12.35 + 11.65 * 0.75); 备注 (15.5, 30: capped, "【石壁村】负责人王五电话13912345678" is 33.2).
+#   Wanted 204 > budget 150.4 (805.9 pt printable / 0.84 / 6.375 pt per unit); least 126, so each
+#   column gets its least + its extra * 24.4 / 78, rounded down to a half: total 148.
+WIDTHS = {"A": 4.5, "B": 18, "C": 11, "D": 6.5, "E": 17.5, "F": 15.5, "G": 13, "H": 8.5, "I": 18.5, "J": 15,
+          "K": 20}
 
 
 def _write(path: Path, ds=None, period=JUNE) -> Path:
@@ -148,8 +149,8 @@ def test_widths_heights_freeze_and_print_by_hand(june):
     """Widths from the content within the print budget (one set for the workbook), heights for the
     wrapped text at those widths, header frozen, A4 landscape, one page wide at 84 % or more."""
     wb = load_workbook(june)
-    # header: 3 lines (其他查处/(或移送)/情况). 全镇: r2's hazards need 2 + 1 lines in 19 (18.3 usable);
-    # the HYPERLINK name (26) 2 lines in 19.5; r5's "1. 限期整改(限7月10日前)" (22.8) 2 in 16.5;
+    # header: 3 lines (其他查处/(或移送)/情况). 全镇: r2's hazards need 2 + 1 lines in 17.5 (16.8 usable);
+    # the HYPERLINK name (26) 2 lines in 18; r5's "1. 限期整改(限7月10日前)" (22.8) 2 in 15.5;
     # r4's 其他查处 (24.05) 2 in 15. Lines of 15 pt + 3.
     heights = {"全镇": {2: 28, 4: 48, 5: 48, 6: 33, 7: 33, 8: 33}, "石壁村": {2: 28, 4: 48, 5: 48, 6: 33, 7: 33},
                "综合执法队": {2: 28, 4: 48, 5: 33}}
@@ -161,9 +162,9 @@ def test_widths_heights_freeze_and_print_by_hand(june):
         ps = ws.page_setup
         assert (int(ps.paperSize), ps.orientation, ps.fitToWidth, ps.fitToHeight) == (9, "landscape", 1, 0)
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        # 149 units * 8.5 px * 0.75 = 949.9 pt on 805.9 pt printable: 84.8 %, so 11 pt prints at 9.3 pt
-        assert sum(WIDTHS.values()) == 149
-        assert 805.8 / (149 * 6.375) >= 0.84
+        # 148 units * 8.5 px * 0.75 = 943.5 pt on 805.9 pt printable: 85.4 %, so 11 pt prints at 9.4 pt
+        assert sum(WIDTHS.values()) == 148
+        assert 805.8 / (148 * 6.375) >= 0.84
         assert ws.print_title_rows == "$4:$4"
         assert ws.print_area == f"'{ws.title}'!$A$1:$K${last[ws.title]}"
         assert ws.print_options.horizontalCentered

@@ -47,10 +47,23 @@ def test_width_budget_and_print_scale():
 
 
 def test_wanted_width_of_a_sparse_column():
-    """A column filled in 1 of 4 rows wants its least + half its extra (0.25 + 0.25)."""
-    least, want = print_fit.wanted_width("备注", ["一二三四五六七八九十", None, None, None])
-    assert least == pytest.approx(4.4)
-    assert want == pytest.approx(4.4 + (10 + 8.5 + 0.7 - 4.4) * 0.5)
+    """备注 filled in 1 of 4 rows with 10 CJK characters (18.5 + 0.7 = 19.2 needed): least is half that
+    plus half the padding (two lines at most), wanted the least + half its extra (0.25 + 0.25 filled);
+    its floor is the header's two characters (3.7 + 0.7)."""
+    least, want, floor = print_fit.wanted_width("备注", ["一二三四五六七八九十", None, None, None])
+    assert least == pytest.approx(19.2 / 2 + 0.35)
+    assert want == pytest.approx(9.95 + (19.2 - 9.95) * 0.5)
+    assert floor == pytest.approx(4.4)
+    # a date column must hold its values on one line: its least is what they need
+    assert print_fit.wanted_width("检查时间", ["2024-06-03"], fixed=True) == pytest.approx((10.7, 10.7, 10.7))
+
+
+def test_fit_columns_gives_way_to_the_floors_when_the_leasts_do_not_fit():
+    """Twenty columns of least 10, floor 5 in a budget of 150.4: the leasts give way to 7.02 each
+    (5 + 5 * 0.404: (150.4 - 20 * 0.5 for the rounding - 100) / 100 of the way from floor to least),
+    rounded up to 7.5: total 150."""
+    widths = print_fit.fit_columns([(10, 20, 5)] * 20, {"left": 0.25, "right": 0.25})
+    assert widths == [7.5] * 20 and sum(widths) <= 150.4
 
 
 def test_named_fonts():

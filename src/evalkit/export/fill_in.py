@@ -236,8 +236,7 @@ def write_template(path: str | Path, *, unit: str, period: Period, enterprise_na
     style.unlock(ws2, lay2.first_data_row, lay2.last_data_row, 2, ncols2)
     _unlock_footer(ws2, lay2.last_data_row, ncols2)
     style.protect(ws2)
-    columns = [print_fit.wanted_width(FIGURES.columns[0].header, [], minimum=12)]
-    columns += [print_fit.wanted_width(col.header, ["不适用"], fixed=True) for col in FIGURES.columns[1:]]
+    columns = print_fit.figures_columns([(f"{unit} {FIGURES.row_labels[1]}", {})])  # room for a unit's label
     style.print_widths(ws2, print_fit.fit_columns(columns, style.MARGINS), (lay2.header_row - 1, lay2.header_row))
     style.setup_print(ws2, title_rows=(lay2.header_row - 1, lay2.header_row), last_column=ncols2)
 

@@ -411,7 +411,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
 
 #: The printed mark of a cell whose reported figure differs (comments do not print): the
 #: symbol is part of the number format, so the cell keeps its number and prints "※12".
-DIFFERENCE_MARK = "※"
+DIFFERENCE_MARK = print_fit.DIFFERENCE_MARK
 DIFFERENCES_SHEET = "差异说明"
 DIFFERENCE_COLUMNS = ("序号", "单位", "行别", "栏目", "单位报送数", "台账汇总数")
 
@@ -454,21 +454,11 @@ def _differences_sheet(ws, differences: Sequence[tuple], period: Period, region:
     style.setup_print(ws, title_rows=(2, 2), last_column=ncols)
 
 
-def _figures_text(key: str, value) -> str | None:
-    """A 附件2 cell as it prints (for its width)."""
-    if value is None or isinstance(value, str):
-        return value
-    kind = FIGURES.column(key).kind
-    return f"{value:.2f}" if kind == "rate" else f"{value:.4f}" if kind == "money_wan" else str(value)
-
-
 def _finish_figures_sheet(ws, lay: SheetLayout, rows: Sequence[tuple[str, dict]], ncols: int) -> None:
-    labels = [label for label, _ in rows]
-    widths = [print_fit.wanted_width(FIGURES.columns[0].header, labels, minimum=12, maximum=24)]
-    widths += [print_fit.wanted_width(col.header, [_figures_text(col.key, v.get(col.key)) for _, v in rows],
-                                      maximum=12, fixed=True)
-                for col in FIGURES.columns[1:]]
-    fitted = print_fit.fit_columns(widths, style.MARGINS)
+    marked = {(r - lay.first_data_row, FIGURES.keys[c - 1])
+              for r in range(lay.first_data_row, lay.last_data_row + 1) for c in range(2, ncols + 1)
+              if str(ws.cell(r, c).number_format).startswith(f'"{DIFFERENCE_MARK}"')}
+    fitted = print_fit.fit_columns(print_fit.figures_columns(rows, marked), style.MARGINS)
     style.print_widths(ws, fitted, (lay.header_row - 1, lay.header_row))
     numbers = range(2, ncols + 1)
     for r in range(lay.first_data_row, lay.last_data_row + 1):

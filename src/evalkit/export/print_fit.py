@@ -35,6 +35,7 @@ from openpyxl.styles import Font
 from openpyxl.utils.indexed_list import IndexedList
 
 from evalkit.core.cell_style import style_cell
+from evalkit.core.forms import FIGURES
 
 BODY_FONT_NAME = "宋体"  # SimSun
 HEADING_FONT_NAME = "黑体"  # SimHei
@@ -113,19 +114,22 @@ def demand(values: Iterable, *, quantile: float = 0.9) -> tuple[float, float]:
 
 
 def wanted_width(header: str, values: Iterable, *, minimum: float = 0.0, maximum: float = 40.0,
-                 fixed: bool = False) -> tuple[float, float]:
-    """(least, wanted) width of a column from its header and its cells: at least the
-    header's narrowest break (``header_minimum``) and ``minimum``; wanted, the width that
-    holds most cells on one line (``demand``), at most ``maximum``.
-    A mostly blank column (立案案号, 处罚依据 in most months) wants less: its extra width
-    counts in proportion to how full it is (a quarter at least). ``fixed`` (dates, numbers):
-    the cells must fit on one line, so the least is what they need."""
-    least = max(header_minimum(header), minimum)
+                 fixed: bool = False) -> tuple[float, float, float]:
+    """(least, wanted, floor) width of a column from its header and its cells.
+
+    floor: the header's narrowest break (``header_minimum``) and ``minimum``. least: the floor,
+    or, for text, half what most cells need (so they take at most two lines), whichever is
+    wider; ``fixed`` (dates, numbers): the cells must fit on one line, so what they need.
+    wanted: the width that holds most cells on one line (``demand``), at most ``maximum``; a
+    mostly blank column (立案案号, 处罚依据 in most months) wants less: its extra width counts in
+    proportion to how full it is (a quarter at least). ``fit_columns`` shares the budget."""
+    floor = max(header_minimum(header), minimum)
     need, fill = demand(values, quantile=1.0 if fixed else 0.9)
-    if fixed:
-        least = max(least, need)
-    want = min(max(need, least), max(maximum, least))
-    return least, least + (want - least) * min(1.0, 0.25 + fill)
+    cap = max(maximum, floor)
+    least = max(floor, need) if fixed else max(floor, min(need, cap) / 2 + PADDING / 2)
+    least = min(least, cap) if not fixed else least
+    want = min(max(need, least), cap)
+    return least, least + (want - least) * min(1.0, 0.25 + fill), floor if not fixed else least
 
 
 def _half_up(width: float) -> float:
@@ -236,6 +240,35 @@ def header_minimum(text: str) -> float:
     return max([text_width("二字"), *brackets]) + PADDING
 
 
+# --------------------------------------------------------------------------- 附件2
+#: The printed mark of a 附件2 cell whose reported figure differs (``export.official``)
+DIFFERENCE_MARK = "※"
+
+
+def figures_text(key: str, value) -> str | None:
+    """A 附件2 cell as it prints (for its width)."""
+    if value is None or isinstance(value, str):
+        return value
+    kind = FIGURES.column(key).kind
+    return f"{value:.2f}" if kind == "rate" else f"{value:.4f}" if kind == "money_wan" else str(value)
+
+
+def figures_columns(rows: Sequence[tuple[str, dict]], marked: set[tuple[int, str]] = frozenset()) -> list[tuple]:
+    """(least, wanted, floor) of each 附件2 column (``wanted_width``) for ``rows``: the
+    label column from the labels, each number column from its values as printed (with the ※ of
+    the ``marked`` (row index, key) cells) and its header; a group of one column (举报奖励情况)
+    needs room for the group's name as well."""
+    columns = [wanted_width(FIGURES.columns[0].header, [label for label, _ in rows], minimum=12,
+                                      maximum=24)]
+    single = {keys[0]: name for name, keys in FIGURES.groups if len(keys) == 1}
+    for col in FIGURES.columns[1:]:
+        shown = [(DIFFERENCE_MARK if (i, col.key) in marked else "") + (figures_text(col.key, v.get(col.key)) or "")
+                 for i, (_, v) in enumerate(rows)]
+        group = header_minimum(single[col.key]) if col.key in single else 0.0
+        columns.append(wanted_width(col.header, shown, minimum=group, maximum=12, fixed=True))
+    return columns
+
+
 # --------------------------------------------------------------------------- fonts
 @cache
 def named_font(bold: bool = False, size: float | None = None, italic: bool = False) -> Font:
@@ -278,6 +311,14 @@ def name_fonts(ws) -> None:
         style_cell(cell, font=print_font(f.b, f.sz, f.i))
 
 
-def fit_columns(columns: Sequence[tuple[float, float]], margins: dict) -> list[float]:
-    """``fit_widths`` of (least, wanted) pairs (``wanted_width``) within ``width_budget``."""
-    return fit_widths([c[0] for c in columns], [c[1] for c in columns], width_budget(margins))
+def fit_columns(columns: Sequence[tuple[float, ...]], margins: dict) -> list[float]:
+    """``fit_widths`` of (least, wanted[, floor]) columns (``wanted_width``) within ``width_budget``.
+    Where even the leasts do not fit, each least gives way towards its floor, all in the same
+    proportion, so the total stays within the budget wherever the floors allow."""
+    budget = width_budget(margins)
+    least = [c[0] for c in columns]
+    floor = [c[2] if len(c) > 2 else c[0] for c in columns]
+    if sum(map(_half_up, least)) > budget and sum(least) > sum(floor):
+        t = max(0.0, (budget - len(columns) * 0.5 - sum(floor)) / (sum(least) - sum(floor)))
+        least = [f + (m - f) * min(t, 1.0) for m, f in zip(least, floor, strict=True)]
+    return fit_widths(least, [c[1] for c in columns], budget)
