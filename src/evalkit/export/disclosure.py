@@ -308,7 +308,7 @@ def write_table_xlsx(path: str | Path, frame: pd.DataFrame, *, title: str, notes
     for name in frame.columns:
         shown = [None if _blank(v) else f"{v:.4f}" if name == FINE_COLUMN else str(v) for v in frame[name]]
         columns.append(print_fit.wanted_width(name, shown, maximum=_WIDTHS.get(name, 14),
-                                              fixed=name in ("序号", FINE_COLUMN, "检查日期")))
+                                              fixed=name in ("序号", FINE_COLUMN, "检查日期", "统一社会信用代码")))
     style.print_widths(ws, print_fit.fit_columns(columns, style.MARGINS), (header,))
     style.write_note_lines(ws, last + 2, notes, ncols)
     style.fit_row_heights(ws, header + 1, last)
