@@ -412,3 +412,18 @@ def test_cli_export_filled_on_and_help(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         cli_main(["export", str(data), "--period", "2024-06", "--filled-on", "7月5日"])
     assert exc.value.code == 2
+
+
+def test_export_reports_an_unknown_case_prefix(tmp_path, capsys, monkeypatch):
+    """export_period's result carries the authority_unknown problem; the CLI prints it as a warning
+    naming the file and row, and still exits 0 (the workbooks are written)."""
+    rows = [dict(r, case_no="晋应急罚〔2024〕9号") if r.get("case_no") == "狮蚶综执罚〔2024〕2号" else r
+            for r in LEDGER_ROWS]
+    result = export_period(make_dataset(ledger_rows=rows), "2024-06", tmp_path / "a", filled_date=FILLED)
+    assert [(p.rule, p.value, p.file, p.row) for p in result.problems] == [
+        ("authority_unknown", "晋应急罚〔2024〕9号", "综合执法队.xlsx", 8)]
+    data = write_data_dir(tmp_path / "data")
+    monkeypatch.setattr("evalkit.export.disclosure.penalty_authorities", lambda config=None: {"狮蚶应急罚": "镇"})
+    assert cli_main(["export", str(data), "--period", "2024-06", "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("警告：") and "狮蚶综执罚〔2024〕2号" in err and "第" in err and "行" in err
