@@ -98,12 +98,6 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: 
         ws.row_dimensions[cells[0].row].height = row_height(values, widths, max_lines=max_lines)
 
 
-def figures_header_height(ws: Worksheet, header_row: int) -> None:
-    """Room for two lines in 附件2's group row, so a one-column group (举报奖励情况)
-    wraps instead of being cut off."""
-    ws.row_dimensions[header_row - 1].height = 2 * LINE_HEIGHT + 3
-
-
 PAPER_A4 = 9  # the paper size code of A4 in SpreadsheetML
 #: page margins in inches, as ``setup_print`` sets them
 MARGINS = {"left": 0.25, "right": 0.25, "top": 0.6, "bottom": 0.6, "header": 0.5, "footer": 0.5}
