@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Open every .xlsx under a folder in LibreOffice (headless) and convert it to PDF.
+# Open every .xlsx under a folder in LibreOffice (headless), convert it to PDF, and check the print.
 # Usage: scripts/check_libreoffice.sh DIR [PDF_DIR]
 #   DIR      folder searched recursively for *.xlsx (e.g. outputs/2024-06)
 #   PDF_DIR  where the PDFs go, mirroring DIR's subfolders (default: a temporary folder, removed)
-# Exit status: 0 every workbook converted; 1 at least one failed; 2 usage error or no LibreOffice.
+# Each PDF is then measured (scripts/pdf_print_check.py, pypdf): every page A4 landscape (a
+# template's 填表说明 portrait), body text at least 9 pt and nothing under 8 pt, every font a
+# named one (宋体/黑体, printed here as Noto Serif/Sans CJK SC through fontconfig/evalkit-cjk.conf;
+# LibreOffice runs with zh-CN as its Asian locale, so CJK text gets the Chinese faces).
+# Exit status: 0 every workbook converted and printed legibly; 1 at least one failed; 2 usage
+# error, no LibreOffice or no pypdf.
 # Not part of CI: LibreOffice is large. tests/test_export.py runs it when soffice is installed.
 set -uo pipefail
 
@@ -25,8 +30,27 @@ if [ $# -ge 2 ]; then
 else
   OUT=$(mktemp -d) && KEEP=0
 fi
-# A private profile: no clash with a running LibreOffice, no first-start dialogs.
+# $PYTHON: the interpreter with pypdf (default: the checkout's .venv, else python3)
+PY=${PYTHON:-$(dirname "$0")/../.venv/bin/python}
+[ -x "$PY" ] || PY=$(command -v python3)
+if ! "$PY" -c "import pypdf" 2>/dev/null; then
+  echo "pypdf not found for $PY; install the dev extras (pip install -e '.[dev]')" >&2
+  exit 2
+fi
+HERE=$(cd "$(dirname "$0")" && pwd)
+# 宋体/黑体 -> the SC faces of fonts-noto-cjk (the system config is included first)
+export FONTCONFIG_FILE="$HERE/fontconfig/evalkit-cjk.conf"
+# A private profile: no clash with a running LibreOffice, no first-start dialogs; Chinese
+# as the default (and Asian) locale, so fallback CJK glyphs are the Simplified Chinese ones.
 PROFILE=$(mktemp -d)
+mkdir -p "$PROFILE/user"
+cat >"$PROFILE/user/registrymodifications.xcu" <<'XCU'
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Linguistic/General"><prop oor:name="DefaultLocale_CJK" oor:op="fuse"><value>zh-CN</value></prop></item>
+<item oor:path="/org.openoffice.Office.Linguistic/General"><prop oor:name="DefaultLocale" oor:op="fuse"><value>zh-CN</value></prop></item>
+</oor:items>
+XCU
 cleanup() { rm -rf "$PROFILE"; [ "$KEEP" = 1 ] || rm -rf "$OUT"; }
 trap cleanup EXIT
 
@@ -51,7 +75,12 @@ for dir in "${DIRS[@]}"; do
   for f in "${batch[@]}"; do
     pdf="$dest/$(basename "${f%.xlsx}").pdf"
     if [ -s "$pdf" ] && head -c 5 "$pdf" | grep -q '%PDF-'; then
-      echo "ok    ${f#"$SRC"/}"
+      if "$PY" "$HERE/pdf_print_check.py" "$pdf" | sed "s|^|      |"; [ "${PIPESTATUS[0]}" = 0 ]; then
+        echo "ok    ${f#"$SRC"/}"
+      else
+        echo "FAIL  ${f#"$SRC"/} (printed too small, wrong page or unnamed font)" >&2
+        failed=$((failed + 1))
+      fi
     else
       echo "FAIL  ${f#"$SRC"/} (soffice exit $rc)" >&2
       sed 's/^/      /' "$PROFILE/log.txt" >&2
@@ -61,6 +90,6 @@ for dir in "${DIRS[@]}"; do
 done
 
 total=${#FILES[@]}
-echo "LibreOffice: $((total - failed))/$total workbooks converted to PDF"
+echo "LibreOffice: $((total - failed))/$total workbooks converted to PDF and printed legibly"
 [ "$KEEP" = 1 ] && echo "PDFs in $OUT"
 [ "$failed" -eq 0 ]

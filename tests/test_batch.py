@@ -416,18 +416,18 @@ def test_index_lists_exported_workbooks(tmp_path):
     from evalkit.report.batch import export_files
     from evalkit.report.html import external_references, render_index
 
-    (tmp_path / "excel").mkdir()
-    (tmp_path / "excel" / "附件2_全镇汇总_2024-06.xlsx").write_bytes(b"x")
-    (tmp_path / "excel" / "~$附件2_全镇汇总_2024-06.xlsx").write_bytes(b"lock")
-    (tmp_path / "templates" / "2024-07").mkdir(parents=True)
-    (tmp_path / "templates" / "2024-07" / "统计表_甲村_2024-07.xlsx").write_bytes(b"x")
+    (tmp_path / "报表").mkdir()
+    (tmp_path / "报表" / "蚶江镇_附件2_汇总_2024年6月.xlsx").write_bytes(b"x")
+    (tmp_path / "报表" / "~$蚶江镇_附件2_汇总_2024年6月.xlsx").write_bytes(b"lock")
+    (tmp_path / "下月模板").mkdir(parents=True)
+    (tmp_path / "下月模板" / "蚶江镇_甲村_统计表_2024年7月.xlsx").write_bytes(b"x")
     files = export_files(tmp_path)
     assert files == [
-        ("全镇汇总报表", "附件2_全镇汇总_2024-06.xlsx", "excel/附件2_全镇汇总_2024-06.xlsx"),
-        ("下月填报模板", "统计表_甲村_2024-07.xlsx", "templates/2024-07/统计表_甲村_2024-07.xlsx"),
+        ("全镇汇总报表", "蚶江镇_附件2_汇总_2024年6月.xlsx", "报表/蚶江镇_附件2_汇总_2024年6月.xlsx"),
+        ("下月填报模板", "蚶江镇_甲村_统计表_2024年7月.xlsx", "下月模板/蚶江镇_甲村_统计表_2024年7月.xlsx"),
     ]
     page = render_index("2024年6月", [], files=files)
-    assert '<a href="templates/2024-07/统计表_甲村_2024-07.xlsx">' in page
+    assert '<a href="下月模板/蚶江镇_甲村_统计表_2024年7月.xlsx">' in page
     assert external_references(page) == []
     assert "官方工作簿" not in render_index("2024年6月", [], files=[])
 

@@ -141,7 +141,7 @@ def test_xlsx_lists_keep_hostile_text_literal(dataset, tmp_path):
         ws = load_workbook(path).active
         cell = next(c for row in ws.iter_rows() for c in row if c.value == HOSTILE)
         assert cell.data_type == "s"
-        header = [c.value for c in ws[2]]
+        header = [c.value.replace("\n", "") for c in ws[2]]  # printed headers break to the widths
         assert header == list(table.columns)
         back = pd.DataFrame([[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=2 + len(table))],
                             columns=header)
@@ -156,10 +156,69 @@ def test_export_writes_both_formats(dataset, tmp_path):
     written = export_disclosure(dataset, JUNE, paths)
     assert written == [paths.penalties_xlsx, paths.penalties_csv, paths.credit_xlsx, paths.credit_csv,
                        paths.review_xlsx]
-    assert paths.review_xlsx.parent.name == "review" and paths.review_xlsx.parent != paths.disclosure_dir
+    assert paths.review_xlsx.parent.name == "内部核对" and paths.review_xlsx.parent != paths.disclosure_dir
     ws = load_workbook(paths.penalties_xlsx).active
     assert ws["A1"].value == "蚶江镇2024年6月安全生产行政处罚信息公示"
     notes = [c.value for c in ws["A"] if isinstance(c.value, str)]
     assert any("不是行政处罚决定日期" in n for n in notes)
     credit = pd.read_csv(paths.credit_csv, encoding="utf-8-sig", dtype=str)
     assert len(credit) == 3
+
+
+def test_penalty_authority_from_the_case_number_and_the_fine_as_a_number(dataset):
+    """处罚机关 from the case number's prefix (config/disclosure.yaml), never the village; the fine
+    as a number (万元) beside 处罚结果; 检查单位 is the unit that inspected."""
+    table = penalty_table(dataset, JUNE)
+    # 狮蚶应急罚〔2024〕1号 and 3号 (石壁村's cases), 狮蚶综执罚〔2024〕2号 (综合执法队)
+    assert list(table["处罚机关"]) == ["蚶江镇人民政府", "蚶江镇人民政府", "蚶江镇综合执法队"]
+    assert list(table["检查单位"]) == ["石壁村", "石壁村", "综合执法队"]
+    assert table["罚款金额(万元)"].tolist()[:2] == [0.5, 1.2] and pd.isna(table.loc[2, "罚款金额(万元)"])
+
+
+def test_authority_of_takes_the_longest_prefix():
+    """The longest matching prefix wins, spaces ignored; no match is None."""
+    from evalkit.export.disclosure import authority_of
+
+    mapping = {"狮蚶": "镇", "狮蚶综执罚": "队"}
+    assert authority_of("狮蚶综执罚[2024]8号", mapping) == "队"
+    assert authority_of("狮 蚶应急罚〔2024〕1号", mapping) == "镇"
+    assert authority_of("晋应急罚〔2024〕1号", mapping) is None
+
+
+def test_unknown_prefix_is_a_problem_naming_the_case_and_its_row(dataset):
+    """A case number no prefix maps: 处罚机关 says so and a warning names the case, file, sheet and row."""
+    from evalkit.export.disclosure import UNKNOWN_AUTHORITY, penalty_problems
+
+    mapping = {"狮蚶应急罚": "蚶江镇人民政府"}  # 狮蚶综执罚 left out
+    table = penalty_table(dataset, JUNE, mapping)
+    assert table.loc[2, "处罚机关"] == UNKNOWN_AUTHORITY
+    (problem,) = penalty_problems(dataset, JUNE, mapping)
+    assert (problem.rule, problem.severity, problem.value) == ("authority_unknown", "warning", "狮蚶综执罚〔2024〕2号")
+    # the fixture's 综合执法队 row is its file's 统计表一, Excel row 4 + 4 (the 4th ledger row)
+    assert (problem.file, problem.sheet, problem.row, problem.column) == ("综合执法队.xlsx", "统计表一", 8, "立案案号")
+    assert "狮蚶综执罚〔2024〕2号" in problem.message
+
+
+def test_authorities_config_is_validated(tmp_path):
+    """config/disclosure.yaml: a blank authority is a ConfigError naming the file; a user file replaces the table."""
+    from evalkit.exceptions import ConfigError
+    from evalkit.export.disclosure import penalty_authorities
+
+    assert penalty_authorities()["狮蚶综执罚"] == "蚶江镇综合执法队"
+    own = tmp_path / "d.yaml"
+    own.write_text("authorities:\n  晋应急罚: 晋江市应急管理局\n", encoding="utf-8")
+    assert penalty_authorities(own) == {"晋应急罚": "晋江市应急管理局"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("authorities:\n  晋应急罚: ' '\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.yaml"):
+        penalty_authorities(bad)
+
+
+def test_csv_has_crlf_line_ends_and_the_bom(dataset, tmp_path):
+    """As Excel writes CSV: CRLF after every record (a line break inside a quoted cell stays LF)."""
+    path = write_table_csv(tmp_path / "p.csv", penalty_table(dataset, JUNE))
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    records = data.split(b"\r\n")
+    assert len(records) == 1 + 3 + 1 and records[-1] == b""  # header, 3 rows, the last CRLF
+    assert b"\n2. " in records[1]  # 违法事实 keeps its own line break inside the quotes

@@ -6,6 +6,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -58,16 +59,20 @@ def test_export_returns_predictable_paths(exported):
         p.figures, p.ledger, p.penalties_xlsx, p.penalties_csv, p.credit_xlsx, p.credit_csv, p.review_xlsx,
         p.template("石壁村"), p.template("综合执法队"),
     ]
-    assert p.figures == out / "2024-06" / "excel" / "附件2_全镇汇总_2024-06.xlsx"
-    assert p.ledger == out / "2024-06" / "excel" / "附件1_全镇台账_2024-06.xlsx"
-    assert p.template("石壁村") == out / "2024-06" / "templates" / "2024-07" / "统计表_石壁村_2024-07.xlsx"
+    assert p.figures == out / "2024-06" / "报表" / "蚶江镇_附件2_汇总_2024年6月.xlsx"
+    assert p.ledger == out / "2024-06" / "报表" / "蚶江镇_附件1_台账_2024年6月.xlsx"
+    assert p.penalties_csv == out / "2024-06" / "公示" / "蚶江镇_阳光执法_行政处罚公示_2024年6月.csv"
+    assert p.review_xlsx == out / "2024-06" / "内部核对" / "蚶江镇_阳光执法清单脱敏核对_内部_2024年6月.xlsx"
+    # next month's templates directly in the month's 下月模板/, the month they are for in the name
+    assert p.template("石壁村") == out / "2024-06" / "下月模板" / "蚶江镇_石壁村_统计表_2024年7月.xlsx"
+    assert export_paths(out, "2024-06", region="祥芝镇").figures.name == "祥芝镇_附件2_汇总_2024年6月.xlsx"
     assert all(path.is_file() for path in paths)
 
 
 def test_next_month_rolls_over_the_year():
-    """The template month after 2024-12 is 2025-01."""
+    """The template month after 2024-12 is 2025-01, and its file name says so."""
     assert next_month("2024-12").text == "2025-01"
-    assert export_paths("o", "2024-12").templates_dir == Path("o/2024-12/templates/2025-01")
+    assert export_paths("o", "2024-12").template("甲村") == Path("o/2024-12/下月模板/蚶江镇_甲村_统计表_2025年1月.xlsx")
 
 
 def test_export_refuses_a_quarter(tmp_path):
@@ -305,9 +310,11 @@ def test_no_formula_in_any_workbook(exported):
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
                     reason="LibreOffice (soffice) is not installed")
 def test_every_workbook_converts_to_pdf_in_libreoffice(exported, tmp_path):
-    """scripts/check_libreoffice.sh converts every exported workbook to PDF."""
+    """scripts/check_libreoffice.sh converts every exported workbook to PDF and finds each printed
+    on A4 landscape with body text at 9 pt or more in named fonts."""
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(exported[0]),
-                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=900)
+                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHON": sys.executable})
     assert run.returncode == 0, run.stdout + run.stderr
     # 附件2, 附件1, two lists, the review, two templates (as test_no_formula_in_any_workbook)
     assert len(list((tmp_path / "pdf").rglob("*.pdf"))) == 7
@@ -319,7 +326,7 @@ def test_check_libreoffice_script_fails_on_a_broken_workbook(tmp_path):
     """The check script exits 1 and names the file when a workbook cannot be converted."""
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHON": sys.executable})
     assert run.returncode == 1
     assert "FAIL  broken.xlsx" in run.stderr
 
@@ -339,7 +346,84 @@ def test_row_height_estimate_and_sheet_titles():
     from evalkit.export.xlsx_style import safe_sheet_title, text_lines
 
     assert text_lines("1. 特种作业人员无证上岗\n2. 安全出口堵塞", 40) == 2
-    assert text_lines("隐" * 30, 20) == 4  # 66 units over 19 usable per line
+    assert text_lines("隐" * 30, 20) == 3  # 55.5 units over 19.3 usable per line
     assert text_lines(None, 10) == 1
     assert safe_sheet_title("a/b:c", ["a_b_c"]) == "a_b_c(2)"
     assert len(safe_sheet_title("单" * 40)) == 31
+
+
+def test_differences_are_marked_in_print_and_listed_on_a_sheet(exported):
+    """The two differing cells print with ※ (in their number format, the value stays a number) and
+    the sheet 差异说明 lists them: unit, row, column, reported, ledger; no other cell is marked."""
+    wb = load_workbook(exported[1][0])
+    ws = wb["统计表二"]
+    col = {k: i + 1 for i, k in enumerate(FIGURES.keys)}
+    marked = {(c.row, c.column) for row in ws.iter_rows(min_row=6, max_row=11) for c in row
+              if c.number_format.startswith('"※"')}
+    assert marked == {(6, col["hazards_found"]), (7, col["fines_wan"])}
+    assert ws.cell(6, col["hazards_found"]).value == 3 and ws.cell(6, col["hazards_found"]).number_format == '"※"0'
+    assert ws.cell(7, col["fines_wan"]).number_format == '"※"0.0000'
+    diff = wb["差异说明"]
+    rows = [[c.value for c in r] for r in diff.iter_rows(min_row=3, max_row=4)]
+    assert rows == [[1, "石壁村", "本月数", "排查隐患数(处)", "5", "3"],
+                    [2, "石壁村", "累计数", "罚款金额(万元)", "0.6", "0.5"]]
+    assert diff.cell(5, 1).value is None and "共 2 处" in diff.cell(6, 1).value
+    assert (diff.page_setup.orientation, diff.page_setup.fitToWidth) == ("landscape", 1)
+
+
+def test_figures_notes_in_plain_chinese_and_numbers_right_aligned(exported):
+    """The notes name no command or source id; numbers and 不适用 alike are right-aligned."""
+    ws = load_workbook(exported[1][0])["统计表二"]
+    notes = " ".join(str(c.value) for c in ws["A"]
+                     if isinstance(c.value, str) and c.value.startswith(("说明", "2. 数字")))
+    assert "由各单位统计表（一）台账逐条汇总计算" in notes and "evalkit" not in notes and "ledger" not in notes
+    col = {k: i + 1 for i, k in enumerate(FIGURES.keys)}
+    assert {ws.cell(r, c).alignment.horizontal for r in range(6, 12) for c in range(2, len(col) + 1)} == {"right"}
+    assert ws.cell(5, col["cases_filed"]).value == "立案数\n(家)"
+    assert ws.cell(5, col["fines_wan"]).value == "罚款金额\n(万元)"
+
+
+def test_default_filled_date():
+    """Today while the month is being reported (its first day to its deadline, the 30th of the next
+    month); otherwise the deadline: re-exporting June 2024 in 2026 stamps 2024-07-30."""
+    import datetime as dt
+
+    from evalkit.export.official import default_filled_date
+
+    assert default_filled_date("2024-06", dt.date(2026, 12, 1)) == dt.date(2024, 7, 30)
+    assert default_filled_date("2024-06", dt.date(2024, 7, 5)) == dt.date(2024, 7, 5)
+    assert default_filled_date("2024-06", dt.date(2024, 7, 31)) == dt.date(2024, 7, 30)
+    assert default_filled_date("2024-01", dt.date(2024, 1, 20)) == dt.date(2024, 1, 20)
+    assert default_filled_date("2024-01", dt.date(2023, 12, 31)) == dt.date(2024, 2, 29)  # no 30th in February
+
+
+def test_cli_export_filled_on_and_help(tmp_path, capsys):
+    """--filled-on stamps 填报日期 on 附件1; --help offers a month only; a bad date is a usage error."""
+    data = write_data_dir(tmp_path / "data")
+    out = tmp_path / "out"
+    assert cli_main(["export", str(data), "--period", "2024-06", "--out", str(out), "--filled-on", "2024-07-05"]) == 0
+    ws = load_workbook(export_paths(out, "2024-06").ledger)["全镇"]
+    assert "填报日期：2024-07-05" in [c.value for c in ws[3]]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli_main(["export", "--help"])
+    text = capsys.readouterr().out
+    assert "--period YYYY-MM" in text and "2024Q2" not in text and "月份" in text
+    with pytest.raises(SystemExit) as exc:
+        cli_main(["export", str(data), "--period", "2024-06", "--filled-on", "7月5日"])
+    assert exc.value.code == 2
+
+
+def test_export_reports_an_unknown_case_prefix(tmp_path, capsys, monkeypatch):
+    """export_period's result carries the authority_unknown problem; the CLI prints it as a warning
+    naming the file and row, and still exits 0 (the workbooks are written)."""
+    rows = [dict(r, case_no="晋应急罚〔2024〕9号") if r.get("case_no") == "狮蚶综执罚〔2024〕2号" else r
+            for r in LEDGER_ROWS]
+    result = export_period(make_dataset(ledger_rows=rows), "2024-06", tmp_path / "a", filled_date=FILLED)
+    assert [(p.rule, p.value, p.file, p.row) for p in result.problems] == [
+        ("authority_unknown", "晋应急罚〔2024〕9号", "综合执法队.xlsx", 8)]
+    data = write_data_dir(tmp_path / "data")
+    monkeypatch.setattr("evalkit.export.disclosure.penalty_authorities", lambda config=None: {"狮蚶应急罚": "镇"})
+    assert cli_main(["export", str(data), "--period", "2024-06", "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("警告：") and "狮蚶综执罚〔2024〕2号" in err and "第" in err and "行" in err

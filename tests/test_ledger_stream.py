@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 from evalkit.core.form_writer import write_ledger_sheet
 from evalkit.core.forms import LEDGER
 from evalkit.core.periods import parse_period
-from evalkit.export import ledger_stream
+from evalkit.export import ledger_stream, print_fit
 from evalkit.export import xlsx_style as style
 from evalkit.export.ledger_stream import ALL_UNITS_SHEET, LEDGER_COLUMN_STYLES, LEDGER_NOTES, ledger_record
 from evalkit.export.official import REGION, read_consolidated_ledger, write_ledger_workbook
@@ -39,7 +39,20 @@ JUNE = parse_period("2024-06")
 COL = {key: i + 1 for i, key in enumerate(LEDGER.keys)}
 TITLE = "石狮市2024年安全生产执法提升专项行动情况统计表（一）"
 NOTE_1, NOTE_2 = LEDGER.notes
-WIDTHS = {"A": 6, "B": 28, "C": 12, "D": 14, "E": 40, "F": 30, "G": 22, "H": 10, "I": 30, "J": 24, "K": 14}
+# Widths from the June rows of the fixture (sheet 全镇, 备注 marked 【单位】), worked by hand with
+# print_fit's rules (CJK 1.85 units, padding 0.7, half-character steps). A text column's least is
+# its header's narrowest break or half what 90 % of its cells need (at most two lines), its wanted
+# what they need on one line; a column filled in 2 of 4 rows counts 0.75 of its extra:
+#   序号 (4.5, 4.5); 企业名称 (26.7 / 2 + 0.35 = 13.7 -> 14, 27: the 26-character HYPERLINK name + 0.7);
+#   检查时间 (11, 11: "2024-06-03" must fit); 执法人员 (5.5, 10: "张三、李四" 9.25);
+#   隐患 (15.5 for "安全生产违法行为", 22.5: "1. 特种作业人员无证上岗" 21.5); 整改 (12.5, 23.5:
+#   "1. 限期整改(限7月10日前)" 22.8); 案号 (11, 18.5: 20.5 wanted, 10.6 + 9.9 * 0.75); 罚款 (8.5, 8.5:
+#   "罚款金额" 7.4); 依据 (15.5, 26.5: capped at 30, 15.35 + 14.65 * 0.75); 其他 (12.5, 21.5: capped at
+#   24, 12.35 + 11.65 * 0.75); 备注 (15.5, 30: capped, "【石壁村】负责人王五电话13912345678" is 33.2).
+#   Wanted 204 > budget 150.4 (805.9 pt printable / 0.84 / 6.375 pt per unit); least 126, so each
+#   column gets its least + its extra * 24.4 / 78, rounded down to a half: total 148.
+WIDTHS = {"A": 4.5, "B": 18, "C": 11, "D": 6.5, "E": 17.5, "F": 15.5, "G": 13, "H": 8.5, "I": 18.5, "J": 15,
+          "K": 20}
 
 
 def _write(path: Path, ds=None, period=JUNE) -> Path:
@@ -65,11 +78,17 @@ def test_sheets_and_title_rows(june):
     for name, unit in (("全镇", "蚶江镇"), ("石壁村", "石壁村"), ("综合执法队", "综合执法队")):
         ws = wb[name]
         assert ws["A1"].value == "附件1"
-        assert ws["A2"].value == TITLE and ws["A2"].font.b and ws["A2"].font.sz == 14
+        assert ws["A2"].value == TITLE and ws["A2"].font.b and ws["A2"].font.sz == 16
+        assert (ws["A2"].font.name, ws["A2"].font.charset) == ("黑体", 134)
         assert ws["A2"].alignment.horizontal == "center" and ws["A2"].alignment.vertical == "center"
         assert (ws["A3"].value, ws["E3"].value, ws["H3"].value) == (
             f"填报部门（公章）：{unit}", "月份：6月", "填报日期：2024-07-05")
-        assert [c.value for c in ws[4]] == LEDGER.headers
+        # the headers broken where a person would, for the widths (print_fit.PRINT_HEADERS)
+        assert [c.value for c in ws[4]] == [
+            "序号", "受检企业(单位)名称", "检查时间", "执法\n人员", "安全生产违法行为\n(隐患)", "完成整改情况",
+            "立案案号", "罚款金额\n(万)", "处罚依据(法律条款)", "其他查处\n(或移送)\n情况", "备注"]
+        assert all(cell.font.name == "黑体" for cell in ws[4])
+        assert ws["B5"].font.name == "宋体" and ws["B5"].font.charset == 134
         for cell in ws[4]:
             assert cell.font.b and cell.alignment.horizontal == "center" and cell.alignment.wrap_text
             assert {cell.border.left.style, cell.border.right.style, cell.border.top.style,
@@ -114,7 +133,7 @@ def test_footer_notes_and_merges_by_hand(june):
     ws = wb["全镇"]
     assert [ws.cell(r, 1).value for r in range(9, 16)] == [
         None, "填报人签字：", "联系电话：", NOTE_1, NOTE_2, None, LEDGER_NOTES[0]]
-    assert ws["A15"].font.sz == 9 and ws["A15"].alignment.vertical == "top" and ws["A15"].alignment.wrap_text
+    assert ws["A15"].font.sz == 10 and ws["A15"].alignment.vertical == "top" and ws["A15"].alignment.wrap_text
     assert ws.max_row == 15
     assert sorted(str(r) for r in ws.merged_cells.ranges) == ["A12:K12", "A13:K13", "A15:K15", "A2:K2"]
     assert sorted(str(r) for r in wb["石壁村"].merged_cells.ranges) == ["A11:K11", "A12:K12", "A2:K2"]
@@ -127,10 +146,14 @@ def test_footer_notes_and_merges_by_hand(june):
 
 
 def test_widths_heights_freeze_and_print_by_hand(june):
-    """Widths from forms.LEDGER, heights for the wrapped text, header frozen, A4 landscape, one page wide."""
+    """Widths from the content within the print budget (one set for the workbook), heights for the
+    wrapped text at those widths, header frozen, A4 landscape, one page wide at 84 % or more."""
     wb = load_workbook(june)
-    heights = {"全镇": {2: 28, 5: 48, 6: 48, 7: 18, 8: 33}, "石壁村": {2: 28, 5: 48, 6: 33, 7: 18},
-               "综合执法队": {2: 28, 5: 33}}
+    # header: 3 lines (其他查处/(或移送)/情况). 全镇: r2's hazards need 2 + 1 lines in 17.5 (16.8 usable);
+    # the HYPERLINK name (26) 2 lines in 18; r5's "1. 限期整改(限7月10日前)" (22.8) 2 in 15.5;
+    # r4's 其他查处 (24.05) 2 in 15. Lines of 15 pt + 3.
+    heights = {"全镇": {2: 28, 4: 48, 5: 48, 6: 33, 7: 33, 8: 33}, "石壁村": {2: 28, 4: 48, 5: 48, 6: 33, 7: 33},
+               "综合执法队": {2: 28, 4: 48, 5: 33}}
     last = {"全镇": 15, "石壁村": 12, "综合执法队": 10}
     for ws in wb.worksheets:
         assert {k: d.width for k, d in ws.column_dimensions.items() if d.width} == WIDTHS
@@ -139,12 +162,15 @@ def test_widths_heights_freeze_and_print_by_hand(june):
         ps = ws.page_setup
         assert (int(ps.paperSize), ps.orientation, ps.fitToWidth, ps.fitToHeight) == (9, "landscape", 1, 0)
         assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # 148 units * 8.5 px * 0.75 = 943.5 pt on 805.9 pt printable: 85.4 %, so 11 pt prints at 9.4 pt
+        assert sum(WIDTHS.values()) == 148
+        assert 805.8 / (148 * 6.375) >= 0.84
         assert ws.print_title_rows == "$4:$4"
         assert ws.print_area == f"'{ws.title}'!$A$1:$K${last[ws.title]}"
         assert ws.print_options.horizontalCentered
         m = ws.page_margins
-        assert (m.left, m.right, m.top, m.bottom, m.header, m.footer) == (0.4, 0.4, 0.6, 0.6, 0.5, 0.5)
-        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+        assert (m.left, m.right, m.top, m.bottom, m.header, m.footer) == (0.25, 0.25, 0.6, 0.6, 0.5, 0.5)
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页" and ws.oddFooter.left.text == "&A"
 
 
 def test_month_without_rows_has_only_the_town_sheet(tmp_path):
@@ -170,6 +196,7 @@ def _openpyxl_layout(path: Path, ds, period=JUNE) -> Path:
     silent = [u for u in units if u not in present]
     notes = [*LEDGER_NOTES, *(["本月无通过校验的台账记录的单位：" + "、".join(silent) + "。"] if silent else [])]
     wb = Workbook()
+    print_fit.set_default_font(wb)
     sheets = [(wb.active, REGION, [ledger_record(r, seq=n, remarks_unit=r["unit"])
                                    for n, r in enumerate(rows.to_dict("records"), 1)], notes)]
     sheets[0][0].title = ALL_UNITS_SHEET
@@ -177,13 +204,16 @@ def _openpyxl_layout(path: Path, ds, period=JUNE) -> Path:
         ws = wb.create_sheet(style.safe_sheet_title(unit, wb.sheetnames))
         sheets.append((ws, unit, [ledger_record(r, seq=n) for n, r in
                                   enumerate(rows[rows["unit"] == unit].to_dict("records"), 1)], ()))
+    widths = ledger_stream.ledger_widths(sheets[0][2])  # 全镇's records, 备注 already marked
     for ws, unit, records, sheet_notes in sheets:
         lay = write_ledger_sheet(ws, unit=unit, year=period.year, month=period.last_month, rows=records,
                                  filled_date=FILLED, column_styles=LEDGER_COLUMN_STYLES)
         if sheet_notes:
             style.write_note_lines(ws, ws.max_row + 2, sheet_notes, len(LEDGER.columns))
+        style.print_widths(ws, widths, (lay.header_row,))
         style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)
         style.setup_print(ws, title_rows=(lay.header_row, lay.header_row), last_column=len(LEDGER.columns))
+        print_fit.name_fonts(ws)
     wb.save(path)
     return path
 
@@ -192,6 +222,7 @@ def _cell_facts(cell) -> tuple:
     b, a, f = cell.border, cell.alignment, cell.font
     return (cell.value, cell.data_type if cell.value is not None else None, cell.number_format,
             bool(f.b), bool(f.i), f.sz or 11.0,  # openpyxl's Font(bold=True) leaves the size to the default 11
+            f.name or "宋体", f.charset or 134,  # a style without a font has the workbook's default, 宋体
             a.horizontal, a.vertical, bool(a.wrap_text),
             tuple(getattr(b, side).style for side in ("left", "right", "top", "bottom")),
             bool(cell.quotePrefix))
@@ -209,7 +240,7 @@ def _sheet_facts(ws) -> dict:
         "page": (int(ps.paperSize), ps.orientation, ps.fitToWidth, ps.fitToHeight,
                  ws.sheet_properties.pageSetUpPr.fitToPage, ws.print_options.horizontalCentered),
         "margins": (m.left, m.right, m.top, m.bottom, m.header, m.footer),
-        "footer": ws.oddFooter.center.text,
+        "footer": (ws.oddFooter.left.text, ws.oddFooter.center.text),
     }
 
 
@@ -308,7 +339,8 @@ def test_hostile_workbook_converts_to_pdf_in_libreoffice(tmp_path):
     """LibreOffice opens the streamed workbook with hostile text (rich-string runs, quote prefixes)."""
     _write(tmp_path / "x" / "附件1.xlsx", _hostile_dataset(**HOSTILE_TEXTS))
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path / "x"),
-                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=600)
+                          str(tmp_path / "pdf")], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "PYTHON": sys.executable})
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(list((tmp_path / "pdf").rglob("*.pdf"))) == 1
 
@@ -405,7 +437,7 @@ def test_a_large_month_writes_the_ledger_in_a_worker_with_the_same_sheets(tmp_pa
     started = _recording_jobs(monkeypatch)
     monkeypatch.setattr(official, "LEDGER_WORKER_ROWS", 1)
     worker = official.export_period(ds, "2024-06", tmp_path / "worker", filled_date=FILLED)
-    assert started == [("附件1_全镇台账_2024-06.xlsx", 4)]
+    assert started == [("蚶江镇_附件1_台账_2024年6月.xlsx", 4)]
     assert [p.relative_to(tmp_path / "worker") for p in worker] == [p.relative_to(tmp_path / "inline") for p in inline]
     assert _sheet_xml(worker[1]) == _sheet_xml(inline[1])
     assert all(p.is_file() for p in worker)
@@ -443,7 +475,8 @@ print(len(written), "files")
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.split("\n")[:2] == ["script ran", "9 files"]
-    assert len(read_consolidated_ledger(tmp_path / "out" / "2024-06" / "excel" / "附件1_全镇台账_2024-06.xlsx")) == 4
+    ledger = tmp_path / "out" / "2024-06" / "报表" / "蚶江镇_附件1_台账_2024年6月.xlsx"
+    assert len(read_consolidated_ledger(ledger)) == 4
 
 
 def test_an_error_here_stops_the_worker_and_leaves_no_temporary_file(tmp_path, monkeypatch):

@@ -56,10 +56,12 @@ def test_enterprise_list_own_first_on_named_range(template):
     """The drop-down lists the unit's enterprises first, from a named range on the hidden sheet."""
     wb = load_workbook(template)
     names = [c.value for c in wb["名录"]["A"]]
-    # own (石壁村) sorted, then the others sorted; "=" sorts before CJK
-    assert names == [HOSTILE, "石壁五金厂", "锦江服装有限公司", "石湖物流公司", "蚶江渔具店"]
-    assert wb.defined_names[LIST_NAME].attr_text == "'名录'!$A$1:$A$5"
-    assert wb["名录"]["A1"].data_type == "s"  # a formula-looking name stays text
+    # row 1 names the sheet (intake knows it by it); own (石壁村) sorted, then the others
+    # sorted; "=" sorts before CJK
+    assert names == ["企业名录（供下拉选择，请勿修改）", HOSTILE, "石壁五金厂", "锦江服装有限公司", "石湖物流公司",
+                     "蚶江渔具店"]
+    assert wb.defined_names[LIST_NAME].attr_text == "'名录'!$A$2:$A$6"
+    assert wb["名录"]["A2"].data_type == "s"  # a formula-looking name stays text
     dv = _validations(wb["统计表一"])[f"B5:B{4 + BLANK_ROWS}"]
     assert (dv.type, dv.formula1, dv.errorStyle) == ("list", f"={LIST_NAME}", "warning")
 
@@ -159,8 +161,8 @@ def test_filled_template_reads_back_exactly(tmp_path):
 
     ds = load(data)
     assert ds.rows_rejected == 0
-    # 填表说明 is not a form; 名录 (the drop-down list) is hidden, so it is not counted (sheet_hidden)
-    assert set(ds.problems["rule"]) <= {"sheet_unrecognised", "sheet_hidden"}
+    # 填表说明 and the hidden 名录 are the template's own sheets: no sheet_unrecognised, no sheet_hidden
+    assert not set(ds.problems["rule"]) & {"sheet_unrecognised", "sheet_hidden"}, ds.problems
     led = ds.ledger.sort_values("row").reset_index(drop=True)
     assert led["row"].tolist() == [5, 6] and led["period"].tolist() == ["2024-07", "2024-07"]
     assert led.loc[0, "enterprise"] == "石壁五金厂" and led.loc[1, "enterprise"] == HOSTILE
@@ -185,3 +187,48 @@ def test_unfilled_template_has_no_ledger_rows(tmp_path):
     ds = load(data)
     assert len(ds.ledger) == 0
     assert ds.submissions.set_index("form").loc["ledger", "rows_read"] == 0
+
+
+def test_template_rows_from_the_largest_month():
+    """67 rows in the unit's largest month, 1.5 times that (100.5) rounded up to ten: 110; a unit
+    with 10 rows gets the 50 of BLANK_ROWS; another unit's rows do not count."""
+    from evalkit.export.fill_in import template_rows
+
+    ledger = pd.DataFrame({"unit": ["站"] * (53 + 67) + ["村"] * 10 + ["大"] * 900,
+                           "period": ["2024-06"] * 53 + ["2024-03"] * 67 + ["2024-06"] * 10 + ["2024-06"] * 900})
+    assert template_rows(ledger, "站") == 110
+    assert template_rows(ledger, "村") == 50
+    assert template_rows(ledger, "无") == 50
+    assert template_rows(ledger, "大") == 1000  # 1350 capped at MAX_BLANK_ROWS: rows can be inserted
+
+
+def test_rows_can_be_inserted_and_validation_covers_the_table(tmp_path):
+    """The protected 统计表一 allows inserting rows; the validations cover all 110 blank rows."""
+    path = tmp_path / "t.xlsx"
+    write_template(path, unit="石壁村", period=JULY, enterprise_names=NAMES, blank_rows=110)
+    ws = load_workbook(path)["统计表一"]
+    assert ws.protection.sheet and ws.protection.insertRows is False  # False: allowed
+    assert ws.cell(5 + 109, 2).protection.locked is False  # the last blank row is editable
+    ranges = {str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    assert "B5:B114" in ranges and "C5:C114" in ranges and "H5:H114" in ranges
+
+
+def test_figures_validation_messages_by_kind(template):
+    """统计表二: rates 0–100 "如 17.86，不要填 0.1786"; 万元 its own message; counts whole numbers."""
+    ws = load_workbook(template)["统计表二"]
+    by_col = {str(dv.sqref).split(":")[0][:-1]: dv for dv in ws.data_validations.dataValidation}
+    rate = by_col["D"]  # 检查覆盖率(%)
+    assert (rate.type, rate.operator, rate.formula1, rate.formula2) == ("decimal", "between", "0", "100")
+    assert "17.86" in rate.error and "0.1786" in rate.error
+    money = by_col["K"]  # 罚款金额(万元)
+    assert "万元" in money.error and "19.35" not in money.error and "百分数" not in money.error
+    assert by_col["B"].type == "whole"
+
+
+def test_instruction_wording(template):
+    """Instruction 8 says what to write (only the number), the rates' formulas all × 100."""
+    lines = [c.value for c in load_workbook(template)["填表说明"]["A"]]
+    fine = next(t for t in lines if t.startswith("8. 立案案号"))
+    assert "只填数字" in fine and "不要写“元”“万元”等文字" in fine and "以外的文字" not in fine
+    rates = next(t for t in lines if t.startswith("2. 检查覆盖率"))
+    assert "隐患整改率 = 隐患整改数 ÷ 排查隐患数 × 100" in rates and "不要填 0.1786" in rates

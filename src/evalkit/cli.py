@@ -102,6 +102,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _date(text: str):
+    """An argparse type: a date written YYYY-MM-DD."""
+    import datetime as dt  # lazy: start-up time (only export takes a date)
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为日期，如 2024-07-05，实际为 {text!r}") from None
+
+
 def _integer(text: str) -> int:
     """An argparse type: a whole number."""
     try:
@@ -203,9 +213,12 @@ def cmd_export(args) -> int:
 
     ds = _load_covering(args)
     with writing_to(args.out):
-        written = export_period(ds, args.period, out_dir=args.out)
+        written = export_period(ds, args.period, out_dir=args.out, filled_date=args.filled_on)
     for path in written:
         print(path)
+    for p in written.problems:  # what the clerk should fix before publishing
+        where = "，".join(str(x) for x in (p.file, p.sheet and f"工作表“{p.sheet}”", p.row and f"第{p.row}行") if x)
+        print(f"警告：{where}：{p.message}", file=sys.stderr)
     return 0
 
 
@@ -290,7 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = command("export", "导出官方格式工作簿与阳光执法公示")
     data_dir(sp)
-    period(sp)
+    sp.add_argument("--period", required=True, metavar="YYYY-MM", help="月份，如 2024-06（只接受月份）")
+    sp.add_argument("--filled-on", type=_date, default=None, metavar="YYYY-MM-DD",
+                    help="表头“填报日期”（默认：正在报送的月份为今天，否则为该月报送期限，即次月30日）")
     out(sp, "outputs", "工作簿与公示文件")
     sp.set_defaults(func=cmd_export)
 

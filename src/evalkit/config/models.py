@@ -157,6 +157,21 @@ class MetricsFile(Section):
         return value if isinstance(value, dict) else {"ledger": value}
 
 
+# ------------------------------------------------------------------ disclosure.yaml
+class DisclosureFile(Section):
+    """config/disclosure.yaml: 立案案号 prefix -> 处罚机关 of the 阳光执法 list."""
+
+    authorities: dict[str, str]
+
+    @field_validator("authorities")
+    @classmethod
+    def _non_blank(cls, value: dict[str, str]) -> dict[str, str]:
+        for prefix, authority in value.items():
+            if not prefix.strip() or not authority.strip():
+                raise _fail(f"案号前缀和处罚机关都不能为空（{prefix!r}: {authority!r}）")
+        return value
+
+
 # ------------------------------------------------------------------ audit.yaml
 class Reconciliation(Section):
     tolerance_count: Count

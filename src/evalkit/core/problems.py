@@ -80,6 +80,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("registry_invalid", "error", "名录内容有误", "cell"),
     _R("registry_control_characters", "warning", "名录含不可见的控制字符，已去除", "cell"),
     _R("received_file_unknown", "warning", "收到日期登记的文件不存在", "file"),
+    # export: the 阳光执法 list (config/disclosure.yaml)
+    _R("authority_unknown", "warning", "立案案号无法确定处罚机关", "cell"),
 ]}
 
 

@@ -18,17 +18,23 @@ not. Data validation, chosen to match what intake accepts:
 * 完成整改情况: a drop-down offering 已整改 / 限期整改 / 未整改 that does not forbid
   other text: the column is free text, one numbered item per hazard ("1. 已整改\\n
   2. 限期整改（限8月10日前）"), which a strict list would refuse.
-* 统计表二: counts whole numbers >= 0, rates and 万元 numbers >= 0.
+* 统计表二: counts whole numbers >= 0, rates percentages 0-100 (17.86, not 0.1786), 万元
+  numbers >= 0, each with its own message (``FIGURE_RULES``).
+
+The 附件1 table has room for the unit's largest month and half again (``template_rows``), and
+rows may be inserted in the protected sheet. 填表说明 and 名录 start with the texts
+``intake.sheets.TEMPLATE_SHEETS`` knows, so reading a filled template warns about neither.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
@@ -38,12 +44,18 @@ from evalkit.core.atomic import save_workbook
 from evalkit.core.form_writer import set_text, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, submission_deadline
+from evalkit.export import print_fit
 from evalkit.export import xlsx_style as style
+from evalkit.export.ledger_stream import ledger_widths
 from evalkit.export.ordering import unit_order
+from evalkit.intake.sheets import TEMPLATE_SHEETS
 
-BLANK_ROWS = 50
+BLANK_ROWS = 50  # the fewest blank 附件1 rows a template has
+ROOM = 1.5  # a unit's largest month of rows times this, rounded up to ten (``template_rows``)
+MAX_BLANK_ROWS = 1000  # the most a template is given (rows can still be inserted): writing is per cell
 LEDGER_SHEET, FIGURES_SHEET = "统计表一", "统计表二"
 HELP_SHEET, LIST_SHEET = "填表说明", "名录"
+LIST_HEADING = TEMPLATE_SHEETS[LIST_SHEET]  # row 1 of 名录: intake knows the sheet by it
 LIST_NAME = "ENTERPRISE_LIST"  # ASCII: every spreadsheet program accepts it
 RECTIFICATION_CHOICES = ("已整改", "限期整改", "未整改")
 HELP_WIDTH = 80  # fits A4 portrait without scaling
@@ -59,8 +71,8 @@ def instructions(unit: str, period: Period) -> list[str]:
         f"1. 本工作簿已预填填报单位（{unit}）和月份（{period.last_month}月），请勿修改；"
         f"请于 {deadline.month}月{deadline.day}日前将本工作簿报送镇应急保障股（方案：每月30日前报送上月执法统计表）。",
         "2. 以上填报数据应有《整改通知书》《现场检查记录》《行政处罚决定书》等行政执法文书、台账资料作为佐证材料。",
-        "3. 表头已锁定（无密码保护），只需在空白行中填写；请勿增删列、合并单元格或改动表头，"
-        "行数不够时可在“审阅—撤销工作表保护”后在表格中间插入行。",
+        "3. 表头已锁定（无密码保护），只需在空白行中填写；请勿增删列、合并单元格或改动表头。"
+        "行数不够时，选中表格中间的一行，右键“插入”整行即可（插入的行同样可填写、带下拉和校验），无需撤销保护。",
         "二、统计表（一）（执法检查台账）",
         "1. 每检查一家企业（单位）填一行；同一企业同一天只填一行。",
         "2. 受检企业(单位)名称：从下拉列表选择（前面为本单位监管企业，后面为全镇其他企业）；"
@@ -75,16 +87,16 @@ def instructions(unit: str, period: Period) -> list[str]:
         "未写期限的，按检查时间后30日计算整改期限。",
         "7. 复查：在备注栏写“复查（原检查YYYY-MM-DD）”，违法行为栏照抄原隐患原文，"
         "完成整改情况写“已整改”或“未整改”。",
-        "8. 立案案号：立案的填写完整案号；罚款金额(万)：以万元为单位填写数字，如 5000元 填 0.5，"
-        "不填写“元”以外的文字；无罚款的留空。",
+        "8. 立案案号：立案的填写完整案号；罚款金额(万)：以万元为单位只填数字，如 5000元 填 0.5，"
+        "不要写“元”“万元”等文字；无罚款的留空。",
         "9. 处罚依据(法律条款)：写明法律名称和条款，如《中华人民共和国安全生产法》第一百零二条。",
         "10. 其他查处(或移送)情况：如责令停产停业整顿、提请关闭、暂扣吊销××证、纳入黑名单、联合惩戒、"
         "移送公安机关×人、移送××部门；未采取的措施不要填写。",
         "三、统计表（二）（执法情况统计）",
         "1. 本月数填本月情况，累计数填1月至本月合计；只填数字，不填单位。",
         "2. 检查覆盖率 = 现场监督检查企业(单位)数 ÷ 监管企业(单位)总数 × 100；"
-        "隐患整改率 = 隐患整改数 ÷ 排查隐患数；违法行为查处率 = 违法行为查处数 ÷ 排查隐患数 × 100。"
-        "比率填百分数的数字，保留两位小数（如 19.35 表示 19.35%），分母为零的留空。",
+        "隐患整改率 = 隐患整改数 ÷ 排查隐患数 × 100；违法行为查处率 = 违法行为查处数 ÷ 排查隐患数 × 100。"
+        "比率填百分数的数字（0–100），保留两位小数，如 17.86 表示 17.86%，不要填 0.1786；分母为零的留空。",
         "3. 罚款金额以万元为单位，保留四位小数。",
         "四、其他",
         "1. 填报人签字、联系电话、填报日期请填写完整；本说明页无需填写。",
@@ -130,15 +142,21 @@ def _ledger_validations(ws, first: int, last: int, period: Period, n_enterprises
         ws.add_data_validation(dv)
 
 
+#: 统计表二's validation, by column kind: (type, operator, formula1, formula2, message)
+FIGURE_RULES = {
+    "count": ("whole", "greaterThanOrEqual", "0", None, "请填写不小于0的整数。"),
+    "rate": ("decimal", "between", "0", "100", "比率填百分数（0–100），如 17.86，不要填 0.1786。"),
+    "money_wan": ("decimal", "greaterThanOrEqual", "0", None, "请填写以万元为单位、不小于0的数字，如 5000元 填 0.5。"),
+}
+
+
 def _figures_validations(ws, first: int, last: int) -> None:
     for col in FIGURES.columns[1:]:
         letter = get_column_letter(FIGURES.keys.index(col.key) + 1)
-        whole = col.kind == "count"
-        dv = DataValidation(type="whole" if whole else "decimal", operator="greaterThanOrEqual", formula1="0",
-                            allow_blank=True, errorStyle="stop", showErrorMessage=True,
-                            errorTitle=col.header[:32],
-                            error=("请填写不小于0的整数。" if whole
-                                   else "请填写不小于0的数字（比率填百分数，如 19.35）。"))
+        kind, operator, low, high, message = FIGURE_RULES[col.kind]
+        dv = DataValidation(type=kind, operator=operator, formula1=low, formula2=high,
+                            allow_blank=True, errorStyle="stop", showErrorMessage=True, showInputMessage=True,
+                            errorTitle=col.header[:32], error=message, promptTitle=col.header[:32], prompt=message)
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
 
@@ -157,7 +175,7 @@ def _help_sheet(ws, lines: Sequence[str]) -> None:
         set_text(ws.cell(r, 1), line)
         ws.cell(r, 1).alignment = Alignment(wrap_text=True, vertical="top")
         heading = r == 1 or line[:2] in ("一、", "二、", "三、", "四、")
-        ws.cell(r, 1).font = Font(bold=True, size=14 if r == 1 else 11) if heading else Font(size=11)
+        ws.cell(r, 1).font = print_fit.print_font(heading, 14 if r == 1 else 11)
         ws.row_dimensions[r].height = style.text_lines(line, HELP_WIDTH) * style.LINE_HEIGHT + 4
     style.setup_print(ws, title_rows=(1, 1), last_column=1, landscape=False)
 
@@ -171,10 +189,24 @@ def enterprise_choices(enterprises, unit: str) -> list[str]:
     return list(dict.fromkeys(own + rest))
 
 
+def template_rows(ledger, unit: str) -> int:
+    """Blank 附件1 rows of ``unit``'s template: its largest month of ledger rows times ``ROOM``,
+    rounded up to ten, at least ``BLANK_ROWS`` and at most ``MAX_BLANK_ROWS`` (镇应急管理站's 67
+    rows give 110)."""
+    if ledger is None or not len(ledger):
+        return BLANK_ROWS
+    counts = ledger.loc[ledger["unit"] == unit].groupby("period").size()
+    largest = int(counts.max()) if len(counts) else 0
+    return min(MAX_BLANK_ROWS, max(BLANK_ROWS, math.ceil(largest * ROOM / 10) * 10))
+
+
 def write_template(path: str | Path, *, unit: str, period: Period, enterprise_names: Sequence[str],
                    blank_rows: int = BLANK_ROWS) -> Path:
-    """Write one unit's fill-in workbook for ``period`` (a month)."""
+    """Write one unit's fill-in workbook for ``period`` (a month) with ``blank_rows`` 附件1 rows;
+    rows may be inserted in the protected sheet (``xlsx_style.protect``), and the validation
+    of the rows around an inserted one covers it."""
     wb = Workbook()
+    print_fit.set_default_font(wb)
     help_ws = wb.active
     help_ws.title = HELP_SHEET
     _help_sheet(help_ws, instructions(unit, period))
@@ -192,7 +224,8 @@ def write_template(path: str | Path, *, unit: str, period: Period, enterprise_na
     filled_col = next(c for c in range(1, ncols + 1) if str(ws.cell(3, c).value or "").startswith("填报日期"))
     style.unlock(ws, 3, 3, filled_col, filled_col)
     _unlock_footer(ws, lay.last_data_row, ncols)
-    style.protect(ws)
+    style.protect(ws, insert_rows=True)
+    style.print_widths(ws, ledger_widths([]), (lay.header_row,))
     style.setup_print(ws, title_rows=(lay.header_row, lay.header_row), last_column=ncols)
 
     ws2 = wb.create_sheet(FIGURES_SHEET)
@@ -202,17 +235,21 @@ def write_template(path: str | Path, *, unit: str, period: Period, enterprise_na
     _figures_validations(ws2, lay2.first_data_row, lay2.last_data_row)
     style.unlock(ws2, lay2.first_data_row, lay2.last_data_row, 2, ncols2)
     _unlock_footer(ws2, lay2.last_data_row, ncols2)
-    style.figures_header_height(ws2, lay2.header_row)
     style.protect(ws2)
+    columns = print_fit.figures_columns([(f"{unit} {FIGURES.row_labels[1]}", {})])  # room for a unit's label
+    style.print_widths(ws2, print_fit.fit_columns(columns, style.MARGINS), (lay2.header_row - 1, lay2.header_row))
     style.setup_print(ws2, title_rows=(lay2.header_row - 1, lay2.header_row), last_column=ncols2)
 
     lists = wb.create_sheet(LIST_SHEET)
-    for r, name in enumerate(enterprise_names, 1):
+    set_text(lists.cell(1, 1), LIST_HEADING)
+    for r, name in enumerate(enterprise_names, 2):
         set_text(lists.cell(r, 1), name)
     lists.column_dimensions["A"].width = 40
     lists.sheet_state = "hidden"
+    for sheet in wb.worksheets:
+        print_fit.name_fonts(sheet)
     if enterprise_names:
-        ref = f"{quote_sheetname(LIST_SHEET)}!$A$1:$A${len(enterprise_names)}"
+        ref = f"{quote_sheetname(LIST_SHEET)}!$A$2:$A${len(enterprise_names) + 1}"
         wb.defined_names[LIST_NAME] = DefinedName(LIST_NAME, attr_text=ref)
     wb.active = wb.sheetnames.index(LEDGER_SHEET)
     help_ws.sheet_view.tabSelected = False
@@ -227,6 +264,7 @@ def write_unit_templates(dataset, period: Period, paths) -> list[Path]:
 
     return [
         write_template(paths.template(unit), unit=unit, period=period,
-                       enterprise_names=enterprise_choices(dataset.enterprises, unit))
+                       enterprise_names=enterprise_choices(dataset.enterprises, unit),
+                       blank_rows=template_rows(dataset.ledger, unit))
         for unit in unit_order(dataset)
     ]

@@ -59,6 +59,7 @@ from evalkit.core.form_writer import (
 )
 from evalkit.core.forms import LEDGER
 from evalkit.core.periods import Period
+from evalkit.export import print_fit
 from evalkit.export import xlsx_style as style
 from evalkit.export.ordering import sorted_month_ledger
 
@@ -76,7 +77,7 @@ LEDGER_COLUMN_STYLES = {
 #: xlsxwriter's options: never guess a formula, number or link from a text (we only call
 #: ``write_string`` anyway), and keep one row in memory at a time.
 WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                    "strings_to_numbers": False}
+                    "strings_to_numbers": False, "default_format_properties": print_fit.DEFAULT_FORMAT_PROPERTIES}
 MAX_CELL_TEXT = 32_767  # Excel's limit on a cell's text, in UTF-16 code units
 #: Calibri 11's widest digit in pixels: a width of N characters is N * 7 pixels (xlsxwriter
 #: stores pixels * 256 // 7 / 256, so the file holds N itself, as openpyxl writes it; its
@@ -99,9 +100,11 @@ def format_properties(attrs: dict) -> dict:
     names: font, alignment, border, number_format), so both writers share the declarations."""
     props: dict = {}
     for name, value in attrs.items():
-        if name == "font":
-            props.update({k: v for k, v in (("bold", bool(value.b) or None), ("italic", bool(value.i) or None),
-                                             ("font_size", value.sz), ("font_name", value.name)) if v})
+        if name == "font":  # named as every exported style is (print_fit.print_font)
+            font = print_fit.print_font(value.b, value.sz, value.i)
+            props.update({k: v for k, v in (("bold", bool(font.b) or None), ("italic", bool(font.i) or None),
+                                             ("font_size", font.sz), ("font_name", font.name),
+                                             ("font_charset", font.charset), ("font_family", font.family)) if v})
         elif name == "alignment":
             if value.horizontal not in (None, "general"):
                 props["align"] = _H_ALIGN[value.horizontal]
@@ -164,16 +167,22 @@ def excel_text(value: str) -> tuple[str, bool]:
     return value, quoted
 
 
-def write_text(ws, row: int, col: int, text: str, fmt) -> None:
+def write_text(ws, row: int, col: int, text: str, fmt, run_fmt=None) -> None:
     """Write ``text`` (already through ``excel_text``) as literal text, 0-based ``row``/``col``.
 
     In constant_memory mode xlsxwriter copies a string that starts with ``<r>`` and ends
     with ``</r>`` into the sheet XML unescaped (it takes it for its own rich-string XML),
     so such a text could inject any cell XML, a formula included. It is written as a
     rich string of three runs instead, which xlsxwriter escapes; it reads back as the same text.
+    Each run is given ``fmt``'s font (else ``run_fmt``'s): a run without one prints in
+    LibreOffice's fallback font, not the cell's.
     """
     if text.startswith("<r>") and text.endswith("</r>"):
-        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], *([fmt] if fmt is not None else []))
+        run = fmt if fmt is not None else run_fmt
+        parts = [text[:1], text[1:2], text[2:]]
+        if run is not None:
+            parts = [item for part in parts for item in (run, part)]
+        ws.write_rich_string(row, col, *parts, *([fmt] if fmt is not None else []))
     else:
         ws.write_string(row, col, text, fmt)
 
@@ -206,12 +215,52 @@ def prepare_cell(value, width: float) -> Cell:
 
 _WIDTHS = [col.width for col in LEDGER.columns]
 _SEQ, _REMARKS = LEDGER.keys.index("seq"), LEDGER.keys.index("remarks")
+#: The widest each 附件1 column may grow (characters) when its content asks for it
+#: (``ledger_widths``); the minimum is what its header needs (``print_fit.header_minimum``).
+LEDGER_MAX_WIDTHS = {"seq": 6, "enterprise": 28, "inspection_date": 12, "inspectors": 16, "hazards": 40,
+                     "rectifications": 30, "case_no": 22, "fine_wan": 10, "legal_basis": 30,
+                     "other_handling": 24, "remarks": 30}
+_FIXED_KINDS = ("seq", "date", "money_wan", "count", "rate")  # one line each: never narrower than the cells
+_WIDTH_SAMPLE = 20_000  # rows looked at for the widths (evenly spread over a larger month)
 
 
-def prepare_row(values: Sequence) -> list[Cell]:
-    """A row's ``form_writer.ledger_row_values`` as ``Cell``s, in ``LEDGER`` column order."""
+def _printed(value) -> str | None:
+    """A 附件1 cell's value as it prints, for its width."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def ledger_widths(records: Iterable[dict], *, marked: bool = False) -> list[float]:
+    """The 附件1 column widths for ``records`` (``ledger_record`` dicts): each column as wide
+    as most of its cells need (``print_fit.wanted_width``, at most ``LEDGER_MAX_WIDTHS``), all
+    within the print budget (``print_fit.fit_columns``); ``marked`` when 备注 starts with
+    ``【单位】`` (sheet 全镇). No records: the widths of ``forms.LEDGER``, fitted."""
+    values: list[list] = [[] for _ in LEDGER.columns]
+    for n, record in enumerate(records, 1):
+        if marked:
+            record = {**record, "remarks": marked_remarks(record.get("unit") or "", record.get("remarks"))}
+        for i, value in enumerate(ledger_row_values(record, n)):
+            values[i].append(_printed(value))
+    if not values[0]:
+        columns = [(print_fit.header_minimum(col.header), max(col.width, print_fit.header_minimum(col.header)))
+                   for col in LEDGER.columns]
+    else:
+        columns = [print_fit.wanted_width(col.header, values[i], maximum=LEDGER_MAX_WIDTHS[col.key],
+                                          fixed=col.kind in _FIXED_KINDS)
+                   for i, col in enumerate(LEDGER.columns)]
+    return print_fit.fit_columns(columns, style.MARGINS)
+
+
+def prepare_row(values: Sequence, widths: Sequence[float] = _WIDTHS) -> list[Cell]:
+    """A row's ``form_writer.ledger_row_values`` as ``Cell``s, in ``LEDGER`` column order,
+    the text lines counted in columns ``widths`` wide."""
     cells = []
-    for value, width in zip(values, _WIDTHS, strict=True):
+    for value, width in zip(values, widths, strict=True):
         if value.__class__ is str:  # most cells: spare the call
             text, quoted = excel_text(value)
             cells.append((TEXT, text, quoted, style.text_lines(text, width)))
@@ -227,12 +276,14 @@ class LedgerSheet:
 
     def __init__(self, wb: xlsxwriter.Workbook, formats: Formats, title: str, *, unit: str, year: int,
                  month: int | str | None, filled_date=None,
-                 column_styles: dict[str, dict] | None = None):
+                 column_styles: dict[str, dict] | None = None, widths: Sequence[float] = _WIDTHS):
         self.ws = ws = wb.add_worksheet(title)
         self.ncols = ncols = len(LEDGER.columns)
+        self.widths = list(widths)
         self._plain = formats.pair()
         self._note = formats.pair(style.NOTE_STYLE)
-        for i, width in enumerate(_WIDTHS):
+        self._run = formats.get({"font": print_fit.BODY_FONT})  # the font of a rich string's runs
+        for i, width in enumerate(self.widths):
             ws.set_column_pixels(i, i, width * DIGIT_PIXELS)
         title_fmt = formats.pair(TITLE_STYLE)
         ws.set_row_pixels(TITLE_ROW - 1, TITLE_HEIGHT / POINTS_PER_PIXEL)
@@ -244,8 +295,12 @@ class LedgerSheet:
                 self._text(r, c, text, self._plain)
         self.header_row = LEDGER_HEADER_ROW
         header_fmt = formats.pair(HEADER_STYLE)
-        for c, col in enumerate(LEDGER.columns, 1):
-            self._text(self.header_row, c, col.header, header_fmt)
+        lines = 1
+        for c, (col, width) in enumerate(zip(LEDGER.columns, self.widths, strict=True), 1):
+            text = print_fit.break_header(col.header, width)
+            lines = max(lines, style.text_lines(text, width))
+            self._text(self.header_row, c, text, header_fmt)
+        ws.set_row_pixels(self.header_row - 1, style.lines_height(lines) / POINTS_PER_PIXEL)
         # each column's data formats: (plain, quote-prefixed, dated)
         self._data = [(*formats.pair(ledger_cell_style(col, False, column_styles)),
                        formats.get(ledger_cell_style(col, True, column_styles))) for col in LEDGER.columns]
@@ -253,7 +308,7 @@ class LedgerSheet:
 
     def _text(self, row: int, col: int, value, fmts: tuple) -> None:
         text, quoted = excel_text(str(value))
-        write_text(self.ws, row - 1, col - 1, text, fmts[quoted])
+        write_text(self.ws, row - 1, col - 1, text, fmts[quoted], self._run)
 
     def add(self, cells: Sequence[Cell]) -> None:
         """Write the next data row, its height fitted to its text (``xlsx_style.lines_height``)."""
@@ -304,7 +359,7 @@ class LedgerSheet:
         m = style.MARGINS
         ws.set_margins(left=m["left"], right=m["right"], top=m["top"], bottom=m["bottom"])
         ws.set_header("", {"margin": m["header"]})
-        ws.set_footer(f"&C{style.PAGE_FOOTER}", {"margin": m["footer"]})
+        ws.set_footer(f"&L{style.SHEET_FOOTER}&C{style.PAGE_FOOTER}", {"margin": m["footer"]})
         self.last_row = last
         return last
 
@@ -376,8 +431,11 @@ def write_consolidated_ledger(path: str | Path, ledger: pd.DataFrame, *, period:
     if silent:
         notes.append("本月无通过校验的台账记录的单位：" + "、".join(silent) + "。")
     path = Path(path)
+    step = max(1, len(rows) // _WIDTH_SAMPLE)
+    sample = [ledger_record(r, seq=max(len(rows), 1)) | {"unit": r.get("unit")} for r in _rows(rows.iloc[::step])]
+    widths = ledger_widths(sample, marked=True)
     sheet = {"year": period.year, "month": period.last_month, "filled_date": filled_date,
-             "column_styles": LEDGER_COLUMN_STYLES}
+             "column_styles": LEDGER_COLUMN_STYLES, "widths": widths}
     # xlsxwriter keeps each sheet's rows in a temporary file until close(): in a scratch
     # folder of our own, removed whatever happens (after an error, without writing the workbook)
     with atomic_path(path) as tmp, \
@@ -397,10 +455,10 @@ def write_consolidated_ledger(path: str | Path, ledger: pd.DataFrame, *, period:
                 own = LedgerSheet(wb, formats, titles[-1], unit=unit, **sheet)
             m += 1
             record = ledger_record(row, seq=m)
-            cells = prepare_row(ledger_row_values(record, m))
+            cells = prepare_row(ledger_row_values(record, m), widths)
             own.add(cells)
-            cells[_SEQ] = prepare_cell(n, _WIDTHS[_SEQ])
-            cells[_REMARKS] = prepare_cell(marked_remarks(unit, record["remarks"]), _WIDTHS[_REMARKS])
+            cells[_SEQ] = prepare_cell(n, widths[_SEQ])
+            cells[_REMARKS] = prepare_cell(marked_remarks(unit, record["remarks"]), widths[_REMARKS])
             town.add(cells)
         if own is not None:
             own.finish()

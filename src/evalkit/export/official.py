@@ -3,17 +3,19 @@
 ``export_period(dataset, "2024-06", out_dir)`` writes, under ``out_dir/2024-06/``
 (see ``ExportPaths`` and docs/export.md for the exact names)::
 
-    excel/附件2_全镇汇总_2024-06.xlsx       统计表（二）, every unit's 本月数 and 累计数 and 合计
-    excel/附件1_全镇台账_2024-06.xlsx       统计表（一）, sheet 全镇 + one official sheet per unit
-    disclosure/阳光执法_行政处罚公示_2024-06.xlsx|.csv
-    disclosure/信用推送_黑名单联合惩戒_2024-06.xlsx|.csv
-    templates/2024-07/统计表_<单位>_2024-07.xlsx   next month's fill-in template, one per unit
+    报表/蚶江镇_附件2_汇总_2024年6月.xlsx      统计表（二）, every unit's 本月数, 累计数, 合计; sheet 差异说明
+    报表/蚶江镇_附件1_台账_2024年6月.xlsx      统计表（一）, sheet 全镇 + one official sheet per unit
+    公示/蚶江镇_阳光执法_行政处罚公示_2024年6月.xlsx|.csv
+    公示/蚶江镇_信用推送_黑名单联合惩戒_2024年6月.xlsx|.csv
+    内部核对/蚶江镇_阳光执法清单脱敏核对_内部_2024年6月.xlsx   (personal data: never published)
+    下月模板/蚶江镇_<单位>_统计表_2024年7月.xlsx   next month's fill-in template, one per unit
 
 附件2 figures come from ``evalkit.metrics.engine.compute_metrics`` with ``source="ledger"``
 (scope ``month`` for 本月数, ``ytd`` for 累计数); the 合计 rows are its ``.total``.
 Nothing is recomputed here. Where a unit's own 附件2 row says something else
-(``evalkit.audit.reconcile.differs``, the audit's rule 1), the cell carries a comment
-(批注) with the reported value.
+(``evalkit.audit.reconcile.verdict``, the audit's rule 1), the cell carries a comment
+(批注) with the reported value, prints with a ※ before its number, and is listed on the
+printed sheet 差异说明.
 
 Each unit's two rows share the 单位 column as ``"<单位> 本月数"`` / ``"<单位> 累计数"``,
 so the sheet keeps the official columns; ``read_consolidated_figures`` reads it back.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +36,14 @@ from openpyxl import Workbook, load_workbook
 from evalkit._text import BLANK, INCOMPLETE, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.core.atomic import TMP_SUFFIX, save_workbook
+from evalkit.core.cell_style import style_cell
 from evalkit.core.file_names import file_stems, safe_stem
-from evalkit.core.form_writer import SheetLayout, write_figures_sheet
+from evalkit.core.form_writer import BORDER, TITLE_HEIGHT, SheetLayout, set_text, write_figures_sheet
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.outdir import output_lock
-from evalkit.core.periods import Period, parse_period
+from evalkit.core.periods import Period, parse_period, submission_deadline
 from evalkit.exceptions import ParameterError
+from evalkit.export import print_fit
 from evalkit.export import xlsx_style as style
 from evalkit.export.disclosure import export_disclosure
 from evalkit.export.fill_in import write_unit_templates
@@ -69,45 +73,69 @@ MONTH_LABEL, CUMULATIVE_LABEL = FIGURES.row_labels  # 本月数, 累计数
 _UNIT_IN_REMARKS = re.compile(r"^【([^】]+)】")
 
 FIGURES_NOTES = (
-    "说明：1. 本表各单位“本月数”“累计数”由各单位报送的统计表（一）台账逐条汇总计算（evalkit metrics，"
-    "来源 ledger），“合计”为全镇汇总；比率为百分数（保留两位小数），分母为零时填“不适用”。",
-    "2. 单元格带批注的，表示该单位自行报送的统计表（二）数字与台账汇总数不一致，批注内为其报送数。",
+    "说明：1. 本表各单位“本月数”“累计数”由各单位统计表（一）台账逐条汇总计算，“合计”为全镇汇总；"
+    "比率为百分数（保留两位小数），分母为零时填“不适用”。",
+    "2. 数字前标“※”的，表示该单位自行报送的统计表（二）数字与台账汇总数不一致，逐条列于“差异说明”表"
+    "（在 Excel 中该单元格的批注内亦有其报送数）。",
 )
+
+
+#: The clerk's folders under ``out_dir/<period>/`` (Chinese, as the clerk names them)
+REPORTS_DIR, DISCLOSURE_DIR, REVIEW_DIR, TEMPLATES_DIR = "报表", "公示", "内部核对", "下月模板"
 
 
 @dataclass(frozen=True)
 class ExportPaths:
-    """Where ``export_period`` writes the outputs of one month (predictable names)."""
+    """Where ``export_period`` writes the outputs of one month (predictable names).
+
+    Every file name starts with the town (``region``), so files of several towns can share
+    a folder at 市安办, and says the month in words ("蚶江镇_附件2_汇总_2024年6月.xlsx")."""
 
     root: Path
     period: str  # YYYY-MM
     next_period: str  # YYYY-MM of the templates
     #: unit -> file stem (``core.file_names.file_stems`` over every unit, so no two clash)
     unit_stems: Mapping[str, str] = field(default_factory=dict, compare=False)
+    region: str = REGION
+
+    @property
+    def _town(self) -> str:
+        return safe_stem(self.region, "town")
+
+    @staticmethod
+    def _month(period: str) -> str:
+        year, month = period.split("-")
+        return f"{year}年{int(month)}月"
+
+    def _name(self, what: str, period: str | None = None, suffix: str = ".xlsx") -> str:
+        return f"{self._town}_{what}_{self._month(period or self.period)}{suffix}"
 
     @property
     def excel_dir(self) -> Path:
-        return self.root / "excel"
+        """报表/: the consolidated 附件1 and 附件2."""
+        return self.root / REPORTS_DIR
 
     @property
     def disclosure_dir(self) -> Path:
-        return self.root / "disclosure"
+        """公示/: the public lists only."""
+        return self.root / DISCLOSURE_DIR
 
     @property
     def templates_dir(self) -> Path:
-        return self.root / "templates" / self.next_period
+        """下月模板/: next month's fill-in workbooks, directly in the month's folder."""
+        return self.root / TEMPLATES_DIR
 
     @property
     def figures(self) -> Path:
-        return self.excel_dir / f"附件2_全镇汇总_{self.period}.xlsx"
+        return self.excel_dir / self._name("附件2_汇总")
 
     @property
     def ledger(self) -> Path:
-        return self.excel_dir / f"附件1_全镇台账_{self.period}.xlsx"
+        return self.excel_dir / self._name("附件1_台账")
 
     @property
     def penalties_xlsx(self) -> Path:
-        return self.disclosure_dir / f"阳光执法_行政处罚公示_{self.period}.xlsx"
+        return self.disclosure_dir / self._name("阳光执法_行政处罚公示")
 
     @property
     def penalties_csv(self) -> Path:
@@ -115,7 +143,7 @@ class ExportPaths:
 
     @property
     def credit_xlsx(self) -> Path:
-        return self.disclosure_dir / f"信用推送_黑名单联合惩戒_{self.period}.xlsx"
+        return self.disclosure_dir / self._name("信用推送_黑名单联合惩戒")
 
     @property
     def credit_csv(self) -> Path:
@@ -123,16 +151,26 @@ class ExportPaths:
 
     @property
     def review_dir(self) -> Path:
-        """Internal files (they hold personal data): never published with disclosure/."""
-        return self.root / "review"
+        """内部核对/: internal files (they hold personal data): never published with 公示/."""
+        return self.root / REVIEW_DIR
 
     @property
     def review_xlsx(self) -> Path:
-        return self.review_dir / f"阳光执法清单脱敏核对_内部_{self.period}.xlsx"
+        return self.review_dir / self._name("阳光执法清单脱敏核对_内部")
 
     def template(self, unit: str) -> Path:
         stem = self.unit_stems.get(unit) or safe_stem(unit, "单位")
-        return self.templates_dir / f"统计表_{stem}_{self.next_period}.xlsx"
+        return self.templates_dir / self._name(f"{stem}_统计表", self.next_period)
+
+
+class ExportResult(list):
+    """The paths ``export_period`` wrote (a list), with ``problems``: what the export found
+    in the data that a clerk should fix (``authority_unknown``: a case number whose prefix
+    names no 处罚机关), as ``core.problems.Problem`` rows."""
+
+    def __init__(self, paths=(), problems=()):
+        super().__init__(paths)
+        self.problems = list(problems)
 
 
 def month_period(period: str | Period) -> Period:
@@ -150,32 +188,46 @@ def next_month(period: str | Period) -> Period:
     return parse_period(f"{year}-{month:02d}")
 
 
-def export_paths(out_dir: str | Path, period: str | Period, units: Sequence[str] = ()) -> ExportPaths:
+def export_paths(out_dir: str | Path, period: str | Period, units: Sequence[str] = (),
+                 region: str = REGION) -> ExportPaths:
     """The output paths of ``period`` under ``out_dir`` (nothing is written); ``units``
     (all of them) makes the template names unique even where two names clean alike."""
     p = month_period(period)
-    return ExportPaths(Path(out_dir) / p.text, p.text, next_month(p).text, file_stems(units, "单位"))
+    return ExportPaths(Path(out_dir) / p.text, p.text, next_month(p).text, file_stems(units, "单位"), region)
+
+
+def default_filled_date(period: str | Period, today: dt.date | None = None) -> dt.date:
+    """填报日期 when none is given: today for the month being reported now (today falls
+    between the month's first day and its deadline, ``periods.submission_deadline``: the
+    plan's “每月30日前报送上月”), else that deadline, so re-exporting an old month does
+    not stamp today's date on it."""
+    p = month_period(period)
+    today = today or dt.date.today()
+    deadline = submission_deadline(p.year, p.last_month)
+    return today if p.start <= today <= deadline else deadline
 
 
 def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
-                  filled_date: dt.date | None = None, region: str = REGION) -> list[Path]:
+                  filled_date: dt.date | None = None, region: str = REGION) -> ExportResult:
     """Write all official outputs of ``period`` (a month) and return their paths.
 
     Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), the internal
-    masking review (review/, holds personal data: not for publication), then one
-    template per unit for the next month, in the order of ``dataset.units``.
-    ``filled_date`` is printed as 填报日期 (default: today). A month of at least
+    masking review (内部核对/, holds personal data: not for publication), then one
+    template per unit for the next month, in the order of ``dataset.units``; the result's
+    ``problems`` lists what the clerk should fix (``ExportResult``).
+    ``filled_date`` is printed as 填报日期 (default: ``default_filled_date``). A month of at least
     ``LEDGER_WORKER_ROWS`` rows has its 附件1 written by a worker process meanwhile.
     """
 
     p = month_period(period)
-    paths = export_paths(out_dir, p, unit_order(dataset))
+    paths = export_paths(out_dir, p, unit_order(dataset), region)
     with output_lock(out_dir, "evalkit export"):  # one writer per output folder (core.outdir)
         for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
             folder.mkdir(parents=True, exist_ok=True)
             for leftover in folder.glob(f".*{TMP_SUFFIX}"):  # of an export killed half-way
                 leftover.unlink(missing_ok=True)
-        filled_date = filled_date or dt.date.today()
+        filled_date = filled_date or default_filled_date(p)
+        problems: list = []
         units = unit_order(dataset)
 
         write_figures_workbook(paths.figures, period=p, region=region, units=units,
@@ -184,22 +236,23 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
         ledger = {"period": p, "units": units, "region": region, "filled_date": filled_date}
         if len(month) < LEDGER_WORKER_ROWS:
             write_consolidated_ledger(paths.ledger, month, **ledger)
-            rest = _lists_and_templates(dataset, p, paths)
+            rest = _lists_and_templates(dataset, p, paths, problems)
         else:
             job = LedgerJob(paths.ledger, month, **ledger)  # a second process writes it meanwhile
             try:
-                rest = _lists_and_templates(dataset, p, paths)
+                rest = _lists_and_templates(dataset, p, paths, problems)
             except BaseException:
                 job.stop()  # before the lock goes
                 raise
             job.wait()  # raises the worker's error, the lock still held
         written = [paths.figures, paths.ledger, *rest]
-    return written
+    return ExportResult(written, problems)
 
 
-def _lists_and_templates(dataset, period: Period, paths: ExportPaths) -> list[Path]:
+def _lists_and_templates(dataset, period: Period, paths: ExportPaths, problems: list) -> list[Path]:
     """The disclosure lists, the masking review and next month's templates (their paths)."""
-    return [*export_disclosure(dataset, period, paths), *write_unit_templates(dataset, next_month(period), paths)]
+    return [*export_disclosure(dataset, period, paths, problems),
+            *write_unit_templates(dataset, next_month(period), paths)]
 
 
 # --------------------------------------------------------------------------- 附件2
@@ -321,11 +374,13 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {})))
 
     wb = Workbook()
+    print_fit.set_default_font(wb)
     ws = wb.active
     ws.title = FIGURES_SHEET
     lay = write_figures_sheet(ws, unit=region, year=period.year, month=period.last_month, rows=rows)
     ncols = len(FIGURES.columns)
-    for offset, (ours, theirs, incomplete) in enumerate(checks):
+    differences: list[tuple[str, str, str, str, str]] = []  # (unit, 行别, column, reported, ledger)
+    for offset, ((label, _), (ours, theirs, incomplete)) in enumerate(zip(rows, checks, strict=True)):
         r = lay.first_data_row + offset
         label_cell = ws.cell(r, 1)
         for c, key in enumerate(FIGURES.keys[1:], 2):
@@ -339,27 +394,84 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         for c, key in enumerate(FIGURES.keys[1:], 2):
             if verdict(theirs.get(key), ours.get(key), FIGURES.column(key).kind,
                        incomplete=incomplete.get(key)) == "differs":
-                style.add_comment(ws.cell(r, c), f"单位报送数：{_shown(key, theirs.get(key))}\n"
-                                                  f"台账汇总数：{_shown(key, ours.get(key))}")
-    _finish_figures_sheet(ws, lay, units, ncols)
+                reported, ledger = _shown(key, theirs.get(key)), _shown(key, ours.get(key))
+                style.add_comment(ws.cell(r, c), f"单位报送数：{reported}\n台账汇总数：{ledger}")
+                _mark_difference(ws.cell(r, c))
+                unit, kind = label.rsplit(" ", 1)
+                differences.append((unit, kind, FIGURES.column(key).header, reported, ledger))
+    _finish_figures_sheet(ws, lay, rows, ncols)
+    _differences_sheet(wb.create_sheet(DIFFERENCES_SHEET), differences, period, region)
+    for sheet in wb.worksheets:
+        print_fit.name_fonts(sheet)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path)
     return path
 
 
-def _finish_figures_sheet(ws, lay: SheetLayout, units: Iterable[str], ncols: int) -> None:
-    labels = [f"{u} {CUMULATIVE_LABEL}" for u in units]
-    style.set_widths(ws, {1: max([12.0] + [style.text_width(t) + 3 for t in labels])})
+#: The printed mark of a cell whose reported figure differs (comments do not print): the
+#: symbol is part of the number format, so the cell keeps its number and prints "※12".
+DIFFERENCE_MARK = print_fit.DIFFERENCE_MARK
+DIFFERENCES_SHEET = "差异说明"
+DIFFERENCE_COLUMNS = ("序号", "单位", "行别", "栏目", "单位报送数", "台账汇总数")
+
+
+def _mark_difference(cell) -> None:
+    """Prefix the printed value with ``DIFFERENCE_MARK`` (survives black-and-white printing)."""
+    fmt = cell.number_format if cell.number_format not in (None, "General") else "0"
+    if isinstance(cell.value, str):
+        fmt = "@"
+    cell.number_format = f'"{DIFFERENCE_MARK}"{fmt}'
+
+
+def _differences_sheet(ws, differences: Sequence[tuple], period: Period, region: str) -> None:
+    """The printed list of the cells marked ``DIFFERENCE_MARK``: unit, row, column, the unit's
+    figure and the ledger's (the same cells as the comments and the audit's rule 1)."""
+    ncols = len(DIFFERENCE_COLUMNS)
+    set_text(ws.cell(1, 1), f"{region}{period.label}统计表（二）差异说明")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    style_cell(ws.cell(1, 1), font=print_fit.TITLE_FONT, alignment=style.CENTER)
+    ws.row_dimensions[1].height = TITLE_HEIGHT
+    for c, name in enumerate(DIFFERENCE_COLUMNS, 1):
+        set_text(ws.cell(2, c), name)
+        style_cell(ws.cell(2, c), font=print_fit.HEADER_FONT, alignment=style.CENTER, border=BORDER)
+    records = [(n, *d) for n, d in enumerate(differences, 1)]
+    for r, values in enumerate(records, 3):
+        for c, value in enumerate(values, 1):
+            set_text(ws.cell(r, c), value)
+            style_cell(ws.cell(r, c), font=print_fit.BODY_FONT, border=BORDER,
+                       alignment=style.RIGHT if c >= 5 else style.TOP_LEFT)
+    last = 2 + len(records)
+    note = (f"说明：统计表（二）中数字前标“{DIFFERENCE_MARK}”的单元格，即该单位自行报送的数字与台账汇总数不一致"
+            f"（判断规则与核查相同），共 {len(records)} 处，逐条列于上表。" if records else
+            "说明：本月各单位报送的统计表（二）与台账汇总数一致，或未报送，无差异。")
+    style.write_note_lines(ws, last + 2, [note], ncols)
+    widths = [print_fit.wanted_width(h, [row[i] for row in records], maximum=30)
+              for i, h in enumerate(DIFFERENCE_COLUMNS)]
+    style.print_widths(ws, print_fit.fit_columns(widths, style.MARGINS), (2,))
+    style.fit_row_heights(ws, 3, last)
+    ws.freeze_panes = ws.cell(3, 1)
+    style.setup_print(ws, title_rows=(2, 2), last_column=ncols)
+
+
+def _finish_figures_sheet(ws, lay: SheetLayout, rows: Sequence[tuple[str, dict]], ncols: int) -> None:
+    marked = {(r - lay.first_data_row, FIGURES.keys[c - 1])
+              for r in range(lay.first_data_row, lay.last_data_row + 1) for c in range(2, ncols + 1)
+              if str(ws.cell(r, c).number_format).startswith(f'"{DIFFERENCE_MARK}"')}
+    fitted = print_fit.fit_columns(print_fit.figures_columns(rows, marked), style.MARGINS)
+    style.print_widths(ws, fitted, (lay.header_row - 1, lay.header_row))
+    numbers = range(2, ncols + 1)
     for r in range(lay.first_data_row, lay.last_data_row + 1):
-        ws.cell(r, 1).alignment = style.CENTER
-        if str(ws.cell(r, 1).value).startswith(TOTAL_LABEL):
+        style_cell(ws.cell(r, 1), alignment=style.CENTER)
+        total = str(ws.cell(r, 1).value).startswith(TOTAL_LABEL)
+        for c in numbers:  # numbers and 不适用 alike, right-aligned
+            style_cell(ws.cell(r, c), alignment=style.RIGHT)
+        if total:
             for c in range(1, ncols + 1):
-                ws.cell(r, c).font = style.Font(bold=True)
+                style_cell(ws.cell(r, c), font=print_fit.HEADER_FONT)
     notes_row = ws.max_row + 2
     style.write_note_lines(ws, notes_row, FIGURES_NOTES, ncols)
     style.fit_row_heights(ws, lay.first_data_row, lay.last_data_row)
-    style.figures_header_height(ws, lay.header_row)
     style.setup_print(ws, title_rows=(lay.header_row - 1, lay.header_row), last_column=ncols)
 
 

@@ -15,17 +15,17 @@ value written. 万元 amounts use ``0.0000``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.styles import Alignment, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import BORDER, clean_text, set_text
+from evalkit.export.print_fit import NOTE_FONT, break_header, text_width  # noqa: F401  (text_width: this interface)
 
 PERCENT_FORMAT = "0.00"
 WAN_FORMAT = "0.0000"
@@ -36,36 +36,25 @@ LINE_HEIGHT = 15.0  # points per text line at the default 11 pt font
 MAX_LINES = 15  # a fitted row is never taller than this many lines
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-NOTE_FONT = Font(size=9)
+#: numbers (and 不适用 in a number column): right-aligned
+RIGHT = Alignment(horizontal="right", vertical="center")
 NOTE_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 #: the note lines' style (``write_note_lines``)
 NOTE_STYLE = {"font": NOTE_FONT, "alignment": NOTE_ALIGNMENT}
 UNLOCKED = Protection(locked=False)
 
 
-_NARROW = re.compile("[\x00-\u2e7f]+")  # runs of the characters before CJK
-
-
-def text_width(text: str) -> float:
-    """Width of one line of ``text`` in Excel character units (CJK about 2.2, others 1)."""
-    text = str(text)
-    if text.isascii():
-        return float(len(text))
-    wide = len(text) - sum(map(len, _NARROW.findall(text)))  # CJK and everything after it
-    return len(text) + 1.2 * wide
-
-
 def text_lines(value, width: float) -> int:
     """How many printed lines ``value`` needs in a column ``width`` characters wide.
 
-    A CJK character is about 2.2 width units (a little more than two, so the estimate
-    errs towards a taller row), other characters one; explicit line breaks start a new
+    A CJK character is 1.85 width units (``print_fit.text_width``: a little more than it takes,
+    so the estimate errs towards a taller row), other characters one; explicit line breaks start a new
     line. Needed because neither Excel nor LibreOffice recomputes the height of a row
     whose text wraps when it opens a file written by openpyxl.
     """
     if value is None or value == "":
         return 1
-    usable = max(width - 1, 1)
+    usable = max(width - 0.7, 1) + 1e-6
     text = str(value)
     if "\n" not in text:
         return max(1, math.ceil(text_width(text) / usable))
@@ -109,22 +98,20 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int, *, max_lines: 
         ws.row_dimensions[cells[0].row].height = row_height(values, widths, max_lines=max_lines)
 
 
-def figures_header_height(ws: Worksheet, header_row: int) -> None:
-    """Room for two lines in 附件2's group row, so a one-column group (举报奖励情况)
-    wraps instead of being cut off."""
-    ws.row_dimensions[header_row - 1].height = 2 * LINE_HEIGHT + 3
-
-
 PAPER_A4 = 9  # the paper size code of A4 in SpreadsheetML
 #: page margins in inches, as ``setup_print`` sets them
-MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6, "header": 0.5, "footer": 0.5}
+MARGINS = {"left": 0.25, "right": 0.25, "top": 0.6, "bottom": 0.6, "header": 0.5, "footer": 0.5}
 #: the footer's centre part: page N of M
 PAGE_FOOTER = "第 &P 页，共 &N 页"
+#: the footer's left part: the sheet's name (全镇, a unit), so a printed page says which table it is
+SHEET_FOOTER = "&A"
 
 
 def setup_print(ws: Worksheet, *, title_rows: tuple[int, int], last_column: int,
                 landscape: bool = True) -> None:
-    """A4, landscape, fitted to one page wide, header rows repeated on every page."""
+    """A4, landscape, fitted to one page wide (as many pages down as needed), header rows
+    repeated on every page. The scale the fit comes to depends on the column widths alone:
+    ``print_fit`` chooses them so that body text prints at 9 pt or more."""
     ws.page_setup.paperSize = PAPER_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -136,6 +123,7 @@ def setup_print(ws: Worksheet, *, title_rows: tuple[int, int], last_column: int,
     for side, inches in MARGINS.items():
         setattr(ws.page_margins, side, inches)
     ws.oddFooter.center.text = PAGE_FOOTER
+    ws.oddFooter.left.text = SHEET_FOOTER
 
 
 def border_range(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
@@ -179,11 +167,15 @@ def unlock(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_co
             style_cell(ws.cell(row, col), protection=UNLOCKED)
 
 
-def protect(ws: Worksheet) -> None:
+def protect(ws: Worksheet, *, insert_rows: bool = False) -> None:
     """Protect the sheet without a password: locked cells (headers) cannot be typed over,
-    but rows and columns may still be resized and the sheet is never encrypted (intake
-    reads it as usual)."""
+    but rows and columns may still be resized (and, with ``insert_rows``, rows inserted and
+    deleted: an inserted row takes the format, so the unlocking, of the row above) and the
+    sheet is never encrypted (intake reads it as usual)."""
     ws.protection.sheet = True
+    if insert_rows:
+        ws.protection.insertRows = False  # False = allowed
+        ws.protection.deleteRows = False
     ws.protection.formatColumns = False  # False = allowed
     ws.protection.formatRows = False
     ws.protection.formatCells = False
@@ -225,3 +217,33 @@ def safe_sheet_title(name: str, taken: Iterable[str] = ()) -> str:
         suffix = f"({n})"
         title, n = utf16_cut(clean, MAX_SHEET_TITLE - len(suffix)) + suffix, n + 1
     return title
+
+
+def print_widths(ws: Worksheet, widths: list[float], header_rows: tuple[int, ...]) -> None:
+    """Set the column ``widths`` (``print_fit.fit_widths``) and break the header texts of
+    ``header_rows`` to them (``print_fit.break_header``), with row heights for their lines.
+
+    A header cell merged down over two header rows (附件2's ungrouped columns) may use both
+    rows' lines; a group cell merged across columns uses their total width."""
+    set_widths(ws, dict(enumerate(widths, 1)))
+    spans = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+    own: dict[int, int] = {row: 1 for row in header_rows}
+    tall = 1  # lines of the cells merged down over every header row
+    for row in header_rows:
+        for col in range(1, len(widths) + 1):
+            cell = ws.cell(row, col)
+            if not isinstance(cell.value, str) or type(cell).__name__ == "MergedCell":
+                continue
+            span = spans.get((row, col))
+            width = sum(widths[col - 1:span.max_col]) if span else widths[col - 1]
+            text = break_header(cell.value, width)
+            set_text(cell, text)
+            n = text_lines(text, width)
+            if span is not None and span.max_row > span.min_row:
+                tall = max(tall, n)
+            else:
+                own[row] = max(own[row], n)
+    extra = max(0, tall - sum(own.values()))
+    own[header_rows[-1]] += extra
+    for row, n in own.items():
+        ws.row_dimensions[row].height = lines_height(n)

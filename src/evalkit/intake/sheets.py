@@ -11,6 +11,18 @@ from evalkit.intake.ledger_rows import read_ledger_rows
 from evalkit.intake.records import REQUIRED_COLUMNS, SheetRead, cut, quoted, sheet_problem
 from evalkit.intake.registry import Registry
 
+#: The fill-in template's own sheets (``export.fill_in``): title -> the text its first cell
+#: ends with. Reading a filled template skips them without a warning (they hold no data).
+TEMPLATE_SHEETS = {"填表说明": "填表说明", "名录": "企业名录（供下拉选择，请勿修改）"}
+
+
+def is_template_sheet(title: str, grid: list[list]) -> bool:
+    """Whether a sheet is one of the fill-in template's own (``TEMPLATE_SHEETS``): its title
+    and the text of its first cell, as the template writes them."""
+    marker = TEMPLATE_SHEETS.get(str(title))
+    first = grid[0][0] if grid and grid[0] else None
+    return marker is not None and isinstance(first, str) and first.strip().endswith(marker)
+
 
 def read_sheet(grid: list[list], file: str, title: str, registry: Registry,
                formulas: set[tuple[int, int]] = frozenset(), percent: set[tuple[int, int]] = frozenset()) -> SheetRead:

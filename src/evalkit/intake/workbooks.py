@@ -56,7 +56,7 @@ from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, she
 from evalkit.intake.registry import Registry
 from evalkit.intake.rows import nonblank
 from evalkit.intake.scans import SheetScan, scan_biff, xlsx_percent_cells, xlsx_percent_styles, xlsx_sheet_is_plain
-from evalkit.intake.sheets import read_sheet
+from evalkit.intake.sheets import is_template_sheet, read_sheet
 
 if not DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
     raise ImportError("evalkit.intake 需要 defusedxml 以安全解析报送的工作簿：pip install defusedxml")
@@ -455,6 +455,8 @@ def _read_sources(result: FileRead, sources: Iterator[SheetSource], rel: str, re
                     f"工作簿的非空单元格超过 {MAX_FILE_CELLS:,} 个：远超统计表的规模，疑似损坏或恶意文件，"
                     "未读取；请只报送本单位本月的统计表", file=rel)]
                 return
+            if is_template_sheet(title, grid.rows):  # the fill-in template's 填表说明 / 名录
+                continue
             if source.state != "visible":
                 if grid.non_empty() or grid.cells_beyond or grid.rows_beyond:
                     hidden += 1

@@ -785,8 +785,8 @@ def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries
 
 
 #: Sections of ``evalkit export``'s output folder, as the index lists them.
-EXPORT_SECTIONS = (("excel", "*.xlsx", "全镇汇总报表"), ("disclosure", "*", "阳光执法公示"),
-                   ("templates", "*/*.xlsx", "下月填报模板"))
+EXPORT_SECTIONS = (("报表", "*.xlsx", "全镇汇总报表"), ("公示", "*", "阳光执法公示"),
+                   ("下月模板", "*.xlsx", "下月填报模板"))
 
 
 def export_files(out: Path) -> list[tuple[str, str, str]]:
