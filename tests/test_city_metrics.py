@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from evalkit.core import hierarchy
 from evalkit.metrics.engine import compute_metrics
 from fixtures_dataset import figures_row, inspection, make_dataset
@@ -90,3 +92,20 @@ def test_select_units_by_level_and_unit():
     groups = hierarchy.peer_groups(units)
     assert groups["蚶江镇"] == groups["祥芝镇"] != groups["市应急管理局"]
     assert groups["锦里村"] == groups["石壁村"] != groups["祥芝村"]
+
+
+def test_scores_rank_within_the_level():
+    """Towns rank among towns, a town's villages within the town, city departments among themselves."""
+    from evalkit.assess.scoring import score_units
+
+    res = score_units(city(), "2024-05")
+    rank = res.frame["rank"].to_dict()
+    assert sorted([rank["蚶江镇"], rank["祥芝镇"]]) in ([1, 2], [1, 1])
+    assert sorted([rank["锦里村"], rank["石壁村"]]) in ([1, 2], [1, 1])
+    assert rank["祥芝村"] == 1 and rank["市应急管理局"] == 1
+    # a town's figures are its villages' union: its ratio parts read the metrics' parent row
+    town = res.parts[res.parts["unit"] == "蚶江镇"].set_index("part")["value"]
+    assert float(town["coverage"]) == 100.0  # 甲厂, 乙厂 of 2 supervised
+    rect = res.parts[(res.parts["unit"] == "蚶江镇") & (res.parts["type"] == "ratio")
+                     & (res.parts["name"].str.contains("整改"))]
+    assert 50.0 in [float(v) for v in rect["value"] if not pd.isna(v)]  # 2 of 4 hazards rectified

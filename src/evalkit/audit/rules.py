@@ -16,6 +16,7 @@ import pandas as pd
 from evalkit._text import BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.core import hierarchy
 from evalkit.core.dataset import Dataset, covered_months
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, submission_deadline
@@ -497,6 +498,10 @@ def check_submission_missing(ctx: Context) -> list[dict]:
     have = set(zip(subs["unit"], subs["period"], subs["form"], strict=True)) if len(subs) else set()
     received = pd.to_datetime(subs["received"], errors="coerce").max() if len(subs) else pd.NaT
     out = []
+    # Only the units that keep a ledger owe the two forms; a town's or the city's figures are
+    # consolidated from theirs (a town that sends none forwarded its units' originals).
+    tree = hierarchy.Tree(ds.units)
+    reporting = [u for u in ds.units["unit"] if tree.keeps_ledger(str(u))]
     for key in ctx.period.period_keys:
         if not months[0] <= key <= months[-1]:
             continue
@@ -504,7 +509,7 @@ def check_submission_missing(ctx: Context) -> list[dict]:
         deadline = submission_deadline(year, month)
         if not (key < months[-1] or (not pd.isna(received) and received.date() > deadline)):
             continue
-        for unit in ds.units["unit"]:
+        for unit in reporting:
             lacking = [name for form, name in ((LEDGER.id, "附件1（统计表一）"), (FIGURES.id, "附件2（统计表二）"))
                        if (unit, key, form) not in have]
             if not lacking:

@@ -33,10 +33,12 @@ from openpyxl import Workbook, load_workbook
 
 from evalkit._text import BLANK, INCOMPLETE, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.core import hierarchy
 from evalkit.core.atomic import TMP_SUFFIX, save_workbook
 from evalkit.core.file_names import file_stems, safe_stem
 from evalkit.core.form_writer import SheetLayout, write_figures_sheet
 from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.hierarchy import DEFAULT_ROOT
 from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
@@ -56,7 +58,7 @@ from evalkit.intake.cells import split_items, split_persons
 from evalkit.metrics.engine import TOTAL_LABEL as TOWN_TOTAL
 from evalkit.metrics.engine import MetricsEngine, compute_metrics
 
-REGION = "蚶江镇"
+REGION = DEFAULT_ROOT  # a town folder's root; export_period reads the folder's (core.hierarchy.root)
 #: From this many ledger rows in the month, the consolidated 附件1 (the largest output, all
 #: Python work) is written by a second process while this one writes the lists and the
 #: templates (``ledger_stream.LedgerJob``): on the 2-core machine a 200,000-row export takes
@@ -158,7 +160,7 @@ def export_paths(out_dir: str | Path, period: str | Period, units: Sequence[str]
 
 
 def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
-                  filled_date: dt.date | None = None, region: str = REGION) -> list[Path]:
+                  filled_date: dt.date | None = None, region: str | None = None) -> list[Path]:
     """Write all official outputs of ``period`` (a month) and return their paths.
 
     Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), the internal
@@ -169,6 +171,7 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     """
 
     p = month_period(period)
+    region = region or hierarchy.root(dataset.units)
     paths = export_paths(out_dir, p, unit_order(dataset))
     with output_lock(out_dir, "evalkit export"):  # one writer per output folder (core.outdir)
         for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):

@@ -21,12 +21,14 @@ from importlib import resources
 from pathlib import Path
 
 from evalkit import __version__
+from evalkit.core.hierarchy import DEFAULT_ROOT
 
 #: Mimetype of the headline figures a report publishes for the index page
 #: (see ``evalkit.report.sections.headline``): a JSON object label -> formatted value.
 HEADLINE_MIME = "application/vnd.evalkit.headline+json"
 HIDE_TAG = "hide-in-report"
-BAND = "蚶江镇 2024 年安全生产执法提升专项行动"
+BAND_TEMPLATE = "{region} 2024 年安全生产执法提升专项行动"
+BAND = BAND_TEMPLATE.format(region=DEFAULT_ROOT)  # a town folder's band
 TEMPLATE_NAME = "evalkit_report"
 
 #: Every page forbids scripts, plugins, frames and anything fetched from elsewhere: the
@@ -74,7 +76,8 @@ def warm_up() -> None:
     render_report(nbformat.v4.new_notebook(), "warm-up", index_href=None)
 
 
-def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "index.html") -> str:
+def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "index.html",
+                  region: str = DEFAULT_ROOT) -> str:
     """HTML of an executed notebook: no code cells, Chinese ``title``, print CSS, offline.
 
     Raises ``ValueError`` if the page would load anything from another host.
@@ -82,7 +85,7 @@ def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     meta = {
         "title": title,
-        "band": BAND,
+        "band": BAND_TEMPLATE.format(region=region),
         "subtitle": " · ".join(x for x in (title, subtitle) if x),
         "footer": f"本报告由 evalkit {__version__} 于 {generated} 根据报送数据自动生成；"
                   "数据口径见各节说明。",
@@ -214,7 +217,7 @@ def active_content(page: str) -> list[str]:
 
 
 def render_index(period_label: str, rows: list[dict], generated: str | None = None,
-                 files: list[tuple[str, str, str]] | None = None) -> str:
+                 files: list[tuple[str, str, str]] | None = None, region: str = DEFAULT_ROOT) -> str:
     """The batch's index.html: every report with its status and headline figures.
 
     ``rows``: dicts with ``group`` (section heading), ``title``, ``href`` (or None),
@@ -231,7 +234,7 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CONTENT_SECURITY_POLICY)}">',
         f"<title>{esc(period_label)} 执法报告目录</title>",
         f'<style type="text/css">{report_css()}</style></head><body>',
-        f'<header class="ek-band"><div class="ek-band-title">{esc(BAND)}</div>'
+        f'<header class="ek-band"><div class="ek-band-title">{esc(BAND_TEMPLATE.format(region=region))}</div>'
         f'<div class="ek-band-meta">{esc(period_label)} · 报告目录</div></header>',
         '<main class="ek-report">', f"<h1>{esc(period_label)} 执法报告目录</h1>",
         f'<p class="ek-note">共 {len(rows)} 份报告：新生成 {counts["done"]}，沿用 {counts["skipped"]}，'
