@@ -228,6 +228,39 @@ def figures_inputs(dataset, period: Period) -> dict:
     }
 
 
+def export_level_figures(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
+                         unit: str | None = None, level: str | None = None) -> Path:
+    """The consolidated 附件2 one level up (``evalkit export --level``/``--unit``): one 本月数/累计数
+    pair per unit that reports to ``unit`` (default the root: the towns, 街道 and city departments
+    of a city folder; ``level`` narrows them, ``hierarchy.select_units``) and that unit's own
+    figures as the total row (全市合计 for the city, ``hierarchy.total_label``). Every figure is
+    the metrics' (``MetricsEngine``: a town's is the union of its units' ledgers), compared with
+    what each unit reported as ``write_figures_workbook`` does. Returns the path written:
+    ``excel/附件2_<unit>汇总_<period>.xlsx``."""
+    p = month_period(period)
+    top = unit or hierarchy.root(dataset.units)
+    tree = hierarchy.Tree(dataset.units)
+    rows = hierarchy.select_units(dataset.units, level, top) if level else tree.children.get(top, [])
+    if tree.keeps_ledger(top):
+        rows = [top]
+    inputs = figures_inputs(dataset, p)
+    for key in ("month", "cumulative"):  # the chosen unit's own row is the total
+        frame = inputs[key]
+        if top in frame.index:
+            inputs[f"{key}_total"] = frame.loc[top].astype(object)
+    for key in ("month", "cumulative"):
+        reported = compute_metrics(dataset, p.text, scope=SCOPE_OF_ROW[MONTH_LABEL if key == "month"
+                                                                        else CUMULATIVE_LABEL], source="reported")
+        inputs[f"reported_{key}_total"] = (reported.frame.loc[top].astype(object)
+                                           if top in reported.frame.index else inputs[f"reported_{key}_total"])
+        inputs[f"{key}_incomplete"] = {**inputs[f"{key}_incomplete"],
+                                       TOWN_TOTAL: inputs[f"{key}_incomplete"].get(top, {})}
+    path = Path(out_dir) / p.text / "excel" / f"附件2_{safe_stem(top)}汇总_{p.text}.xlsx"
+    with output_lock(out_dir, "evalkit export"):
+        return write_figures_workbook(path, period=p, units=rows, region=top,
+                                      total_label=hierarchy.total_label(dataset.units, top), **inputs)
+
+
 def _submitted(figures: pd.DataFrame | None, period: Period, label: str) -> pd.DataFrame:
     """The units' 附件2 ``label`` rows of ``period`` as written (index unit, FIGURES keys)."""
     keys = [c.key for c in COMPARED]
@@ -292,7 +325,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                            reported_cumulative_total: pd.Series | None = None,
                            month_incomplete: Mapping[str, Mapping[str, str]] | None = None,
                            cumulative_incomplete: Mapping[str, Mapping[str, str]] | None = None,
-                           region: str = REGION) -> Path:
+                           region: str = REGION, total_label: str = TOTAL_LABEL) -> Path:
     """Write the town's consolidated 附件2 (统计表二) for ``period``.
 
     ``month``/``cumulative`` are ``MetricsResult.frame`` tables (index unit, columns
@@ -320,7 +353,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         (CUMULATIVE_LABEL, _series_values(cumulative_total), _series_values(reported_cumulative_total)),
     ):
         ours = ours or {}
-        rows.append((f"{TOTAL_LABEL} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
+        rows.append((f"{total_label} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
         checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {})))
 
     wb = Workbook()
@@ -336,7 +369,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                 reported = "" if theirs is None else f"单位报送数：{_shown(key, theirs.get(key))}\n"
                 style.add_comment(ws.cell(r, c), f"{reported}台账汇总数{INCOMPLETE}：{incomplete[key]}")
         if theirs is None:
-            if not str(label_cell.value).startswith(TOTAL_LABEL):
+            if not str(label_cell.value).startswith(total_label):
                 style.add_comment(label_cell, "该单位本期未报送统计表（二），无报送数可比对。")
             continue
         for c, key in enumerate(FIGURES.keys[1:], 2):
@@ -344,19 +377,20 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                        incomplete=incomplete.get(key)) == "differs":
                 style.add_comment(ws.cell(r, c), f"单位报送数：{_shown(key, theirs.get(key))}\n"
                                                   f"台账汇总数：{_shown(key, ours.get(key))}")
-    _finish_figures_sheet(ws, lay, units, ncols)
+    _finish_figures_sheet(ws, lay, units, ncols, total_label)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_workbook(wb, path)
     return path
 
 
-def _finish_figures_sheet(ws, lay: SheetLayout, units: Iterable[str], ncols: int) -> None:
+def _finish_figures_sheet(ws, lay: SheetLayout, units: Iterable[str], ncols: int,
+                          total_label: str = TOTAL_LABEL) -> None:
     labels = [f"{u} {CUMULATIVE_LABEL}" for u in units]
     style.set_widths(ws, {1: max([12.0] + [style.text_width(t) + 3 for t in labels])})
     for r in range(lay.first_data_row, lay.last_data_row + 1):
         ws.cell(r, 1).alignment = style.CENTER
-        if str(ws.cell(r, 1).value).startswith(TOTAL_LABEL):
+        if str(ws.cell(r, 1).value).startswith(total_label):
             for c in range(1, ncols + 1):
                 ws.cell(r, c).font = style.Font(bold=True)
     notes_row = ws.max_row + 2

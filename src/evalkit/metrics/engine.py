@@ -718,6 +718,24 @@ class MetricsResult:
     #: The total's name as printed: 全镇合计 for a town folder, 全市合计 for a city's (``hierarchy.total_label``).
     total_label: str = TOTAL_LABEL
 
+    def for_units(self, units: list[str], total_of: str | None = None, label: str | None = None) -> MetricsResult:
+        """The same result with only ``units``' rows (``--level``/``--unit``, ``hierarchy.select_units``)
+        and, when ``total_of`` is a listed unit, that unit's figures as the total (``label``)."""
+        keep = [u for u in units if u in self.frame.index]
+        out = dataclasses.replace(self, frame=self.frame.loc[keep],
+                                  components=None if self.components is None else self.components.loc[keep],
+                                  missing={u: v for u, v in self.missing.items() if u in keep},
+                                  as_of={u: v for u, v in self.as_of.items() if u in keep})
+        if total_of is not None and total_of in self.frame.index:
+            total = self.frame.loc[total_of].astype(object).rename(TOTAL_LABEL)
+            inc = {u: v for u, v in self.incomplete.items() if u in keep}
+            if total_of in self.incomplete:
+                inc[TOTAL_LABEL] = self.incomplete[total_of]
+            comp_total = None if self.components is None else self.components.loc[total_of]
+            out = dataclasses.replace(out, total=total, components_total=comp_total, incomplete=inc,
+                                      total_label=label or f"{total_of}合计")
+        return out
+
     def is_incomplete(self, unit: str, metric_id: str) -> str | None:
         """The reason ``metric_id`` of ``unit`` (or ``TOTAL_LABEL``) is incomplete, else None."""
         return self.incomplete.get(unit, {}).get(metric_id)
