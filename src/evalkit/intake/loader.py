@@ -43,12 +43,20 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
+from evalkit.intake.consolidated import supersede_relayed
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
 from evalkit.intake.listing import list_files, stray_files
 from evalkit.intake.parallel import read_files
 from evalkit.intake.records import FileRead
 from evalkit.intake.registry import REGISTRY_DIR, SUBMISSIONS_DIR, Registry, load_registry
-from evalkit.intake.tables import bookkeeping_tables, cross_row_checks, figures_frame, items_frame, ledger_frame
+from evalkit.intake.tables import (
+    bookkeeping_tables,
+    cross_row_checks,
+    figures_frame,
+    items_frame,
+    ledger_frame,
+    superseded_frame,
+)
 from evalkit.intake.workbooks import read_file
 
 
@@ -74,7 +82,7 @@ def _unreadable_message(exc: BaseException) -> str:
 
 def _assert_nothing_lost(ds: Dataset) -> None:
     """Every row read is in ledger/figures or in rejected, file by file (internal check)."""
-    kept = pd.concat([ds.ledger["file"], ds.figures["file"]]).value_counts().to_dict()
+    kept = pd.concat([ds.ledger["file"], ds.figures["file"], ds.superseded["file"]]).value_counts().to_dict()
     dropped = ds.rejected["file"].value_counts().to_dict()
     for f in ds.files.to_dict("records"):
         out = kept.get(f["file"], 0), dropped.get(f["file"], 0)
@@ -121,6 +129,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         f.mtime = entry.mtime
     mark_late(files, registry)
     resolve_duplicates(files)
+    supersede_relayed(files)  # a unit's own original wins over a town's consolidated rows for it
     settle_rows(files)
     ledger = ledger_frame(files)
     problems = list(registry.problems) + skipped + unknown_received(files, registry, skipped)
@@ -144,6 +153,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         figures=figures_frame(files),
         rejected=rejected,
         problems=problems_frame(problems),
+        superseded=superseded_frame(files),
         meta={"rectification_days": cells.DEFAULT_RECTIFICATION_DAYS},
     )
     _assert_nothing_lost(dataset)

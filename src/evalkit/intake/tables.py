@@ -19,6 +19,7 @@ from evalkit.intake.records import (
     LEDGER_COLUMNS,
     REJECTED_COLUMNS,
     SUBMISSION_COLUMNS,
+    SUPERSEDED_COLUMNS,
     FileRead,
     RowRead,
     cut,
@@ -32,12 +33,12 @@ def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
             if s.form != LEDGER.id:
                 continue
             for r in s.rows:
-                if r.rejected:
+                if r.rejected or r.record.get("superseded_by"):
                     continue
                 rec = r.record
                 records.append({
                     "row_id": f"{s.file}#{s.sheet}#{r.row}", "file": s.file, "sheet": s.sheet, "row": r.row,
-                    "unit": s.unit, "year": s.year, "month": s.month, "period": s.period, **rec,
+                    "unit": s.unit, "year": s.year, "month": s.month, "period": s.period, "via": None, **rec,
                 })
     frame = pd.DataFrame(records, columns=LEDGER_COLUMNS)
     frame["seq"] = frame["seq"].astype("Int64")
@@ -133,9 +134,28 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
 
 def figures_frame(files: list[FileRead]) -> pd.DataFrame:
     records = [{"file": s.file, "sheet": s.sheet, "row": r.row, "unit": s.unit, "year": s.year,
-                "month": s.month, "period": s.period, **r.record}
-               for f in files for s in f.sheets if s.form == FIGURES.id for r in s.rows if not r.rejected]
+                "month": s.month, "period": s.period, "via": None, **r.record}
+               for f in files for s in f.sheets if s.form == FIGURES.id for r in s.rows
+               if not r.rejected and not r.record.get("superseded_by")]
     frame = pd.DataFrame(records, columns=FIGURES_COLUMNS)
+    for key in FIGURE_KEYS:
+        frame[key] = frame[key].astype("float64")
+    for key in ("row", "year", "month"):
+        frame[key] = frame[key].astype("int64")
+    frame["via"] = frame["via"].astype(object)
+    return frame
+
+
+def superseded_frame(files: list[FileRead]) -> pd.DataFrame:
+    """Accepted rows a consolidating unit relayed for a unit that sent its own original too
+    (``consolidated.supersede_relayed``): not counted, kept for reconciling the 合计."""
+    records = [{"file": s.file, "sheet": s.sheet, "row": r.row, "form": s.form, "year": s.year, "month": s.month,
+                "period": s.period, **{k: r.record.get(k) for k in ("unit", "via", "superseded_by")},
+                "kind": r.record.get("kind") if s.form == FIGURES.id else None,
+                **{k: r.record.get(k, float("nan")) if s.form == FIGURES.id else float("nan") for k in FIGURE_KEYS}}
+               for f in files for s in f.sheets for r in s.rows
+               if not r.rejected and r.record.get("superseded_by")]
+    frame = pd.DataFrame(records, columns=SUPERSEDED_COLUMNS)
     for key in FIGURE_KEYS:
         frame[key] = frame[key].astype("float64")
     for key in ("row", "year", "month"):
