@@ -220,7 +220,7 @@ def cmd_audit(args) -> int:
     result = run_audit(ds, args.period, config=args.config)
     chosen = _chosen(args, ds)
     if chosen is not None:  # the chosen units' findings and those of every unit below them
-        keep = _with_units_below(ds, chosen)
+        keep = _with_units_below(ds, chosen) | ({args.unit} if args.unit else set())
         result = dataclasses.replace(result, findings=result.findings[result.findings["unit"].isin(keep)])
     _emit(result, args.json)
     return 0

@@ -489,6 +489,10 @@ def check_submission_missing(ctx: Context) -> list[dict]:
     after its deadline. Months outside the data's months are never expected: a year in
     progress does not make December missing, and a unit is never docked for a month whose
     deadline it can still meet.
+
+    Who owes the forms (``core.hierarchy``): the units that keep a ledger (村, 社区, 部门); a town,
+    街道 or the city never does. A form its town (or a unit above) sent for the month, a
+    consolidated one, covers the unit.
     """
     ds = ctx.dataset
     months = covered_months(ds)
@@ -499,9 +503,17 @@ def check_submission_missing(ctx: Context) -> list[dict]:
     received = pd.to_datetime(subs["received"], errors="coerce").max() if len(subs) else pd.NaT
     out = []
     # Only the units that keep a ledger owe the two forms; a town's or the city's figures are
-    # consolidated from theirs (a town that sends none forwarded its units' originals).
+    # consolidated from theirs (a town that sends none forwarded its units' originals). A
+    # consolidated form of the unit's town (or any unit above it) covers the unit's month.
     tree = hierarchy.Tree(ds.units)
     reporting = [u for u in ds.units["unit"] if tree.keeps_ledger(str(u))]
+    above: dict[str, list[str]] = {}
+    for u in reporting:
+        chain, here = [], tree.parent_of(u)
+        while here is not None and len(chain) <= len(tree.order):
+            chain.append(here)
+            here = tree.parent_of(here)
+        above[u] = chain
     for key in ctx.period.period_keys:
         if not months[0] <= key <= months[-1]:
             continue
@@ -511,7 +523,7 @@ def check_submission_missing(ctx: Context) -> list[dict]:
             continue
         for unit in reporting:
             lacking = [name for form, name in ((LEDGER.id, "附件1（统计表一）"), (FIGURES.id, "附件2（统计表二）"))
-                       if (unit, key, form) not in have]
+                       if not any((who, key, form) in have for who in (unit, *above[unit]))]
             if not lacking:
                 continue
             out.append(finding(
