@@ -197,6 +197,9 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
                 raise
             job.wait()  # raises the worker's error, the lock still held
         written = [paths.figures, paths.ledger, *rest]
+        if hierarchy.kind_of(dataset.units, region) == "市":  # a city folder: the city's own 附件2 too
+            city = paths.excel_dir / f"附件2_{safe_stem(region)}汇总_{p.text}.xlsx"
+            written.insert(1, write_level_figures(dataset, p, city, region))
     return written
 
 
@@ -239,6 +242,13 @@ def export_level_figures(dataset, period: str | Period, out_dir: str | Path = "o
     ``excel/附件2_<unit>汇总_<period>.xlsx``."""
     p = month_period(period)
     top = unit or hierarchy.root(dataset.units)
+    path = Path(out_dir) / p.text / "excel" / f"附件2_{safe_stem(top)}汇总_{p.text}.xlsx"
+    with output_lock(out_dir, "evalkit export"):
+        return write_level_figures(dataset, p, path, top, level)
+
+
+def write_level_figures(dataset, p: Period, path: Path, top: str, level: str | None = None) -> Path:
+    """``export_level_figures``' workbook, written to ``path`` (the caller holds the output lock)."""
     tree = hierarchy.Tree(dataset.units)
     rows = hierarchy.select_units(dataset.units, level, top) if level else tree.children.get(top, [])
     if tree.keeps_ledger(top):
@@ -255,10 +265,8 @@ def export_level_figures(dataset, period: str | Period, out_dir: str | Path = "o
                                            if top in reported.frame.index else inputs[f"reported_{key}_total"])
         inputs[f"{key}_incomplete"] = {**inputs[f"{key}_incomplete"],
                                        TOWN_TOTAL: inputs[f"{key}_incomplete"].get(top, {})}
-    path = Path(out_dir) / p.text / "excel" / f"附件2_{safe_stem(top)}汇总_{p.text}.xlsx"
-    with output_lock(out_dir, "evalkit export"):
-        return write_figures_workbook(path, period=p, units=rows, region=top,
-                                      total_label=hierarchy.total_label(dataset.units, top), **inputs)
+    return write_figures_workbook(path, period=p, units=rows, region=top,
+                                  total_label=hierarchy.total_label(dataset.units, top), **inputs)
 
 
 def _submitted(figures: pd.DataFrame | None, period: Period, label: str) -> pd.DataFrame:
