@@ -12,7 +12,8 @@ from evalkit import cli
 from evalkit.core.form_writer import write_submission
 
 UNITS = "单位,类型,上级单位\n石狮市,市,\n甲镇,镇,石狮市\n乙镇,镇,石狮市\n甲村,村,甲镇\n乙村,村,甲镇\n丙村,村,乙镇\n"
-ENTERPRISES = "企业名称,行业,监管单位,重点行业,风险等级\n甲厂,服装,甲村,否,一般\n乙厂,服装,乙村,否,一般\n丙厂,服装,丙村,否,一般\n"
+ENTERPRISES = ("企业名称,行业,监管单位,重点行业,风险等级\n甲厂,服装,甲村,否,一般\n乙厂,服装,乙村,否,一般\n"
+               "丙厂,服装,丙村,否,一般\n")
 
 
 def _visit(name: str, day: int) -> dict:

@@ -74,7 +74,7 @@ def test_city_batch_plans_one_report_per_town_and_city_department(tmp_path, monk
 
 
 def test_evalkit_run_city_sample_one_town(tmp_path, monkeypatch, capsys):
-    """`evalkit run data/sample-city --unit 祥芝镇` with the real notebooks: offline pages saying where figures come from."""
+    """`evalkit run data/sample-city --unit 祥芝镇`, real notebooks: offline pages saying where figures come from."""
     monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
     args = ["run", str(CITY), "--period", "2024-06", "--level", "镇", "--unit", "祥芝镇", "--jobs", "2",
             "--out", str(tmp_path / "out")]
