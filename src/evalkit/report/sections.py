@@ -499,11 +499,11 @@ def plot_unit_trends(ds, period, unit: str):
     cols = colors(ds)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.0))
     cov = pd.DataFrame({unit: monthly_series(ds, period, "coverage_rate", "ytd", unit),
-                        "全镇": monthly_series(ds, period, "coverage_rate", "ytd")})
+                        whole(ds): monthly_series(ds, period, "coverage_rate", "ytd")})
     charts.lines_by_month(cov, colors={unit: cols[unit]}, title="累计检查覆盖率", ylabel="覆盖率（%）",
                           ax=left, ylim=(0, 105))
     rect = pd.DataFrame({unit: monthly_series(ds, period, "rectification_rate", "month", unit),
-                         "全镇": monthly_series(ds, period, "rectification_rate", "month")})
+                         whole(ds): monthly_series(ds, period, "rectification_rate", "month")})
     charts.lines_by_month(rect, colors={unit: cols[unit]}, title="当月隐患整改率", ylabel="整改率（%）",
                           ax=right, ylim=(0, 105))
     fig.tight_layout()
