@@ -94,21 +94,19 @@ def test_consolidated_ledger_unit_column_and_marker_rows(tmp_path):
     data = make_data_dir(tmp_path)
     top = [["附件1"], ["石狮市2024年安全生产执法提升专项行动情况统计表（一）"],
            ["填报部门（公章）：蚶江镇", None, None, None, "月份：5月"]]
+    def row(seq, enterprise, date, unit=None, remarks=None):
+        return [seq, enterprise, date, "张三、李四", None, None, None, None, None, None, remarks, unit]
+
     grid_file(data, "a.xlsx", {"台账": [*top, [*LEDGER_HEADER, "所属单位"],
-                                        [1, "石狮市宏达五金厂", "2024-05-06", "张三、李四", None, None, None, None, None,
-                                         None, None, "石壁村"],
-                                        [2, "蚶江渔业合作社", "2024-05-07", "王五、赵六", None, None, None, None,
-                                         None,
-                                         None, None, "综合执法队"],
-                                        [3, "蚶江渔业合作社", "2024-05-08", "王五、赵六", None, None, None, None, None,
-                                         None, None, None]]})
+                                        row(1, "石狮市宏达五金厂", "2024-05-06", "石壁村"),
+                                        row(2, "蚶江渔业合作社", "2024-05-07", "综合执法队"),
+                                        row(3, "蚶江渔业合作社", "2024-05-08")]})
     grid_file(data, "b.xlsx", {"台账": [top[0], top[1], ["填报部门（公章）：蚶江镇", None, None, None, "月份：6月"],
                                         LEDGER_HEADER, [None, "【石壁村】"],
-                                        [1, "石狮市宏达五金厂", "2024-06-03", "张三、李四"],
-                                        [2, "蚶江锦里制衣有限公司", "2024-06-04", "张三、李四"],
+                                        row(1, "石狮市宏达五金厂", "2024-06-03")[:11],
+                                        row(2, "蚶江锦里制衣有限公司", "2024-06-04")[:11],
                                         ["【综合执法队】"],
-                                        [1, "蚶江渔业合作社", "2024-06-05", "王五、赵六", None, None, None, None, None,
-                                         None, "【综合执法队】复查"]]})
+                                        row(1, "蚶江渔业合作社", "2024-06-05", remarks="【综合执法队】复查")[:11]]})
     ds = load(data, jobs=1)
     assert list(ds.problems.loc[ds.problems["severity"] == "error", "rule"]) == ["unit_missing"]  # a.xlsx row 7
     assert (ds.rows_read, ds.rows_accepted, ds.rows_rejected) == (6, 5, 1)  # marker rows are not read
