@@ -230,3 +230,20 @@ def test_rule13_b_total_disagreeing_with_the_ledger_gives_a_finding(tmp_path):
     assert found["details"].tolist() == [
         {"kind": "本月数", "scope": "month", "columns": {"hazards_found": {"reported": 4.0, "recomputed": 3}}}]
     assert found["unit"].tolist() == ["蚶江镇"]
+
+
+def test_a_unit_of_another_town_is_flagged(tmp_path):
+    """units.csv puts 综合执法队 under 祥芝镇: 蚶江镇's form listing it gets relayed_unit_outside (row kept)."""
+    data = make_data_dir(tmp_path, units=None)
+    (data / "registry" / "units.csv").write_text(
+        "单位,类型,上级单位\n石狮市,市,\n蚶江镇,镇,石狮市\n祥芝镇,镇,石狮市\n石壁村,村,蚶江镇\n综合执法队,部门,祥芝镇\n",
+        encoding="utf-8")
+    _town_figures(data, [_fig("石壁村 本月数", 10, 2, 20, 1, 1, 0, 0, 0),  # rows 5-6; 综合执法队 rows 7-8
+                         _fig("石壁村 累计数", 10, 2, 20, 1, 1, 0, 0, 0),
+                         _fig("综合执法队 本月数", 5, 1, 20, 0, 0, 0, 0, 0),
+                         _fig("综合执法队 累计数", 5, 1, 20, 0, 0, 0, 0, 0)])
+    ds = load(data, jobs=1)
+    assert ds.error_count == 0
+    flagged = ds.problems[ds.problems["rule"] == "relayed_unit_outside"]
+    assert flagged["row"].tolist() == [7, 8] and set(flagged["value"]) == {"综合执法队"}
+    assert len(ds.figures[ds.figures["unit"] == "综合执法队"]) == 2

@@ -88,6 +88,19 @@ def parent_in_title(registry: Registry, top_rows: list[list]) -> str | None:
     return None
 
 
+def check_below(read: RowRead, sheet: SheetRead, registry: Registry, unit: str, column: str) -> None:
+    """Warn (``relayed_unit_outside``) when units.csv places ``unit`` under another parent than the
+    consolidating unit whose form names it: the city would count it under both towns."""
+    units = registry.units
+    if unit == sheet.unit or "parent" not in units or not units["parent"].notna().any():
+        return
+    if unit in units["unit"].values and unit not in hierarchy.descendants(units, sheet.unit):
+        read.problems.append(sheet_problem(
+            "relayed_unit_outside", f"{sheet.unit}的汇总表中有 {unit}，但单位名录中 {unit} 的上级单位是 "
+            f"{hierarchy.parent_of(units, unit)}：请核对（本行照常计入 {unit}）", sheet, row=read.row, column=column,
+            value=unit))
+
+
 # --------------------------------------------------------------------------- 附件2
 def split_label(text: str | None) -> tuple[str | None, str | None]:
     """"蚶江村 本月数" -> ("蚶江村", "本月数"); "本年累计" -> (None, "累计数"); "蚶江村" -> ("蚶江村", None)."""
@@ -168,6 +181,8 @@ class FiguresLabeler:
                     "unit_unknown", f"汇总表中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
                     "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
                 unit = name
+            else:
+                check_below(read, sheet, self.registry, unit, column)
         key = (unit, label)
         if key in self.seen:
             read.problems.append(sheet_problem(
@@ -258,6 +273,8 @@ def assign_ledger_units(sheet: SheetRead, grid: list[list], header: Header, regi
                     "unit_unknown", f"汇总台账中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
                     "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
                 unit = name
+            else:
+                check_below(read, sheet, registry, unit, column)
         read.record.update(unit=unit, via=sheet.unit)
         kept.append(read)
     sheet.rows = kept
