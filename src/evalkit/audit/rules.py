@@ -113,9 +113,7 @@ def _reconciled_cells(ctx: Context):
         return
     figs = figs[figs["period"].isin(ctx.period.period_keys)]
     # a consolidating unit's 合计 rows are checked against its children by rule 13 (rules_consolidated)
-    units = ctx.dataset.units
-    parents = set(units.loc[units["kind"].isin(hierarchy.PARENT_KINDS), "unit"]) | {hierarchy.root(units)}
-    figs = figs[~figs["unit"].isin(parents)]
+    figs = figs[~figs["unit"].isin(hierarchy.consolidating(ctx.dataset.units))]
     if "via" in figs:  # a row a town relayed, for a month without any 附件1 of the unit or the town: nothing to compare
         subs = ctx.dataset.submissions
         ledgers = set(zip(subs.loc[subs["form"] == LEDGER.id, "unit"], subs.loc[subs["form"] == LEDGER.id, "period"],

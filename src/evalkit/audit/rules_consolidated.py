@@ -41,18 +41,12 @@ from evalkit.metrics.registry import get_metric
 _LABELS = {c.key: c.header for c in FIGURES.columns}
 
 
-def consolidating_units(units: pd.DataFrame) -> set[str]:
-    """Units that consolidate: 类型 镇/街道/市, and the tree's root."""
-    kinds = units.loc[units["kind"].isin(hierarchy.PARENT_KINDS), "unit"] if len(units) else []
-    return {str(u) for u in kinds} | {hierarchy.root(units)}
-
-
 def _totals(ctx: Context) -> list[dict]:
     """The period's 合计 rows: figures rows of a consolidating unit (its own, via None)."""
     figs = ctx.dataset.figures
     if figs is None or figs.empty:
         return []
-    parents = consolidating_units(ctx.dataset.units)
+    parents = hierarchy.consolidating(ctx.dataset.units)
     via = figs["via"] if "via" in figs else pd.Series(None, index=figs.index, dtype=object)
     rows = figs[figs["unit"].isin(parents) & via.isna() & figs["period"].isin(ctx.period.period_keys)]
     return rows.sort_values(["unit", "period", "kind"]).to_dict("records")

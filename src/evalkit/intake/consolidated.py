@@ -55,11 +55,8 @@ def is_not_applicable(value) -> bool:
 
 # --------------------------------------------------------------------------- the sending unit
 def is_consolidating(registry: Registry, unit: str | None) -> bool:
-    """True when ``unit`` consolidates (类型 镇/街道/市, or the tree's root)."""
-    if not unit:
-        return False
-    units = registry.units
-    return unit == hierarchy.root(units) or hierarchy.kind_of(units, unit) in hierarchy.PARENT_KINDS
+    """True when ``unit`` consolidates (``hierarchy.consolidating``: 类型 镇/街道/市, or the tree's root)."""
+    return bool(unit) and unit in hierarchy.consolidating(registry.units)
 
 
 def parent_named(registry: Registry, written: str | None) -> str | None:
@@ -73,10 +70,7 @@ def parent_named(registry: Registry, written: str | None) -> str | None:
 def parent_in_title(registry: Registry, top_rows: list[list]) -> str | None:
     """A consolidating unit named in a 汇总 title above the header ("蚶江镇执法统计汇总表"), for a
     sheet whose 填报单位 cell is missing. The official title (石狮市2024年…统计表) names no one."""
-    names = [u for u in registry.units["unit"] if is_consolidating(registry, u)]
-    top = hierarchy.root(registry.units)
-    if top not in names:
-        names.append(top)
+    names = sorted(hierarchy.consolidating(registry.units))
     for row in top_rows:
         for value in row:
             text = cells.norm(value) if isinstance(value, str) else ""
