@@ -60,6 +60,10 @@ AUDIT_RULES: dict[str, AuditRule] = {r.id: r for r in [
     _A("closure_due", "符合提请关闭情形",
        "安全生产法第一百一十三条第（一）项、第（四）项；方案二（四）：关闭取缔", "高"),
     _A("fine_disparity", "同案不同罚", "方案二（一）：完善自由裁量基准", "低"),
+    _A("consolidated_total_mismatch", "汇总表合计与所列单位的数字不符",
+       "附件2 备注1（本表由各镇（街道）及市各有关部门负责填报）；方案四（报送要求）", "中"),
+    _A("consolidated_ledger_mismatch", "汇总表合计与所辖单位台账重算数不符",
+       "附件2 备注1、2；方案四（报送要求）", "中"),
 ]}
 
 FINDING_COLUMNS = ["rule", "rule_name", "severity", "unit", "enterprise", "period", "message",
@@ -108,6 +112,16 @@ def _reconciled_cells(ctx: Context):
     if figs is None or figs.empty:
         return
     figs = figs[figs["period"].isin(ctx.period.period_keys)]
+    # a consolidating unit's 合计 rows are checked against its children by rule 13 (rules_consolidated)
+    figs = figs[~figs["unit"].isin(hierarchy.consolidating(ctx.dataset.units))]
+    if "via" in figs:  # a row a town relayed, for a month without any 附件1 of the unit or the town: nothing to compare
+        subs = ctx.dataset.submissions
+        ledgers = set(zip(subs.loc[subs["form"] == LEDGER.id, "unit"], subs.loc[subs["form"] == LEDGER.id, "period"],
+                          strict=True)) if len(subs) else set()
+        relayed = figs["via"].notna()
+        covered = [(u, p) in ledgers or (v, p) in ledgers for u, v, p in zip(figs["unit"], figs["via"], figs["period"],
+                                                                             strict=True)]
+        figs = figs[~relayed | pd.Series(covered, index=figs.index, dtype=bool)]
     columns: dict[int, dict] = {}  # id(result) -> compared column -> values (no lookup per cell)
     for fig in figs.sort_values(["unit", "period", "kind"]).to_dict("records"):
         scope = SCOPE_OF_ROW[fig["kind"]]

@@ -33,6 +33,13 @@ def root(units: pd.DataFrame) -> str:
     return DEFAULT_ROOT
 
 
+def consolidating(units: pd.DataFrame) -> set[str]:
+    """The units that consolidate rather than keep a ledger: those of 类型 镇/街道/市, and the root
+    (listed or not: a town folder's units.csv need not list 蚶江镇 for its forms to be read)."""
+    listed = units.loc[units["kind"].isin(PARENT_KINDS), "unit"] if len(units) else []
+    return {str(u) for u in listed} | {root(units)}
+
+
 class Tree:
     """The tree of ``units`` read once (dicts), so that asking about every unit stays linear.
 

@@ -55,11 +55,8 @@ def is_not_applicable(value) -> bool:
 
 # --------------------------------------------------------------------------- the sending unit
 def is_consolidating(registry: Registry, unit: str | None) -> bool:
-    """True when ``unit`` consolidates (类型 镇/街道/市, or the tree's root)."""
-    if not unit:
-        return False
-    units = registry.units
-    return unit == hierarchy.root(units) or hierarchy.kind_of(units, unit) in hierarchy.PARENT_KINDS
+    """True when ``unit`` consolidates (``hierarchy.consolidating``: 类型 镇/街道/市, or the tree's root)."""
+    return bool(unit) and unit in hierarchy.consolidating(registry.units)
 
 
 def parent_named(registry: Registry, written: str | None) -> str | None:
@@ -73,10 +70,7 @@ def parent_named(registry: Registry, written: str | None) -> str | None:
 def parent_in_title(registry: Registry, top_rows: list[list]) -> str | None:
     """A consolidating unit named in a 汇总 title above the header ("蚶江镇执法统计汇总表"), for a
     sheet whose 填报单位 cell is missing. The official title (石狮市2024年…统计表) names no one."""
-    names = [u for u in registry.units["unit"] if is_consolidating(registry, u)]
-    top = hierarchy.root(registry.units)
-    if top not in names:
-        names.append(top)
+    names = sorted(hierarchy.consolidating(registry.units))
     for row in top_rows:
         for value in row:
             text = cells.norm(value) if isinstance(value, str) else ""
@@ -86,6 +80,19 @@ def parent_in_title(registry: Registry, top_rows: list[list]) -> str | None:
             if found:
                 return max(found, key=len)
     return None
+
+
+def check_below(read: RowRead, sheet: SheetRead, registry: Registry, unit: str, column: str) -> None:
+    """Warn (``relayed_unit_outside``) when units.csv places ``unit`` under another parent than the
+    consolidating unit whose form names it: the city would count it under both towns."""
+    units = registry.units
+    if unit == sheet.unit or "parent" not in units or not units["parent"].notna().any():
+        return
+    if unit in units["unit"].values and unit not in hierarchy.descendants(units, sheet.unit):
+        read.problems.append(sheet_problem(
+            "relayed_unit_outside", f"{sheet.unit}的汇总表中有 {unit}，但单位名录中 {unit} 的上级单位是 "
+            f"{hierarchy.parent_of(units, unit)}：请核对（本行照常计入 {unit}）", sheet, row=read.row, column=column,
+            value=unit))
 
 
 # --------------------------------------------------------------------------- 附件2
@@ -168,6 +175,8 @@ class FiguresLabeler:
                     "unit_unknown", f"汇总表中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
                     "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
                 unit = name
+            else:
+                check_below(read, sheet, self.registry, unit, column)
         key = (unit, label)
         if key in self.seen:
             read.problems.append(sheet_problem(
@@ -258,6 +267,8 @@ def assign_ledger_units(sheet: SheetRead, grid: list[list], header: Header, regi
                     "unit_unknown", f"汇总台账中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
                     "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
                 unit = name
+            else:
+                check_below(read, sheet, registry, unit, column)
         read.record.update(unit=unit, via=sheet.unit)
         kept.append(read)
     sheet.rows = kept
