@@ -109,3 +109,11 @@ def test_scores_rank_within_the_level():
     rect = res.parts[(res.parts["unit"] == "蚶江镇") & (res.parts["type"] == "ratio")
                      & (res.parts["name"].str.contains("整改"))]
     assert 50.0 in [float(v) for v in rect["value"] if not pd.isna(v)]  # 2 of 4 hazards rectified
+
+
+def test_a_subset_of_units_reports_to_the_root():
+    """Units whose 上级单位 is not among the listed units (a subset of a city) report to the root."""
+    ds = city()
+    sub = ds.units[ds.units["unit"].isin(["锦里村", "石壁村"])].reset_index(drop=True)
+    assert hierarchy.parent_of(sub, "锦里村") == hierarchy.DEFAULT_ROOT
+    assert hierarchy.ledger_units(sub, hierarchy.root(sub)) == ["锦里村", "石壁村"]

@@ -48,16 +48,23 @@ def test_consolidated_town_rows_land_under_its_units(ds):
 
 
 def test_planted_town_total_is_a_city_level_reconciliation_finding(ds):
-    """The planted 合计 (fines stated 1.5 万元 above its units' ledger) is the only 祥芝镇 reconciliation finding."""
+    """祥芝镇's planted 合计 (fines 1.5 万元 above its units) disagrees with its units' rows and with their
+    ledger, 本月数 and 累计数; nothing else of 祥芝镇's 合计 does (the generator's own arithmetic)."""
     (plant,) = MANIFEST["plants"]
-    audit = run_audit(ds, plant["month"])
-    f = audit.findings
-    mine = f[(f["rule"] == "reconciliation_mismatch") & (f["unit"] == plant["unit"])]
-    assert len(mine) == 2  # 本月数 and 累计数
-    for details in mine["details"]:
-        assert details["metric"] == plant["column"]
-        assert details["reported"] == pytest.approx(plant["reported"][details["kind"]])
-        assert details["recomputed"] == pytest.approx(plant["ledger"][details["kind"]])
+    f = run_audit(ds, plant["month"]).findings
+    mine = f[f["unit"] == plant["unit"]]
+    rows = mine[mine["rule"] == "consolidated_total_mismatch"]
+    assert sorted(d["kind"] for d in rows["details"]) == ["本月数", "累计数"]
+    for d in rows["details"]:
+        (col, got), = d["columns"].items()
+        assert col == plant["column"]
+        assert got["reported"] == pytest.approx(plant["reported"][d["kind"]])
+        assert got["low"] == got["high"] == pytest.approx(plant["ledger"][d["kind"]])  # fines add up
+    ledger = mine[mine["rule"] == "consolidated_ledger_mismatch"]
+    assert sorted(d["kind"] for d in ledger["details"]) == ["本月数", "累计数"]
+    for d in ledger["details"]:
+        assert d["columns"] == {plant["column"]: {"reported": pytest.approx(plant["reported"][d["kind"]]),
+                                                  "recomputed": pytest.approx(plant["ledger"][d["kind"]])}}
 
 
 def test_city_batch_plans_one_report_per_town_and_city_department(tmp_path, monkeypatch):

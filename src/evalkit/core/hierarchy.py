@@ -44,7 +44,8 @@ class Tree:
     """The tree of ``units`` read once (dicts), so that asking about every unit stays linear.
 
     Every function of this module answers through it; it holds no rule of its own beyond
-    "a unit without a listed parent reports to the root"."""
+    "a unit without a listed parent reports to the root" (the registry reader's fallback for a
+    parent not in units.csv, applied here too to a subset of the units)."""
 
     def __init__(self, units: pd.DataFrame):
         self.top = root(units)
@@ -53,8 +54,11 @@ class Tree:
         self.kinds = dict(zip(names, (str(k) for k in units["kind"]), strict=True)) if names else {}
         parents = list(units["parent"]) if "parent" in units and names else [None] * len(names)
         self.parent: dict[str, str | None] = {}
+        listed = set(names)
         for u, p in zip(names, parents, strict=True):
-            self.parent[u] = None if u == self.top else (self.top if p is None or pd.isna(p) else str(p))
+            # no parent, or one not listed (a subset of the units, a frame built by hand): the root
+            known = p is not None and not pd.isna(p) and str(p) in listed | {self.top}
+            self.parent[u] = None if u == self.top else (str(p) if known else self.top)
         self.children: dict[str, list[str]] = {}
         for u in names:  # registry order
             up = self.parent[u]
