@@ -94,3 +94,13 @@ def test_evalkit_run_city_sample_one_town(tmp_path, monkeypatch, capsys):
     assert "祥芝镇报送的汇总表" in page and "石狮市 2024 年安全生产执法提升专项行动" in page
     summary = (folder / "town-summary.html").read_text(encoding="utf-8")
     assert "全市合计" in summary and "转报的原始报表" in summary
+
+
+def test_generator_rewrites_the_committed_city_sample_byte_for_byte(tmp_path):
+    """`evalkit sample --city` (seed 2024) gives exactly data/sample-city, MANIFEST.json included."""
+    from evalkit.sample.city import generate_city
+
+    generate_city(tmp_path / "city", seed=2024)
+    ours = sorted(p.relative_to(tmp_path / "city") for p in (tmp_path / "city").rglob("*") if p.is_file())
+    assert ours == sorted(p.relative_to(CITY) for p in CITY.rglob("*") if p.is_file())
+    assert [p for p in ours if (tmp_path / "city" / p).read_bytes() != (CITY / p).read_bytes()] == []
