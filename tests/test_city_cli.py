@@ -80,3 +80,9 @@ def test_export_city_level_figures(city, tmp_path, capsys):
     labels = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(6, 12)}
     assert labels == {"甲镇 本月数": 2, "甲镇 累计数": 2, "乙镇 本月数": 2, "乙镇 累计数": 2,
                       "全市合计 本月数": 3, "全市合计 累计数": 3}
+
+
+def test_metrics_level_city_is_the_root(city, capsys):
+    """--level 市: the city's own row, the union of every village's ledger (3 enterprises)."""
+    out = _json(capsys, "metrics", str(city), "--period", "2024-06", "--level", "市", "--json")
+    assert {u: v["inspected"] for u, v in out["units"].items()} == {"石狮市": 3}

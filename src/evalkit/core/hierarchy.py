@@ -172,8 +172,9 @@ def select_units(units: pd.DataFrame, level: str | None = None, unit: str | None
     else:
         pool = tree.descendants(unit)
     if level is not None:
+        here = unit if unit is not None else tree.top  # --level 市: the city itself
         pool = [u for u in pool if tree.kinds.get(u) in LEVELS[level]] or (
-            [unit] if unit is not None and tree.kinds.get(unit) in LEVELS[level] else [])
+            [here] if tree.kinds.get(here) in LEVELS[level] else [])
     return pool
 
 

@@ -253,6 +253,8 @@ def write_level_figures(dataset, p: Period, path: Path, top: str, level: str | N
     rows = hierarchy.select_units(dataset.units, level, top) if level else tree.children.get(top, [])
     if tree.keeps_ledger(top):
         rows = [top]
+    elif rows == [top]:  # --level 市 (the root's own level): its units, as without --level
+        rows = tree.children.get(top, [])
     inputs = figures_inputs(dataset, p)
     for key in ("month", "cumulative"):  # the chosen unit's own row is the total
         frame = inputs[key]

@@ -617,6 +617,8 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
             name = "level" if level and exc.args[0] == level else "unit"
             raise ParameterError(name, exc.args[0], "、".join(hierarchy.LEVELS) if name == "level"
                                  else "数据中的单位：" + "、".join(all_units)) from None
+        if chosen is not None:  # the root's own report is its summary, always made
+            chosen = [u for u in chosen if u != region]
         default = hierarchy.children_of(ds.units, region)
         report_units = [u for u in all_units if u in set(default) | set(chosen or ()) | set(units or ())]
         selected = [u for u in report_units if (not units or u in units) and (chosen is None or u in chosen)]
