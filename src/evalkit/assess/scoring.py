@@ -217,7 +217,8 @@ DEDUCTION_COLUMNS = ["unit", "dimension", "part", "part_name", "rule", "rule_nam
 @dataclass
 class ScoreResult:
     """Scores of every unit. ``frame``: index unit; one column per dimension id, then total,
-    rank, grade, vetoed, explanation (list of Chinese strings). ``parts``: one row per
+    rank, grade, vetoed, explanation (list of Chinese strings), peer_group (the group the rank is
+    within, ``core.hierarchy.peer_groups``). ``parts``: one row per
     (unit, part) with value, target, weight, points, applicable."""
 
     period: Period
@@ -242,6 +243,7 @@ class ScoreResult:
                 "dimensions": {d: _py(row[d]) for d in self.dimensions},
                 "total": _py(row["total"]), "rank": int(row["rank"]), "grade": row["grade"],
                 "vetoed": bool(row["vetoed"]), "explanation": list(row["explanation"]),
+                "peer_group": row["peer_group"],
                 "parts": [{k: _py(v) for k, v in r.items() if k != "unit"}
                           for r in self.parts[self.parts["unit"] == unit].to_dict("records")],
                 "deductions": [{k: (list(v) if k == "evidence" else _py(v)) for k, v in r.items() if k != "unit"}
@@ -258,11 +260,17 @@ class ScoreResult:
         dims = list(self.dimensions)
         heads = ["名次", "单位", *[f"{self.dimensions[d]['name']}({self.dimensions[d]['weight']:g})" for d in dims],
                  "总分", "等级"]
-        body = []
-        for unit, row in self.frame.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
-            body.append([str(int(row["rank"])), str(unit), *[format_value(row[d], "score") for d in dims],
-                         format_value(row["total"], "score"), row["grade"] + ("（否决）" if row["vetoed"] else "")])
-        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", format_table(heads, body), ""]
+        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", ""]
+        groups = list(dict.fromkeys(self.frame["peer_group"]))  # ranks are within each group (docs/scoring.md)
+        for group in groups:
+            mine = self.frame[self.frame["peer_group"] == group]
+            body = []
+            for unit, row in mine.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
+                body.append([str(int(row["rank"])), str(unit), *[format_value(row[d], "score") for d in dims],
+                             format_value(row["total"], "score"), row["grade"] + ("（否决）" if row["vetoed"] else "")])
+            if len(groups) > 1:
+                lines.append(f"【{group}】")
+            lines += [format_table(heads, body), ""]
         lines.append("失分说明：")
         for unit, row in self.frame.sort_values("rank").iterrows():
             lines.append(f"■ {unit}（{format_value(row['total'], 'score')} 分，{row['grade']}）")
@@ -527,7 +535,8 @@ def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, finding
     key = frame["total"].fillna(-1).astype(float) - frame["vetoed"].astype(float) * 1000
     peer = pd.Series([(groups or {}).get(u, "") for u in frame.index], index=frame.index)
     frame["rank"] = key.groupby(peer).rank(ascending=False, method="min").astype(int)
+    frame["peer_group"] = peer
     frame["grade"] = [grade_for(None if pd.isna(t) else float(t), cfg["grades"], v)
                       for t, v in zip(frame["total"], frame["vetoed"], strict=True)]
-    return frame[[*dims, "total", "rank", "grade", "vetoed", "explanation"]].sort_values(
+    return frame[[*dims, "total", "rank", "grade", "vetoed", "explanation", "peer_group"]].sort_values(
         ["rank"], kind="stable")

@@ -190,5 +190,5 @@ def peer_groups(units: pd.DataFrame) -> dict[str, str]:
             out[u] = u
             continue
         up = tree.parent_of(u) or tree.top
-        out[u] = f"{up}·{'填报单位' if tree.keeps_ledger(u) else '镇街'}"
+        out[u] = f"{up}所属{'单位' if tree.keeps_ledger(u) else '镇（街道）'}"
     return out

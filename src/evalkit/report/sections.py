@@ -963,8 +963,7 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
     f = f.sort_values(["_group", "rank", "total"], ascending=[True, True, False], kind="stable")
     out = pd.DataFrame({"名次": f["rank"].astype(int), "单位": [str(u) for u in f.index]})
     if len(order) > 1:
-        tree = hierarchy.Tree(ds.units)
-        out["排名范围"] = ["市直部门" if tree.keeps_ledger(u) else "镇（街道）" for u in f.index]
+        out["排名范围"] = [groups.get(u, "") for u in f.index]
     for d, v in res.dimensions.items():
         out[f"{v['name']}({v['weight']:g})"] = f[d].map(as_number).to_numpy()
     out["总分"] = f["total"].map(as_number).to_numpy()
