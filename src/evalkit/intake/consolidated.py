@@ -82,13 +82,23 @@ def parent_in_title(registry: Registry, top_rows: list[list]) -> str | None:
     return None
 
 
-def check_below(read: RowRead, sheet: SheetRead, registry: Registry, unit: str, column: str) -> None:
-    """Warn (``relayed_unit_outside``) when units.csv places ``unit`` under another parent than the
-    consolidating unit whose form names it: the city would count it under both towns."""
+def below(registry: Registry, parent: str | None) -> set[str] | None:
+    """The units ``parent`` may relay (its descendants), or None when units.csv names no 上级单位
+    (every unit reports to the root); computed once per sheet."""
     units = registry.units
-    if unit == sheet.unit or "parent" not in units or not units["parent"].notna().any():
+    if not parent or "parent" not in units or not units["parent"].notna().any():
+        return None
+    return set(hierarchy.descendants(units, parent))
+
+
+def check_below(read: RowRead, sheet: SheetRead, registry: Registry, unit: str, column: str,
+                allowed: set[str] | None) -> None:
+    """Warn (``relayed_unit_outside``) when units.csv places ``unit`` under another parent than the
+    consolidating unit whose form names it (``allowed``, from ``below``): the city would count it twice."""
+    units = registry.units
+    if allowed is None or unit == sheet.unit:
         return
-    if unit in units["unit"].values and unit not in hierarchy.descendants(units, sheet.unit):
+    if unit not in allowed and unit in set(units["unit"]):
         read.problems.append(sheet_problem(
             "relayed_unit_outside", f"{sheet.unit}的汇总表中有 {unit}，但单位名录中 {unit} 的上级单位是 "
             f"{hierarchy.parent_of(units, unit)}：请核对（本行照常计入 {unit}）", sheet, row=read.row, column=column,
@@ -142,6 +152,7 @@ class FiguresLabeler:
         self.parent = sheet.unit
         self.current: str | None = None  # the unit of a merged 单位 cell carries down
         self.seen: dict[tuple[str, str], int] = {}
+        self.allowed = below(registry, sheet.unit)
 
     def __call__(self, read: RowRead, row: list) -> str | None:
         """The row's label (本月数/累计数, None when unreadable); sets record unit/via; problems on read."""
@@ -176,7 +187,7 @@ class FiguresLabeler:
                     "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
                 unit = name
             else:
-                check_below(read, sheet, self.registry, unit, column)
+                check_below(read, sheet, self.registry, unit, column, self.allowed)
         key = (unit, label)
         if key in self.seen:
             read.problems.append(sheet_problem(
@@ -238,6 +249,7 @@ def assign_ledger_units(sheet: SheetRead, grid: list[list], header: Header, regi
         elif current is not None:
             markers.setdefault(n, current)
     kept = []
+    allowed = below(registry, sheet.unit)
     for read in sheet.rows:
         row = grid[read.row - 1]
         filled = [v for v in row if cells.to_text(v) is not None]
@@ -268,7 +280,7 @@ def assign_ledger_units(sheet: SheetRead, grid: list[list], header: Header, regi
                     "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
                 unit = name
             else:
-                check_below(read, sheet, registry, unit, column)
+                check_below(read, sheet, registry, unit, column, allowed)
         read.record.update(unit=unit, via=sheet.unit)
         kept.append(read)
     sheet.rows = kept
