@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_batch.py [--data data/sample] [--period 2024-06]
                                             [--hand-units 6 | --hand-units all] [--jobs 2]
+    .venv/bin/python scripts/bench_batch.py --city [data/sample-city]   # town vs city batch
 
 1. ``evalkit run`` for every unit plus the town-level reports (``run_batch`` with
    ``force=True``), from a cold cache: warm kernels, shared dataset/result caches,
@@ -12,6 +13,10 @@
    for the first ``--hand-units`` units and the unit total is extrapolated from their
    mean (say ``--hand-units all`` to run them all).
 3. A re-run of ``evalkit run`` with nothing changed (command line, wall time).
+
+With ``--city``: the town sample's batch (``--data``) and the city sample's (data/sample-city:
+石狮市's summary, one report per town/街道 and city department), both cold with ``--force``,
+one after the other; the target is the city's within 2× the town's. No by-hand loop.
 
 Prints the wall times, the ratio and where the time goes (kernel start, imports and
 data loading, execution, rendering) as Markdown for docs/notebooks.md.
@@ -112,7 +117,8 @@ def run_by_hand(data: Path, period: str, hand_units, out: Path, cache: Path) -> 
     measured = sum(r["papermill"] + r["nbconvert"] for r in rows)
     return {"measured_wall": measured, "reports_run": len(rows), "units_run": len(unit_rows),
             "units_total": len(unit_specs), "wall": est["papermill"] + est["nbconvert"], **est,
-            "unit_report_mean": statistics.mean(r["papermill"] + r["nbconvert"] for r in unit_rows) if unit_rows else None}
+            "unit_report_mean": (statistics.mean(r["papermill"] + r["nbconvert"] for r in unit_rows)
+                                 if unit_rows else None)}
 
 
 def rerun_wall(data: Path, period: str, jobs: int, out: Path, cache: Path) -> float:
@@ -123,6 +129,26 @@ def rerun_wall(data: Path, period: str, jobs: int, out: Path, cache: Path) -> fl
     return time.perf_counter() - t0
 
 
+def compare_city(args) -> None:
+    """The town's and the city's monthly batch, cold, the same --jobs (target: city <= 2 × town)."""
+    with tempfile.TemporaryDirectory(prefix="bench-city-") as tmp:
+        tmp = Path(tmp)
+        town = run_batch_timed(args.data, args.period, args.jobs, tmp / "town", tmp / "cache-town")
+        city = run_batch_timed(args.city, args.period, args.jobs, tmp / "city", tmp / "cache-city")
+    ratio = city["wall"] / town["wall"]
+    if args.json:
+        print(json.dumps({"town": town, "city": city, "ratio": ratio}, indent=1))
+        return
+    print(f"""## 镇与市的月度批量（{args.period}，冷缓存，--force，{os.cpu_count()} 核，--jobs {args.jobs}）
+
+| 样例 | 报告数 | 总用时 | 执行（各进程累计） |
+|---|---|---|---|
+| {args.data.name}（镇） | {town['reports']} | {town['wall']:.1f} 秒 | {town['execute']:.1f} 秒 |
+| {args.city.name}（市） | {city['reports']} | {city['wall']:.1f} 秒 | {city['execute']:.1f} 秒 |
+| 市 / 镇 | | **{ratio:.2f} 倍**（目标 ≤ 2） | |
+""")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "sample")
@@ -130,7 +156,12 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--hand-units", default="6", help="unit reports to run by hand (or 'all')")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--city", nargs="?", type=Path, const=ROOT / "data" / "sample-city", default=None,
+                    help="compare the town sample's batch with the city sample's (default data/sample-city)")
     args = ap.parse_args()
+    if args.city is not None:
+        compare_city(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         tmp = Path(tmp)
         batch = run_batch_timed(args.data, args.period, args.jobs, tmp / "batch", tmp / "cache-batch")
@@ -143,7 +174,8 @@ def main() -> None:
         return
     n = batch["reports"]
     extrap = "" if hand["units_run"] == hand["units_total"] else (
-        f"（单位报告实测 {hand['units_run']} 份，按平均每份 {hand['unit_report_mean']:.1f} 秒外推到 {hand['units_total']} 份）")
+        f"（单位报告实测 {hand['units_run']} 份，按平均每份 {hand['unit_report_mean']:.1f} 秒"
+        f"外推到 {hand['units_total']} 份）")
     print(f"""## 批量生成耗时（{args.period}，{n} 份报告，{os.cpu_count()} 核，--jobs {args.jobs}）
 
 | 方式 | 总用时 |

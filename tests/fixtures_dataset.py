@@ -78,13 +78,14 @@ def figures_row(unit: str, period: str, kind: str, **values) -> dict:
 
 
 def make_dataset(registry, rows=(), *, units=None, figures=(), items_override=None,
-                 data_dir: str | Path = "tests/fixture-data") -> Dataset:
+                 data_dir: str | Path = "tests/fixture-data", parents=None) -> Dataset:
     """A Dataset with every contract column, built from literal rows.
 
     registry  (name, unit) tuples or dicts with the enterprises columns
     rows      ``inspection(...)`` dicts
     units     unit names in order; default: registry units then row units, first seen
     figures   ``figures_row(...)`` dicts
+    parents   unit -> 上级单位 (a city tree); 类型 from the name's ending (市, 镇, 街道, 村, else 部门)
     """
     enterprises = _enterprises(registry)
     if units is None:
@@ -92,8 +93,9 @@ def make_dataset(registry, rows=(), *, units=None, figures=(), items_override=No
                                     *(f["unit"] for f in figures)]))
     unit_frame = pd.DataFrame({
         "unit": units,
-        "kind": ["村" if u.endswith("村") else "部门" for u in units],
+        "kind": [_kind(u) if parents else ("村" if u.endswith("村") else "部门") for u in units],
         "supervised_total": [int((enterprises["unit"] == u).sum()) for u in units],
+        "parent": pd.Series([(parents or {}).get(u) for u in units], dtype=object),
     })
     ledger = _ledger(list(rows), set(enterprises["name"]))
     items = _items(ledger, items_override or {})
@@ -118,6 +120,10 @@ def make_dataset(registry, rows=(), *, units=None, figures=(), items_override=No
         rejected=pd.DataFrame(columns=["file", "sheet", "row", "form", "reason", "values"]),
         problems=pd.DataFrame(columns=PROBLEM_COLUMNS), meta={"fixture": True},
     )
+
+
+def _kind(unit: str) -> str:
+    return next((k for k in ("市", "街道", "镇", "村") if unit.endswith(k)), "部门")
 
 
 def _enterprises(registry) -> pd.DataFrame:

@@ -56,3 +56,13 @@ def test_bad_parents_are_reported_not_guessed(tmp_path):
     assert pd.isna(units.set_index("unit").loc["锦里村", "parent"])
     assert hierarchy.root(units) == "蚶江镇"
     assert set(hierarchy.ledger_units(units, "蚶江镇")) == {"锦里村", "祥芝村", "市应急管理局", "甲"}
+
+
+def test_consolidating_units_are_the_parent_kinds_and_the_root(tmp_path):
+    """镇/街道/市 consolidate, and so does the root even when units.csv does not list it."""
+    reg = _registry(tmp_path, "单位,类型,上级单位\n石狮市,市,\n蚶江镇,镇,石狮市\n锦里村,村,蚶江镇\n"
+                              "市应急管理局,部门,石狮市\n")
+    assert hierarchy.consolidating(reg.units) == {"石狮市", "蚶江镇"}
+    (tmp_path / "town").mkdir()
+    town = _registry(tmp_path / "town", "单位,类型\n锦里村,村\n祥芝村,村\n")
+    assert hierarchy.consolidating(town.units) == {"蚶江镇"}

@@ -154,7 +154,7 @@ def test_cached_dataset_comes_back_exactly(tmp_path, user_cache):
     cache.clear_memory()
     cached = cache.load_cached(data)  # read from disk
     entry = user_cache / cached.meta["cache_key"] / "dataset"
-    assert sorted(p.suffix for p in entry.iterdir()) == [".json"] + [".parquet"] * 10
+    assert sorted(p.suffix for p in entry.iterdir()) == [".json"] + [".parquet"] * 11  # the 11 tables of a Dataset
     assert not list(user_cache.rglob("*.pkl"))
     assert_same_dataset(fresh, cached)
     assert isinstance(cached.rejected["values"].iloc[0], dict)

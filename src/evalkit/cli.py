@@ -185,35 +185,84 @@ def _load_covering(args):
     return ds
 
 
+def _chosen(args, ds) -> list[str] | None:
+    """The units ``--level``/``--unit`` choose (``core.hierarchy.select_units``), None for all."""
+    from evalkit.core import hierarchy  # lazy: start-up time, as above
+    from evalkit.exceptions import ParameterError  # lazy: start-up time, as above
+
+    level, unit = getattr(args, "level", None), getattr(args, "unit", None)
+    if level is None and unit is None:
+        return None
+    try:
+        return hierarchy.select_units(ds.units, level, unit)
+    except KeyError:
+        names = [str(u) for u in ds.units["unit"]]
+        raise ParameterError("unit", unit, "数据中的单位：" + "、".join(names)) from None
+
+
+def _with_units_below(ds, units: list[str]) -> set[str]:
+    from evalkit.core import hierarchy  # lazy: start-up time, as above
+
+    tree = hierarchy.Tree(ds.units)
+    return {m for u in units for m in (u, *tree.descendants(u))}
+
+
 def cmd_metrics(args) -> int:
+    from evalkit.core import hierarchy  # lazy: start-up time, as above
     from evalkit.metrics.engine import compute_metrics  # lazy: start-up time, as above
 
-    result = compute_metrics(_load_covering(args), args.period, scope=args.scope,
-                             source=args.source, config=args.config)
+    ds = _load_covering(args)
+    result = compute_metrics(ds, args.period, scope=args.scope, source=args.source, config=args.config)
+    chosen = _chosen(args, ds)
+    if chosen is not None:
+        top = args.unit if args.unit and not hierarchy.Tree(ds.units).keeps_ledger(args.unit) else None
+        result = result.for_units(chosen, top, top and hierarchy.total_label(ds.units, top))
     _emit(result, args.json)
     return 0
 
 
 def cmd_audit(args) -> int:
+    import dataclasses  # lazy: start-up time, as above
+
     from evalkit.audit.run import run_audit  # lazy: start-up time, as above
 
-    _emit(run_audit(_load_covering(args), args.period, config=args.config), args.json)
+    ds = _load_covering(args)
+    result = run_audit(ds, args.period, config=args.config)
+    chosen = _chosen(args, ds)
+    if chosen is not None:  # the chosen units' findings and those of every unit below them
+        keep = _with_units_below(ds, chosen) | ({args.unit} if args.unit else set())
+        result = dataclasses.replace(result, findings=result.findings[result.findings["unit"].isin(keep)])
+    _emit(result, args.json)
     return 0
 
 
 def cmd_score(args) -> int:
+    import dataclasses  # lazy: start-up time, as above
+
     from evalkit.assess.scoring import score_units  # lazy: start-up time, as above
 
-    _emit(score_units(_load_covering(args), args.period, config=args.config), args.json)
+    ds = _load_covering(args)
+    result = score_units(ds, args.period, config=args.config)
+    chosen = _chosen(args, ds)
+    if chosen is not None:  # ranks stay those within each unit's peer group (docs/scoring.md)
+        result = dataclasses.replace(
+            result, frame=result.frame[result.frame.index.isin(chosen)],
+            parts=result.parts[result.parts["unit"].isin(chosen)],
+            deductions=result.deductions[result.deductions["unit"].isin(chosen)])
+    _emit(result, args.json)
     return 0
 
 
 def cmd_export(args) -> int:
-    from evalkit.export.official import export_period  # lazy: start-up time, as above
+    from evalkit.export.official import export_level_figures, export_period  # lazy: start-up time, as above
 
     ds = _load_covering(args)
     with writing_to(args.out):
-        written = export_period(ds, args.period, out_dir=args.out, filled_date=args.filled_on)
+        if getattr(args, "level", None) or getattr(args, "unit", None):
+            _chosen(args, ds)  # an unknown --unit is a usage error
+            written = [export_level_figures(ds, args.period, args.out, unit=args.unit, level=args.level)]
+        else:
+            written = export_period(ds, args.period, out_dir=args.out, filled_date=args.filled_on)
     for path in written:
         print(path)
     for p in written.problems:  # what the clerk should fix before publishing
@@ -227,16 +276,17 @@ def cmd_run(args) -> int:
 
     with writing_to(args.out):
         result = run_batch(args.data_dir, args.period, units=args.units, jobs=args.jobs,
-                           out_dir=args.out, force=args.force)
+                           out_dir=args.out, force=args.force, level=args.level, unit=args.unit)
     print(result.to_text())
     return 0 if result.ok else 1
 
 
 def cmd_sample(args) -> int:
+    from evalkit.sample.city import generate_city  # lazy: start-up time, as above
     from evalkit.sample.generate import generate  # lazy: start-up time, as above
 
     with writing_to(args.out):
-        manifest = generate(args.out, seed=args.seed)
+        manifest = (generate_city if args.city else generate)(args.out, seed=args.seed)
     print(f"样例数据已写入 {args.out}：{manifest['summary']}")
     return 0
 
@@ -262,6 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
     def as_json(sp):
         sp.add_argument("--json", action="store_true", help="输出一个 JSON 对象（默认输出中文文字报告）")
 
+    def level(sp):
+        sp.add_argument("--level", choices=["市", "镇", "街道", "部门", "村"], default=None,
+                        help="只报告这一级的单位：镇（含街道）、街道、部门、村（含社区）或 市")
+        sp.add_argument("--unit", default=None, metavar="NAME",
+                        help="只报告这个单位（镇、街道或市：其下属各单位，合计为该单位）")
+
     def out(sp, default, what):
         sp.add_argument("--out", type=Path, default=Path(default), metavar="DIR",
                         help=f"{what}写入的目录（默认 {default}）")
@@ -282,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="ledger：由附件1台账重算；reported：附件2报送数")
     sp.add_argument("--config", type=Path, default=None, metavar="FILE",
                     help="指标配置 YAML（只写要改的项，默认 config/metrics.yaml）")
+    level(sp)
     as_json(sp)
     sp.set_defaults(func=cmd_metrics)
 
@@ -290,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     period(sp)
     sp.add_argument("--config", type=Path, default=None, metavar="FILE",
                     help="核查阈值配置 YAML（只写要改的项，默认 config/audit.yaml）")
+    level(sp)
     as_json(sp)
     sp.set_defaults(func=cmd_audit)
 
@@ -298,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     period(sp)
     sp.add_argument("--config", type=Path, default=None, metavar="FILE",
                     help="权重配置 YAML（写出的顶层键整块替换默认值，默认 config/scoring.yaml）")
+    level(sp)
     as_json(sp)
     sp.set_defaults(func=cmd_score)
 
@@ -307,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--filled-on", type=_date, default=None, metavar="YYYY-MM-DD",
                     help="表头“填报日期”（默认：正在报送的月份为今天，否则为该月报送期限，即次月30日）")
     out(sp, "outputs", "工作簿与公示文件")
+    level(sp)
     sp.set_defaults(func=cmd_export)
 
     sp = command("run", "批量生成各单位及全镇报告（papermill）")
@@ -316,12 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=_positive_int, default=None, metavar="N", help="并行数（默认 CPU 核数）")
     out(sp, "outputs", "报告")
     sp.add_argument("--force", action="store_true", help="忽略缓存，全部重算")
+    level(sp)
     sp.set_defaults(func=cmd_run)
 
     sp = command("sample", "生成样例数据（固定随机种子）")
     out(sp, "data/sample", "样例数据")
     sp.add_argument("--seed", type=_integer, default=2024, metavar="N",
                     help="随机种子（默认 2024；同一种子生成相同数据）")
+    sp.add_argument("--city", action="store_true",
+                    help="生成石狮市样例（多个镇街与市直部门，写入 --out，如 data/sample-city）")
     sp.set_defaults(func=cmd_sample)
     return p
 

@@ -13,7 +13,13 @@ under the weights and formulas of config/scoring.yaml (docs/scoring.md explains 
 * dimension:       weight × (Σ points of applicable parts) / (Σ weights of applicable parts);
                    a dimension with no applicable part is left out and the total is
                    re-weighted to 100 over the others.
-* total:           rounded to 2 decimals; rank by total (ties share the best rank,
+* level:           a town's (街道's, the city's) figures are the union of its units' ledgers
+                   (``core.hierarchy.ledger_units``, as in the metrics) and its deductions the
+                   findings of itself and every unit below it; units are ranked within their
+                   peer group (``core.hierarchy.peer_groups``: towns and 街道 among themselves,
+                   a town's villages and departments within the town, city departments among
+                   themselves; a town folder is one group).
+* total:           rounded to 2 decimals; rank by total within the peer group (ties share the best rank,
                    ``method="min"``: 1, 2, 2, 4), vetoed units after all others; grade from
                    ``grades`` (≥90 优秀, ≥80 良好, ≥60 合格, else 不合格); a veto (一票否决)
                    forces 不合格.
@@ -36,6 +42,7 @@ from evalkit.audit.rules import AUDIT_RULES, SEVERITIES
 from evalkit.audit.run import AuditResult, as_period, load_audit_config, run_audit
 from evalkit.config.loader import load_model
 from evalkit.config.models import ScoringFile
+from evalkit.core import hierarchy
 from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.periods import Period, parse_period
 from evalkit.core.problems import RULES as VALIDATION_RULES
@@ -71,9 +78,8 @@ def overdue_closure_rate(ctx: ScoringContext) -> pd.Series:
              & is_past_due(it, ctx.facts.end, grace_days=ctx.facts.grace_days)]
     rows = ctx.facts.rows
     due = due.assign(unit=[rows.at[r, "unit"] for r in due["row_id"]])
-    g = due.groupby("unit")
-    return pd.Series({u: rate(int((grp["hazard_status"] == CLOSED).sum()), len(grp)) for u, grp in g},
-                     dtype=object)
+    return pd.Series({u: rate(int((grp["hazard_status"] == CLOSED).sum()), len(grp))
+                      for u, grp in _by_level(ctx, due)}, dtype=object)
 
 
 def referral_rate(ctx: ScoringContext) -> pd.Series:
@@ -83,7 +89,7 @@ def referral_rate(ctx: ScoringContext) -> pd.Series:
     good nor bad.
     """
     due = referral_due(ctx.facts)
-    return pd.Series({u: rate(int(g["referred"].sum()), len(g)) for u, g in due.groupby("unit")}, dtype=object)
+    return pd.Series({u: rate(int(g["referred"].sum()), len(g)) for u, g in _by_level(ctx, due)}, dtype=object)
 
 
 def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
@@ -92,7 +98,22 @@ def typical_cases(ctx: ScoringContext, min_score: float = 5) -> pd.Series:
     cands = case_candidates(ctx.dataset, ctx.period, with_timeline=False, facts=ctx.facts)
     good = cands[(cands["score"] >= min_score) & (cands["standing"] == POSITIVE)] if len(cands) else cands
     counts = good.groupby("unit").size() if len(good) else pd.Series(dtype=int)
-    return pd.Series({u: int(counts.get(u, 0)) for u in ctx.units}, dtype=object)
+    return pd.Series({u: int(sum(counts.get(m, 0) for m in ctx.leaves.get(u, [u]))) for u in ctx.units},
+                     dtype=object)
+
+
+def _by_level(ctx: ScoringContext, frame: pd.DataFrame):
+    """(unit, its rows of ``frame``) for every unit with rows: a leaf's own, a parent's those of
+    its leaves (``hierarchy.ledger_units``); in a town folder, ``groupby("unit")``."""
+    if frame.empty:
+        return
+    if all(ctx.leaves.get(u, [u]) == [u] for u in ctx.units):
+        yield from frame.groupby("unit")
+        return
+    for u in ctx.units:
+        sub = frame[frame["unit"].isin(ctx.leaves.get(u, [u]))]
+        if len(sub):
+            yield u, sub
 
 
 #: Built-in indicator id -> (Chinese name, unit of measure, function).
@@ -153,6 +174,8 @@ class ScoringContext:
     audit: AuditResult
     units: list[str]
     metrics: pd.DataFrame | None = None
+    #: unit -> the leaf units whose ledgers make up its figures (``hierarchy.ledger_groups``)
+    leaves: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _problem_counts(dataset: Dataset, period: Period, rule: str) -> tuple[pd.Series, dict[str, list[str]]]:
@@ -194,7 +217,8 @@ DEDUCTION_COLUMNS = ["unit", "dimension", "part", "part_name", "rule", "rule_nam
 @dataclass
 class ScoreResult:
     """Scores of every unit. ``frame``: index unit; one column per dimension id, then total,
-    rank, grade, vetoed, explanation (list of Chinese strings). ``parts``: one row per
+    rank, grade, vetoed, explanation (list of Chinese strings), peer_group (the group the rank is
+    within, ``core.hierarchy.peer_groups``). ``parts``: one row per
     (unit, part) with value, target, weight, points, applicable, measure ("%", "件", or
     "分" for a deduction part, whose value is the points deducted and which has no target)."""
 
@@ -220,6 +244,7 @@ class ScoreResult:
                 "dimensions": {d: _py(row[d]) for d in self.dimensions},
                 "total": _py(row["total"]), "rank": int(row["rank"]), "grade": row["grade"],
                 "vetoed": bool(row["vetoed"]), "explanation": list(row["explanation"]),
+                "peer_group": row["peer_group"],
                 "parts": [{k: _py(v) for k, v in r.items() if k != "unit"}
                           for r in self.parts[self.parts["unit"] == unit].to_dict("records")],
                 "deductions": [{k: (list(v) if k == "evidence" else _py(v)) for k, v in r.items() if k != "unit"}
@@ -236,11 +261,17 @@ class ScoreResult:
         dims = list(self.dimensions)
         heads = ["名次", "单位", *[f"{self.dimensions[d]['name']}({self.dimensions[d]['weight']:g})" for d in dims],
                  "总分", "等级"]
-        body = []
-        for unit, row in self.frame.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
-            body.append([str(int(row["rank"])), str(unit), *[format_value(row[d], "score") for d in dims],
-                         format_value(row["total"], "score"), row["grade"] + ("（否决）" if row["vetoed"] else "")])
-        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", "", format_table(heads, body), ""]
+        lines = [f"执法评议考核 {self.period.label}（评分范围：{self.span.label}）", ""]
+        groups = list(dict.fromkeys(self.frame["peer_group"]))  # ranks are within each group (docs/scoring.md)
+        for group in groups:
+            mine = self.frame[self.frame["peer_group"] == group]
+            body = []
+            for unit, row in mine.sort_values(["rank", "total"], ascending=[True, False]).iterrows():
+                body.append([str(int(row["rank"])), str(unit), *[format_value(row[d], "score") for d in dims],
+                             format_value(row["total"], "score"), row["grade"] + ("（否决）" if row["vetoed"] else "")])
+            if len(groups) > 1:
+                lines.append(f"【{group}】")
+            lines += [format_table(heads, body), ""]
         lines.append("失分说明：")
         for unit, row in self.frame.sort_values("rank").iterrows():
             lines.append(f"■ {unit}（{format_value(row['total'], 'score')} 分，{row['grade']}）")
@@ -290,9 +321,12 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
     audit = run_audit(dataset, span, config=cfg.get("audit_config"))
     facts = audit.facts or audit_facts_for(dataset, span, cfg.get("audit_config"))  # the audit's: same span, config
-    ctx = ScoringContext(dataset, span, facts, audit, units)
+    ctx = ScoringContext(dataset, span, facts, audit, units,
+                         leaves=hierarchy.ledger_groups(dataset.units) if units else {})
     findings = audit.findings
     grouped = _by_rule_and_unit(findings)  # once per run: filtering per unit and rule was half the time
+    below = _below(dataset, units)
+    grouped = _with_units_below(grouped, below)
     indicator_cache: dict = {}
     problem_cache: dict = {}  # validation rule -> per-unit counts, computed once per run
     part_rows: list[dict] = []
@@ -330,7 +364,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
                             f"得 {pts:.2f}/{pw:g}，失 {pw - pts:.2f} 分")
             else:
                 for u in units:
-                    ded, lines, items = _deductions(dataset, span, grouped, part, u, label, problem_cache)
+                    ded, lines, items = _deductions(dataset, span, grouped, part, u, label, problem_cache, below.get(u))
                     pts = max(pw - ded, 0.0)
                     left = pw  # a part cannot lose more than its weight: later items then cost 0
                     for item in items:
@@ -356,7 +390,7 @@ def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
             if applicable[u] < dweight - 1e-9:
                 expl[u].append(f"{dim['name']}：按适用指标折算，{dweight:g} × {earned[u]:.2f}/{applicable[u]:g}"
                                f" = {score:.2f} 分")
-    frame = _assemble(cfg, units, dim_scores, expl, findings, flags)
+    frame = _assemble(cfg, units, dim_scores, expl, findings, flags, hierarchy.peer_groups(dataset.units), below)
     notes = [f"评分范围：{span.label}；核查问题 {len(findings)} 条（evalkit audit）。"]
     parts = pd.DataFrame(part_rows, columns=["unit", "dimension", "part", "name", "type", "value", "target",
                                              "weight", "points", "applicable", "measure"])
@@ -390,7 +424,7 @@ def _by_rule_and_unit(findings: pd.DataFrame) -> dict[tuple, list[tuple[int, dic
 
 
 def _deductions(dataset: Dataset, span: Period, findings: dict, part: dict, unit: str,
-                label: str, cache: dict) -> tuple[float, list[str], list[dict]]:
+                label: str, cache: dict, members: list[str] | None = None) -> tuple[float, list[str], list[dict]]:
     """Total deduction of one unit for a deduction part, a Chinese line per rule, and one
     record per finding or problem with the points it cost (the rule's cap applied in order:
     the findings after the cap cost 0). ``findings``: ``_by_rule_and_unit`` of the audit."""
@@ -401,9 +435,10 @@ def _deductions(dataset: Dataset, span: Period, findings: dict, part: dict, unit
             if rid not in cache:
                 cache[rid] = _problem_counts(dataset, span, rid)
             counts, refs = cache[rid]
-            n, n_ev = int(counts.get(unit, 0)), len(refs.get(unit, []))
+            mine_refs = [r for m in (members or [unit]) for r in refs.get(m, [])]
+            n, n_ev = int(sum(counts.get(m, 0) for m in (members or [unit]))), len(mine_refs)
             title = VALIDATION_RULES[rid].title
-            records = [(None, month, message, [ref]) for ref, month, message in refs.get(unit, [])]
+            records = [(None, month, message, [ref]) for ref, month, message in mine_refs]
         else:
             mine = findings.get((rid, unit), [])
             if spec.get("severity"):
@@ -448,8 +483,32 @@ def finding_month(dataset: Dataset, finding: dict) -> str | None:
     return first if first == last else f"{first}/{last}"
 
 
+def _below(dataset: Dataset, units: list[str]) -> dict[str, list[str]]:
+    """unit -> itself and every unit below it (whose findings and problems are its own too)."""
+    if not units:
+        return {}
+    tree = hierarchy.Tree(dataset.units)
+    return {u: [u, *tree.descendants(u)] for u in units}
+
+
+def _with_units_below(grouped: dict, below: dict[str, list[str]]) -> dict:
+    """``_by_rule_and_unit`` with each parent's entry holding its own findings and those below it."""
+    parents = {u: ms for u, ms in below.items() if len(ms) > 1}
+    if not parents:
+        return grouped
+    out = dict(grouped)
+    rules = {rid for rid, _ in grouped}
+    for u, members in parents.items():
+        for rid in rules:
+            merged = [f for m in members for f in grouped.get((rid, m), [])]
+            if merged:
+                out[(rid, u)] = sorted(merged, key=lambda x: x[0])
+    return out
+
+
 def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, findings: pd.DataFrame,
-              flags: dict) -> pd.DataFrame:
+              flags: dict, groups: dict[str, str] | None = None,
+              below: dict[str, list[str]] | None = None) -> pd.DataFrame:
     dims = cfg["dimensions"]
     recs = []
     for u in units:
@@ -459,7 +518,8 @@ def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, finding
         total = None if applicable <= 0 else raw * 100 / applicable
         veto_reasons = []
         for rid in cfg["veto"]["rules"]:
-            n = int(((findings["rule"] == rid) & (findings["unit"] == u)).sum()) if len(findings) else 0
+            mine = (below or {}).get(u, [u])
+            n = int(((findings["rule"] == rid) & findings["unit"].isin(mine)).sum()) if len(findings) else 0
             if n:
                 veto_reasons.append(f"{AUDIT_RULES[rid].title} {n} 条")
         if u in flags:
@@ -477,8 +537,10 @@ def _assemble(cfg: dict, units: list[str], dim_scores: dict, expl: dict, finding
         frame[d] = frame[d].astype("Float64")
     # Vetoed units rank after the others: shift their key below any possible total.
     key = frame["total"].fillna(-1).astype(float) - frame["vetoed"].astype(float) * 1000
-    frame["rank"] = key.rank(ascending=False, method="min").astype(int)
+    peer = pd.Series([(groups or {}).get(u, "") for u in frame.index], index=frame.index)
+    frame["rank"] = key.groupby(peer).rank(ascending=False, method="min").astype(int)
+    frame["peer_group"] = peer
     frame["grade"] = [grade_for(None if pd.isna(t) else float(t), cfg["grades"], v)
                       for t, v in zip(frame["total"], frame["vetoed"], strict=True)]
-    return frame[[*dims, "total", "rank", "grade", "vetoed", "explanation"]].sort_values(
+    return frame[[*dims, "total", "rank", "grade", "vetoed", "explanation", "peer_group"]].sort_values(
         ["rank"], kind="stable")

@@ -16,6 +16,7 @@ import pandas as pd
 from evalkit._text import AUDIT_SEVERITIES, BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.core import hierarchy
 from evalkit.core.dataset import Dataset, covered_months
 from evalkit.core.forms import FIGURES, LEDGER
 from evalkit.core.periods import Period, submission_deadline
@@ -59,6 +60,10 @@ AUDIT_RULES: dict[str, AuditRule] = {r.id: r for r in [
     _A("closure_due", "符合提请关闭情形",
        "安全生产法第一百一十三条第（一）项、第（四）项；方案二（四）：关闭取缔", "高"),
     _A("fine_disparity", "同案不同罚", "方案二（一）：完善自由裁量基准", "低"),
+    _A("consolidated_total_mismatch", "汇总表合计与所列单位的数字不符",
+       "附件2 备注1（本表由各镇（街道）及市各有关部门负责填报）；方案四（报送要求）", "中"),
+    _A("consolidated_ledger_mismatch", "汇总表合计与所辖单位台账重算数不符",
+       "附件2 备注1、2；方案四（报送要求）", "中"),
 ]}
 
 FINDING_COLUMNS = ["rule", "rule_name", "severity", "unit", "enterprise", "period", "message",
@@ -107,6 +112,16 @@ def _reconciled_cells(ctx: Context):
     if figs is None or figs.empty:
         return
     figs = figs[figs["period"].isin(ctx.period.period_keys)]
+    # a consolidating unit's 合计 rows are checked against its children by rule 13 (rules_consolidated)
+    figs = figs[~figs["unit"].isin(hierarchy.consolidating(ctx.dataset.units))]
+    if "via" in figs:  # a row a town relayed, for a month without any 附件1 of the unit or the town: nothing to compare
+        subs = ctx.dataset.submissions
+        ledgers = set(zip(subs.loc[subs["form"] == LEDGER.id, "unit"], subs.loc[subs["form"] == LEDGER.id, "period"],
+                          strict=True)) if len(subs) else set()
+        relayed = figs["via"].notna()
+        covered = [(u, p) in ledgers or (v, p) in ledgers for u, v, p in zip(figs["unit"], figs["via"], figs["period"],
+                                                                             strict=True)]
+        figs = figs[~relayed | pd.Series(covered, index=figs.index, dtype=bool)]
     columns: dict[int, dict] = {}  # id(result) -> compared column -> values (no lookup per cell)
     for fig in figs.sort_values(["unit", "period", "kind"]).to_dict("records"):
         scope = SCOPE_OF_ROW[fig["kind"]]
@@ -488,6 +503,10 @@ def check_submission_missing(ctx: Context) -> list[dict]:
     after its deadline. Months outside the data's months are never expected: a year in
     progress does not make December missing, and a unit is never docked for a month whose
     deadline it can still meet.
+
+    Who owes the forms (``core.hierarchy``): the units that keep a ledger (村, 社区, 部门); a town,
+    街道 or the city never does. A form its town (or a unit above) sent for the month, a
+    consolidated one, covers the unit.
     """
     ds = ctx.dataset
     months = covered_months(ds)
@@ -497,6 +516,18 @@ def check_submission_missing(ctx: Context) -> list[dict]:
     have = set(zip(subs["unit"], subs["period"], subs["form"], strict=True)) if len(subs) else set()
     received = pd.to_datetime(subs["received"], errors="coerce").max() if len(subs) else pd.NaT
     out = []
+    # Only the units that keep a ledger owe the two forms; a town's or the city's figures are
+    # consolidated from theirs (a town that sends none forwarded its units' originals). A
+    # consolidated form of the unit's town (or any unit above it) covers the unit's month.
+    tree = hierarchy.Tree(ds.units)
+    reporting = [u for u in ds.units["unit"] if tree.keeps_ledger(str(u))]
+    above: dict[str, list[str]] = {}
+    for u in reporting:
+        chain, here = [], tree.parent_of(u)
+        while here is not None and len(chain) <= len(tree.order):
+            chain.append(here)
+            here = tree.parent_of(here)
+        above[u] = chain
     for key in ctx.period.period_keys:
         if not months[0] <= key <= months[-1]:
             continue
@@ -504,9 +535,9 @@ def check_submission_missing(ctx: Context) -> list[dict]:
         deadline = submission_deadline(year, month)
         if not (key < months[-1] or (not pd.isna(received) and received.date() > deadline)):
             continue
-        for unit in ds.units["unit"]:
+        for unit in reporting:
             lacking = [name for form, name in ((LEDGER.id, "附件1（统计表一）"), (FIGURES.id, "附件2（统计表二）"))
-                       if (unit, key, form) not in have]
+                       if not any((who, key, form) in have for who in (unit, *above[unit]))]
             if not lacking:
                 continue
             out.append(finding(

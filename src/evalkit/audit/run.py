@@ -1,7 +1,7 @@
 """核查 (audit): the plan's requirements checked against the submitted data.
 
-``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (15 ids
-for the 12 rules of docs/audit.md; rules 1, 5 and 10 have two ids) over one period and returns an
+``run_audit(dataset, period, config=None)`` runs the rules of ``AUDIT_RULES`` (17 ids
+for the 13 rules of docs/audit.md; rules 1, 5, 10 and 13 have two ids) over one period and returns an
 ``AuditResult``:
 
 findings  DataFrame, one row per finding: rule, rule_name, severity (高/中/低), unit,
@@ -30,6 +30,7 @@ from evalkit.audit.rules import (
     SEVERITIES,
     Context,
 )
+from evalkit.audit.rules_consolidated import RULES_CONSOLIDATED
 from evalkit.audit.rules_handling import RULES_HANDLING, group_overdue
 from evalkit.config.loader import load_model
 from evalkit.config.models import AuditFile
@@ -41,7 +42,7 @@ from evalkit.metrics.engine import MetricsEngine, MetricsResult
 
 __all__ = ["run_audit", "AuditResult", "AUDIT_RULES", "load_audit_config", "RULE_FUNCTIONS"]
 
-RULE_FUNCTIONS = {**RULES_REPORTS_AND_PLAN, **RULES_HANDLING}
+RULE_FUNCTIONS = {**RULES_REPORTS_AND_PLAN, **RULES_HANDLING, **RULES_CONSOLIDATED}
 if list(RULE_FUNCTIONS) != list(AUDIT_RULES):
     raise InternalError(f"核查规则函数 {list(RULE_FUNCTIONS)} 与 AUDIT_RULES {list(AUDIT_RULES)} 不一致")
 

@@ -184,6 +184,10 @@ class Cumulative(Section):
     tolerance_money_wan: NonNegative
 
 
+class Consolidated(Section):
+    distinct: Literal["bounds", "sum"]
+
+
 class KeyIndustry(Section):
     high_from_month: Month
 
@@ -246,6 +250,7 @@ class AuditFile(Section):
     disabled: Annotated[list[Annotated[str, _one_of("audit_rules")]], _none_to([])]
     reconciliation: Reconciliation
     cumulative: Cumulative
+    consolidated: Consolidated
     key_industry: KeyIndustry
     random_inspection: RandomInspection
     rectification_only: RectificationOnly

@@ -30,7 +30,8 @@ ledger       accepted 附件1 rows, one per inspection
     (str|None), other_handling (str|None), remarks (str|None), is_recheck (bool: 备注 or
     完成整改情况 marks the row as a 复查), unreadable (str|None: the keys of the cells intake
     could not read but kept the row for, ";"-joined, e.g. "fine_wan" for a fine reading 待定;
-    such a cell is unknown, not 0, and the metrics it feeds are marked incomplete)
+    such a cell is unknown, not 0, and the metrics it feeds are marked incomplete), via
+    (str|None: the consolidating unit whose consolidated 附件1 the row was read from, else None)
 items        one row per 违法行为(隐患) item of an accepted ledger row
     row_id, item_no (1-based), hazard (str), rectification (str|None: the paired
     完成整改情况 item), plus unit, period, enterprise_name, inspection_date, case_no,
@@ -45,11 +46,22 @@ items        one row per 违法行为(隐患) item of an accepted ledger row
     See docs/design.md for the 复查 convention and the rectification vocabulary.
 figures      accepted 附件2 rows: two per submission (本月数 and 累计数)
     file, sheet, row, unit, year, month, period, kind ("本月数" | "累计数"), then one
-    column per ``forms.FIGURES`` key (supervised_total … reports_verified), float|NaN
+    column per ``forms.FIGURES`` key (supervised_total … reports_verified), float|NaN (blank,
+    不适用, - and — all read NaN: not applicable, never 0), via (str|None, see below)
+    ``via`` (figures and ledger): None for a row of a unit's own submission; the consolidating
+    unit (e.g. "蚶江镇") for a row read from its consolidated form, whose ``unit`` is the unit the
+    row names (the village). A consolidated 附件2's 合计 pair is the consolidating unit's own
+    figures row (unit "蚶江镇", via None). See ``intake.consolidated``.
 rejected     every rejected input row, kept whole
     file, sheet, row, form, reason (the rule ids, ";"-joined), values (dict of header -> raw text)
 problems     ``problems.problems_frame`` columns: file, sheet, row, column, rule,
     severity, message, value
+superseded   accepted rows a consolidating unit relayed for a unit that also sent its own
+    original of the same form and month: the original wins, these are not counted (not in
+    ledger or figures) and are kept to reconcile the consolidating unit's 合计 (docs/intake.md §6)
+    file, sheet, row, form, unit, via, year, month, period, kind (附件2: 本月数|累计数, else None),
+    superseded_by (the original's file), then the ``forms.FIGURES`` keys (附件2 rows; NaN for 附件1)
+Rows read = accepted + rejected per file; accepted = ledger + figures + superseded rows.
 """
 
 from __future__ import annotations
@@ -59,7 +71,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core.forms import FIGURES
 from evalkit.exceptions import PeriodNotCoveredError
+
+#: The columns of ``Dataset.superseded`` (intake fills it; an empty one by default).
+SUPERSEDED_COLUMNS = ["file", "sheet", "row", "form", "unit", "via", "year", "month", "period", "kind",
+                      "superseded_by", *(c.key for c in FIGURES.columns if c.key != "label")]
 
 
 @dataclass
@@ -76,6 +93,7 @@ class Dataset:
     rejected: pd.DataFrame
     problems: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    superseded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUPERSEDED_COLUMNS))
 
     @property
     def rows_read(self) -> int:

@@ -190,3 +190,29 @@ FORMS: dict[str, Form] = {LEDGER.id: LEDGER, FIGURES.id: FIGURES}
 TEXT_KINDS = ("text", "persons", "items", "case_no")
 
 DEFAULT_YEAR = 2024
+
+
+@dataclass(frozen=True)
+class ConsolidatedLayout:
+    """How a consolidated form (a town's, or the city's) is laid out, declared once: the writers
+    (``export.official``, the city sample) and the reader of what towns send up use it.
+
+    附件2: one 本月数/累计数 pair per unit, labelled "{unit} 本月数" in the first column, then the
+    pair of the total ("合计 本月数"). 附件1: one sheet with every unit's rows; the official form
+    has no unit column, so 备注 starts with the unit as 【单位】."""
+
+    figures_sheet: str = "统计表二"
+    ledger_sheet: str = "全镇"
+    total_label: str = "合计"
+    unit_marker: str = "【{unit}】"
+
+    def row_label(self, unit: str, kind: str) -> str:
+        """"蚶江村 本月数": the first cell of a unit's (or the total's) row in a consolidated 附件2."""
+        return f"{unit} {kind}"
+
+    def remarks(self, unit: str, remarks: str | None) -> str:
+        """备注 of a row on the all-units 附件1 sheet: the unit as 【单位】, then the row's own 备注."""
+        return self.unit_marker.format(unit=unit) + (remarks or "")
+
+
+CONSOLIDATED = ConsolidatedLayout()

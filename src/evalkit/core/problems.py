@@ -54,6 +54,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("sheet_cells_ignored", "warning", "超出表格范围的单元格，已忽略", "sheet"),
     _R("submission_late", "warning", "逾期报送", "sheet"),
     _R("submission_duplicate", "error", "同一单位同月重复报送", "sheet"),
+    _R("relayed_superseded", "warning", "汇总表中的单位另有原表，以原表为准", "row"),
+    _R("relayed_unit_outside", "warning", "汇总表中的单位不属于报送的镇（街道）", "row"),
     # row / cell level
     _R("enterprise_missing", "error", "缺少受检企业名称", "cell"),
     _R("date_unparseable", "error", "检查时间无法识别", "cell"),

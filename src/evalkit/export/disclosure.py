@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from evalkit._text import format_value, is_missing
 from evalkit.config.loader import load_model
 from evalkit.config.models import DisclosureFile
+from evalkit.core import hierarchy
 from evalkit.core.atomic import atomic_path, save_workbook
 from evalkit.core.cell_style import style_cell
 from evalkit.core.form_writer import FORMULA_TRIGGERS, format_items, set_text
@@ -60,8 +61,8 @@ _WIDTHS = {FINE_COLUMN: 10, "处罚机关": 16, "检查单位": 14,
            "处罚结果": 26, "立案案号": 22, "检查日期": 12, "执法单位": 14, "惩戒措施": 16, "认定单位": 14,
            "备注": 24, "清单": 14, "企业名称（已脱敏）": 28, "列": 10, "类别": 8, "规则": 20, "原文": 30,
            "替换为": 16}
-PENALTY_TITLE = "蚶江镇{period}安全生产行政处罚信息公示"
-CREDIT_TITLE = "蚶江镇{period}安全生产失信惩戒信息（推送信用信息共享交换平台）"
+PENALTY_TITLE = "{region}{period}安全生产行政处罚信息公示"
+CREDIT_TITLE = "{region}{period}安全生产失信惩戒信息（推送信用信息共享交换平台）"
 PENALTY_NOTES = (
     "说明：1. 本表依据各单位报送的统计表（一）台账整理，收录本月有立案案号或罚款的检查记录。",
     "2. “检查日期”为现场检查时间，不是行政处罚决定日期：台账未载决定日期，处罚决定日期以《行政处罚决定书》为准。",
@@ -75,7 +76,7 @@ CREDIT_NOTES = (
 )
 MISSING_CODE_NOTE = "名录无统一社会信用代码，推送前请补录"
 REVIEW_COLUMNS = ("清单", "序号", "企业名称（已脱敏）", "列", "类别", "规则", "原文", "替换为")
-REVIEW_TITLE = "蚶江镇{period}阳光执法清单脱敏核对表（内部核对用，含个人信息，不得公开）"
+REVIEW_TITLE = "{region}{period}阳光执法清单脱敏核对表（内部核对用，含个人信息，不得公开）"
 REVIEW_NOTES = (
     "说明：1. 本表逐条列出公示清单和信用推送清单中被隐去的姓名、电话号码、证件号码和电子邮箱，供公开前核对。",
     "2. 本表含原文（个人信息），仅供内部核对，不得公开或随清单报送；核对无误后，公示清单方可发布。",
@@ -337,16 +338,17 @@ def export_disclosure(dataset, period: Period, paths, problems: list | None = No
     internal masking review to ``paths.review_xlsx``; the ``authority_unknown`` problems
     are added to ``problems``."""
     label = period.label
+    region = hierarchy.root(dataset.units)  # the town, or the city of a city folder
     penalties, penalty_review = _penalty_table(dataset, period, None, problems)
     credit, credit_review = _credit_table(dataset, period)
     review = pd.DataFrame(penalty_review + credit_review, columns=list(REVIEW_COLUMNS))
     return [
-        write_table_xlsx(paths.penalties_xlsx, penalties, title=PENALTY_TITLE.format(period=label),
+        write_table_xlsx(paths.penalties_xlsx, penalties, title=PENALTY_TITLE.format(region=region, period=label),
                          notes=PENALTY_NOTES, sheet="行政处罚公示"),
         write_table_csv(paths.penalties_csv, penalties),
-        write_table_xlsx(paths.credit_xlsx, credit, title=CREDIT_TITLE.format(period=label),
+        write_table_xlsx(paths.credit_xlsx, credit, title=CREDIT_TITLE.format(region=region, period=label),
                          notes=CREDIT_NOTES, sheet="信用推送"),
         write_table_csv(paths.credit_csv, credit),
-        write_table_xlsx(paths.review_xlsx, review, title=REVIEW_TITLE.format(period=label),
+        write_table_xlsx(paths.review_xlsx, review, title=REVIEW_TITLE.format(region=region, period=label),
                          notes=REVIEW_NOTES, sheet="脱敏核对"),
     ]

@@ -40,6 +40,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from evalkit.core import hierarchy
 from evalkit.core.atomic import save_workbook
 from evalkit.core.form_writer import set_text, write_figures_sheet, write_ledger_sheet
 from evalkit.core.forms import FIGURES, LEDGER
@@ -260,11 +261,12 @@ def write_template(path: str | Path, *, unit: str, period: Period, enterprise_na
 
 
 def write_unit_templates(dataset, period: Period, paths) -> list[Path]:
-    """One template per unit of ``dataset`` for ``period``, at ``paths.template(unit)``."""
-
+    """One template per unit of ``dataset`` that keeps a ledger (a town, 街道 or the city sends a
+    consolidated form, not this one: ``core.hierarchy``) for ``period``, at ``paths.template(unit)``."""
+    consolidating = hierarchy.consolidating(dataset.units)
     return [
         write_template(paths.template(unit), unit=unit, period=period,
                        enterprise_names=enterprise_choices(dataset.enterprises, unit),
                        blank_rows=template_rows(dataset.ledger, unit))
-        for unit in unit_order(dataset)
+        for unit in unit_order(dataset) if unit not in consolidating
     ]

@@ -35,11 +35,13 @@ from openpyxl import Workbook, load_workbook
 
 from evalkit._text import BLANK, INCOMPLETE, NOT_APPLICABLE, format_value, is_missing
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.core import hierarchy
 from evalkit.core.atomic import TMP_SUFFIX, save_workbook
 from evalkit.core.cell_style import style_cell
 from evalkit.core.file_names import file_stems, safe_stem
 from evalkit.core.form_writer import BORDER, TITLE_HEIGHT, SheetLayout, set_text, write_figures_sheet
 from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.hierarchy import DEFAULT_ROOT
 from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period, submission_deadline
 from evalkit.exceptions import ParameterError
@@ -60,7 +62,7 @@ from evalkit.intake.cells import split_items, split_persons
 from evalkit.metrics.engine import TOTAL_LABEL as TOWN_TOTAL
 from evalkit.metrics.engine import MetricsEngine, compute_metrics
 
-REGION = "蚶江镇"
+REGION = DEFAULT_ROOT  # a town folder's root; export_period reads the folder's (core.hierarchy.root)
 #: From this many ledger rows in the month, the consolidated 附件1 (the largest output, all
 #: Python work) is written by a second process while this one writes the lists and the
 #: templates (``ledger_stream.LedgerJob``): on the 2-core machine a 200,000-row export takes
@@ -128,6 +130,11 @@ class ExportPaths:
     @property
     def figures(self) -> Path:
         return self.excel_dir / self._name("附件2_汇总")
+
+    @property
+    def level_figures(self) -> Path:
+        """A city's (or any parent's) 附件2 with one pair per unit directly below it."""
+        return self.excel_dir / self._name("附件2_下级单位汇总")
 
     @property
     def ledger(self) -> Path:
@@ -208,7 +215,7 @@ def default_filled_date(period: str | Period, today: dt.date | None = None) -> d
 
 
 def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
-                  filled_date: dt.date | None = None, region: str = REGION) -> ExportResult:
+                  filled_date: dt.date | None = None, region: str | None = None) -> ExportResult:
     """Write all official outputs of ``period`` (a month) and return their paths.
 
     Order: 附件2, 附件1, penalty disclosure (xlsx, csv), credit push (xlsx, csv), the internal
@@ -220,6 +227,7 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
     """
 
     p = month_period(period)
+    region = region or hierarchy.root(dataset.units)
     paths = export_paths(out_dir, p, unit_order(dataset), region)
     with output_lock(out_dir, "evalkit export"):  # one writer per output folder (core.outdir)
         for folder in (paths.excel_dir, paths.disclosure_dir, paths.review_dir, paths.templates_dir):
@@ -246,6 +254,8 @@ def export_period(dataset, period: str | Period, out_dir: str | Path = "outputs"
                 raise
             job.wait()  # raises the worker's error, the lock still held
         written = [paths.figures, paths.ledger, *rest]
+        if hierarchy.kind_of(dataset.units, region) == "市":  # a city folder: the city's own 附件2 too
+            written.insert(1, write_level_figures(dataset, p, paths.level_figures, region))
     return ExportResult(written, problems)
 
 
@@ -276,6 +286,46 @@ def figures_inputs(dataset, period: Period) -> dict:
         "reported_cumulative_total": None if rep_ytd.missing else rep_ytd.total,
         "month_incomplete": month.incomplete, "cumulative_incomplete": ytd.incomplete,
     }
+
+
+def export_level_figures(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
+                         unit: str | None = None, level: str | None = None) -> Path:
+    """The consolidated 附件2 one level up (``evalkit export --level``/``--unit``): one 本月数/累计数
+    pair per unit that reports to ``unit`` (default the root: the towns, 街道 and city departments
+    of a city folder; ``level`` narrows them, ``hierarchy.select_units``) and that unit's own
+    figures as the total row (全市合计 for the city, ``hierarchy.total_label``). Every figure is
+    the metrics' (``MetricsEngine``: a town's is the union of its units' ledgers), compared with
+    what each unit reported as ``write_figures_workbook`` does. Returns the path written:
+    ``<period>/报表/<unit>_附件2_下级单位汇总_<年月>.xlsx`` (``ExportPaths.level_figures``)."""
+    p = month_period(period)
+    top = unit or hierarchy.root(dataset.units)
+    path = export_paths(out_dir, p, (), top).level_figures
+    with output_lock(out_dir, "evalkit export"):
+        return write_level_figures(dataset, p, path, top, level)
+
+
+def write_level_figures(dataset, p: Period, path: Path, top: str, level: str | None = None) -> Path:
+    """``export_level_figures``' workbook, written to ``path`` (the caller holds the output lock)."""
+    tree = hierarchy.Tree(dataset.units)
+    rows = hierarchy.select_units(dataset.units, level, top) if level else tree.children.get(top, [])
+    if tree.keeps_ledger(top):
+        rows = [top]
+    elif rows == [top]:  # --level 市 (the root's own level): its units, as without --level
+        rows = tree.children.get(top, [])
+    inputs = figures_inputs(dataset, p)
+    for key in ("month", "cumulative"):  # the chosen unit's own row is the total
+        frame = inputs[key]
+        if top in frame.index:
+            inputs[f"{key}_total"] = frame.loc[top].astype(object)
+    for key in ("month", "cumulative"):
+        reported = compute_metrics(dataset, p.text, scope=SCOPE_OF_ROW[MONTH_LABEL if key == "month"
+                                                                        else CUMULATIVE_LABEL], source="reported")
+        inputs[f"reported_{key}_total"] = (reported.frame.loc[top].astype(object)
+                                           if top in reported.frame.index else inputs[f"reported_{key}_total"])
+        inputs[f"{key}_incomplete"] = {**inputs[f"{key}_incomplete"],
+                                       TOWN_TOTAL: inputs[f"{key}_incomplete"].get(top, {})}
+    return write_figures_workbook(path, period=p, units=rows, region=top,
+                                  total_label=hierarchy.total_label(dataset.units, top), **inputs)
 
 
 def _submitted(figures: pd.DataFrame | None, period: Period, label: str) -> pd.DataFrame:
@@ -342,7 +392,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                            reported_cumulative_total: pd.Series | None = None,
                            month_incomplete: Mapping[str, Mapping[str, str]] | None = None,
                            cumulative_incomplete: Mapping[str, Mapping[str, str]] | None = None,
-                           region: str = REGION) -> Path:
+                           region: str = REGION, total_label: str = TOTAL_LABEL) -> Path:
     """Write the town's consolidated 附件2 (统计表二) for ``period``.
 
     ``month``/``cumulative`` are ``MetricsResult.frame`` tables (index unit, columns
@@ -370,7 +420,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         (CUMULATIVE_LABEL, _series_values(cumulative_total), _series_values(reported_cumulative_total)),
     ):
         ours = ours or {}
-        rows.append((f"{TOTAL_LABEL} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
+        rows.append((f"{total_label} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
         checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {})))
 
     wb = Workbook()
@@ -388,7 +438,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                 reported = "" if theirs is None else f"单位报送数：{_shown(key, theirs.get(key))}\n"
                 style.add_comment(ws.cell(r, c), f"{reported}台账汇总数{INCOMPLETE}：{incomplete[key]}")
         if theirs is None:
-            if not str(label_cell.value).startswith(TOTAL_LABEL):
+            if not str(label_cell.value).startswith(total_label):
                 style.add_comment(label_cell, "该单位本期未报送统计表（二），无报送数可比对。")
             continue
         for c, key in enumerate(FIGURES.keys[1:], 2):
@@ -399,7 +449,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                 _mark_difference(ws.cell(r, c))
                 unit, kind = label.rsplit(" ", 1)
                 differences.append((unit, kind, FIGURES.column(key).header, reported, ledger))
-    _finish_figures_sheet(ws, lay, rows, ncols)
+    _finish_figures_sheet(ws, lay, rows, ncols, total_label)
     _differences_sheet(wb.create_sheet(DIFFERENCES_SHEET), differences, period, region)
     for sheet in wb.worksheets:
         print_fit.name_fonts(sheet)
@@ -454,7 +504,8 @@ def _differences_sheet(ws, differences: Sequence[tuple], period: Period, region:
     style.setup_print(ws, title_rows=(2, 2), last_column=ncols)
 
 
-def _finish_figures_sheet(ws, lay: SheetLayout, rows: Sequence[tuple[str, dict]], ncols: int) -> None:
+def _finish_figures_sheet(ws, lay: SheetLayout, rows: Sequence[tuple[str, dict]], ncols: int,
+                          total_label: str = TOTAL_LABEL) -> None:
     marked = {(r - lay.first_data_row, FIGURES.keys[c - 1])
               for r in range(lay.first_data_row, lay.last_data_row + 1) for c in range(2, ncols + 1)
               if str(ws.cell(r, c).number_format).startswith(f'"{DIFFERENCE_MARK}"')}
@@ -463,7 +514,7 @@ def _finish_figures_sheet(ws, lay: SheetLayout, rows: Sequence[tuple[str, dict]]
     numbers = range(2, ncols + 1)
     for r in range(lay.first_data_row, lay.last_data_row + 1):
         style_cell(ws.cell(r, 1), alignment=style.CENTER)
-        total = str(ws.cell(r, 1).value).startswith(TOTAL_LABEL)
+        total = str(ws.cell(r, 1).value).startswith(total_label)
         for c in numbers:  # numbers and 不适用 alike, right-aligned
             style_cell(ws.cell(r, c), alignment=style.RIGHT)
         if total:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from evalkit.core.forms import FIGURES, Column
-from evalkit.intake import cells
+from evalkit.intake import cells, consolidated
 from evalkit.intake.header import Header
 from evalkit.intake.records import RowRead, SheetRead, quoted, sheet_problem, short_name
 from evalkit.intake.rows import data_rows, row_cells
@@ -19,13 +19,24 @@ def _figure_label(value) -> str | None:
     return None
 
 
-def read_figures_rows(sheet: SheetRead, grid, header: Header, formula_blanks, percent=frozenset()) -> None:
+def read_figures_rows(sheet: SheetRead, grid, header: Header, formula_blanks, percent=frozenset(),
+                      labeler=None) -> None:
+    """The 本月数 and 累计数 rows. ``labeler`` (``consolidated.FiguresLabeler``) reads a consolidated
+    sheet instead: one pair per unit plus the 合计 pair, each row's unit set on its record."""
     yuan = "(元)" in cells.norm(header.written.get("fines_wan", ""))
     seen: dict[str, int] = {}
-    for n, row, values in data_rows(grid, header, formula_blanks, sheet):
+    keep = consolidated.is_total_row if labeler is not None else None
+    for n, row, values in data_rows(grid, header, formula_blanks, sheet, keep=keep):
         raw = row_cells(row, header)
         read = RowRead(n, values, {})
         label_col = FIGURES.column("label")
+        if labeler is not None:
+            read.record["kind"] = labeler(read, row)
+            _read_values(read, sheet, header, raw, n, yuan, percent)
+            if read.record.get("unit") == sheet.unit:  # a town's 合计 may well pass 100 万元
+                read.problems = [p for p in read.problems if p.rule != "fine_implausible"]
+            sheet.rows.append(read)
+            continue
         label = _figure_label(raw.get("label"))
         shown = cells.to_text(raw.get("label"))
         if label is None:
@@ -40,21 +51,28 @@ def read_figures_rows(sheet: SheetRead, grid, header: Header, formula_blanks, pe
         else:
             seen[label] = n
         read.record["kind"] = label
-        for col in FIGURES.columns[1:]:
-            if col.kind == "rate":
-                continue
-            read.record[col.key] = _figure_value(read, sheet, col, raw.get(col.key), yuan)
-        positions = {col.key: i + 1 for i, col in header.columns.items()}
-        for col in FIGURES.columns[1:]:
-            if col.kind == "rate":
-                where = (n, positions[col.key]) if col.key in positions else None
-                read.record[col.key] = _rate_value(read, sheet, col, raw.get(col.key), where in percent)
+        _read_values(read, sheet, header, raw, n, yuan, percent)
         sheet.rows.append(read)
+    if labeler is not None:
+        labeler.finish()
+        return
     missing = [lab for lab in FIGURES.row_labels if lab not in seen]
     if missing:
         sheet.problems.append(sheet_problem(
             "figures_row_missing", f"缺少“{'”“'.join(missing)}”行：附件2 应有本月数、累计数两行", sheet,
             row=header.row))
+
+
+def _read_values(read: RowRead, sheet: SheetRead, header: Header, raw: dict, n: int, yuan: bool, percent) -> None:
+    for col in FIGURES.columns[1:]:
+        if col.kind == "rate":
+            continue
+        read.record[col.key] = _figure_value(read, sheet, col, raw.get(col.key), yuan)
+    positions = {col.key: i + 1 for i, col in header.columns.items()}
+    for col in FIGURES.columns[1:]:
+        if col.kind == "rate":
+            where = (n, positions[col.key]) if col.key in positions else None
+            read.record[col.key] = _rate_value(read, sheet, col, raw.get(col.key), where in percent)
 
 
 #: The counts a rate is computed from on the form (numerator, denominator); 违法行为查处率's
@@ -73,6 +91,8 @@ def _rate_value(read: RowRead, sheet: SheetRead, col: Column, raw, percent_forma
     label = short_name(col)
     shown = cells.to_text(raw)
     numeric = isinstance(raw, int | float) and not isinstance(raw, bool)
+    if consolidated.is_not_applicable(raw):  # 不适用: not applicable, neither 0 nor an error
+        return float("nan")
     try:
         value = cells.parse_rate(raw)
     except cells.CellError as exc:
@@ -105,6 +125,8 @@ def _rate_value(read: RowRead, sheet: SheetRead, col: Column, raw, percent_forma
 
 
 def _figure_value(read: RowRead, sheet: SheetRead, col: Column, raw, yuan: bool) -> float:
+    if consolidated.is_not_applicable(raw):  # 不适用: not applicable, neither 0 nor an error
+        return float("nan")
     try:
         if col.kind == "count":
             value = cells.parse_count(raw, col.unit)

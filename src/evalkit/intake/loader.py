@@ -44,12 +44,20 @@ from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
 from evalkit.intake.columnar import release_shared_cache
+from evalkit.intake.consolidated import supersede_relayed
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
 from evalkit.intake.listing import list_files, stray_files
 from evalkit.intake.parallel import read_files
 from evalkit.intake.records import FileRead
 from evalkit.intake.registry import REGISTRY_DIR, SUBMISSIONS_DIR, Registry, load_registry
-from evalkit.intake.tables import bookkeeping_tables, cross_row_checks, figures_frame, items_frame, ledger_frame
+from evalkit.intake.tables import (
+    bookkeeping_tables,
+    cross_row_checks,
+    figures_frame,
+    items_frame,
+    ledger_frame,
+    superseded_frame,
+)
 from evalkit.intake.workbooks import read_file
 
 
@@ -75,7 +83,7 @@ def _unreadable_message(exc: BaseException) -> str:
 
 def _assert_nothing_lost(ds: Dataset) -> None:
     """Every row read is in ledger/figures or in rejected, file by file (internal check)."""
-    kept = pd.concat([ds.ledger["file"], ds.figures["file"]]).value_counts().to_dict()
+    kept = pd.concat([ds.ledger["file"], ds.figures["file"], ds.superseded["file"]]).value_counts().to_dict()
     dropped = ds.rejected["file"].value_counts().to_dict()
     for f in ds.files.to_dict("records"):
         out = kept.get(f["file"], 0), dropped.get(f["file"], 0)
@@ -123,6 +131,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         f.mtime = entry.mtime
     mark_late(files, registry)
     resolve_duplicates(files)
+    supersede_relayed(files)  # a unit's own original wins over a town's consolidated rows for it
     settle_rows(files)
     ledger, figures = ledger_frame(files), figures_frame(files)
     problems = list(registry.problems) + skipped + unknown_received(files, registry, skipped)
@@ -132,6 +141,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
             problems += s.problems
             problems += s.block.row_problems()
     submissions, files_frame, rejected = bookkeeping_tables(files)
+    superseded = superseded_frame(files)
     del files  # the tables hold everything now: the parsed columns are freed before the items are built
     problems += cross_row_checks(ledger)
     dataset = Dataset(
@@ -146,6 +156,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
         figures=figures,
         rejected=rejected,
         problems=problems_frame(problems),
+        superseded=superseded,
         meta={"rectification_days": cells.DEFAULT_RECTIFICATION_DAYS},
     )
     _assert_nothing_lost(dataset)

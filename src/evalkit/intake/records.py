@@ -12,6 +12,7 @@ import json
 import zlib
 from dataclasses import dataclass, field
 
+from evalkit.core.dataset import SUPERSEDED_COLUMNS as DATASET_SUPERSEDED_COLUMNS
 from evalkit.core.forms import FIGURES, LEDGER, Column
 from evalkit.core.problems import RULES, Problem, make_problem
 
@@ -28,7 +29,7 @@ _SHEET_ERRORS = {r for r, rule in RULES.items() if rule.scope == "sheet" and rul
 LEDGER_COLUMNS = ["row_id", "file", "sheet", "row", "unit", "year", "month", "period", "seq",
                   "enterprise", "enterprise_name", "registered", "inspection_date", "inspectors",
                   "inspector_count", "hazards", "rectifications", "case_no", "fine_wan",
-                  "legal_basis", "other_handling", "remarks", "is_recheck", "unreadable"]
+                  "legal_basis", "other_handling", "remarks", "is_recheck", "unreadable", "via"]
 
 #: 附件1 columns whose cell, when it cannot be read (an error such as number_unparseable), is
 #: left unknown while the row is kept: the inspection, its enterprise and its hazards still
@@ -46,7 +47,10 @@ ITEM_COLUMNS = ["row_id", "item_no", "hazard", "rectification", "unit", "period"
 FIGURE_KEYS = [c.key for c in FIGURES.columns if c.key != "label"]
 
 
-FIGURES_COLUMNS = ["file", "sheet", "row", "unit", "year", "month", "period", "kind", *FIGURE_KEYS]
+FIGURES_COLUMNS = ["file", "sheet", "row", "unit", "year", "month", "period", "kind", *FIGURE_KEYS, "via"]
+
+#: Rows a consolidating unit relayed for a unit that also sent its own original (``consolidated``).
+SUPERSEDED_COLUMNS = DATASET_SUPERSEDED_COLUMNS
 
 
 SUBMISSION_COLUMNS = ["file", "sheet", "form", "unit", "year", "month", "period", "filled_date",
@@ -99,7 +103,8 @@ class RowBlock:
     @classmethod
     def from_rows(cls, rows: list[RowRead]) -> RowBlock:
         keys = list(rows[0].record) if rows else []
-        return cls([r.row for r in rows], {k: [r.record[k] for r in rows] for k in keys},
+        # .get: a consolidated sheet's rejected rows may lack the unit/via its other rows carry
+        return cls([r.row for r in rows], {k: [r.record.get(k) for r in rows] for k in keys},
                    zlib.compress(json.dumps([r.values for r in rows], ensure_ascii=False).encode(), 1),
                    {i: r.problems for i, r in enumerate(rows) if r.problems},
                    {i: r.blanked for i, r in enumerate(rows) if r.blanked})

@@ -34,14 +34,16 @@ def raw_values(row: list, header: Header, grid_header: list[list], texts: list |
     return out
 
 
-def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead, call=direct):
+def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead, call=direct, keep=None):
     """(Excel row number, row) of data rows below the header.
 
     Skipped and not counted: blank rows; template rows holding only a 序号 or
     placeholders; a note that nothing was done ("本月无执法检查"); the header
     row repeated; footer rows (first non-empty cell starts 填报人, 联系电话, 备注,
     日期, 合计 …) and, after the first footer row, rows with fewer than two
-    non-empty cells (the notes). ``call`` runs the per-cell tests (``columnar``).
+    non-empty cells (the notes). ``call`` runs the per-cell tests (``columnar``). ``keep(row, filled)``
+    True keeps a row that reads like a footer (the 合计 pair of a consolidated 附件2,
+    ``consolidated.is_total_row``).
     """
     footer = False
     header_rows = grid[header.top - 1: header.row]
@@ -62,7 +64,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
         filled = [i for i, t in enumerate(texts) if t is not None]
         if not filled:
             continue
-        if call(cells.is_footer_text, row[filled[0]]):
+        if call(cells.is_footer_text, row[filled[0]]) and not (keep is not None and keep(row, filled)):
             footer = True
             continue
         if footer and len(filled) < 2:

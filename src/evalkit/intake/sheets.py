@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER, Form
-from evalkit.intake import cells
+from evalkit.intake import cells, consolidated
 from evalkit.intake.figures_rows import read_figures_rows
 from evalkit.intake.header import Header, find_header
 from evalkit.intake.ledger_rows import read_ledger_rows
@@ -39,10 +39,14 @@ def read_sheet(grid: list[list], file: str, title: str, registry: Registry,
     _check_columns(sheet, header)
     formula_blanks = {(r, c) for r, c in formulas
                       if r - 1 >= len(grid) or c - 1 >= len(grid[r - 1]) or grid[r - 1][c - 1] is None}
+    relaying = consolidated.is_consolidating(registry, sheet.unit)  # a town's or the city's consolidated form
     if header.form is LEDGER:
         read_ledger_rows(sheet, grid, header, registry, formula_blanks)
+        if relaying:
+            consolidated.assign_ledger_units(sheet, grid, header, registry)
     else:
-        read_figures_rows(sheet, grid, header, formula_blanks, percent)
+        labeler = consolidated.FiguresLabeler(sheet, registry, header) if relaying else None
+        read_figures_rows(sheet, grid, header, formula_blanks, percent, labeler=labeler)
     return sheet
 
 
@@ -59,6 +63,8 @@ def _read_meta(sheet: SheetRead, top_rows: list[list], form: Form, registry: Reg
     # unit
     unit_raw, unit_row, _ = meta.get("unit", (None, None, None))
     written = cells.strip_stamp(cells.to_text(unit_raw)) if unit_raw is not None else None
+    if (written is None or cells.is_null(written)) and (titled := consolidated.parent_in_title(registry, top_rows)):
+        written = titled  # a consolidated form naming its town only in the title (…汇总表)
     if written is None or cells.is_null(written):
         where = "为空" if "unit" in meta else "未找到"
         sheet.problems.append(sheet_problem(
@@ -67,6 +73,7 @@ def _read_meta(sheet: SheetRead, top_rows: list[list], form: Form, registry: Reg
     else:
         sheet.unit_written = written
         unit, suggestion = registry.match_unit(written)
+        unit = unit or consolidated.parent_named(registry, written)
         if unit is None:
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
             sheet.problems.append(sheet_problem(

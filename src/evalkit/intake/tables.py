@@ -20,6 +20,7 @@ from evalkit.intake.records import (
     LEDGER_COLUMNS,
     REJECTED_COLUMNS,
     SUBMISSION_COLUMNS,
+    SUPERSEDED_COLUMNS,
     FileRead,
     cut,
 )
@@ -29,13 +30,16 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
     """The accepted rows of every ``form`` sheet, column by column (``RowBlock.columns``), with
     the sheet's file, sheet, row, unit, year, month, period (and row_id for the ledger)."""
     out: dict[str, list] = {k: [] for k in keys}
-    meta = {"file", "sheet", "row", "unit", "year", "month", "period", "row_id"}
+    meta = {"file", "sheet", "row", "year", "month", "period", "row_id"}  # unit, via: per row if read so
     for f in files:
         for s in f.sheets:
             if s.form != form:
                 continue
             block = s.block
+            gone = block.columns.get("superseded_by")
             keep = block.accepted()
+            if gone is not None:  # relayed rows an original replaced (Dataset.superseded)
+                keep = [i for i in keep if not gone[i]]
             if not keep:
                 continue
             whole = len(keep) == len(block)
@@ -45,12 +49,16 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
                 prefix = f"{s.file}#{s.sheet}#"
                 out["row_id"] += [f"{prefix}{r}" for r in rows]
             out["row"] += rows
-            for key, value in (("file", s.file), ("sheet", s.sheet), ("unit", s.unit), ("year", s.year),
+            for key, value in (("file", s.file), ("sheet", s.sheet), ("year", s.year),
                                ("month", s.month), ("period", s.period)):
                 out[key] += [value] * n
             for key in keys:
-                if key not in meta:
-                    column = block.columns[key]
+                if key in meta:
+                    continue
+                column = block.columns.get(key)
+                if column is None:  # a unit's own sheet: no ``via``; its unit is the sheet's
+                    out[key] += [s.unit if key == "unit" else None] * n
+                else:
                     out[key] += column if whole else [column[i] for i in keep]
     return out
 
@@ -231,6 +239,35 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
 
 def figures_frame(files: list[FileRead]) -> pd.DataFrame:
     frame = pd.DataFrame(_accepted_columns(files, FIGURES.id, FIGURES_COLUMNS), columns=FIGURES_COLUMNS)
+    for key in FIGURE_KEYS:
+        frame[key] = frame[key].astype("float64")
+    for key in ("row", "year", "month"):
+        frame[key] = frame[key].astype("int64")
+    frame["via"] = frame["via"].astype(object)
+    return frame
+
+
+def superseded_frame(files: list[FileRead]) -> pd.DataFrame:
+    """Accepted rows a consolidating unit relayed for a unit that sent its own original too
+    (``consolidated.supersede_relayed``): not counted, kept for reconciling the 合计."""
+    records = []
+    for f in files:
+        for s in f.sheets:
+            block = s.block
+            if block is None or "superseded_by" not in block.columns:
+                continue
+            col = block.columns
+            figures = s.form == FIGURES.id
+            for i in block.accepted():
+                if not col["superseded_by"][i]:
+                    continue
+                records.append({
+                    "file": s.file, "sheet": s.sheet, "row": block.rows[i], "form": s.form, "year": s.year,
+                    "month": s.month, "period": s.period,
+                    **{k: col[k][i] if k in col else None for k in ("unit", "via", "superseded_by")},
+                    "kind": col["kind"][i] if figures and "kind" in col else None,
+                    **{k: (col[k][i] if figures and k in col else float("nan")) for k in FIGURE_KEYS}})
+    frame = pd.DataFrame(records, columns=SUPERSEDED_COLUMNS)
     for key in FIGURE_KEYS:
         frame[key] = frame[key].astype("float64")
     for key in ("row", "year", "month"):

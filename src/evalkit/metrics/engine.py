@@ -18,10 +18,13 @@ Conventions (docs/metrics.md has the full table):
   plausible sum comes near) and rounded half-up to 4 decimals. Money never passes through
   an int64, so a sum cannot wrap; a non-finite amount (only possible in a Dataset built
   by hand) gives None (不适用).
-* Counts in 家 are distinct enterprises (``enterprise_name``); the town total of such a
-  count is the distinct union over units, so an enterprise inspected by two units counts
-  once in the total. Counts in 处/件/人/起 are summed. Rates of the total are recomputed
-  from the total's numerator and denominator, never averaged.
+* A unit's figures are the ledgers of ``core.hierarchy.ledger_units``: a village's or a
+  department's own, a town's (街道's, the city's) the union of its leaf descendants'; the
+  total is the root's (``hierarchy.root``: the town of a town folder, the city of a city
+  folder). Counts in 家 are distinct enterprises (``enterprise_name``) over that union,
+  so an enterprise inspected by two villages counts once for their town, and one
+  inspected in two towns once for the city. Counts in 处/件/人/起 are summed. Rates of a
+  parent and of the total are recomputed from its numerator and denominator, never averaged.
 * Units are ``Dataset.units``; a unit without data gets 0 for counts and None for rates.
   Ledger rows of a unit not listed there are ignored.
 * A cell intake kept its row for but could not read (``ledger.unreadable``: a fine that
@@ -49,6 +52,7 @@ import pandas as pd
 from evalkit._text import NOT_APPLICABLE, NOT_SUBMITTED, format_table, format_value, is_missing
 from evalkit.config import loader as yaml_config
 from evalkit.config.models import MetricsFile
+from evalkit.core import hierarchy
 from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.forms import LEDGER
 from evalkit.core.periods import Period, parse_period
@@ -289,9 +293,12 @@ class MetricsEngine:
         self.dataset = dataset
         self.config = load_config(config)
         self.units: list[str] = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []
+        self.groups = _Groups(dataset.units, self.units)
         sup = dataset.units["supervised_total"] if len(dataset.units) else pd.Series(dtype=float)
-        self.supervised = pd.to_numeric(sup, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        own = pd.to_numeric(sup, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        self.supervised, self.supervised_total = self.groups.sums(own)  # a stock: each enterprise has one unit
         self.definitions = {d.id: self.config.apply(d) for d in list_metrics()}
+        self.total_label = hierarchy.total_label(dataset.units) if len(dataset.units) else TOTAL_LABEL
 
     @cached_property
     def _ledger(self) -> _Ledger:
@@ -300,26 +307,27 @@ class MetricsEngine:
     # -- ledger source -------------------------------------------------------------
     def components(self, period: Period) -> tuple[pd.DataFrame, pd.Series]:
         """Per-unit components (DataFrame) and the town's (Series) for ``period``."""
-        L, nu = self._ledger, len(self.units)
+        L, nu, G = self._ledger, len(self.units), self.groups
         rows = np.flatnonzero(L.in_scope(period))  # the ledger rows of the scope
         unit, pair = L.unit[rows], L.pair[rows]
         per_unit: dict[str, np.ndarray] = {"supervised_total": self.supervised}
-        total: dict[str, int] = {"supervised_total": int(self.supervised.sum())}
+        total: dict[str, int] = {"supervised_total": int(self.supervised_total)}
+
+        def by_unit(name: str, own: np.ndarray) -> None:
+            # own: per unit, its own ledger's sum; a parent's and the total's: their leaves' (_Groups)
+            grouped, whole = G.sums(own)
+            if own.dtype.kind == "f":  # money in 1e-6 万元: stays float (see module doc)
+                per_unit[name], total[name] = grouped, float(whole)
+            else:
+                per_unit[name], total[name] = grouped.astype(np.int64), int(whole)
 
         def summed(name: str, values: np.ndarray) -> None:
             sums = np.bincount(unit, weights=values[rows], minlength=nu)  # float64
-            if values.dtype.kind == "f":  # money in 1e-6 万元: stays float (see module doc)
-                per_unit[name], total[name] = sums, float(sums.sum())
-            else:
-                per_unit[name] = sums.astype(np.int64)
-                total[name] = int(per_unit[name].sum())
+            by_unit(name, sums if values.dtype.kind == "f" else sums.astype(np.int64))
 
         def distinct(name: str, pair_flag: np.ndarray) -> None:
-            # Per unit: pairs (unit, enterprise) with the property; town: the union of enterprises.
-            per_unit[name] = np.bincount(L.pair_unit[pair_flag], minlength=nu).astype(np.int64)
-            seen = np.zeros(L.n_ent, dtype=bool)
-            seen[L.pair_ent[pair_flag]] = True
-            total[name] = int(seen.sum())
+            # Per unit and for the total: distinct enterprises over the unit's leaves (_Groups).
+            per_unit[name], total[name] = G.distinct(L.pair_unit[pair_flag], L.pair_ent[pair_flag], L.n_ent)
 
         def pair_any(row_flag: np.ndarray | None) -> np.ndarray:
             flag = np.zeros(L.n_pairs, dtype=bool)
@@ -342,13 +350,11 @@ class MetricsEngine:
         in_scope = np.zeros(L.n, dtype=bool)
         in_scope[rows] = True
         rectified = done & in_scope[L.hazard_row]
-        per_unit["hazards_rectified"] = np.bincount(L.unit[L.hazard_row[rectified]], minlength=nu).astype(np.int64)
-        total["hazards_rectified"] = int(rectified.sum())
+        by_unit("hazards_rectified", np.bincount(L.unit[L.hazard_row[rectified]], minlength=nu).astype(np.int64))
         # 查处: the scope's new hazards whose own row has a case, or escalated by a 复查 case by the scope's end.
         end = np.datetime64(pd.Timestamp(period.end).date(), "D")
         handled = in_scope[L.hazard_row] & (L.has_case[L.hazard_row] | (L.escalated_day <= end))
-        per_unit["handled_items"] = np.bincount(L.unit[L.hazard_row[handled]], minlength=nu).astype(np.int64)
-        total["handled_items"] = int(handled.sum())
+        by_unit("handled_items", np.bincount(L.unit[L.hazard_row[handled]], minlength=nu).astype(np.int64))
         for m, measure in HANDLING_METRICS.items():
             if measure == "家":
                 distinct(m, pair_any(L.handling[m] > 0))
@@ -374,8 +380,8 @@ class MetricsEngine:
             label = LEDGER.column(key).header.split("(")[0]
             fed = set(CELL_COMPONENTS[key])
             metrics = [mid for mid, d in self.definitions.items() if fed & set(d.parts)]
-            counts = np.bincount(L.unit[hit], minlength=len(self.units))
-            for name, n in [*zip(self.units, counts, strict=True), (TOTAL_LABEL, len(hit))]:
+            counts, whole = self.groups.sums(np.bincount(L.unit[hit], minlength=len(self.units)))
+            for name, n in [*zip(self.units, counts, strict=True), (TOTAL_LABEL, whole)]:
                 if n:
                     why = f"台账有 {int(n)} 处{label}无法识别，重算不完整"
                     target = town if name == TOTAL_LABEL else per_unit.setdefault(name, {})
@@ -420,7 +426,58 @@ class MetricsEngine:
             index=pd.Index(self.units, name="unit"))
         total = pd.Series({mid: tot for mid, (_, tot) in values.items()}, dtype=object, name=TOTAL_LABEL)
         return MetricsResult(period, source, frame, total, dict(self.definitions), self.config,
-                             comp, comp_total, missing, not_applicable, as_of, incomplete)
+                             comp, comp_total, missing, not_applicable, as_of, incomplete,
+                             total_label=self.total_label)
+
+
+class _Groups:
+    """Each listed unit's leaves (``core.hierarchy.ledger_groups``) as index arrays, so that a
+    parent's figures are computed from per-unit arrays in one vectorised pass: sums over its
+    leaves, and distinct enterprises over the union of its leaves' (unit, enterprise) pairs.
+    In a town folder every unit is its own only leaf and the root's leaves are every unit."""
+
+    def __init__(self, units_frame: pd.DataFrame, units: list[str]):
+        pos = {u: i for i, u in enumerate(units)}
+        groups = hierarchy.ledger_groups(units_frame) if len(units) else {}
+        top = hierarchy.root(units_frame) if len(units) else hierarchy.DEFAULT_ROOT
+        gi, mi = [], []
+        for i, u in enumerate(units):
+            for m in groups.get(u, [u]):
+                if m in pos:
+                    gi.append(i)
+                    mi.append(pos[m])
+        self.n = len(units)
+        self.group = np.asarray(gi, dtype=np.int64)
+        self.member = np.asarray(mi, dtype=np.int64)
+        self.identity = bool(np.array_equal(self.group, np.arange(self.n)) and
+                             np.array_equal(self.member, np.arange(self.n)))
+        self.in_total = np.zeros(self.n, dtype=bool)
+        self.in_total[[pos[m] for m in groups.get(top, []) if m in pos]] = True
+        order = np.argsort(self.member, kind="stable")  # member -> the groups it belongs to (CSR)
+        self.groups_of = self.group[order]
+        self.start = np.searchsorted(self.member[order], np.arange(self.n + 1))
+
+    def sums(self, own: np.ndarray) -> tuple[np.ndarray, float | int]:
+        """Per unit: the sum of ``own`` over its leaves; and the root's."""
+        whole = own[self.in_total].sum()
+        if self.identity:
+            return own, whole
+        grouped = np.bincount(self.group, weights=own[self.member].astype(float), minlength=self.n)
+        return (grouped if own.dtype.kind == "f" else np.rint(grouped).astype(np.int64)), whole
+
+    def distinct(self, pair_unit: np.ndarray, pair_ent: np.ndarray, n_ent: int) -> tuple[np.ndarray, int]:
+        """Per unit and for the root: distinct enterprises among the pairs (unit, enterprise)
+        whose unit is one of its leaves (each pair is one leaf's enterprise, counted once)."""
+        seen = np.zeros(n_ent, dtype=bool)
+        seen[pair_ent[self.in_total[pair_unit]]] = True
+        if self.identity:
+            return np.bincount(pair_unit, minlength=self.n).astype(np.int64), int(seen.sum())
+        counts = self.start[pair_unit + 1] - self.start[pair_unit]
+        which = np.repeat(np.arange(len(pair_unit)), counts)
+        offset = np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+        group = self.groups_of[self.start[pair_unit][which] + offset]
+        keys = np.unique(group * n_ent + pair_ent[which])
+        return np.bincount(keys // n_ent, minlength=self.n).astype(np.int64), int(seen.sum())
 
 
 def _as_period(period, scope: str | None) -> Period:
@@ -492,10 +549,24 @@ def _reported_values(engine: MetricsEngine, period: Period):
         per_unit.append(out)
         for mid, reason in reasons.items():
             why.setdefault(mid, {}).setdefault(reason, []).append(unit)
+    # A parent (town, 街道, city) that sent no 附件2 of its own: its units' rows combined, as the
+    # total combines the root's (the same _reported_total); a parent's own row is what it reported.
+    G = engine.groups
+    leaves_of = {i: G.member[G.group == i] for i in range(len(engine.units))} if not G.identity else {}
+    for i, unit in enumerate(engine.units):
+        members = leaves_of.get(i)
+        if per_unit[i] is not None or members is None or list(members) == [i]:
+            continue
+        sent = [per_unit[j] for j in members if per_unit[j] is not None]
+        if sent:
+            per_unit[i] = _combined_reported(defs, sent)
+            missing.pop(unit, None)
+            as_of.pop(unit, None)
+    in_total = [v for v, t in zip(per_unit, G.in_total, strict=True) if v is not None and t]
     values = {}
     for d in defs:
         col = [None if v is None else v.get(d.id) for v in per_unit]
-        values[d.id] = (col, _reported_total(d, [v for v in per_unit if v is not None]))
+        values[d.id] = (col, _reported_total(d, in_total))
     submitted = len(engine.units) - len(missing)
     not_applicable = {
         mid: "；".join(r if len(units) == submitted else f"{r}（{'、'.join(units)}）" for r, units in rs.items())
@@ -590,6 +661,17 @@ def _combined_rows(defs: list[MetricDef], months: list[dict], cumulative: dict |
     return out, reasons
 
 
+def _combined_reported(defs: list[MetricDef], rows: list[dict]) -> dict:
+    """Several units' reported rows as one (a parent that sent none): ``_reported_total`` per
+    metric, and the rebuilt numerators summed so the parent can be combined again."""
+    out = {d.id: _reported_total(d, rows) for d in defs}
+    for d in defs:
+        if d.kind == "rate" and d.reported_pair[0] is None:
+            known = [r.get(_hidden(d.id)) for r in rows if r.get(_hidden(d.id)) is not None]
+            out[_hidden(d.id)] = sum(known) if known else None
+    return out
+
+
 def _reported_total(defn: MetricDef, rows: list[dict]):
     """Town total over the units that submitted: sums, and rates from summed parts."""
     if not rows:
@@ -633,6 +715,26 @@ class MetricsResult:
     #: is incomplete, e.g. fines_wan over a scope with a fine intake could not read
     #: (“台账有 1 处罚款金额无法识别，重算不完整”). The value counts what was read.
     incomplete: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The total's name as printed: 全镇合计 for a town folder, 全市合计 for a city's (``hierarchy.total_label``).
+    total_label: str = TOTAL_LABEL
+
+    def for_units(self, units: list[str], total_of: str | None = None, label: str | None = None) -> MetricsResult:
+        """The same result with only ``units``' rows (``--level``/``--unit``, ``hierarchy.select_units``)
+        and, when ``total_of`` is a listed unit, that unit's figures as the total (``label``)."""
+        keep = [u for u in units if u in self.frame.index]
+        out = dataclasses.replace(self, frame=self.frame.loc[keep],
+                                  components=None if self.components is None else self.components.loc[keep],
+                                  missing={u: v for u, v in self.missing.items() if u in keep},
+                                  as_of={u: v for u, v in self.as_of.items() if u in keep})
+        if total_of is not None and total_of in self.frame.index:
+            total = self.frame.loc[total_of].astype(object).rename(TOTAL_LABEL)
+            inc = {u: v for u, v in self.incomplete.items() if u in keep}
+            if total_of in self.incomplete:
+                inc[TOTAL_LABEL] = self.incomplete[total_of]
+            comp_total = None if self.components is None else self.components.loc[total_of]
+            out = dataclasses.replace(out, total=total, components_total=comp_total, incomplete=inc,
+                                      total_label=label or f"{total_of}合计")
+        return out
 
     def is_incomplete(self, unit: str, metric_id: str) -> str | None:
         """The reason ``metric_id`` of ``unit`` (or ``TOTAL_LABEL``) is incomplete, else None."""
@@ -692,14 +794,14 @@ class MetricsResult:
                     body.append([str(unit), *[NOT_SUBMITTED] * len(ids)])
                 else:
                     body.append([str(unit), *[self._cell(unit, i, row[i]) for i in ids]])
-            body.append([TOTAL_LABEL, *[self._cell(TOTAL_LABEL, i, self.total[i]) for i in ids]])
+            body.append([self.total_label, *[self._cell(TOTAL_LABEL, i, self.total[i]) for i in ids]])
             right = [False] + [True] * len(ids)
             lines += [f"【{title}】", format_table(headers, body, right=right), ""]
         vhr = self.definitions.get("violation_handling_rate")
         if vhr is not None and self.source == "ledger":
             lines.append(f"违法行为查处率口径：{vhr.formula}（配置：{self.config.path}）")
         if self.missing:
-            lines.append(f"未报送：{'、'.join(self.missing)}（全镇合计只含已报送单位）")
+            lines.append(f"未报送：{'、'.join(self.missing)}（{self.total_label}只含已报送单位）")
         if self.as_of:
             earlier = "、".join(f"{u}（截至{int(k[5:])}月）" for u, k in self.as_of.items())
             lines.append(f"累计数截至较早月份：{earlier}")

@@ -54,9 +54,11 @@ from importlib import resources
 from pathlib import Path
 
 from evalkit._text import format_table
+from evalkit.core import hierarchy
 from evalkit.core.atomic import atomic_write
 from evalkit.core.dataset import require_covered
 from evalkit.core.file_names import file_stems
+from evalkit.core.hierarchy import DEFAULT_ROOT
 from evalkit.core.outdir import output_lock
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import Interrupted, ParameterError, ReportExecutionError
@@ -115,12 +117,14 @@ def cases_period(period: Period) -> Period:
     return period
 
 
-def plan_reports(data_dir: Path, period: Period, units: list[str], notebooks_dir: Path) -> list[ReportSpec]:
-    """The reports of one batch, the slow town-level ones first (better load balance)."""
+def plan_reports(data_dir: Path, period: Period, units: list[str], notebooks_dir: Path,
+                 region: str = DEFAULT_ROOT) -> list[ReportSpec]:
+    """The reports of one batch, the slow town-level ones first (better load balance);
+    ``region`` is the data folder's root (``core.hierarchy.root``: the town, or the city)."""
     data = str(data_dir)
     quarter = cases_period(period)
-    town_title = (f"蚶江镇{period.label}安全生产执法提升专项行动总结" if period.kind == "year"
-                  else f"蚶江镇{period.label}执法工作汇总")
+    town_title = (f"{region}{period.label}安全生产执法提升专项行动总结" if period.kind == "year"
+                  else f"{region}{period.label}执法工作汇总")
     specs = [
         ReportSpec("town-summary", notebooks_dir / TOWN_NOTEBOOK,
                    {"data_dir": data, "period": period.text}, town_title, GROUPS[0]),
@@ -488,7 +492,7 @@ def execute_report(job: dict) -> dict:
             cwd=str(notebook.parent), execution_timeout=job.get("timeout"))
         result["timings"]["execute"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        page = render_report(nb, job["title"], job.get("subtitle", ""))
+        page = render_report(nb, job["title"], job.get("subtitle", ""), region=job.get("region", DEFAULT_ROOT))
         result["timings"]["render"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         atomic_write(final_html, page)
@@ -564,7 +568,7 @@ def _remove_old_pickle_cache(out_root: Path) -> None:
 
 def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=False, *,
               notebooks_dir=None, kernel_name="python3", timeout=DEFAULT_TIMEOUT,
-              progress=None, engine=ENGINE_NAME) -> BatchResult:
+              progress=None, engine=ENGINE_NAME, level=None, unit=None) -> BatchResult:
     """Generate every report of ``period`` from ``data_dir`` into ``out_dir/<period>/``.
 
     units          only these units' reports (town-level reports are always made);
@@ -575,6 +579,10 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     engine         papermill engine: ``evalkit_warm`` (a warm kernel per worker) or
                    None for papermill's default (a fresh kernel per report)
     progress       show a tqdm bar (default: when stderr is a terminal)
+    level, unit    which units get a report (``core.hierarchy.select_units``: ``level="镇"`` one per
+                   town and 街道, ``unit="蚶江镇"`` one per unit of that town); by default the
+                   units that report to the root: every unit of a town folder, the towns, 街道
+                   and city departments of a city folder. The root's summary is always made.
 
     ``out_dir`` is locked for the run (``core.outdir.output_lock``: another run or export
     on it is refused). Ctrl-C or SIGTERM stops the workers and their kernels, removes
@@ -598,12 +606,23 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
         ds = load_cached(data_dir, cache_dir)  # also warms the disk cache the kernels will read
         require_covered(ds, period)  # a typo'd period must not give a batch of empty-looking reports
         all_units = [str(u) for u in ds.units["unit"]]
+        region = hierarchy.root(ds.units)
         if units:
             unknown = [u for u in units if u not in all_units]
             if unknown:
                 raise ParameterError("units", "、".join(unknown), "数据中的单位：" + "、".join(all_units))
-        selected = [u for u in all_units if not units or u in units]
-        full_plan = plan_reports(data_dir, period, all_units, notebooks_dir)
+        try:
+            chosen = hierarchy.select_units(ds.units, level, unit) if level or unit else None
+        except KeyError as exc:
+            name = "level" if level and exc.args[0] == level else "unit"
+            raise ParameterError(name, exc.args[0], "、".join(hierarchy.LEVELS) if name == "level"
+                                 else "数据中的单位：" + "、".join(all_units)) from None
+        if chosen is not None:  # the root's own report is its summary, always made
+            chosen = [u for u in chosen if u != region]
+        default = hierarchy.children_of(ds.units, region)
+        report_units = [u for u in all_units if u in set(default) | set(chosen or ()) | set(units or ())]
+        selected = [u for u in report_units if (not units or u in units) and (chosen is None or u in chosen)]
+        full_plan = plan_reports(data_dir, period, report_units, notebooks_dir, region)
         plan = [s for s in full_plan if s.unit is None or s.unit in selected]
 
         manifest_path = out / MANIFEST
@@ -643,6 +662,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
                 env.update(pin_environment(data_dir, ds.meta["cache_key"]))
             subtitle = f"数据指纹 {data_sha[:8]}"  # the folder name is not the reviewer's business
             jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
+                        "region": region,
                         "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
 
             def record(spec: ReportSpec, res: dict) -> None:
@@ -663,11 +683,11 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
                 with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
                     _clean_stale_temps(out)
                     with contextlib.suppress(Exception):
-                        _write_index(out, period, full_plan, entries, hashes, outcomes)
+                        _write_index(out, period, full_plan, entries, hashes, outcomes, region)
                 done = sum(outcomes[s.report_id].status == "done" for s in todo if s.report_id in outcomes)
                 raise Interrupted(done, len(todo) - done) from None
 
-        _write_index(out, period, full_plan, entries, hashes, outcomes)
+        _write_index(out, period, full_plan, entries, hashes, outcomes, region)
     ordered = [outcomes[s.report_id] for s in plan]
     return BatchResult(period, out, ordered, time.perf_counter() - started, max(workers, 1))
 
@@ -762,7 +782,7 @@ def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dic
 
 
 def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries: dict,
-                 hashes: dict, outcomes: dict) -> Path:
+                 hashes: dict, outcomes: dict, region: str = DEFAULT_ROOT) -> Path:
     rows = []
     for group in GROUPS:
         for spec in (s for s in full_plan if s.group == group):
@@ -781,7 +801,7 @@ def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries
                                   else spec.error_name if (out / spec.error_name).is_file() else None),
                          "headline": entry.get("headline") or {},
                          "error": entry.get("error") if status == "failed" else None})
-    return atomic_write(out / "index.html", _render_index(period, rows, export_files(out)))
+    return atomic_write(out / "index.html", _render_index(period, rows, export_files(out), region))
 
 
 #: Sections of ``evalkit export``'s output folder, as the index lists them.
@@ -799,6 +819,6 @@ def export_files(out: Path) -> list[tuple[str, str, str]]:
     return found
 
 
-def _render_index(period: Period, rows: list[dict], files=None) -> str:
+def _render_index(period: Period, rows: list[dict], files=None, region: str = DEFAULT_ROOT) -> str:
 
-    return render_index(period.label, rows, files=files)
+    return render_index(period.label, rows, files=files, region=region)

@@ -21,12 +21,14 @@ from importlib import resources
 from pathlib import Path
 
 from evalkit import __version__
+from evalkit.core.hierarchy import DEFAULT_ROOT
 
 #: Mimetype of the headline figures a report publishes for the index page
 #: (see ``evalkit.report.sections.headline``): a JSON object label -> formatted value.
 HEADLINE_MIME = "application/vnd.evalkit.headline+json"
 HIDE_TAG = "hide-in-report"
-BAND = "蚶江镇 2024 年安全生产执法提升专项行动"
+BAND_TEMPLATE = "{region} 2024 年安全生产执法提升专项行动"
+BAND = BAND_TEMPLATE.format(region=DEFAULT_ROOT)  # a town folder's band
 TEMPLATE_NAME = "evalkit_report"
 
 #: Every page forbids scripts, plugins, frames and anything fetched from elsewhere: the
@@ -62,13 +64,13 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def page_css(running_title: str) -> str:
+def page_css(running_title: str, band: str = BAND) -> str:
     """Printed page furniture (CSS paged media margin boxes): the report's title at the top
     left, the campaign at the top right, “第 N 页，共 M 页” at the bottom. Chromium (131 and
     later, including its ``--print-to-pdf``) prints them; a browser without margin boxes
     ignores the rule and prints the page without them."""
     return ("@page { @top-left { content: " + css_string(running_title) + "; }"
-            " @top-right { content: " + css_string(BAND) + "; }"
+            " @top-right { content: " + css_string(band) + "; }"
             ' @bottom-center { content: "第 " counter(page) " 页，共 " counter(pages) " 页"; } }')
 
 
@@ -99,7 +101,8 @@ def warm_up() -> None:
     render_report(nbformat.v4.new_notebook(), "warm-up", index_href=None)
 
 
-def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "index.html") -> str:
+def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "index.html",
+                  region: str = DEFAULT_ROOT) -> str:
     """HTML of an executed notebook: no code cells, Chinese ``title``, print CSS, offline.
 
     Raises ``ValueError`` if the page would load anything from another host.
@@ -107,11 +110,11 @@ def render_report(nb, title: str, subtitle: str = "", index_href: str | None = "
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     meta = {
         "title": title,
-        "band": BAND,
+        "band": BAND_TEMPLATE.format(region=region),
         "subtitle": " · ".join(x for x in (title, subtitle) if x),
         "footer": f"本报告由执法统计分析工具（evalkit {__version__}）于 {generated} 根据各单位报送的统计表自动生成；"
                   "数据口径见各节说明。",
-        "page_css": page_css(title),
+        "page_css": page_css(title, BAND_TEMPLATE.format(region=region)),
         "index_href": index_href,
         "css": report_css(),
         "version": __version__,
@@ -240,7 +243,7 @@ def active_content(page: str) -> list[str]:
 
 
 def render_index(period_label: str, rows: list[dict], generated: str | None = None,
-                 files: list[tuple[str, str, str]] | None = None) -> str:
+                 files: list[tuple[str, str, str]] | None = None, region: str = DEFAULT_ROOT) -> str:
     """The batch's index.html: every report with its status and headline figures.
 
     ``rows``: dicts with ``group`` (section heading), ``title``, ``href`` (or None),
@@ -251,13 +254,14 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
     esc = html.escape
     generated = generated or dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     counts = {k: sum(r["status"] == k for r in rows) for k in _STATUS}
+    band = BAND_TEMPLATE.format(region=region)
     parts = [
         "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8" />',
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CONTENT_SECURITY_POLICY)}">',
         f"<title>{esc(period_label)} 执法报告目录</title>",
-        f'<style type="text/css">{report_css()}\n{page_css(f"{period_label} 执法报告目录")}</style></head><body>',
-        f'<header class="ek-band"><div class="ek-band-title">{esc(BAND)}</div>'
+        f'<style type="text/css">{report_css()}\n{page_css(f"{period_label} 执法报告目录", band)}</style></head><body>',
+        f'<header class="ek-band"><div class="ek-band-title">{esc(BAND_TEMPLATE.format(region=region))}</div>'
         f'<div class="ek-band-meta">{esc(period_label)} · 报告目录</div></header>',
         '<main class="ek-report">', f"<h1>{esc(period_label)} 执法报告目录</h1>",
         f'<p class="ek-note">共 {len(rows)} 份报告：新生成 {counts["done"]}，沿用 {counts["skipped"]}，'

@@ -54,6 +54,7 @@ from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.rules_handling import group_overdue
 from evalkit.audit.run import run_audit
+from evalkit.core import hierarchy
 from evalkit.core.catalogue import load_catalogue, match_violation
 from evalkit.core.dataset import covered_months, within_data
 from evalkit.core.forms import FIGURES
@@ -401,39 +402,103 @@ def _rank(values: pd.Series, higher_is_better: bool | None, unit: str) -> str:
     return f"{int(ranks[unit])}/{len(known)}"
 
 
+# --------------------------------------------------------------------------- levels
+def region(ds) -> str:
+    """The data folder's root (``core.hierarchy.root``): the town, or the city."""
+    return hierarchy.root(ds.units)
+
+
+def summary_units(ds) -> list[str]:
+    """The units the root's summary lists: those reporting to it (every unit of a town folder;
+    the towns, 街道 and city departments of a city folder)."""
+    return hierarchy.children_of(ds.units, region(ds))
+
+
+def whole(ds, unit: str | None = None) -> str:
+    """“全镇” or “全市”: how the text names ``unit``'s (default the root's) whole."""
+    return hierarchy.total_label(ds.units, unit).removesuffix("合计")
+
+
+def _members(ds, unit: str) -> list[str]:
+    """The units whose ledgers make up ``unit``'s figures (``hierarchy.ledger_units``)."""
+    return _memo(ds, "members", unit, compute=lambda: hierarchy.ledger_units(ds.units, unit))
+
+
+def _with_below(ds, unit: str) -> list[str]:
+    """``unit`` and every unit below it: whose findings and submissions are the unit's too."""
+    return _memo(ds, "below", unit, compute=lambda: [unit, *hierarchy.descendants(ds.units, unit)])
+
+
+def supervised(ds, unit: str) -> int:
+    """监管企业 of ``unit``: its own registry enterprises, a town's those of its units (a stock)."""
+    own = ds.units.set_index("unit")["supervised_total"]
+    return int(sum(int(own.get(u, 0)) for u in _members(ds, unit)))
+
+
+def figures_source(ds, unit: str | None = None) -> str:
+    """Where ``unit``'s (default the root's) figures come from, in words for the report.
+
+    A unit's own workbooks; the rows its town relayed on a consolidated form (``via``); for a
+    town, 街道 or the city: recomputed from its units' ledgers, which came in the towns'
+    consolidated forms, the forwarded originals, or both."""
+    unit = region(ds) if unit is None else unit
+    led = ds.ledger[ds.ledger["unit"].isin(_members(ds, unit))]
+    via = led["via"] if "via" in led else pd.Series([None] * len(led), dtype=object)
+    relayed = sorted({str(v) for v in via.dropna()})
+    own = int(via.isna().sum())
+    if hierarchy.Tree(ds.units).keeps_ledger(unit):
+        if relayed and not own:
+            return f"{'、'.join(relayed)}汇总报送的统计表（附件1、附件2）中本单位的记录"
+        return "本单位报送的统计表（附件1、附件2）"
+    if relayed and own:
+        how = f"{'、'.join(relayed)}报送的汇总表和其余单位转报的原始报表"
+    elif relayed:
+        how = f"{'、'.join(relayed)}报送的汇总表"
+    else:
+        how = "各下属单位转报的原始报表"
+    return f"{how}（附件1、附件2）；指标由各单位附件1台账重算，同一企业只计一次"
+
+
 # --------------------------------------------------------------------------- unit report
 def unit_kpis(ds, period, unit: str, scope: str | None = None) -> pd.DataFrame:
-    """The unit's KPIs beside the town: 本单位, 各单位平均, 全镇合计, 本单位排名.
+    """The unit's KPIs beside its peers and its parent: 本单位, 各单位平均, 全镇合计, 本单位排名.
 
-    各单位平均 is the mean over units with a defined value; 全镇合计 is the town total
-    (rates recomputed from the town's numerator and denominator, as ``metrics`` does);
-    排名 counts units with a defined value, best first (direction from the metric's
-    definition; ties share the best rank).
+    The peers are the units ranked with it (``hierarchy.peer_groups``: every unit of a town
+    folder); 各单位平均 is their mean over defined values; 全镇合计 (全市合计 …) is its
+    parent's figures (rates recomputed from the parent's numerator and denominator, as
+    ``metrics`` does); 排名 counts peers with a defined value, best first (direction from the
+    metric's definition; ties share the best rank).
     """
     res = metrics(ds, period, scope=scope)
     if unit not in res.frame.index:
         raise ParameterError("unit", unit, "、".join(map(str, res.frame.index)))
+    groups = hierarchy.peer_groups(ds.units)
+    peers = [u for u in res.frame.index if groups.get(u) == groups.get(unit)] or [unit]
+    parent = hierarchy.parent_of(ds.units, unit) or region(ds)
+    total = res.frame.loc[parent] if parent in res.frame.index else res.total
+    total_name = hierarchy.total_label(ds.units, parent)
     rows = []
     for mid in KPI_METRICS:
         if mid not in res.frame.columns:
             continue
         d = get_metric(mid)
-        col = res.frame[mid].map(as_number)
+        col = res.frame.loc[peers, mid].map(as_number)
         mean = col.dropna().astype(float).mean() if col.notna().any() else None
         kind = _kind(mid)
         # 万元 side by side with the same decimals: those the units' figures were written with
-        places = money_decimals([*col, res.total[mid]]) if kind == "money" else None
+        places = money_decimals([*col, total[mid]]) if kind == "money" else None
         rows.append({"指标": d.header, "本单位": format_value(col[unit], kind, decimals=places),
                      "各单位平均": format_value(mean, kind, decimals=places),
-                     "全镇合计": format_value(res.total[mid], kind, decimals=places),
+                     total_name: format_value(total[mid], kind, decimals=places),
                      "本单位排名": _rank(col, d.higher_is_better, unit)})
     return pd.DataFrame(rows)
 
 
 def _unit_submissions(ds, p, unit: str) -> pd.DataFrame:
-    """The unit's submission sheets (``Dataset.submissions`` rows) of the months of ``p``."""
+    """The unit's submission sheets (``Dataset.submissions`` rows) of the months of ``p``
+    (a town's: its own consolidated forms and its units')."""
     sub = ds.submissions
-    return sub[(sub["unit"] == unit) & sub["period"].isin(p.period_keys)] if len(sub) else sub
+    return sub[sub["unit"].isin(_with_below(ds, unit)) & sub["period"].isin(p.period_keys)] if len(sub) else sub
 
 
 def submission_warning(ds, period, unit: str) -> None:
@@ -505,7 +570,9 @@ def unit_summary(ds, period, unit: str) -> dict:
     cum = metrics(ds, p, scope=ytd)
     res = scores(ds, p)
     row = res.frame.loc[unit] if res is not None and unit in res.frame.index else None
-    n_units = len(res.frame) if res is not None else len(ds.units)
+    groups = hierarchy.peer_groups(ds.units)
+    n_units = (sum(groups.get(u) == groups.get(unit) for u in res.frame.index) if res is not None
+               else len(ds.units))
     out = {
         "综合得分": format_value(row["total"], "score") if row is not None else NOT_APPLICABLE,
         "排名": f"{int(row['rank'])}/{n_units}" if row is not None else NOT_APPLICABLE,
@@ -563,11 +630,11 @@ def plot_unit_trends(ds, period, unit: str):
     cols = colors(ds)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 3.0))
     cov = pd.DataFrame({unit: monthly_series(ds, period, "coverage_rate", "ytd", unit),
-                        "全镇": monthly_series(ds, period, "coverage_rate", "ytd")})
+                        whole(ds): monthly_series(ds, period, "coverage_rate", "ytd")})
     charts.lines_by_month(cov, colors={unit: cols[unit]}, title="累计检查覆盖率", ylabel="覆盖率（%）",
                           ax=left, ylim=(0, 105))
     rect = pd.DataFrame({unit: monthly_series(ds, period, "rectification_rate", "month", unit),
-                         "全镇": monthly_series(ds, period, "rectification_rate", "month")})
+                         whole(ds): monthly_series(ds, period, "rectification_rate", "month")})
     charts.lines_by_month(rect, colors={unit: cols[unit]}, title="当月隐患整改率", ylabel="整改率（%）",
                           ax=right, ylim=(0, 105))
     fig.tight_layout()
@@ -579,7 +646,7 @@ def _period_items(ds, period, unit: str | None = None) -> pd.DataFrame:
     it = ds.items
     mask = it["period"].isin(p.period_keys) & it["counts_as_hazard"].astype(bool)
     if unit is not None:
-        mask &= it["unit"] == unit
+        mask &= it["unit"].isin(_members(ds, unit))
     return it[mask]
 
 
@@ -629,7 +696,7 @@ def rectification_items(ds, period, unit: str | None = None) -> pd.DataFrame:
     it = ds.items
     mask = it["period"].isin(keys) & it["counts_as_hazard"].astype(bool)
     if unit is not None:
-        mask &= it["unit"] == unit
+        mask &= it["unit"].isin(_members(ds, unit))
     it = it[mask]
     status = hazard_status(it, end)
     return pd.DataFrame({
@@ -688,7 +755,7 @@ def cases_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     led = ds.ledger
     mask = led["period"].isin(p.period_keys)
     if unit is not None:
-        mask &= led["unit"] == unit
+        mask &= led["unit"].isin(_members(ds, unit))
     led = led[mask]
     fine = pd.to_numeric(led["fine_wan"], errors="coerce")
     keep = led["case_no"].notna() | (fine.fillna(0) > 0) | led["other_handling"].notna()
@@ -884,7 +951,7 @@ def _build_unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
         if not is_missing(i):
             cost[int(i)] = cost.get(int(i), 0.0) + float(pts)
     f = res.audit.findings
-    f = f[f["unit"] == unit] if len(f) else f
+    f = f[f["unit"].isin(_with_below(ds, unit))] if len(f) else f
     rows, keys = [], []
     for idx, severity, message, evidence in _finding_lines(f):
         first = f.loc[idx[0]]
@@ -1070,7 +1137,7 @@ def town_summary(ds, period) -> dict:
     findings = audit(ds, p).findings
     this, cum_phrase = span_phrase(p), span_phrase(p, ytd)
     return {
-        "单位数": f"{len(ds.units)}",
+        "单位数": f"{len(summary_units(ds))}",
         f"{this}检查企业数": _shown(now.total, "inspected") + " 家",
         f"{cum_phrase}检查覆盖率": _shown(cum.total, "coverage_rate"),
         f"{cum_phrase}隐患整改率": _shown(cum.total, "rectification_rate"),
@@ -1080,13 +1147,14 @@ def town_summary(ds, period) -> dict:
 
 
 def town_overview(ds, period, scope: str | None = None) -> pd.DataFrame:
-    """All units side by side on the KPI metrics, with the town total last."""
+    """The units reporting to the root (``summary_units``) side by side on the KPI metrics, with
+    the total (全镇合计, 全市合计) last."""
     res = metrics(ds, period, scope=scope)
     ids = [m for m in KPI_METRICS if m in res.frame.columns]
-    frame = res.table()[ids]
+    frame = res.for_units(summary_units(ds)).table()[ids]
     out = pd.DataFrame({get_metric(m).header: column_texts(frame[m], m) for m in ids}, index=frame.index)
     out.insert(0, "单位", [str(u) for u in frame.index])
-    out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
+    out.loc[out["单位"] == TOTAL_LABEL, "单位"] = res.total_label
     return out.reset_index(drop=True)
 
 
@@ -1095,8 +1163,15 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
     res = scores(ds, period)
     if res is None:
         return None
-    f = res.frame.sort_values(["rank", "total"], ascending=[True, False], kind="stable")
+    f = res.frame[res.frame.index.isin(summary_units(ds))]
+    # ranks are within each peer group (towns and 街道; city departments: docs/scoring.md), group by group
+    groups = hierarchy.peer_groups(ds.units)
+    order = {g: i for i, g in enumerate(dict.fromkeys(groups.get(u, "") for u in f.index))}
+    f = f.assign(_group=[order[groups.get(u, "")] for u in f.index])
+    f = f.sort_values(["_group", "rank", "total"], ascending=[True, True, False], kind="stable")
     out = pd.DataFrame({"名次": f["rank"].astype(int), "单位": [str(u) for u in f.index]})
+    if len(order) > 1:
+        out["排名范围"] = [groups.get(u, "") for u in f.index]
     for d, v in res.dimensions.items():
         out[f"{v['name']}({v['weight']:g})"] = f[d].map(as_number).to_numpy()
     out["总分"] = f["total"].map(as_number).to_numpy()
@@ -1127,7 +1202,7 @@ def plot_ranking(ds, period):
 @_glyphs_checked
 def plot_rate_heatmap(ds, period, scope: str | None = None):
     """Units × key rates heatmap (green = high); 不适用 cells grey."""
-    res = metrics(ds, period, scope=scope)
+    res = metrics(ds, period, scope=scope).for_units(summary_units(ds))
     frame = pd.DataFrame({get_metric(m).name_zh: res.frame[m].map(as_number) for m in KEY_RATES})
     frame.index = [str(u) for u in res.frame.index]
     ax = charts.heatmap(frame.astype(float), title=f"关键比率（{scope_label(period, scope)}）",
@@ -1154,13 +1229,13 @@ def show_figures_preview(ds, period, scope: str | None = None, caption: str = ""
 
 def figures_preview(ds, period, scope: str | None = None) -> pd.DataFrame:
     """The consolidated 附件2 (recomputed from the ledger) with the official headers."""
-    res = metrics(ds, period, scope=scope)
+    res = metrics(ds, period, scope=scope).for_units(summary_units(ds))
     table = res.table()
     out = pd.DataFrame({"单位": [str(u) for u in table.index]})
     for col in FIGURES.columns[1:]:
         if col.key in table.columns:
             out[col.header] = column_texts(table[col.key], col.key)
-    out.loc[out["单位"] == TOTAL_LABEL, "单位"] = TOTAL_LABEL
+    out.loc[out["单位"] == TOTAL_LABEL, "单位"] = res.total_label
     return out
 
 
@@ -1180,10 +1255,10 @@ def findings_by_rule(ds, period) -> pd.DataFrame:
 def findings_by_unit(ds, period) -> pd.DataFrame:
     """Findings per unit and severity, most findings first; units without findings included."""
     f = audit(ds, period).findings
-    units = [str(u) for u in ds.units["unit"]]
+    units = summary_units(ds)
     rows = []
     for u in units:
-        sel = f[f["unit"] == u] if len(f) else f
+        sel = f[f["unit"].isin(_with_below(ds, u))] if len(f) else f
         rows.append({"单位": u, "高": int((sel["severity"] == "高").sum()), "中": int((sel["severity"] == "中").sum()),
                      "低": int((sel["severity"] == "低").sum()), "合计": len(sel)})
     town = f[f["unit"].isna()] if len(f) else f
@@ -1210,14 +1285,14 @@ def key_industry_pending(ds, period) -> pd.DataFrame:
 
 def penalties_table(ds, period, scope: str | None = None) -> pd.DataFrame:
     """Cases, fines, measures and referrals per unit (units with none left out), town total last."""
-    res = metrics(ds, period, scope=scope)
+    res = metrics(ds, period, scope=scope).for_units(summary_units(ds))
     table = res.table()
     ids = [m for m in PENALTY_METRICS if m in table.columns]
     vals = table[ids].map(as_number)
     any_ = vals.fillna(0).astype(float).sum(axis=1) > 0
     vals = vals[any_ | (vals.index == TOTAL_LABEL)]
     out = pd.DataFrame({get_metric(m).header: column_texts(vals[m], m) for m in ids}, index=vals.index)
-    out.insert(0, "单位", [str(u) for u in vals.index])
+    out.insert(0, "单位", [res.total_label if u == TOTAL_LABEL else str(u) for u in vals.index])
     return out.reset_index(drop=True)
 
 
@@ -1233,9 +1308,9 @@ def submission_matrix(ds, period) -> pd.DataFrame:
     sub = ds.submissions
     months = [f"{p.year}-{m:02d}" for m in range(1, p.last_month + 1)]
     rows = []
-    for u in [str(x) for x in ds.units["unit"]]:
+    for u in summary_units(ds):
         row = {"单位": u}
-        mine = sub[sub["unit"] == u] if len(sub) else sub
+        mine = sub[sub["unit"].isin(_with_below(ds, u))] if len(sub) else sub
         for key in months:
             got = mine[mine["period"] == key] if len(mine) else mine
             row[f"{int(key[5:])}月"] = "—" if got.empty else ("迟" if got["late"].astype(bool).any() else "✓")
@@ -1287,7 +1362,7 @@ def plot_phase_progress(ds, period):
     p = as_period(period, ds)
     monthly = monthly_series(ds, p, "inspected", "month").astype(float)
     cumulative = monthly_series(ds, p, "coverage_rate", "ytd").astype(float)
-    ax = charts.phase_chart(monthly, cumulative, year=p.year, as_of=p.end, title="全镇执法检查进度与工作阶段",
+    ax = charts.phase_chart(monthly, cumulative, year=p.year, as_of=p.end, title=f"{whole(ds)}执法检查进度与工作阶段",
                             ylabel="检查企业数（家）")
     return ax.figure
 
@@ -1304,7 +1379,8 @@ def year_end_summary(ds, period) -> str:
     upto = f"，数据截至{p.through}月" if p.through else ""
     lines = [f"## {p.year}年安全生产执法提升专项行动总结（数据生成{upto}）", "",
              "### 一、工作开展情况", "",
-             f"全镇 {len(ds.units)} 个单位{span_phrase(p)}现场检查企业（单位）{_shown(t, 'inspected')} 家，"
+             f"{whole(ds)} {len(summary_units(ds))} 个单位{span_phrase(p)}现场检查企业（单位）"
+             f"{_shown(t, 'inspected')} 家，"
              f"检查覆盖率 {_shown(t, 'coverage_rate')}；排查隐患 {_shown(t, 'hazards_found')} 处，"
              f"整改 {_shown(t, 'hazards_rectified')} 处，隐患整改率 {_shown(t, 'rectification_rate')}。", "",
              "### 二、执法处罚情况", "",
@@ -1340,7 +1416,7 @@ def period_summary_text(ds, period) -> str:
     t, c = now.total, cum.total
     phase = next((r["阶段"] for _, r in phase_table(ds, p).iterrows() if r["期末状态"].startswith("进行中")), None)
     lead = f"{p.label}，专项行动处于{phase}阶段。" if phase else f"{p.label}。"
-    return (lead + f"{span_phrase(p)}全镇现场检查企业 {_shown(t, 'inspected')} 家，"
+    return (lead + f"{span_phrase(p)}{whole(ds)}现场检查企业 {_shown(t, 'inspected')} 家，"
             f"排查隐患 {_shown(t, 'hazards_found')} 处、"
             f"已整改 {_shown(t, 'hazards_rectified')} 处，立案 {_shown(t, 'cases_filed')} 家，"
             f"罚款 {_shown(t, 'fines_wan')} 万元。{span_phrase(last, 'ytd')}检查覆盖率 "

@@ -253,13 +253,13 @@ def generate(out_dir, seed: int = 2024, months=None) -> dict:
     return manifest
 
 
-def _refuse_foreign_folder(out: Path) -> None:
-    """Never delete real data: only a folder that is empty or holds an earlier sample."""
+def _refuse_foreign_folder(out: Path, generators: tuple[str, ...] = ("evalkit.sample.generate",)) -> None:
+    """Never delete real data: only a folder that is empty or holds an earlier sample (of ``generators``)."""
     if not any((out / sub).exists() for sub in ("registry", "submissions")):
         return
     try:
         manifest = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))
-        ours = manifest.get("generator") == "evalkit.sample.generate"
+        ours = manifest.get("generator") in generators
     except (OSError, ValueError, AttributeError):
         ours = False
     if not ours:
