@@ -247,3 +247,19 @@ def test_a_unit_of_another_town_is_flagged(tmp_path):
     flagged = ds.problems[ds.problems["rule"] == "relayed_unit_outside"]
     assert flagged["row"].tolist() == [7, 8] and set(flagged["value"]) == {"综合执法队"}
     assert len(ds.figures[ds.figures["unit"] == "综合执法队"]) == 2
+
+
+def test_a_rejected_original_does_not_supersede_the_towns_row(tmp_path):
+    """石壁村's own 附件2 has no 月份 (a sheet error, all its rows rejected): the town's rows for it count."""
+    data = make_data_dir(tmp_path)
+    grid_file(data, "own.xlsx", {"统计表二": [TOP[0], TOP[1], ["填报地区（部门）：石壁村"], HEADER,
+                                              _fig("本月数", 10, 3, 30, 2, 2, 0, 0, 0),
+                                              _fig("累计数", 10, 5, 50, 6, 5, 1, 20, 16.67)]})
+    _town_figures(data, [_fig("石壁村 本月数", 10, 2, 20, 2, 2, 0, 0, 0),
+                         _fig("石壁村 累计数", 10, 5, 50, 6, 5, 1, 20, 16.67)])
+    ds = load(data, jobs=1)
+    assert list(ds.problems["rule"]) == ["month_missing"]
+    assert (ds.rows_read, ds.rows_accepted, ds.rows_rejected) == (4, 2, 2)
+    assert ds.superseded.empty
+    assert _values(ds, "石壁村", "本月数", "inspected") == [2]
+    assert set(ds.figures["via"]) == {"蚶江镇"}

@@ -44,7 +44,8 @@ items        one row per 违法行为(隐患) item of an accepted ledger row
     closed_by (row_id of the later 复查 row that found it rectified, else None),
     closed_date (Timestamp|NaT), rectified (bool: status == "rectified" or closed_by set)
     See docs/design.md for the 复查 convention and the rectification vocabulary.
-figures      accepted 附件2 rows: two per submission (本月数 and 累计数)
+figures      accepted 附件2 rows: two per submission (本月数 and 累计数); a consolidated form gives two per
+    unit it lists and the 合计 pair
     file, sheet, row, unit, year, month, period, kind ("本月数" | "累计数"), then one
     column per ``forms.FIGURES`` key (supervised_total … reports_verified), float|NaN (blank,
     不适用, - and — all read NaN: not applicable, never 0), via (str|None, see below)

@@ -56,13 +56,25 @@ def is_not_applicable(value) -> bool:
 # --------------------------------------------------------------------------- the sending unit
 def is_consolidating(registry: Registry, unit: str | None) -> bool:
     """True when ``unit`` consolidates (``hierarchy.consolidating``: 类型 镇/街道/市, or the tree's root)."""
-    return bool(unit) and unit in hierarchy.consolidating(registry.units)
+    return bool(unit) and unit in _consolidating(registry)
+
+
+def _consolidating(registry: Registry) -> set[str]:
+    """``hierarchy.consolidating`` of the registry's units, computed once per registry (read per sheet)."""
+    key = id(registry.units)
+    cached = registry.__dict__.get("_consolidating_cache")
+    if cached is None or cached[0] != key:
+        cached = (key, hierarchy.consolidating(registry.units))
+        registry.__dict__["_consolidating_cache"] = cached
+    return cached[1]
 
 
 def parent_named(registry: Registry, written: str | None) -> str | None:
     """The consolidating unit ``written`` names when the registry does not list it: the tree's
     root (``hierarchy.root``: 蚶江镇 for a town folder), written as is or with a leading 石狮市."""
     key = cells.normalise_name(cells.strip_stamp(written) or "")
+    if not key:
+        return None
     top = hierarchy.root(registry.units)
     return top if key and key in (cells.normalise_name(top), cells.normalise_name("石狮市" + top)) else None
 
@@ -70,7 +82,7 @@ def parent_named(registry: Registry, written: str | None) -> str | None:
 def parent_in_title(registry: Registry, top_rows: list[list]) -> str | None:
     """A consolidating unit named in a 汇总 title above the header ("蚶江镇执法统计汇总表"), for a
     sheet whose 填报单位 cell is missing. The official title (石狮市2024年…统计表) names no one."""
-    names = sorted(hierarchy.consolidating(registry.units))
+    names = sorted(_consolidating(registry))
     for row in top_rows:
         for value in row:
             text = cells.norm(value) if isinstance(value, str) else ""
