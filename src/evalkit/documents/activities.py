@@ -21,7 +21,7 @@ KEY_METRICS = sections.KPI_METRICS
 
 
 def activities_title(scope: Scope) -> str:
-    return f"{scope.who}{quarter_name(scope.period)}安全生产执法提升专项行动开展情况"
+    return f"{scope.who}{quarter_name(scope.period)}\n安全生产执法提升专项行动开展情况"
 
 
 def work_paragraph(scope: Scope) -> str:
@@ -55,13 +55,14 @@ def figures_table(scope: Scope) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def _phase_lines(scope: Scope) -> list[str]:
+def phase_lines(scope: Scope) -> list[tuple[str, str]]:
+    """(heading, text) of each of the plan's phases (``sections.phase_table``)."""
     table = sections.phase_table(scope.ds, scope.period)
-    return [f"{r['阶段']}阶段（{r['时间']}）：{r['期末状态']}。方案要求：{r['要求']}。"
+    return [(f"{r['阶段']}阶段（{r['时间']}）", f"期末状态：{r['期末状态']}。方案要求：{r['要求']}。")
             for r in table.to_dict("records")]
 
 
-def _findings(scope: Scope) -> pd.DataFrame:
+def findings(scope: Scope) -> pd.DataFrame:
     """The period's audit findings (of the unit, for a unit's document)."""
     res = sections.audit(scope.ds, scope.period)
     return res.for_unit(scope.unit) if scope.unit else res.findings
@@ -69,7 +70,7 @@ def _findings(scope: Scope) -> pd.DataFrame:
 
 def problem_lines(scope: Scope, limit: int = 6) -> list[str]:
     """The audit's findings by kind, most first: “逾期未整改且未加重处理110条（高风险2条）”."""
-    f = _findings(scope)
+    f = findings(scope)
     if f is None or f.empty:
         return []
     counts = f.groupby("rule_name", sort=False).agg(n=("rule", "size"), high=("severity", lambda s: (s == "高").sum()))
@@ -95,7 +96,7 @@ def ranking_rows(scope: Scope) -> tuple[list[str], list[list[str]]] | None:
 
 def next_steps(scope: Scope) -> list[str]:
     """Next steps, each drawn from a finding of the period (and the standing ones of the plan)."""
-    f = _findings(scope)
+    f = findings(scope)
     rules = set(f["rule"]) if f is not None and len(f) else set()
     steps = []
     overdue = overdue_count(scope)
@@ -140,13 +141,15 @@ def write_activities(scope: Scope, path) -> None:
     g.table(headers, rows, right=[False, True, True, False], widths_mm=[40, 22, 30, 64])
 
     g.h1("三、对照方案推进情况")
-    for n, line in enumerate(_phase_lines(scope), 1):
-        g.para(f"（{cn_number(n)}）{line}")
+    for n, (head, text) in enumerate(phase_lines(scope), 1):
+        g.h2(f"（{cn_number(n)}）{head}")
+        g.para(text)
 
     g.h1("四、存在的问题")
     lines = problem_lines(scope)
     if lines:
-        g.para(f"经对{p.label}台账和统计表逐条核查，发现问题{len(_findings(scope))}条，主要是：" + "；".join(lines) + "。")
+        g.para(f"经对{p.label}台账和统计表逐条核查，发现问题{len(findings(scope))}条，主要是："
+               + "；".join(lines) + "。")
     else:
         g.para(f"经对{p.label}台账和统计表逐条核查，未发现问题。")
     negative = sections.negative_candidates(sections.candidates(scope.ds, p))

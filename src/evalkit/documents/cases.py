@@ -28,7 +28,7 @@ _RULE_ID = re.compile(r"（核查规则\s*[a-z_]+）")
 
 
 def cases_title(scope: Scope) -> str:
-    return f"{scope.who}{quarter_name(scope.period)}安全生产执法典型案例"
+    return f"{scope.who}{quarter_name(scope.period)}\n安全生产执法典型案例"
 
 
 def chosen_cases(scope: Scope, top_positive: int = TOP_POSITIVE, top_negative: int = TOP_NEGATIVE):

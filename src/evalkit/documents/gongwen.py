@@ -200,7 +200,13 @@ class Gongwen:
 
     # ------------------------------------------------------------------ content
     def title(self, text: str) -> None:
-        self.doc.add_paragraph(text, style=TITLE)
+        """The title, centred; a "\\n" in ``text`` breaks the line there (a long title is set
+        on two lines broken between meaningful words, as GB/T 9704 asks)."""
+        p = self.doc.add_paragraph(style=TITLE)
+        for i, line in enumerate(text.split("\n")):
+            run = p.add_run(line)
+            if i:
+                run._r.insert(0, OxmlElement("w:br"))
         self.doc.add_paragraph("", style=BODY)  # 标题下空一行
 
     def addressee(self, text: str) -> None:
@@ -300,7 +306,7 @@ def _fit_widths(headers, rows, total_mm: float, size_pt: float = 12.0) -> list[f
     natural = []
     for i, head in enumerate(headers):
         longest = max([display_width(str(r[i])) for r in rows] or [0])
-        natural.append(max(longest, (display_width(str(head)) + 1) // 2, 4) * char_mm + 2.5)
+        natural.append(max(longest, (display_width(str(head)) + 1) // 2, 4) * char_mm * 1.15 + 4.5)
     if sum(natural) <= total_mm:
         return [w * total_mm / sum(natural) for w in natural]
     narrow = [w for w in natural if w <= 25]

@@ -11,6 +11,7 @@ Sizes in the Chinese 号 system: 2号 = 22 pt, 3号 = 16 pt, 4号 = 14 pt, 小�
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 #: Who signs and to whom the town's documents go. The plan (狮蚶政〔2024〕14号) is issued by
@@ -59,8 +60,9 @@ class Layout:
 
     @property
     def line_pitch_pt(self) -> float:
-        """The exact line spacing giving ``lines_per_page`` lines in the text area (28.95 pt)."""
-        return self.text_height_mm / 25.4 * 72 / self.lines_per_page
+        """The exact line spacing giving ``lines_per_page`` lines in the text area: 225 mm / 22
+        = 28.99 pt, rounded down to Word's twentieths of a point (28.95 pt), so 22 lines fit."""
+        return math.floor(self.text_height_mm / 25.4 * 72 / self.lines_per_page * 20) / 20
 
     @property
     def char_pitch_pt(self) -> float:

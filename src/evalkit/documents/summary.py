@@ -15,7 +15,7 @@ from evalkit.report import sections
 
 
 def summary_title(scope: Scope) -> str:
-    return f"{scope.who}{scope.period.year}年安全生产执法提升专项行动总结"
+    return f"{scope.who}{scope.period.year}年\n安全生产执法提升专项行动总结"
 
 
 def year_paragraphs(scope: Scope) -> list[str]:
@@ -60,8 +60,9 @@ def write_summary(scope: Scope, path) -> None:
             widths_mm=[44, 28, 84])
 
     g.h1("二、各阶段工作情况")
-    for n, line in enumerate(activities._phase_lines(scope), 1):
-        g.para(f"（{cn_number(n)}）{line}")
+    for n, (head, text) in enumerate(activities.phase_lines(scope), 1):
+        g.h2(f"（{cn_number(n)}）{head}")
+        g.para(text)
 
     g.h1("三、评议考核情况")
     res = sections.scores(scope.ds, p)
@@ -80,7 +81,7 @@ def write_summary(scope: Scope, path) -> None:
 
     g.h1("四、存在的问题")
     lines = activities.problem_lines(scope)
-    found = activities._findings(scope)
+    found = activities.findings(scope)
     if lines:
         g.para(f"经对全年台账和统计表逐条核查，发现问题{len(found)}条，主要是：" + "；".join(lines) + "。")
     else:

@@ -28,7 +28,8 @@ FOLDER = "公文"
 
 @dataclass(frozen=True)
 class Planned:
-    """One document to write: its kind (activities | cases | summary), scope and file name."""
+    """One document to write: its kind (activities | cases | summary), scope and title (a
+    line break where the title is set on two lines; the file name is the title on one)."""
 
     kind: str
     scope: Scope
@@ -36,7 +37,7 @@ class Planned:
 
     @property
     def file_name(self) -> str:
-        return f"{safe_stem(self.title, 'document')}.docx"
+        return f"{safe_stem(self.title.replace(chr(10), ''), 'document')}.docx"
 
 
 _WRITERS = {"activities": write_activities, "cases": write_cases, "summary": write_summary}
