@@ -284,4 +284,14 @@ def test_check_script_converts_the_documents(sample_docs, tmp_path):
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(folder)],
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "2/2 documents converted" in run.stdout
+    assert "LibreOffice: 2/2 documents converted to PDF" in run.stdout
+
+
+@pytest.mark.skipif(_soffice_writer() is None, reason="LibreOffice Writer not installed (libreoffice-writer-nogui)")
+def test_check_script_fails_on_a_broken_document(tmp_path):
+    """A .docx LibreOffice cannot open is a FAIL line and exit status 1."""
+    (tmp_path / "坏文件.docx").write_bytes(b"PK\x03\x04 not a real zip")
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1
+    assert "FAIL  坏文件.docx" in run.stderr
