@@ -31,6 +31,7 @@ from evalkit.report.batch import (
     run_batch,
 )
 from evalkit.report.html import external_links, external_references, headline_of, render_report
+from evalkit.report.pdf import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -357,6 +358,15 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
     assert "综合得分" in index and "检查覆盖率" in index
     page = (folder / "unit-蚶江村.html").read_text(encoding="utf-8")
     assert external_references(page) == [] and "<img" in page and "views.open_dataset" not in page
+    # the quarter's 公文 for the town and the two units (issue 15), linked from the index
+    docs = sorted(p.name for p in (folder / "公文").glob("*.docx"))
+    assert docs == sorted(f"{who}2024年第二季度安全生产执法{kind}.docx" for who in ("蚶江镇", "蚶江村", "石壁村")
+                          for kind in ("提升专项行动开展情况", "典型案例"))
+    assert all(f'href="公文/{name}"' in index for name in docs)
+    if find_chromium():  # a PDF beside every page, linked; without Chromium the run says so
+        for stem in ("town-summary", "typical-cases-2024Q2", "look-back", "unit-蚶江村", "unit-石壁村"):
+            assert (folder / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+            assert f'href="{stem}.pdf"' in index
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "完成 0，跳过 5，失败 0" in capsys.readouterr().out

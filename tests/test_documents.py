@@ -19,7 +19,6 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from fixtures_dataset import inspection, make_dataset
 
 import evalkit as ek
 from evalkit._text import format_value
@@ -30,6 +29,7 @@ from evalkit.documents.cases import PARTS, write_cases
 from evalkit.documents.common import Scope, cn_number, due_date
 from evalkit.documents.gongwen import east_asia_font
 from evalkit.metrics.engine import get_metric
+from fixtures_dataset import inspection, make_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -295,3 +295,16 @@ def test_check_script_fails_on_a_broken_document(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 1
     assert "FAIL  坏文件.docx" in run.stderr
+
+
+def test_documents_choose_the_typical_cases_report_choice():
+    """The 典型案例 document writes the same cases, in the same order, as the typical-cases report."""
+    from evalkit.documents.cases import chosen_cases
+    from evalkit.report import sections
+
+    ds = sections.open_dataset(SAMPLE)
+    p = sections.as_period("2024Q2", ds)
+    report = sections.candidates(ds, p)
+    positive, negative = chosen_cases(Scope(ds, p))
+    assert list(positive["key"]) == list(sections.positive_candidates(report).head(3)["key"])
+    assert list(negative["key"]) == list(sections.negative_candidates(report).head(2)["key"])

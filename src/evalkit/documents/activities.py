@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.documents.common import Scope, cell, cn_number, date_text, due_date, figure, quarter_name
+from evalkit.documents.common import Scope, candidates, cell, cn_number, date_text, due_date, figure, quarter_name
 from evalkit.documents.gongwen import Gongwen
 from evalkit.documents.style import PLAN_REFERENCE
 from evalkit.metrics.engine import get_metric
@@ -152,7 +152,7 @@ def write_activities(scope: Scope, path) -> None:
                + "；".join(lines) + "。")
     else:
         g.para(f"经对{p.label}台账和统计表逐条核查，未发现问题。")
-    negative = sections.negative_candidates(sections.candidates(scope.ds, p))
+    negative = sections.negative_candidates(candidates(scope.ds, p))
     if scope.unit:
         negative = negative[negative["unit"] == scope.unit] if len(negative) else negative
     if len(negative):

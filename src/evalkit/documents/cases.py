@@ -16,7 +16,16 @@ from __future__ import annotations
 
 import re
 
-from evalkit.documents.common import Scope, clean, cn_number, date_text, due_date, known_persons, quarter_name
+from evalkit.documents.common import (
+    Scope,
+    candidates,
+    clean,
+    cn_number,
+    date_text,
+    due_date,
+    known_persons,
+    quarter_name,
+)
 from evalkit.documents.gongwen import Gongwen
 from evalkit.documents.style import PLAN_REFERENCE
 from evalkit.report import sections
@@ -33,7 +42,7 @@ def cases_title(scope: Scope) -> str:
 
 def chosen_cases(scope: Scope, top_positive: int = TOP_POSITIVE, top_negative: int = TOP_NEGATIVE):
     """(positive, negative) candidates of the period (of the unit, for a unit's document)."""
-    cands = sections.candidates(scope.ds, scope.period)
+    cands = candidates(scope.ds, scope.period)
     if scope.unit and len(cands):
         cands = cands[cands["unit"] == scope.unit]
     return (sections.positive_candidates(cands).head(top_positive),

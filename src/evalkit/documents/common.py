@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from evalkit._text import NOT_APPLICABLE, format_value
+from evalkit.assess.cases import case_candidates
 from evalkit.core.periods import Period, parse_period
 from evalkit.documents.style import TOWN_ADDRESSEE, TOWN_ISSUER, UNIT_ADDRESSEE
 from evalkit.export.personal_data import scrub_personal
@@ -136,3 +137,19 @@ def clean(text: str, names: list[str]) -> str:
     and into archives; the case number identifies a case for whoever may read its file)."""
     out = scrub_personal(text, names)
     return "" if out is None else out
+
+
+_CANDIDATES: dict[tuple, object] = {}
+
+
+def candidates(ds, period: Period):
+    """``assess.cases.case_candidates`` of the period, ranked exactly as the typical-cases
+    report ranks them, without the timelines (which the documents do not print and which
+    are most of its cost), reading the ledger facts of the period's audit."""
+    key = (str((ds.meta or {}).get("cache_key") or id(ds)), period.text, period.kind, period.through)
+    if key not in _CANDIDATES:
+        if len(_CANDIDATES) > 16:
+            _CANDIDATES.clear()
+        facts = getattr(sections.audit(ds, period), "facts", None)
+        _CANDIDATES[key] = case_candidates(ds, period, with_timeline=False, facts=facts)
+    return _CANDIDATES[key]

@@ -173,6 +173,8 @@ class PdfPrinter:
                 data = self._call("Page.printToPDF", {
                     "paperWidth": 210 * MM, "paperHeight": 297 * MM, "preferCSSPageSize": True,
                     "printBackground": True, "displayHeaderFooter": True,
+                    # no tagged PDF or outline: building the accessibility tree is most of the cost
+                    "generateTaggedPDF": False, "generateDocumentOutline": False,
                     "headerTemplate": _HEADER.format(band=html.escape(band), title=html.escape(title)),
                     "footerTemplate": _FOOTER, "marginTop": 16 * MM, "marginBottom": 16 * MM,
                     "marginLeft": 12 * MM, "marginRight": 12 * MM}, session=session)["data"]
