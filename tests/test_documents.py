@@ -308,3 +308,13 @@ def test_documents_choose_the_typical_cases_report_choice():
     positive, negative = chosen_cases(Scope(ds, p))
     assert list(positive["key"]) == list(sections.positive_candidates(report).head(3)["key"])
     assert list(negative["key"]) == list(sections.negative_candidates(report).head(2)["key"])
+
+
+def test_submitted_text_with_control_characters_is_written(tmp_path):
+    """A hazard text with a vertical tab or NUL (XML forbids them) is written without them, not refused."""
+    ds = make_dataset(registry=[("甲厂", "甲村")], rows=[
+        inspection("甲村", "甲厂", "2024-05-08", ["消防\x0b设施\x00损坏"], ["已整改"], case_no="狮蚶应急罚〔2024〕2号",
+                   fine=1.0, other="责令停产停业整顿")])
+    path = tmp_path / "c.docx"
+    assert write_cases(Scope(ds, parse_period("2024Q2")), path) == 1
+    assert "消防设施损坏" in _text(Document(path))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,16 @@ from evalkit.documents.style import LAYOUT, Layout
 #: navigation pane shows the headings).
 BODY, TITLE, H1, H2 = "Normal", "Title", "Heading 1", "Heading 2"
 TABLE_TEXT, TABLE_HEAD, PAGE_NUMBER = "EK Table Text", "EK Table Head", "EK Page Number"
+
+
+#: Characters XML 1.0 does not allow (python-docx refuses them): control characters a cell
+#: may carry, lone surrogates. Submitted text is written without them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text) -> str:
+    """``text`` as a string Word can hold (``_NOT_XML`` removed)."""
+    return _NOT_XML.sub("", str(text))
 
 
 def set_fonts(rpr_parent, font: str, size_pt: float | None = None, bold: bool | None = None) -> None:
@@ -101,7 +112,7 @@ class Gongwen:
 
     def _add(self, text: str = "", style: str = BODY, container=None):
         """A new paragraph of ``style`` at the end of the body (or of ``container``: a cell)."""
-        p = (self.doc if container is None else container).add_paragraph(text)
+        p = (self.doc if container is None else container).add_paragraph(xml_safe(text))
         self._style(p, style)
         return p
 
@@ -217,7 +228,7 @@ class Gongwen:
         on two lines broken between meaningful words, as GB/T 9704 asks)."""
         p = self._add(style=TITLE)
         for i, line in enumerate(text.split("\n")):
-            run = p.add_run(line)
+            run = p.add_run(xml_safe(line))
             if i:
                 run._r.insert(0, OxmlElement("w:br"))
         self._add()  # 标题下空一行
@@ -239,9 +250,9 @@ class Gongwen:
     def labelled(self, label: str, text: str) -> None:
         """A paragraph starting with a 【label】 in the heading-2 font (典型案例 parts)."""
         p = self._add()
-        run = p.add_run(f"【{label}】")
+        run = p.add_run(f"【{xml_safe(label)}】")
         set_fonts(run, self.layout.heading2_font)
-        p.add_run(text)
+        p.add_run(xml_safe(text))
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]], caption: str | None = None,
               right: Sequence[bool] | None = None, widths_mm: Sequence[float] | None = None) -> None:
@@ -256,7 +267,7 @@ class Gongwen:
         for cell, text in zip(t.rows[0].cells, headers, strict=True):
             self._style(cell.paragraphs[0], TABLE_HEAD)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            cell.paragraphs[0].add_run(str(text))
+            cell.paragraphs[0].add_run(xml_safe(text))
         _repeat_header(t.rows[0])
         for row in rows:
             cells = t.add_row().cells
@@ -264,7 +275,7 @@ class Gongwen:
                 para = cell.paragraphs[0]
                 self._style(para, TABLE_TEXT)
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right[i] else WD_ALIGN_PARAGRAPH.LEFT
-                para.add_run(str(value))
+                para.add_run(xml_safe(value))
         for row in t.rows:  # a row is never split across two pages
             row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         widths = list(widths_mm) if widths_mm else _fit_widths(headers, rows, self.layout.text_width_mm)

@@ -706,55 +706,58 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
                 if outcomes.get(spec.report_id) is not None and outcomes[spec.report_id].status == "skipped":
                     printer.submit_if_stale(spec)
 
-        workers = min(jobs, len(todo) + len(extra_todo))
-        if todo or extra_todo:
-            _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
-            env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-            if ds.meta.get("cache_key"):
-                env.update(pin_environment(data_dir, ds.meta["cache_key"]))
-            subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
-            jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
-                        "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
+        try:
+            workers = min(jobs, len(todo) + len(extra_todo))
+            if todo or extra_todo:
+                _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
+                env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+                if ds.meta.get("cache_key"):
+                    env.update(pin_environment(data_dir, ds.meta["cache_key"]))
+                subtitle = f"数据目录 {data_dir.name} · 数据指纹 {data_sha[:8]}"
+                jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
+                            "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
 
-            extra_of = [{"job_id": x.job_id, "title": x.title, "func": x.func, "kwargs": x.kwargs,
-                         "data_dir": str(data_dir), "period": period.text, "out_dir": str(out)}
-                        for x in extra_todo]
+                extra_of = [{"job_id": x.job_id, "title": x.title, "func": x.func, "kwargs": x.kwargs,
+                             "data_dir": str(data_dir), "period": period.text, "out_dir": str(out)}
+                            for x in extra_todo]
 
-            def record_extra(x: ExtraJob, res: dict) -> None:
-                extra_entries[x.job_id] = {"hash": extra_hashes[x.job_id],
-                                           "status": "ok" if res["status"] == "done" else "failed",
-                                           "title": x.title, "group": x.group, "files": res["files"],
-                                           "error": res["error"], "seconds": round(res["seconds"], 2)}
-                if res["error"]:
-                    notes.append(res["error"])
-                _write_manifest(manifest_path, manifest)
+                def record_extra(x: ExtraJob, res: dict) -> None:
+                    extra_entries[x.job_id] = {"hash": extra_hashes[x.job_id],
+                                               "status": "ok" if res["status"] == "done" else "failed",
+                                               "title": x.title, "group": x.group, "files": res["files"],
+                                               "error": res["error"], "seconds": round(res["seconds"], 2)}
+                    if res["error"]:
+                        notes.append(res["error"])
+                    _write_manifest(manifest_path, manifest)
 
-            def record(spec: ReportSpec, res: dict) -> None:
-                outcomes[spec.report_id] = ReportOutcome(
-                    spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
-                    res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
-                entries[spec.report_id] = {
-                    "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
-                    "title": spec.title, "group": spec.group, "unit": spec.unit,
-                    "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
-                    "headline": res["headline"], "seconds": round(res["seconds"], 2),
-                    "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-                _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
-                if printer is not None and res["status"] == "done":
-                    printer.submit(spec)
+                def record(spec: ReportSpec, res: dict) -> None:
+                    outcomes[spec.report_id] = ReportOutcome(
+                        spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
+                        res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
+                    entries[spec.report_id] = {
+                        "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
+                        "title": spec.title, "group": spec.group, "unit": spec.unit,
+                        "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
+                        "headline": res["headline"], "seconds": round(res["seconds"], 2),
+                        "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
+                    _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
+                    if printer is not None and res["status"] == "done":
+                        printer.submit(spec)
 
-            try:
-                _execute(todo, jobs_of, workers, env, progress, record, extra_todo, extra_of, record_extra)
-            except KeyboardInterrupt:
-                if printer is not None:
-                    printer.stop()
-                with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
-                    _clean_stale_temps(out)
-                    with contextlib.suppress(Exception):
-                        _write_index(out, period, full_plan, entries, hashes, outcomes)
-                done = sum(outcomes[s.report_id].status == "done" for s in todo if s.report_id in outcomes)
-                raise Interrupted(done, len(todo) - done) from None
+                try:
+                    _execute(todo, jobs_of, workers, env, progress, record, extra_todo, extra_of, record_extra)
+                except KeyboardInterrupt:
+                    with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
+                        _clean_stale_temps(out)
+                        with contextlib.suppress(Exception):
+                            _write_index(out, period, full_plan, entries, hashes, outcomes)
+                    done = sum(outcomes[s.report_id].status == "done" for s in todo if s.report_id in outcomes)
+                    raise Interrupted(done, len(todo) - done) from None
 
+        except BaseException:  # Ctrl-C, or a bug: no browser left behind
+            if printer is not None:
+                printer.stop()
+            raise
         timings = {}
         if printer is not None:
             timings["pdf_wait"] = printer.finish()

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import fcntl  # POSIX only: the DevTools pipe is set up on fds 3 and 4
 import html
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -101,6 +104,8 @@ class PdfPrinter:
             os.dup2(high_w, 4)
             os.set_inheritable(3, True)
             os.set_inheritable(4, True)
+            if sys.platform.startswith("linux"):  # killed with the thread that started it: no orphan browser
+                ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL, preexec_fn=child_fds, close_fds=False,
