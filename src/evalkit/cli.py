@@ -218,7 +218,7 @@ def cmd_run(args) -> int:
                          {"units": list(args.units or [])})
     with writing_to(args.out):
         result = run_batch(args.data_dir, args.period, units=args.units, jobs=args.jobs,
-                           out_dir=args.out, force=args.force, extra_jobs=[documents], pdf=not args.no_pdf)
+                           out_dir=args.out, force=args.force, extra_jobs=[documents], pdf=args.pdf)
     print(result.to_text())
     return 0 if result.ok else 1
 
@@ -306,8 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=_positive_int, default=None, metavar="N", help="并行数（默认 CPU 核数）")
     out(sp, "outputs", "报告")
     sp.add_argument("--force", action="store_true", help="忽略缓存，全部重算")
-    sp.add_argument("--no-pdf", action="store_true",
-                    help="不生成各报告的 PDF（默认在装有 Chromium 时与报告一同生成）")
+    sp.add_argument("--pdf", action="store_true",
+                    help="另为每份报告生成 PDF（需要 Chromium；约每页 1 秒，默认不生成）")
     sp.set_defaults(func=cmd_run)
 
     sp = command("sample", "生成样例数据（固定随机种子）")

@@ -41,6 +41,12 @@ TABLE_TEXT, TABLE_HEAD, PAGE_NUMBER = "EK Table Text", "EK Table Head", "EK Page
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+#: What follows w:spacing in w:rPr (ECMA-376 CT_RPr's sequence).
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                  "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                  "w:specVanish", "w:oMath")
+
+
 def xml_safe(text) -> str:
     """``text`` as a string Word can hold (``_NOT_XML`` removed)."""
     return _NOT_XML.sub("", str(text))
@@ -153,7 +159,8 @@ class Gongwen:
         body.paragraph_format.widow_control = True
         spacing = OxmlElement("w:spacing")
         spacing.set(qn("w:val"), str(character_spacing_twips(lay)))
-        body.element.get_or_add_rPr().append(spacing)
+        rpr = body.element.get_or_add_rPr()
+        rpr.insert_element_before(spacing, *_AFTER_SPACING)  # Word wants rPr's children in schema order
         # docDefaults: East Asian default too, so text outside any style is not 宋体 at 10.5 pt
         defaults = self.doc.styles.element.find(qn("w:docDefaults"))
         if defaults is not None:
@@ -343,12 +350,9 @@ def _fit_widths(headers, rows, total_mm: float, size_pt: float = 12.0) -> list[f
 
 def _fix_widths(table, widths_mm) -> None:
     """Fixed column widths Word and LibreOffice both honour (tblGrid, tblW, every cell)."""
-    table.autofit = False
+    table.autofit = False  # w:tblLayout fixed, in its place in w:tblPr
     tbl = table._tbl
     tblpr = tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
     width = tblpr.find(qn("w:tblW"))
     if width is None:
         width = OxmlElement("w:tblW")

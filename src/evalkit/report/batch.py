@@ -628,6 +628,7 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     pdf            print every report to ``<report>.pdf`` beside its HTML with one headless
                    Chromium (``report.pdf``), while the other reports are still running;
                    without Chromium no PDF is written and ``BatchResult.notes`` says so
+                   (``evalkit run --pdf``; off by default: it costs about 1 s of CPU a page)
 
     ``out_dir`` is locked for the run (``core.outdir.output_lock``: another run or export
     on it is refused). Ctrl-C or SIGTERM stops the workers and their kernels, removes
@@ -762,6 +763,8 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
         if printer is not None:
             timings["pdf_wait"] = printer.finish()
             timings["pdf_print"] = printer.seconds
+            if printer.cpu is not None:
+                timings["pdf_cpu"] = printer.cpu
         documents = [(x.group, f) for x in extra_jobs for f in (extra_entries.get(x.job_id) or {}).get("files", [])
                      if (out / f).is_file()]
         files = [f for _, f in documents]
@@ -780,7 +783,7 @@ class _PdfQueue:
     """
 
     def __init__(self, out: Path, notes: list[str]):
-        self.out, self.notes, self.count, self.seconds = out, notes, 0, 0.0
+        self.out, self.notes, self.count, self.seconds, self.cpu = out, notes, 0, 0.0, None
         self._queue: list[ReportSpec] = []
         self._cond = threading.Condition()
         self._closing = False
@@ -822,6 +825,7 @@ class _PdfQueue:
                         _remove(self.out / pdf_name(spec))
                         self.notes.append(f"{spec.title} 的 PDF 未生成：{exc}")
                     self.seconds += time.perf_counter() - t0
+                self.cpu = printer.cpu_seconds()
         except (PdfError, OSError) as exc:
             self.notes.append(f"PDF 未生成：{exc}")
 

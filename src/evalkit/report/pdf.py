@@ -114,6 +114,24 @@ class PdfPrinter:
         os.close(from_child_w)
         self._write, self._read = to_child_w, from_child_r
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) of the browser's processes so far (Linux /proc: every
+        process of its session), or None where that cannot be read. Its renderer processes
+        are not children of this process, so ``resource.RUSAGE_CHILDREN`` would miss them."""
+        if self._proc is None or not Path("/proc").is_dir():
+            return None
+        ticks, sid = 0, self._proc.pid
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 14 and int(fields[3]) == sid:  # field 6, session id
+                ticks += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
