@@ -76,9 +76,10 @@ def main() -> int:
     full_cpu = full["cpu"] + (full["pdf_cpu"] or 0)  # Chromium's renderers are not our children
     print(f"| increase | {100 * (full['wall'] / base['wall'] - 1):.0f}% (target ≤ 30%) "
           f"| {100 * (full_cpu / base['cpu'] - 1):.0f}% (with Chromium's {full['pdf_cpu'] or 0:.1f} s) |")
-    print(f"\nwhere the added time goes: documents job {full['documents_seconds']} s (a worker, in parallel); "
-          f"Chromium printing {full['pdf_print']:.1f} s in all (a thread, while reports run); "
-          f"wait for the PDFs after the last report {full['pdf_wait']:.1f} s; load average {load:.1f}")
+    print(f"\nwhere the added time goes: documents job {full['documents_seconds']} s (a worker, in parallel)"
+          + (f"; Chromium printing {full['pdf_print']:.1f} s in all (a thread, while reports run); "
+             f"wait for the PDFs after the last report {full['pdf_wait']:.1f} s" if full["pdfs"] else "")
+          + f"; load average {load:.1f}")
     if full["notes"]:
         print("notes:", *full["notes"], sep="\n  ")
     return 0 if not (base["failed"] or full["failed"]) else 1
