@@ -56,8 +56,9 @@ check_documents() {
     mkdir -p "$dest"
     batch=()
     for f in "${docs[@]}"; do [ "$(dirname "$f")" = "$dir" ] && batch+=("$f"); done
+    # --infilter: a file that is not a Word document is not opened as plain text
     timeout 600 "$SOFFICE" -env:UserInstallation="file://$PROFILE" --headless --norestore \
-      --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/doclog.txt" 2>&1
+      --infilter="MS Word 2007 XML" --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/doclog.txt" 2>&1
     rc=$?
     for f in "${batch[@]}"; do
       pdf="$dest/$(basename "${f%.docx}").pdf"
@@ -95,8 +96,10 @@ for dir in "${DIRS[@]}"; do
   mkdir -p "$dest"
   batch=()
   for f in "${FILES[@]}"; do [ "$(dirname "$f")" = "$dir" ] && batch+=("$f"); done
+  # --infilter: with LibreOffice Writer installed, a file Calc cannot read would otherwise be
+  # opened as plain text by Writer and "converted"
   timeout 600 "$SOFFICE" -env:UserInstallation="file://$PROFILE" --headless --norestore \
-    --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/log.txt" 2>&1
+    --infilter="Calc MS Excel 2007 XML" --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/log.txt" 2>&1
   rc=$?
   for f in "${batch[@]}"; do
     pdf="$dest/$(basename "${f%.xlsx}").pdf"

@@ -290,7 +290,7 @@ def test_check_script_converts_the_documents(sample_docs, tmp_path):
 @pytest.mark.skipif(_soffice_writer() is None, reason="LibreOffice Writer not installed (libreoffice-writer-nogui)")
 def test_check_script_fails_on_a_broken_document(tmp_path):
     """A .docx LibreOffice cannot open is a FAIL line and exit status 1."""
-    (tmp_path / "坏文件.docx").write_bytes(b"PK\x03\x04 not a real zip")
+    (tmp_path / "坏文件.docx").write_bytes("这不是 Word 文档".encode())  # Writer would open it as text
     run = subprocess.run(["bash", str(ROOT / "scripts" / "check_libreoffice.sh"), str(tmp_path)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 1
