@@ -493,3 +493,13 @@ def test_extra_jobs_run_beside_the_reports_and_are_skipped_when_unchanged(stub):
     assert (result.out_dir / "公文" / "2024-06说明.docx").stat().st_mtime_ns == written  # not rewritten
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["extra"]["note"]["status"] == "ok" and manifest["extra"]["broken"]["status"] == "failed"
+
+
+def test_pdf_without_chromium_is_a_note_not_a_failure(stub, monkeypatch):
+    """--pdf on a machine without Chromium: every report is made, no PDF, and the result says why."""
+    monkeypatch.setenv("EVALKIT_CHROMIUM", "/nonexistent/chromium")
+    result = _run(stub, pdf=True)
+    assert result.ok and result.pdfs == 0
+    assert any("未找到 Chromium" in n for n in result.notes)
+    assert not list(result.out_dir.glob("*.pdf"))
+    assert "未找到 Chromium" in result.to_text()
