@@ -318,3 +318,10 @@ def test_submitted_text_with_control_characters_is_written(tmp_path):
     path = tmp_path / "c.docx"
     assert write_cases(Scope(ds, parse_period("2024Q2")), path) == 1
     assert "消防设施损坏" in _text(Document(path))
+
+
+def test_problem_counts_are_bracketed_after_the_rule_name(sample_docs):
+    """“…低于5%（2条）”, never “低于5%2条”: a rule name ending in a number stays readable."""
+    text = _text(Document(sample_docs["蚶江镇2024年第二季度安全生产执法提升专项行动开展情况.docx"]))
+    assert re.search(r"主要是：[^。]*（\d+条(，其中高风险\d+条)?）", text)
+    assert "5%2条" not in text

@@ -69,13 +69,14 @@ def findings(scope: Scope) -> pd.DataFrame:
 
 
 def problem_lines(scope: Scope, limit: int = 6) -> list[str]:
-    """The audit's findings by kind, most first: “逾期未整改且未加重处理110条（高风险2条）”."""
+    """The audit's findings by kind, most first: “逾期未整改且未加重处理（110条，其中高风险2条）”
+    (the count in brackets: a rule name may end in a number, “低于5%”)."""
     f = findings(scope)
     if f is None or f.empty:
         return []
     counts = f.groupby("rule_name", sort=False).agg(n=("rule", "size"), high=("severity", lambda s: (s == "高").sum()))
     counts = counts.sort_values("n", ascending=False, kind="stable").head(limit)
-    return [f"{name}{int(r.n)}条" + (f"（其中高风险{int(r.high)}条）" if r.high else "")
+    return [f"{name}（{int(r.n)}条" + (f"，其中高风险{int(r.high)}条）" if r.high else "）")
             for name, r in counts.iterrows()]
 
 
