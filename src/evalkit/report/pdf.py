@@ -104,6 +104,7 @@ class PdfPrinter:
             os.dup2(high_w, 4)
             os.set_inheritable(3, True)
             os.set_inheritable(4, True)
+            os.closerange(5, os.sysconf("SC_OPEN_MAX"))  # nothing else of ours (the --out lock, pool pipes)
             if sys.platform.startswith("linux"):  # killed with the thread that started it: no orphan browser
                 ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
