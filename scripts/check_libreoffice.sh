@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Open every .xlsx under a folder in LibreOffice (headless), convert it to PDF, and check the print.
+# Open every .xlsx (and every .docx: the 公文, see check_documents) under a folder in
+# LibreOffice (headless), convert it to PDF, and check the print.
 # Usage: scripts/check_libreoffice.sh DIR [PDF_DIR]
 #   DIR      folder searched recursively for *.xlsx (e.g. outputs/2024-06)
 #   PDF_DIR  where the PDFs go, mirroring DIR's subfolders (default: a temporary folder, removed)
@@ -54,23 +55,75 @@ XCU
 cleanup() { rm -rf "$PROFILE"; [ "$KEEP" = 1 ] || rm -rf "$OUT"; }
 trap cleanup EXIT
 
+# ---------------------------------------------------------------- Word documents (公文), issue 15
+# Every .docx under DIR (outputs/<period>/公文/) is converted as well, in one soffice run per
+# folder; a document is OK when its PDF appeared, is a PDF, and has A4 pages (595 x 842 pt).
+# Needs LibreOffice Writer (libreoffice-writer-nogui); without it the documents are reported
+# as not checked and the exit status is 1 if there were any.
+check_documents() {
+  local docs=() dir rel dest batch f pdf rc size
+  mapfile -d '' docs < <(find "$SRC" -type f -name '*.docx' ! -name '~$*' -print0 | sort -z)
+  DOC_TOTAL=${#docs[@]}
+  DOC_FAILED=0
+  [ "$DOC_TOTAL" -eq 0 ] && return 0
+  local program
+  program=$(dirname "$(readlink -f "$SOFFICE")")
+  if ! ls "$program"/libswlo.so >/dev/null 2>&1; then
+    echo "FAIL  $DOC_TOTAL .docx not checked: LibreOffice Writer is not installed (libreoffice-writer-nogui)" >&2
+    DOC_FAILED=$DOC_TOTAL
+    return 0
+  fi
+  mapfile -t ddirs < <(printf '%s\n' "${docs[@]}" | xargs -d '\n' -n1 dirname | sort -u)
+  for dir in "${ddirs[@]}"; do
+    rel=${dir#"$SRC"}
+    dest="$OUT$rel"
+    mkdir -p "$dest"
+    batch=()
+    for f in "${docs[@]}"; do [ "$(dirname "$f")" = "$dir" ] && batch+=("$f"); done
+    # --infilter: a file that is not a Word document is not opened as plain text
+    timeout 600 "$SOFFICE" -env:UserInstallation="file://$PROFILE" --headless --norestore \
+      --infilter="MS Word 2007 XML" --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/doclog.txt" 2>&1
+    rc=$?
+    for f in "${batch[@]}"; do
+      pdf="$dest/$(basename "${f%.docx}").pdf"
+      size=""
+      if [ -s "$pdf" ] && head -c 5 "$pdf" | grep -q '%PDF-' && command -v pdfinfo >/dev/null; then
+        size=$(pdfinfo "$pdf" 2>/dev/null | sed -n 's/^Page size: *\([0-9.]*\) x \([0-9.]*\) pts.*/\1x\2/p')
+      fi
+      if [ -s "$pdf" ] && head -c 5 "$pdf" | grep -q '%PDF-' \
+         && { [ -z "$size" ] || [[ "$size" =~ ^59[45](\.[0-9]+)?x84[12](\.[0-9]+)?$ ]]; }; then
+        echo "ok    ${f#"$SRC"/}${size:+ (A4 $size pt)}"
+      else
+        echo "FAIL  ${f#"$SRC"/} (soffice exit $rc${size:+, page $size pt, not A4})" >&2
+        sed 's/^/      /' "$PROFILE/doclog.txt" >&2
+        DOC_FAILED=$((DOC_FAILED + 1))
+      fi
+    done
+  done
+}
+# ---------------------------------------------------------------- end of the Word documents block
+
 mapfile -d '' FILES < <(find "$SRC" -type f -name '*.xlsx' ! -name '~$*' -print0 | sort -z)
-if [ ${#FILES[@]} -eq 0 ]; then
-  echo "no .xlsx files under $SRC" >&2
+mapfile -d '' ANY_DOCX < <(find "$SRC" -type f -name '*.docx' ! -name '~$*' -print0)
+if [ ${#FILES[@]} -eq 0 ] && [ ${#ANY_DOCX[@]} -eq 0 ]; then
+  echo "no .xlsx or .docx files under $SRC" >&2
   exit 1
 fi
 
 failed=0
 # One soffice run per folder (starting LibreOffice is the slow part); PDFs keep the subfolder.
-mapfile -t DIRS < <(printf '%s\n' "${FILES[@]}" | xargs -d '\n' -n1 dirname | sort -u)
+DIRS=()
+[ ${#FILES[@]} -gt 0 ] && mapfile -t DIRS < <(printf '%s\n' "${FILES[@]}" | xargs -d '\n' -n1 dirname | sort -u)
 for dir in "${DIRS[@]}"; do
   rel=${dir#"$SRC"}
   dest="$OUT$rel"
   mkdir -p "$dest"
   batch=()
   for f in "${FILES[@]}"; do [ "$(dirname "$f")" = "$dir" ] && batch+=("$f"); done
+  # --infilter: with LibreOffice Writer installed, a file Calc cannot read would otherwise be
+  # opened as plain text by Writer and "converted"
   timeout 600 "$SOFFICE" -env:UserInstallation="file://$PROFILE" --headless --norestore \
-    --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/log.txt" 2>&1
+    --infilter="Calc MS Excel 2007 XML" --convert-to pdf --outdir "$dest" "${batch[@]}" >"$PROFILE/log.txt" 2>&1
   rc=$?
   for f in "${batch[@]}"; do
     pdf="$dest/$(basename "${f%.xlsx}").pdf"
@@ -90,6 +143,8 @@ for dir in "${DIRS[@]}"; do
 done
 
 total=${#FILES[@]}
-echo "LibreOffice: $((total - failed))/$total workbooks converted to PDF and printed legibly"
+[ "$total" -gt 0 ] && echo "LibreOffice: $((total - failed))/$total workbooks converted to PDF and printed legibly"
+check_documents
+[ "$DOC_TOTAL" -gt 0 ] && echo "LibreOffice: $((DOC_TOTAL - DOC_FAILED))/$DOC_TOTAL documents converted to PDF"
 [ "$KEEP" = 1 ] && echo "PDFs in $OUT"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$DOC_FAILED" -eq 0 ]

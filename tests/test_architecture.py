@@ -87,7 +87,7 @@ def test_no_assert_in_production_code():
 def test_folder_list_shows_the_layers():
     """src/evalkit holds the layer subpackages and only a few top-level modules."""
     subpackages = sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").is_file())
-    assert subpackages == sorted(["assess", "audit", "config", "core", "export", "intake", "metrics",
+    assert subpackages == sorted(["assess", "audit", "config", "core", "documents", "export", "intake", "metrics",
                                   "report", "sample"])
     modules = sorted(p.name for p in SRC.glob("*.py"))
     assert modules == ["__init__.py", "_text.py", "cli.py", "exceptions.py"]

@@ -31,6 +31,7 @@ from evalkit.report.batch import (
     run_batch,
 )
 from evalkit.report.html import external_links, external_references, headline_of, render_report
+from evalkit.report.pdf import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -344,7 +345,7 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
     """`evalkit run data/sample` for 2 units with 2 workers writes every page and an index; a re-run skips."""
     monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
     args = ["run", str(SAMPLE), "--period", "2024-06", "--units", "蚶江村", "石壁村", "--jobs", "2",
-            "--out", str(tmp_path / "out")]
+            "--out", str(tmp_path / "out"), "--pdf"]
     assert cli.main(args) == 0, capsys.readouterr().out
     folder = tmp_path / "out" / "2024-06"
     names = {p.name for p in folder.iterdir()}
@@ -357,6 +358,15 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
     assert "综合得分" in index and "检查覆盖率" in index
     page = (folder / "unit-蚶江村.html").read_text(encoding="utf-8")
     assert external_references(page) == [] and "<img" in page and "views.open_dataset" not in page
+    # the quarter's 公文 for the town and the two units (issue 15), linked from the index
+    docs = sorted(p.name for p in (folder / "公文").glob("*.docx"))
+    assert docs == sorted(f"{who}2024年第二季度安全生产执法{kind}.docx" for who in ("蚶江镇", "蚶江村", "石壁村")
+                          for kind in ("提升专项行动开展情况", "典型案例"))
+    assert all(f'href="公文/{name}"' in index for name in docs)
+    if find_chromium():  # a PDF beside every page, linked; without Chromium the run says so
+        for stem in ("town-summary", "typical-cases-2024Q2", "look-back", "unit-蚶江村", "unit-石壁村"):
+            assert (folder / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+            assert f'href="{stem}.pdf"' in index
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "完成 0，跳过 5，失败 0" in capsys.readouterr().out
@@ -453,3 +463,43 @@ def test_report_notebooks_ship_inside_the_package():
     for name in (UNIT_NOTEBOOK, TOWN_NOTEBOOK, CASES_NOTEBOOK, LOOKBACK_NOTEBOOK):
         assert (folder / name).is_file()
         assert (ROOT / "notebooks" / name).resolve() == (folder / name).resolve()
+
+
+# --------------------------------------------------------------------------- extra jobs (the 公文)
+def _write_note(data_dir, period, out_dir, text="公文"):
+    """An extra job writing one file under out_dir/公文/ (pickled by reference into a worker)."""
+    return [atomic_write(Path(out_dir) / "公文" / f"{period}说明.docx", text)]
+
+
+def _broken_job(data_dir, period, out_dir):
+    raise ValueError("模板缺失")
+
+
+def test_extra_jobs_run_beside_the_reports_and_are_skipped_when_unchanged(stub):
+    """An ExtraJob's files are listed on the index; a failing one is a note and no report fails;
+    a second run skips both the reports and the job."""
+    from evalkit.report.batch import ExtraJob
+
+    jobs = [ExtraJob("note", "说明", "报送文件", _write_note, {"text": "甲"}),
+            ExtraJob("broken", "坏任务", "报送文件", _broken_job)]
+    result = _run(stub, extra_jobs=jobs)
+    assert result.ok and result.extra_files == ["公文/2024-06说明.docx"]
+    assert any("坏任务生成失败：ValueError: 模板缺失" in n for n in result.notes)
+    index = (result.out_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="公文/2024-06说明.docx"' in index
+    written = (result.out_dir / "公文" / "2024-06说明.docx").stat().st_mtime_ns
+    again = _run(stub, extra_jobs=jobs[:1])
+    assert again.count("done") == 0 and again.extra_files == ["公文/2024-06说明.docx"]
+    assert (result.out_dir / "公文" / "2024-06说明.docx").stat().st_mtime_ns == written  # not rewritten
+    manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["extra"]["note"]["status"] == "ok" and manifest["extra"]["broken"]["status"] == "failed"
+
+
+def test_pdf_without_chromium_is_a_note_not_a_failure(stub, monkeypatch):
+    """--pdf on a machine without Chromium: every report is made, no PDF, and the result says why."""
+    monkeypatch.setenv("EVALKIT_CHROMIUM", "/nonexistent/chromium")
+    result = _run(stub, pdf=True)
+    assert result.ok and result.pdfs == 0
+    assert any("未找到 Chromium" in n for n in result.notes)
+    assert not list(result.out_dir.glob("*.pdf"))
+    assert "未找到 Chromium" in result.to_text()

@@ -272,11 +272,16 @@ def cmd_export(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from evalkit.report.batch import run_batch  # lazy: start-up time, as above
+    from evalkit.documents import write_documents  # lazy: start-up time, as above
+    from evalkit.report.batch import ExtraJob, run_batch  # lazy: start-up time, as above
 
+    # the Word documents (公文) of the period, for the town and for each unit named by --units
+    documents = ExtraJob("documents", "报送文件（公文）", "季度活动开展情况、典型案例与总结", write_documents,
+                         {"units": list(args.units or [])})
     with writing_to(args.out):
         result = run_batch(args.data_dir, args.period, units=args.units, jobs=args.jobs,
-                           out_dir=args.out, force=args.force, level=args.level, unit=args.unit)
+                           out_dir=args.out, force=args.force, level=args.level, unit=args.unit,
+                           extra_jobs=[documents], pdf=args.pdf)
     print(result.to_text())
     return 0 if result.ok else 1
 
@@ -372,11 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = command("run", "批量生成各单位及全镇报告（papermill）")
     data_dir(sp)
     period(sp)
-    sp.add_argument("--units", nargs="*", default=None, metavar="UNIT", help="只生成这些单位的报告（默认全部）")
+    sp.add_argument("--units", nargs="*", default=None, metavar="UNIT",
+                    help="只生成这些单位的报告（默认全部），并为这些单位另写本单位的季度公文")
     sp.add_argument("--jobs", type=_positive_int, default=None, metavar="N", help="并行数（默认 CPU 核数）")
     out(sp, "outputs", "报告")
     sp.add_argument("--force", action="store_true", help="忽略缓存，全部重算")
     level(sp)
+    sp.add_argument("--pdf", action="store_true",
+                    help="另为每份报告生成 PDF（需要 Chromium；约每页 1 秒，默认不生成）")
     sp.set_defaults(func=cmd_run)
 
     sp = command("sample", "生成样例数据（固定随机种子）")

@@ -48,6 +48,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -71,7 +72,8 @@ from evalkit.report.cache import (
     resolve_data_dir,
     source_fingerprint,
 )
-from evalkit.report.html import headline_of, render_index, render_report, warm_up
+from evalkit.report.html import BAND, BAND_TEMPLATE, headline_of, render_index, render_report, warm_up
+from evalkit.report.pdf import PdfError, PdfPrinter, find_chromium
 
 UNIT_NOTEBOOK = "10-unit-report.ipynb"
 TOWN_NOTEBOOK = "20-town-summary.ipynb"
@@ -108,6 +110,23 @@ class ReportSpec:
     @property
     def error_name(self) -> str:
         return f"{self.report_id}.error.ipynb"
+
+
+@dataclass(frozen=True)
+class ExtraJob:
+    """Work the batch runs in its pool beside the notebooks, e.g. the Word documents
+    (``evalkit.documents.write_documents``, handed in by the CLI: this layer does not import it).
+
+    ``func(data_dir, period, out_dir, **kwargs)`` returns the paths it wrote under
+    ``out_dir``; they are listed on the index page under ``group``. Skipped, like a report,
+    when the data, evalkit's source and ``kwargs`` are unchanged and its files exist.
+    """
+
+    job_id: str
+    title: str
+    group: str
+    func: Callable
+    kwargs: dict = field(default_factory=dict)
 
 
 def cases_period(period: Period) -> Period:
@@ -221,6 +240,12 @@ class BatchResult:
     outcomes: list[ReportOutcome]
     seconds: float
     jobs: int
+    #: Files the extra jobs wrote (relative to out_dir), the PDFs written, and notes
+    #: (a missing Chromium, a PDF or document that failed).
+    extra_files: list[str] = field(default_factory=list)
+    pdfs: int = 0
+    notes: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -237,7 +262,9 @@ class BatchResult:
         return {"period": self.period.text, "out_dir": str(self.out_dir), "ok": self.ok,
                 "seconds": round(self.seconds, 2), "jobs": self.jobs,
                 "done": self.count("done"), "skipped": self.count("skipped"),
-                "failed": self.count("failed"), "reports": [asdict(o) for o in self.outcomes]}
+                "failed": self.count("failed"), "reports": [asdict(o) for o in self.outcomes],
+                "documents": list(self.extra_files), "pdfs": self.pdfs, "notes": list(self.notes),
+                "timings": {k: round(v, 2) for k, v in self.timings.items()}}
 
     def to_text(self) -> str:
         rows = [[o.title, _STATUS_ZH[o.status], f"{o.seconds:.1f}" if o.status != "skipped" else "—"]
@@ -246,6 +273,12 @@ class BatchResult:
                  format_table(["报告", "状态", "用时(秒)"], rows, right=[False, False, True])]
         lines += ["", f"完成 {self.count('done')}，跳过 {self.count('skipped')}，失败 {self.count('failed')}，"
                       f"用时 {self.seconds:.1f} 秒（{self.jobs} 个并行进程）"]
+        if self.extra_files:
+            names = "、".join(Path(f).name for f in self.extra_files)
+            lines.append(f"公文（Word）{len(self.extra_files)} 份：{names}")
+        if self.pdfs:
+            lines.append(f"PDF {self.pdfs} 份（与各报告同名，位于报告目录）")
+        lines += [f"注意：{n}" for n in self.notes]
         failed = [o for o in self.outcomes if o.status == "failed"]
         if failed:
             lines.append("失败的报告（其余报告不受影响）：")
@@ -453,6 +486,22 @@ def _remove(*paths: Path) -> None:
             pass
 
 
+def execute_extra(job: dict) -> dict:
+    """Run one ``ExtraJob`` (in a worker): ``func(data_dir, period, out_dir, **kwargs)``. Never raises."""
+    started = time.perf_counter()
+    result = {"report_id": job["job_id"], "status": "failed", "error": None, "files": [], "timings": {}}
+    try:
+        out = Path(job["out_dir"])
+        written = job["func"](job["data_dir"], job["period"], out, **job.get("kwargs", {}))
+        result["files"] = [Path(w).resolve().relative_to(out.resolve()).as_posix() for w in written]
+        result["status"] = "done"
+    except Exception as exc:  # a failed document is recorded; the reports go on
+        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+        result["error"] = f"{job['title']}生成失败：{type(exc).__name__}: {last}"
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
 def execute_report(job: dict) -> dict:
     """Run one report (in a worker): execute, render, write atomically. Never raises.
 
@@ -568,7 +617,7 @@ def _remove_old_pickle_cache(out_root: Path) -> None:
 
 def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=False, *,
               notebooks_dir=None, kernel_name="python3", timeout=DEFAULT_TIMEOUT,
-              progress=None, engine=ENGINE_NAME, level=None, unit=None) -> BatchResult:
+              progress=None, engine=ENGINE_NAME, level=None, unit=None, extra_jobs=(), pdf=False) -> BatchResult:
     """Generate every report of ``period`` from ``data_dir`` into ``out_dir/<period>/``.
 
     units          only these units' reports (town-level reports are always made);
@@ -583,6 +632,11 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
                    town and 街道, ``unit="蚶江镇"`` one per unit of that town); by default the
                    units that report to the root: every unit of a town folder, the towns, 街道
                    and city departments of a city folder. The root's summary is always made.
+    extra_jobs     ``ExtraJob``s run in the same pool (the CLI passes the Word documents)
+    pdf            print every report to ``<report>.pdf`` beside its HTML with one headless
+                   Chromium (``report.pdf``), while the other reports are still running;
+                   without Chromium no PDF is written and ``BatchResult.notes`` says so
+                   (``evalkit run --pdf``; off by default: it costs about 1 s of CPU a page)
 
     ``out_dir`` is locked for the run (``core.outdir.output_lock``: another run or export
     on it is refused). Ctrl-C or SIGTERM stops the workers and their kernels, removes
@@ -654,42 +708,169 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
             else:
                 todo.append(spec)
 
-        workers = min(jobs, len(todo))
-        if todo:
-            _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
-            env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-            if ds.meta.get("cache_key"):
-                env.update(pin_environment(data_dir, ds.meta["cache_key"]))
-            subtitle = f"数据指纹 {data_sha[:8]}"  # the folder name is not the reviewer's business
-            jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
-                        "region": region,
-                        "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
+        extra_hashes = {x.job_id: report_hash(_sha(f"{x.func.__module__}.{x.func.__qualname__}".encode()),
+                                              {"period": period.text, **x.kwargs}, data_sha, source_sha)
+                        for x in extra_jobs}
+        extra_entries = manifest.setdefault("extra", {})
+        extra_todo = []
+        for x in extra_jobs:
+            entry = extra_entries.get(x.job_id)
+            fresh = (entry and entry.get("hash") == extra_hashes[x.job_id] and entry.get("status") == "ok"
+                     and all((out / f).is_file() for f in entry.get("files", [])))
+            if force or not fresh:
+                extra_todo.append(x)
+        notes: list[str] = []
+        printer = _PdfQueue(out, notes, BAND_TEMPLATE.format(region=region)) if pdf else None
+        if printer is not None:
+            for spec in plan:  # reports kept from an earlier run whose PDF is missing or older
+                if outcomes.get(spec.report_id) is not None and outcomes[spec.report_id].status == "skipped":
+                    printer.submit_if_stale(spec)
 
-            def record(spec: ReportSpec, res: dict) -> None:
-                outcomes[spec.report_id] = ReportOutcome(
-                    spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
-                    res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
-                entries[spec.report_id] = {
-                    "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
-                    "title": spec.title, "group": spec.group, "unit": spec.unit,
-                    "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
-                    "headline": res["headline"], "seconds": round(res["seconds"], 2),
-                    "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-                _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
+        try:
+            workers = min(jobs, len(todo) + len(extra_todo))
+            if todo or extra_todo:
+                _write_manifest(manifest_path, manifest)  # keep the inspected parameters even if killed
+                env = {CACHE_ENV: str(cache_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+                if ds.meta.get("cache_key"):
+                    env.update(pin_environment(data_dir, ds.meta["cache_key"]))
+                subtitle = f"数据指纹 {data_sha[:8]}"  # the folder name is not the reviewer's business
+                jobs_of = [{**asdict(s), "notebook": str(s.notebook), "out_dir": str(out), "subtitle": subtitle,
+                            "region": region,
+                            "kernel_name": kernel_name, "timeout": timeout, "engine": engine} for s in todo]
 
-            try:
-                _execute(todo, jobs_of, workers, env, progress, record)
-            except KeyboardInterrupt:
-                with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
-                    _clean_stale_temps(out)
-                    with contextlib.suppress(Exception):
-                        _write_index(out, period, full_plan, entries, hashes, outcomes, region)
-                done = sum(outcomes[s.report_id].status == "done" for s in todo if s.report_id in outcomes)
-                raise Interrupted(done, len(todo) - done) from None
+                extra_of = [{"job_id": x.job_id, "title": x.title, "func": x.func, "kwargs": x.kwargs,
+                             "data_dir": str(data_dir), "period": period.text, "out_dir": str(out)}
+                            for x in extra_todo]
 
-        _write_index(out, period, full_plan, entries, hashes, outcomes, region)
+                def record_extra(x: ExtraJob, res: dict) -> None:
+                    extra_entries[x.job_id] = {"hash": extra_hashes[x.job_id],
+                                               "status": "ok" if res["status"] == "done" else "failed",
+                                               "title": x.title, "group": x.group, "files": res["files"],
+                                               "error": res["error"], "seconds": round(res["seconds"], 2)}
+                    if res["error"]:
+                        notes.append(res["error"])
+                    _write_manifest(manifest_path, manifest)
+
+                def record(spec: ReportSpec, res: dict) -> None:
+                    outcomes[spec.report_id] = ReportOutcome(
+                        spec.report_id, spec.title, spec.group, spec.notebook.name, spec.unit,
+                        res["status"], res["seconds"], res["error"], res["headline"], res["timings"])
+                    entries[spec.report_id] = {
+                        "hash": hashes[spec.report_id], "status": "ok" if res["status"] == "done" else "failed",
+                        "title": spec.title, "group": spec.group, "unit": spec.unit,
+                        "notebook": spec.notebook.name, "params": spec.params, "error": res["error"],
+                        "headline": res["headline"], "seconds": round(res["seconds"], 2),
+                        "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
+                    _write_manifest(manifest_path, manifest)  # a killed run keeps what finished
+                    if printer is not None and res["status"] == "done":
+                        printer.submit(spec)
+
+                try:
+                    _execute(todo, jobs_of, workers, env, progress, record, extra_todo, extra_of, record_extra)
+                except KeyboardInterrupt:
+                    with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
+                        _clean_stale_temps(out)
+                        with contextlib.suppress(Exception):
+                            _write_index(out, period, full_plan, entries, hashes, outcomes, region)
+                    done = sum(outcomes[s.report_id].status == "done" for s in todo if s.report_id in outcomes)
+                    raise Interrupted(done, len(todo) - done) from None
+
+        except BaseException:  # Ctrl-C, or a bug: no browser left behind
+            if printer is not None:
+                printer.stop()
+            raise
+        timings = {}
+        if printer is not None:
+            timings["pdf_wait"] = printer.finish()
+            timings["pdf_print"] = printer.seconds
+            if printer.cpu is not None:
+                timings["pdf_cpu"] = printer.cpu
+        documents = [(x.group, f) for x in extra_jobs for f in (extra_entries.get(x.job_id) or {}).get("files", [])
+                     if (out / f).is_file()]
+        files = [f for _, f in documents]
+        _write_index(out, period, full_plan, entries, hashes, outcomes, region, documents)
     ordered = [outcomes[s.report_id] for s in plan]
-    return BatchResult(period, out, ordered, time.perf_counter() - started, max(workers, 1))
+    return BatchResult(period, out, ordered, time.perf_counter() - started, max(workers, 1), files,
+                       printer.count if printer is not None else 0, notes, timings)
+
+
+class _PdfQueue:
+    """Reports printed to PDF by one Chromium in a background thread, as they finish.
+
+    ``submit`` queues a finished report; ``finish`` waits for the queue (returns the seconds
+    waited after the last report), ``stop`` abandons it (Ctrl-C). Without Chromium nothing is
+    queued and a note says so; a page that fails leaves no PDF and a note.
+    """
+
+    def __init__(self, out: Path, notes: list[str], band: str = BAND):
+        self.out, self.notes, self.count, self.seconds, self.cpu = out, notes, 0, 0.0, None
+        self.band = band
+        self._queue: list[ReportSpec] = []
+        self._cond = threading.Condition()
+        self._closing = False
+        self._thread = None
+        if find_chromium() is None:
+            notes.append("未找到 Chromium 浏览器，未生成 PDF（安装：apt-get install chromium；见 scripts/setup.sh）")
+            return
+        self._thread = threading.Thread(target=self._run, name="evalkit-pdf", daemon=True)
+        self._thread.start()
+
+    def submit(self, spec: ReportSpec) -> None:
+        if self._thread is None:
+            return
+        with self._cond:
+            self._queue.append(spec)
+            self._cond.notify()
+
+    def submit_if_stale(self, spec: ReportSpec) -> None:
+        page, pdf = self.out / spec.html_name, self.out / pdf_name(spec)
+        if page.is_file() and (not pdf.is_file() or pdf.stat().st_mtime < page.stat().st_mtime):
+            self.submit(spec)
+
+    def _next(self) -> ReportSpec | None:
+        with self._cond:
+            while not self._queue and not self._closing:
+                self._cond.wait()
+            return self._queue.pop(0) if self._queue else None
+
+    def _run(self) -> None:
+        try:
+            with PdfPrinter() as printer:
+                while (spec := self._next()) is not None:
+                    t0 = time.perf_counter()
+                    try:
+                        printer.print_pdf(self.out / spec.html_name, self.out / pdf_name(spec),
+                                          title=spec.title, band=self.band)
+                        self.count += 1
+                    except (PdfError, OSError) as exc:
+                        _remove(self.out / pdf_name(spec))
+                        self.notes.append(f"{spec.title} 的 PDF 未生成：{exc}")
+                    self.seconds += time.perf_counter() - t0
+                self.cpu = printer.cpu_seconds()
+        except (PdfError, OSError) as exc:
+            self.notes.append(f"PDF 未生成：{exc}")
+
+    def finish(self) -> float:
+        t0 = time.perf_counter()
+        if self._thread is not None:
+            with self._cond:
+                self._closing = True
+                self._cond.notify()
+            self._thread.join()
+        return time.perf_counter() - t0
+
+    def stop(self) -> None:
+        with self._cond:
+            self._queue.clear()
+            self._closing = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(30)
+
+
+def pdf_name(spec: ReportSpec) -> str:
+    """The PDF beside a report's HTML page."""
+    return f"{spec.report_id}.pdf"
 
 
 @contextlib.contextmanager
@@ -742,7 +923,8 @@ def _stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
         pool.shutdown(wait=True)
 
 
-def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dict, progress, record) -> None:
+def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dict, progress, record,
+             extra_todo=(), extra_of=(), record_extra=None) -> None:
     """Run ``jobs_of`` in a pool of ``workers`` processes; ``record(spec, result)`` as each finishes.
 
     On KeyboardInterrupt (SIGTERM raises it too, see ``run_batch``) or any other error the
@@ -757,8 +939,19 @@ def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dic
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                    initializer=_worker_init, initargs=(env,))
+        # the extra jobs first: they take longer than one report and need no kernel
+        extras = {pool.submit(execute_extra, job): x for x, job in zip(extra_todo, extra_of, strict=True)}
         futures = [pool.submit(execute_report, job) for job in jobs_of]
-        for future in as_completed(futures):
+        for future in as_completed([*extras, *futures]):
+            if future in extras:
+                x = extras[future]
+                try:
+                    res = future.result()
+                except Exception as exc:  # the worker process itself died
+                    res = {"status": "failed", "files": [], "seconds": 0.0,
+                           "error": f"{x.title}生成失败：工作进程异常退出（{type(exc).__name__}: {exc}）"}
+                record_extra(x, res)
+                continue
             spec = todo[futures.index(future)]
             try:
                 res = future.result()
@@ -782,7 +975,7 @@ def _execute(todo: list[ReportSpec], jobs_of: list[dict], workers: int, env: dic
 
 
 def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries: dict,
-                 hashes: dict, outcomes: dict, region: str = DEFAULT_ROOT) -> Path:
+                 hashes: dict, outcomes: dict, region: str = DEFAULT_ROOT, documents=()) -> Path:
     rows = []
     for group in GROUPS:
         for spec in (s for s in full_plan if s.group == group):
@@ -800,8 +993,10 @@ def _write_index(out: Path, period: Period, full_plan: list[ReportSpec], entries
                          "href": (spec.html_name if ok
                                   else spec.error_name if (out / spec.error_name).is_file() else None),
                          "headline": entry.get("headline") or {},
+                         "pdf_href": pdf_name(spec) if ok and (out / pdf_name(spec)).is_file() else None,
                          "error": entry.get("error") if status == "failed" else None})
-    return atomic_write(out / "index.html", _render_index(period, rows, export_files(out), region))
+    docs = [(group, Path(f).name, f) for group, f in documents]
+    return atomic_write(out / "index.html", _render_index(period, rows, export_files(out), docs, region))
 
 
 #: Sections of ``evalkit export``'s output folder, as the index lists them.
@@ -819,6 +1014,6 @@ def export_files(out: Path) -> list[tuple[str, str, str]]:
     return found
 
 
-def _render_index(period: Period, rows: list[dict], files=None, region: str = DEFAULT_ROOT) -> str:
+def _render_index(period: Period, rows: list[dict], files=None, documents=None, region: str = DEFAULT_ROOT) -> str:
 
-    return render_index(period.label, rows, files=files, region=region)
+    return render_index(period.label, rows, files=files, documents=documents, region=region)

@@ -243,13 +243,16 @@ def active_content(page: str) -> list[str]:
 
 
 def render_index(period_label: str, rows: list[dict], generated: str | None = None,
-                 files: list[tuple[str, str, str]] | None = None, region: str = DEFAULT_ROOT) -> str:
+                 files: list[tuple[str, str, str]] | None = None, region: str = DEFAULT_ROOT,
+                 documents: list[tuple[str, str, str]] | None = None) -> str:
     """The batch's index.html: every report with its status and headline figures.
 
     ``rows``: dicts with ``group`` (section heading), ``title``, ``href`` (or None),
     ``status`` (done | skipped | failed | stale), ``headline`` (label -> value) and
     ``error`` (text, for failed reports). ``files``: (section, name, relative href) of the
-    workbooks ``evalkit export`` wrote for the period, listed after the reports.
+    workbooks ``evalkit export`` wrote for the period, listed after the reports. A row's
+    ``pdf_href`` (optional) links its PDF. ``documents``: (section, name, relative href) of
+    the Word documents (公文) of the period, listed after the reports.
     """
     esc = html.escape
     generated = generated or dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -280,11 +283,20 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
             name = esc(row["title"])
             if row.get("href"):
                 name = f'<a href="{esc(row["href"])}">{name}</a>'
+            if row.get("pdf_href"):
+                name += f'（<a href="{esc(row["pdf_href"])}">PDF</a>）'
             figures = "；".join(f"{esc(k)}：{esc(str(v))}" for k, v in (row.get("headline") or {}).items())
             if row.get("error"):
                 figures = f'<span class="ek-status-bad">{esc(row["error"])}</span>'
             parts.append(f'<tr><td class="ek-text">{name}</td><td class="ek-status {css}">{label}</td>'
                          f'<td class="ek-text">{figures or "—"}</td></tr>')
+        parts.append("</tbody></table>")
+    if documents:
+        parts.append("<h2>报送文件（Word 公文）</h2>")
+        parts.append("<table><thead><tr><th>类别</th><th>文件</th></tr></thead><tbody>")
+        for section, name, href in documents:
+            parts.append(f'<tr><td class="ek-text">{esc(section)}</td>'
+                         f'<td class="ek-text"><a href="{esc(href)}">{esc(name)}</a></td></tr>')
         parts.append("</tbody></table>")
     if files:
         parts.append("<h2>官方工作簿与公示</h2>")
