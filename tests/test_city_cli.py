@@ -74,7 +74,7 @@ def test_unknown_unit_is_a_usage_error(city, capsys):
 def test_export_city_level_figures(city, tmp_path, capsys):
     """export --level 镇 writes 石狮市's 附件2: one pair per town and 全市合计 (3 enterprises, not 4)."""
     assert cli.main(["export", str(city), "--period", "2024-06", "--level", "镇", "--out", str(tmp_path)]) == 0
-    path = tmp_path / "2024-06" / "excel" / "附件2_石狮市汇总_2024-06.xlsx"
+    path = tmp_path / "2024-06" / "报表" / "石狮市_附件2_下级单位汇总_2024年6月.xlsx"
     assert str(path) in capsys.readouterr().out
     ws = load_workbook(path).active
     labels = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(6, 12)}

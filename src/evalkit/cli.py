@@ -254,13 +254,17 @@ def cmd_score(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from evalkit.export.official import export_level_figures, export_period  # lazy: start-up time, as above
+    from evalkit.export.official import (  # lazy: start-up time, as above
+        ExportResult,
+        export_level_figures,
+        export_period,
+    )
 
     ds = _load_covering(args)
     with writing_to(args.out):
         if getattr(args, "level", None) or getattr(args, "unit", None):
             _chosen(args, ds)  # an unknown --unit is a usage error
-            written = [export_level_figures(ds, args.period, args.out, unit=args.unit, level=args.level)]
+            written = ExportResult([export_level_figures(ds, args.period, args.out, unit=args.unit, level=args.level)])
         else:
             written = export_period(ds, args.period, out_dir=args.out, filled_date=args.filled_on)
     for path in written:
