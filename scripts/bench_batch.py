@@ -185,12 +185,15 @@ def main() -> None:
 | 加速比 | **{ratio:.1f} 倍** |
 | `evalkit run` 重跑（无变化，命令行总用时） | {rerun:.2f} 秒 |
 
-手工方式的时间构成（估计全部 {n} 份）：papermill 命令 {hand['papermill']:.1f} 秒（其中单元格执行 {hand['cells']:.1f} 秒，
-含导入与读数据单元格 {hand['setup']:.1f} 秒；其余 {hand['papermill'] - hand['cells']:.1f} 秒为进程启动、导入 papermill、启动内核），
+手工方式的时间构成（估计全部 {n} 份）：papermill 命令 {hand['papermill']:.1f} 秒\
+（其中单元格执行 {hand['cells']:.1f} 秒，
+含导入与读数据单元格 {hand['setup']:.1f} 秒；\
+其余 {hand['papermill'] - hand['cells']:.1f} 秒为进程启动、导入 papermill、启动内核），
 nbconvert 命令 {hand['nbconvert']:.1f} 秒。
 
 批量方式的时间构成（各进程累计，{args.jobs} 个进程并行）：内核启动 {batch['kernel_start']:.1f} 秒，
-执行 {batch['execute'] - batch['kernel_start']:.1f} 秒（其中导入与读数据单元格 {batch['setup_cells']:.1f} 秒），渲染与写文件 {batch['render']:.1f} 秒。
+执行 {batch['execute'] - batch['kernel_start']:.1f} 秒（其中导入与读数据单元格 {batch['setup_cells']:.1f} 秒），\
+渲染与写文件 {batch['render']:.1f} 秒。
 """)
 
 

@@ -291,20 +291,14 @@ def render_index(period_label: str, rows: list[dict], generated: str | None = No
             parts.append(f'<tr><td class="ek-text">{name}</td><td class="ek-status {css}">{label}</td>'
                          f'<td class="ek-text">{figures or "—"}</td></tr>')
         parts.append("</tbody></table>")
-    if documents:
-        parts.append("<h2>报送文件（Word 公文）</h2>")
-        parts.append("<table><thead><tr><th>类别</th><th>文件</th></tr></thead><tbody>")
-        for section, name, href in documents:
-            parts.append(f'<tr><td class="ek-text">{esc(section)}</td>'
-                         f'<td class="ek-text"><a href="{esc(href)}">{esc(name)}</a></td></tr>')
-        parts.append("</tbody></table>")
-    if files:
-        parts.append("<h2>官方工作簿与公示</h2>")
-        parts.append("<table><thead><tr><th>类别</th><th>文件</th></tr></thead><tbody>")
-        for section, name, href in files:
-            parts.append(f'<tr><td class="ek-text">{esc(section)}</td>'
-                         f'<td class="ek-text"><a href="{esc(href)}">{esc(name)}</a></td></tr>')
-        parts.append("</tbody></table>")
+    for heading, listed in (("报送文件（Word 公文）", documents), ("官方工作簿与公示", files)):
+        if listed:
+            parts.append(f"<h2>{heading}</h2>")
+            parts.append("<table><thead><tr><th>类别</th><th>文件</th></tr></thead><tbody>")
+            for section, name, href in listed:
+                parts.append(f'<tr><td class="ek-text">{esc(section)}</td>'
+                             f'<td class="ek-text"><a href="{esc(href)}">{esc(name)}</a></td></tr>')
+            parts.append("</tbody></table>")
     parts += ["</main>", '<footer class="ek-footer">'
               f"执法统计分析工具（evalkit {esc(__version__)}）生成于 {esc(generated)}。"
               "“沿用”表示报告模板、参数与输入数据均未变化，沿用上次生成的报告。</footer>",
