@@ -325,3 +325,33 @@ def test_problem_counts_are_bracketed_after_the_rule_name(sample_docs):
     text = _text(Document(sample_docs["蚶江镇2024年第二季度安全生产执法提升专项行动开展情况.docx"]))
     assert re.search(r"主要是：[^。]*（\d+条(，其中高风险\d+条)?）", text)
     assert "5%2条" not in text
+
+
+def test_documents_of_a_city_folder_are_the_citys_not_the_towns():
+    """A folder whose root is 石狮市 writes as the city: title, issuer, addressee, 我市 and its
+    members; a town below it, or a town folder, keeps the town's words (hand-written expectations)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from evalkit.core.periods import parse_period
+    from evalkit.documents.common import Scope
+    from evalkit.documents.style import TOWN_ADDRESSEE, TOWN_ISSUER, UNIT_ADDRESSEE
+
+    city = pd.DataFrame({"unit": ["石狮市", "蚶江镇", "凤里街道", "锦里村", "市应急管理局"],
+                         "kind": ["市", "镇", "街道", "村", "部门"],
+                         "supervised_total": [0, 0, 0, 3, 2],
+                         "parent": [None, "石狮市", "石狮市", "蚶江镇", "石狮市"]})
+    q2 = parse_period("2024Q2")
+    top = Scope(SimpleNamespace(units=city), q2)
+    assert (top.who, top.issuer, top.we) == ("石狮市", "石狮市人民政府", "我市")
+    assert top.addressee == "泉州市安全生产委员会办公室"
+    assert top.members == "全市3个镇（街道）和部门"
+    assert "石狮市2024年" in top.plan_reference and "狮蚶政" not in top.plan_reference
+    assert Scope(SimpleNamespace(units=city), q2, "锦里村").addressee == UNIT_ADDRESSEE  # its parent is a 镇
+    assert Scope(SimpleNamespace(units=city), q2, "市应急管理局").addressee == TOWN_ADDRESSEE  # reports to 市安办
+    town = pd.DataFrame({"unit": ["锦里村", "综合执法队"], "kind": ["村", "部门"],
+                         "supervised_total": [3, 2], "parent": [None, None]})
+    own = Scope(SimpleNamespace(units=town), q2)
+    assert (own.who, own.issuer, own.we, own.members) == ("蚶江镇", TOWN_ISSUER, "我镇", "全镇2个村和部门")
+    assert "狮蚶政〔2024〕14号" in own.plan_reference

@@ -12,7 +12,6 @@ import pandas as pd
 
 from evalkit.documents.common import Scope, candidates, cell, cn_number, date_text, due_date, figure, quarter_name
 from evalkit.documents.gongwen import Gongwen
-from evalkit.documents.style import PLAN_REFERENCE
 from evalkit.metrics.engine import get_metric
 from evalkit.report import sections
 
@@ -28,7 +27,7 @@ def work_paragraph(scope: Scope) -> str:
     """What was done in the period: the counts (本季度) in one paragraph."""
     t = scope.values(scope.metrics())
     span = sections.span_phrase(scope.period)
-    who = f"全镇{len(scope.ds.units)}个村和部门" if scope.unit is None else scope.we
+    who = scope.members if scope.unit is None else scope.we
     return (f"{span}，{who}共现场监督检查企业（单位）{figure(t, 'inspected')}，"
             f"排查隐患{figure(t, 'hazards_found')}，已整改{figure(t, 'hazards_rectified')}，"
             f"隐患整改率{figure(t, 'rectification_rate')}；立案{figure(t, 'cases_filed')}，"
@@ -126,7 +125,7 @@ def write_activities(scope: Scope, path) -> None:
     g = Gongwen()
     g.title(activities_title(scope))
     g.addressee(scope.addressee)
-    g.para(f"根据{PLAN_REFERENCE}要求，现将{scope.we}{p.label}安全生产执法提升专项行动开展情况报告如下：")
+    g.para(f"根据{scope.plan_reference}要求，现将{scope.we}{p.label}安全生产执法提升专项行动开展情况报告如下：")
 
     g.h1("一、工作开展情况")
     g.para(work_paragraph(scope))

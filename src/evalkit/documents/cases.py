@@ -27,7 +27,6 @@ from evalkit.documents.common import (
     quarter_name,
 )
 from evalkit.documents.gongwen import Gongwen
-from evalkit.documents.style import PLAN_REFERENCE
 from evalkit.report import sections
 
 #: How many cases of each standing a document writes up (the notebook's default ``top``).
@@ -68,7 +67,7 @@ def write_cases(scope: Scope, path) -> int:
     g.title(cases_title(scope))
     g.addressee(scope.addressee)
     total = len(positive) + len(negative)
-    g.para(f"根据{PLAN_REFERENCE}要求，现将{scope.we}{scope.period.label}安全生产执法典型案例报送如下。"
+    g.para(f"根据{scope.plan_reference}要求，现将{scope.we}{scope.period.label}安全生产执法典型案例报送如下。"
            + ("案例由执法检查台账整理，已逐案核对。" if total else ""))
     n = 0
     if len(positive) == 0:

@@ -13,8 +13,16 @@ from dataclasses import dataclass
 
 from evalkit._text import NOT_APPLICABLE, format_value
 from evalkit.assess.cases import case_candidates
+from evalkit.core import hierarchy
 from evalkit.core.periods import Period, parse_period
-from evalkit.documents.style import TOWN_ADDRESSEE, TOWN_ISSUER, UNIT_ADDRESSEE
+from evalkit.documents.style import (
+    ADDRESSEE_OF_KIND,
+    ISSUER_OF_KIND,
+    PLAN_OF_OTHER_ROOT,
+    PLAN_REFERENCE,
+    TOWN_ISSUER,
+    UNIT_ADDRESSEE_OF_KIND,
+)
 from evalkit.export.personal_data import scrub_personal
 from evalkit.metrics.engine import get_metric
 from evalkit.report import sections
@@ -69,23 +77,54 @@ class Scope:
     unit: str | None = None
 
     @property
+    def root(self) -> str:
+        """The folder's top unit: 蚶江镇 for a town folder, 石狮市 for the city's."""
+        return hierarchy.root(self.ds.units)
+
+    @property
+    def root_kind(self) -> str:
+        """镇, 街道 or 市: the level the root writes as (a folder that does not list its root is a 镇)."""
+        kind = hierarchy.kind_of(self.ds.units, self.root)
+        return kind if kind in ISSUER_OF_KIND else "镇"
+
+    @property
     def who(self) -> str:
-        return self.unit or "蚶江镇"
+        return self.unit or self.root
 
     @property
     def issuer(self) -> str:
-        return self.unit or TOWN_ISSUER
+        if self.unit:
+            return self.unit
+        if self.root == hierarchy.DEFAULT_ROOT:
+            return TOWN_ISSUER
+        return ISSUER_OF_KIND[self.root_kind].format(name=self.root)
 
     @property
     def addressee(self) -> str:
-        return UNIT_ADDRESSEE if self.unit else TOWN_ADDRESSEE
+        if self.unit:
+            parent = hierarchy.parent_of(self.ds.units, self.unit)
+            kind = hierarchy.kind_of(self.ds.units, parent) if parent else None
+            return UNIT_ADDRESSEE_OF_KIND.get(kind or self.root_kind, UNIT_ADDRESSEE_OF_KIND["镇"])
+        return ADDRESSEE_OF_KIND[self.root_kind]
+
+    @property
+    def plan_reference(self) -> str:
+        return PLAN_REFERENCE if self.root == hierarchy.DEFAULT_ROOT else PLAN_OF_OTHER_ROOT.format(name=self.root)
 
     @property
     def we(self) -> str:
-        """How the text names its writer: 我镇, or the unit (我村 / 我单位)."""
+        """How the text names its writer: 我镇 (我街道, 我市), or the unit (我村 / 我单位)."""
         if self.unit is None:
-            return "我镇"
+            return f"我{self.root_kind}"
         return "我村" if self.unit.endswith("村") else "我单位"
+
+    @property
+    def members(self) -> str:
+        """The units below the writer, as the text counts them: 全镇27个村和部门, 全市8个镇（街道）和部门."""
+        children = hierarchy.children_of(self.ds.units, self.root)
+        if self.root_kind == "市":
+            return f"全市{len(children)}个镇（街道）和部门"
+        return f"全{self.root_kind}{len(children)}个村和部门"
 
     def values(self, result):
         """The town total or the unit's row of a ``MetricsResult``."""

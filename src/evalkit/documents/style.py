@@ -22,6 +22,14 @@ TOWN_ADDRESSEE = "石狮市安全生产委员会办公室"
 UNIT_ADDRESSEE = "镇应急保障股"
 PLAN_REFERENCE = "《蚶江镇2024年安全生产执法提升专项行动方案》（狮蚶政〔2024〕14号）"
 
+#: The same for a folder whose root is another town, a 街道 or the city (``core.hierarchy.root``).
+#: Only 蚶江镇's plan and issuer are known from the plan; the others follow the usual form and
+#: should be checked by the office that signs them. The city's documents go to 泉州市安委办.
+ISSUER_OF_KIND = {"镇": "{name}人民政府", "街道": "{name}办事处", "市": "{name}人民政府"}
+ADDRESSEE_OF_KIND = {"镇": TOWN_ADDRESSEE, "街道": TOWN_ADDRESSEE, "市": "泉州市安全生产委员会办公室"}
+UNIT_ADDRESSEE_OF_KIND = {"镇": UNIT_ADDRESSEE, "街道": "街道应急保障部门", "市": TOWN_ADDRESSEE}
+PLAN_OF_OTHER_ROOT = "《{name}2024年安全生产执法提升专项行动方案》"
+
 
 @dataclass(frozen=True)
 class Layout:

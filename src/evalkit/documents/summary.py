@@ -10,7 +10,6 @@ from __future__ import annotations
 from evalkit.documents import activities
 from evalkit.documents.common import Scope, cn_number, date_text, due_date, figure
 from evalkit.documents.gongwen import Gongwen
-from evalkit.documents.style import PLAN_REFERENCE
 from evalkit.report import sections
 
 
@@ -22,7 +21,7 @@ def year_paragraphs(scope: Scope) -> list[str]:
     """The year's work and enforcement in two paragraphs (figures of the year so far)."""
     t = scope.values(scope.metrics())
     span = sections.span_phrase(scope.period)
-    who = f"全镇{len(scope.ds.units)}个村和部门" if scope.unit is None else scope.we
+    who = scope.members if scope.unit is None else scope.we
     return [
         f"{span}，{who}共现场监督检查企业（单位）{figure(t, 'inspected')}，检查覆盖率{figure(t, 'coverage_rate')}；"
         f"排查隐患{figure(t, 'hazards_found')}，已整改{figure(t, 'hazards_rectified')}，"
@@ -49,7 +48,7 @@ def write_summary(scope: Scope, path) -> None:
     g.title(summary_title(scope))
     g.addressee(scope.addressee)
     upto = f"（数据截至{p.through}月）" if p.through else ""
-    g.para(f"根据{PLAN_REFERENCE}要求，{scope.we}扎实开展安全生产执法提升专项行动，现将{p.year}年工作总结如下{upto}：")
+    g.para(f"根据{scope.plan_reference}要求，{scope.we}扎实开展安全生产执法提升专项行动，现将{p.year}年工作总结如下{upto}：")
 
     g.h1("一、工作开展情况")
     for text in year_paragraphs(scope):
