@@ -104,3 +104,20 @@ def test_generator_rewrites_the_committed_city_sample_byte_for_byte(tmp_path):
     ours = sorted(p.relative_to(tmp_path / "city") for p in (tmp_path / "city").rglob("*") if p.is_file())
     assert ours == sorted(p.relative_to(CITY) for p in CITY.rglob("*") if p.is_file())
     assert [p for p in ours if (tmp_path / "city" / p).read_bytes() != (CITY / p).read_bytes()] == []
+
+
+def test_a_towns_findings_table_says_whose_each_finding_is(ds):
+    """祥芝镇's §七 lists its villages' findings as well as its own 合计 finding: each row names
+    the unit it is about (a leaf unit's table, all its own, has no 单位 column)."""
+    from evalkit.report import sections
+
+    town = "祥芝镇"
+    table = sections.findings_table(ds, "2024-06", town)
+    assert "单位" in table.columns
+    below = {town, *hierarchy.descendants(ds.units, town)}
+    assert set(table["单位"]) <= below
+    own = table[table["单位"] == town]
+    assert len(own) >= 1  # the planted 合计 disagreement is the town's own
+    assert (table["单位"] != town).any()  # and its villages' findings say which village
+    village = next(u for u in hierarchy.descendants(ds.units, town) if u.endswith("村"))
+    assert "单位" not in sections.findings_table(ds, "2024-06", village).columns

@@ -909,6 +909,8 @@ def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
         }, columns=["严重程度", "规则", "单位", "企业", "问题", "证据(条)"])
         return _by_severity(out)
     table, _ = _unit_findings(ds, period, unit)
+    if "单位" in table.columns:  # a unit with units below it (a town of a city folder)
+        columns.insert(columns.index("企业"), "单位")
     return table if table.empty else table[["编号", *columns]]
 
 
@@ -951,7 +953,10 @@ def _build_unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
         if not is_missing(i):
             cost[int(i)] = cost.get(int(i), 0.0) + float(pts)
     f = res.audit.findings
-    f = f[f["unit"].isin(_with_below(ds, unit))] if len(f) else f
+    below = _with_below(ds, unit)
+    f = f[f["unit"].isin(below)] if len(f) else f
+    if len(below) > 1:  # a town's table lists its units' findings too: say whose each one is
+        columns.insert(columns.index("企业"), "单位")
     rows, keys = [], []
     for idx, severity, message, evidence in _finding_lines(f):
         first = f.loc[idx[0]]
@@ -961,6 +966,7 @@ def _build_unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
         ent = first["enterprise"]
         rows.append({"严重程度": severity, "问题类型": first["rule_name"],
                      "月份": "、".join(_month_text(m) for m in months) if months else "—",
+                     "单位": first["unit"] if isinstance(first["unit"], str) and first["unit"] else "—",
                      "企业": ent if isinstance(ent, str) and ent else "—",
                      "问题": message, "证据": _evidence_cell(evidence),
                      "扣分": ("不计分" if not counted else format_value(sum(counted), "score") if sum(counted) > 0
@@ -968,7 +974,8 @@ def _build_unit_findings(ds, period, unit: str) -> tuple[pd.DataFrame, dict]:
         keys.append([("f", int(i)) for i in idx])
     problems = mine[[is_missing(i) for i in mine["finding"]]]
     for d, r in zip(problems.index, problems.to_dict("records"), strict=True):
-        rows.append({"严重程度": "低", "问题类型": r["rule_name"], "月份": _month_text(r["month"]), "企业": "—",
+        rows.append({"严重程度": "低", "问题类型": r["rule_name"], "月份": _month_text(r["month"]), "单位": unit,
+                     "企业": "—",
                      "问题": r["message"], "证据": _evidence_cell(r["evidence"]),
                      "扣分": format_value(r["points"], "score") if r["points"] > 0 else "0（已达上限）"})
         keys.append([("p", int(d))])
