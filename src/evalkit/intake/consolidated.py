@@ -103,6 +103,22 @@ def below(registry: Registry, parent: str | None) -> set[str] | None:
     return set(hierarchy.descendants(units, parent))
 
 
+def named_unit(read: RowRead, sheet: SheetRead, registry: Registry, name: str, column: str,
+               allowed: set[str] | None, form: str) -> str:
+    """The registry unit a consolidated row names; an unknown name rejects the row (unit_unknown,
+    with the closest unit as a hint) and is kept as written; a known one is checked to sit below
+    the sending unit (``check_below``). ``form`` names the sheet in the message (汇总表 / 汇总台账)."""
+    unit, suggestion = registry.match_unit(name)
+    if unit is None:
+        hint = f"（是否为：{suggestion}？）" if suggestion else ""
+        read.problems.append(sheet_problem(
+            "unit_unknown", f"{form}中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
+            "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
+        return name
+    check_below(read, sheet, registry, unit, column, allowed)
+    return unit
+
+
 def check_below(read: RowRead, sheet: SheetRead, registry: Registry, unit: str, column: str,
                 allowed: set[str] | None) -> None:
     """Warn (``relayed_unit_outside``) when units.csv places ``unit`` under another parent than the
@@ -190,16 +206,8 @@ class FiguresLabeler:
         if _is_total(name, self.parent or ""):
             unit, via = self.parent, None
         else:
-            unit, suggestion = self.registry.match_unit(name)
+            unit = named_unit(read, sheet, self.registry, name, column, self.allowed, "汇总表")
             via = self.parent
-            if unit is None:
-                hint = f"（是否为：{suggestion}？）" if suggestion else ""
-                read.problems.append(sheet_problem(
-                    "unit_unknown", f"汇总表中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
-                    "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
-                unit = name
-            else:
-                check_below(read, sheet, self.registry, unit, column, self.allowed)
         key = (unit, label)
         if key in self.seen:
             read.problems.append(sheet_problem(
@@ -284,15 +292,7 @@ def assign_ledger_units(sheet: SheetRead, grid: list[list], header: Header, regi
                 "“【单位名称】”", sheet, row=read.row, column=column))
             unit = sheet.unit
         else:
-            unit, suggestion = registry.match_unit(name)
-            if unit is None:
-                hint = f"（是否为：{suggestion}？）" if suggestion else ""
-                read.problems.append(sheet_problem(
-                    "unit_unknown", f"汇总台账中的单位 '{cut(name)}' 不在单位名录中{hint}：本行未计入，"
-                    "请填写单位名录中的单位全称", sheet, row=read.row, column=column, value=name))
-                unit = name
-            else:
-                check_below(read, sheet, registry, unit, column, allowed)
+            unit = named_unit(read, sheet, registry, name, column, allowed, "汇总台账")
         read.record.update(unit=unit, via=sheet.unit)
         kept.append(read)
     sheet.rows = kept
@@ -341,7 +341,5 @@ def supersede_relayed(files: list[FileRead]) -> None:
 
 
 def _is_relaying(sheet: SheetRead) -> bool:
-    """Rows read from a consolidated form carry ``via`` (``RowBlock.columns``, once packed)."""
-    if sheet.block is not None:
-        return any(sheet.block.columns.get("via") or ())
-    return any(r.record.get("via") for r in sheet.rows)
+    """Rows read from a consolidated form carry ``via`` (a column of the packed ``RowBlock``)."""
+    return sheet.block is not None and any(sheet.block.columns.get("via") or ())

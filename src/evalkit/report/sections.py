@@ -894,7 +894,6 @@ def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
     of the items' points. Scoring still counts each item (the audit's ``--json`` lists them
     one by one); the grouping changes only the display.
     """
-    columns = ["严重程度", "问题类型", "月份", "企业", "问题", "证据", "扣分"]
     if unit is None:
         f = audit(ds, period).findings
         lines = _finding_lines(f)
@@ -908,10 +907,7 @@ def findings_table(ds, period, unit: str | None = None) -> pd.DataFrame:
             "证据(条)": [len(ev) for _, _, _, ev in lines],
         }, columns=["严重程度", "规则", "单位", "企业", "问题", "证据(条)"])
         return _by_severity(out)
-    table, _ = _unit_findings(ds, period, unit)
-    if "单位" in table.columns:  # a unit with units below it (a town of a city folder)
-        columns.insert(columns.index("企业"), "单位")
-    return table if table.empty else table[["编号", *columns]]
+    return _unit_findings(ds, period, unit)[0]
 
 
 def _finding_lines(f: pd.DataFrame) -> list[tuple[list, str, str, list]]:
