@@ -119,7 +119,8 @@ def test_every_font_is_embedded(printed):
 
 def test_no_missing_glyph_and_the_running_title_and_page_numbers(printed):
     """The extracted text holds every Chinese character of the page (no tofu, no U+FFFD), the
-    running title on each page and “第 N 页 / 共 M 页”."""
+    running title on each page and “第 N 页，共 M 页” once (the page's own margin boxes; Chromium's
+    footer is not drawn over them)."""
     page, pdf = printed
     reader = pypdf.PdfReader(pdf)
     # NFKC: the font's ToUnicode maps a few glyphs it shares with a Kangxi radical (⽉ U+2F49)
@@ -136,7 +137,9 @@ def test_no_missing_glyph_and_the_running_title_and_page_numbers(printed):
     n = len(reader.pages)
     for i, text in enumerate(texts, 1):
         assert "蚶江镇2024年6月执法工作汇总" in text
-        assert re.search(rf"第\s*{i}\s*[页⻚]\s*/\s*共\s*{n}\s*[页⻚]", text), text[-80:]  # ⻚: see RADICALS
+        assert re.search(rf"第\s*{i}\s*[页⻚]\s*[，,]\s*共\s*{n}\s*[页⻚]", text), text[-80:]  # ⻚: see RADICALS
+        assert len(re.findall(r"第\s*\d+\s*[页⻚]", text)) == 1, text[-80:]
+        assert "/ 共" not in text  # Chromium's own footer is not drawn as well
 
 
 def test_a_missing_chromium_is_a_clear_error(tmp_path, monkeypatch):
@@ -158,3 +161,45 @@ def test_a_character_no_font_has_is_detected(tmp_path):
         printer.print_pdf(page, tmp_path / "tofu.pdf")
     text = pypdf.PdfReader(tmp_path / "tofu.pdf").pages[0].extract_text()
     assert "测试" in text and "\U0002EBF0" not in text and "\x00" in text
+
+
+def test_pages_print_in_one_tab_and_each_shows_its_own_content(tmp_path):
+    """Every page is printed in the same tab: the second of two pages, and a page printed again
+    after it changed, show their own text, not the page before."""
+    first, second = tmp_path / "a.html", tmp_path / "b.html"
+    first.write_text('<html><meta charset="utf-8"><body><p>第一页内容</p></body></html>', encoding="utf-8")
+    second.write_text('<html><meta charset="utf-8"><body><p>第二页内容</p></body></html>', encoding="utf-8")
+    with PdfPrinter() as printer:
+        printer.print_pdf(first, tmp_path / "a.pdf")
+        printer.print_pdf(second, tmp_path / "b.pdf")
+        tab = printer._tab
+        second.write_text('<html><meta charset="utf-8"><body><p>改过的内容</p></body></html>', encoding="utf-8")
+        printer.print_pdf(second, tmp_path / "b2.pdf")
+        assert printer._tab == tab
+    text = {name: pypdf.PdfReader(tmp_path / name).pages[0].extract_text() for name in ("a.pdf", "b.pdf", "b2.pdf")}
+    assert "第一页内容" in text["a.pdf"] and "第二页内容" in text["b.pdf"] and "改过的内容" in text["b2.pdf"]
+
+
+def test_a_page_without_margin_boxes_gets_chromiums_header_and_footer(tmp_path):
+    """A page with no ``@page`` page numbers of its own (written by an older evalkit) still
+    prints with the running title and “第 N 页 / 共 M 页” from Chromium's header and footer."""
+    page = tmp_path / "old.html"
+    page.write_text('<html><meta charset="utf-8"><body>' + "<p>旧版报告</p>" * 5 + "</body></html>", encoding="utf-8")
+    with PdfPrinter() as printer:
+        printer.print_pdf(page, tmp_path / "old.pdf", title="旧版报告标题", band="专项行动")
+    text = pypdf.PdfReader(tmp_path / "old.pdf").pages[0].extract_text()
+    assert "旧版报告标题" in text and re.search(r"第\s*1\s*[页⻚]\s*/\s*共\s*1\s*[页⻚]", text), text
+
+
+def test_a_missing_page_is_an_error_not_a_printed_error_page(tmp_path):
+    """A page that is not there raises PdfError; the printer then prints the next page normally."""
+    from evalkit.report.pdf import PdfError
+
+    page = tmp_path / "ok.html"
+    page.write_text('<html><meta charset="utf-8"><body><p>正常页面</p></body></html>', encoding="utf-8")
+    with PdfPrinter() as printer:
+        with pytest.raises(PdfError, match="找不到"):
+            printer.print_pdf(tmp_path / "gone.html", tmp_path / "gone.pdf")
+        printer.print_pdf(page, tmp_path / "ok.pdf")
+    assert not (tmp_path / "gone.pdf").exists()
+    assert "正常页面" in pypdf.PdfReader(tmp_path / "ok.pdf").pages[0].extract_text()

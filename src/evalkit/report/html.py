@@ -64,6 +64,10 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+#: In every page ``page_css`` writes: the PDF printer draws no header or footer of its own there.
+PAGE_NUMBERS_MARK = "counter(pages)"
+
+
 def page_css(running_title: str, band: str = BAND) -> str:
     """Printed page furniture (CSS paged media margin boxes): the report's title at the top
     left, the campaign at the top right, “第 N 页，共 M 页” at the bottom. Chromium (131 and
