@@ -1,6 +1,6 @@
 """Time what the Word documents and the PDFs add to a month's batch (not a test).
 
-    .venv/bin/python scripts/bench_documents.py [--data data/sample] [--period 2024-06] [--jobs 2]
+    .venv/bin/python scripts/bench_documents.py [--data data/sample] [--period 2024-06] [--jobs 2] [--repeat 3]
 
 Runs ``run_batch`` cold (an empty dataset cache, ``force=True``) twice: without extras (what
 ``scripts/bench_batch.py`` times) and with the period's documents (``evalkit.documents``, as
@@ -58,16 +58,27 @@ def main() -> int:
     ap.add_argument("--order", choices=("base-first", "full-first"), default="base-first",
                     help="which run goes first (the machine's load drifts; run both orders)")
     ap.add_argument("--no-pdf", action="store_true", help="time the documents alone (evalkit run without --pdf)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="pairs of runs, the order alternating; the pair with the median increase is shown")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        runs = [("base", False), ("full", True)]
-        if args.order == "full-first":
-            runs.reverse()
-        got = {name: timed(args.data, args.period, args.jobs, tmp / name, tmp / f"cache-{name}", extras=flag,
-                           pdf=not args.no_pdf)
-               for name, flag in runs}
-        base, full = got["base"], got["full"]
+    pairs = []
+    for i in range(max(1, args.repeat)):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            runs = [("base", False), ("full", True)]
+            if (args.order == "full-first") != (i % 2 == 1):
+                runs.reverse()
+            got = {name: timed(args.data, args.period, args.jobs, tmp / name, tmp / f"cache-{name}", extras=flag,
+                               pdf=not args.no_pdf)
+                   for name, flag in runs}
+        pairs.append((got["full"]["wall"] / got["base"]["wall"] - 1, got))
+        print(f"pair {i + 1}: reports {got['base']['wall']:.1f} s, with documents and PDFs {got['full']['wall']:.1f} s, "
+              f"+{100 * pairs[-1][0]:.0f}%", file=sys.stderr)
+    pairs.sort(key=lambda pair: pair[0])
+    base, full = pairs[len(pairs) // 2][1]["base"], pairs[len(pairs) // 2][1]["full"]
+    if len(pairs) > 1:
+        print(f"{len(pairs)} pairs, increases " + ", ".join(f"{100 * inc:.0f}%" for inc, _ in pairs)
+              + "; the median pair:\n")
     load = os.getloadavg()[0]
     print(f"| batch {args.period}, {base['reports']} reports, cold | wall (s) | CPU (s) |")
     print("|---|---:|---:|")

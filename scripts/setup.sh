@@ -46,6 +46,12 @@ fi
 # Analysts sit offline: JupyterLab neither asks about nor fetches Jupyter news, nor checks for
 # updates, in this environment (page_config.json, overrides.json, server config under .venv).
 .venv/bin/python scripts/jupyter_offline.py "$(.venv/bin/python -c 'import sys; print(sys.prefix)')" >/dev/null
+# The PDFs embed a TrueType cut of Noto Sans CJK SC (evalkit.report.pdf_fonts): Chromium draws
+# the CFF original as Type 3 glyphs and prints each report about a third slower. Built once
+# (about 45 s), then only checked; seen only by the printer's Chromium (its own FONTCONFIG_FILE).
+if [ "${EVALKIT_NO_CHROMIUM:-0}" != "1" ]; then
+  .venv/bin/python -m evalkit.report.pdf_fonts
+fi
 # matplotlib caches its font list: rebuild it if it was built before the font came.
 .venv/bin/python -c "import evalkit.report.charts as c; c.check_cjk_font()" 
 echo "[setup] ready: .venv/bin/evalkit"
