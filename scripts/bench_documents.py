@@ -72,7 +72,8 @@ def main() -> int:
                                pdf=not args.no_pdf)
                    for name, flag in runs}
         pairs.append((got["full"]["wall"] / got["base"]["wall"] - 1, got))
-        print(f"pair {i + 1}: reports {got['base']['wall']:.1f} s, with documents and PDFs {got['full']['wall']:.1f} s, "
+        print(f"pair {i + 1}: reports {got['base']['wall']:.1f} s, "
+              f"with documents and PDFs {got['full']['wall']:.1f} s, "
               f"+{100 * pairs[-1][0]:.0f}%", file=sys.stderr)
     pairs.sort(key=lambda pair: pair[0])
     base, full = pairs[len(pairs) // 2][1]["base"], pairs[len(pairs) // 2][1]["full"]
