@@ -7,8 +7,6 @@ printing test runs where setup has built it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from evalkit.report import pdf_fonts
@@ -120,7 +118,8 @@ def test_printed_chinese_is_an_embedded_truetype_subset_not_type3(tmp_path):
     with PdfPrinter() as printer:
         printer.print_pdf(page, tmp_path / "p.pdf")
     reader = pypdf.PdfReader(tmp_path / "p.pdf")
-    fonts = [ref.get_object() for p in reader.pages for ref in ((p.get("/Resources") or {}).get("/Font") or {}).values()]
+    fonts = [ref.get_object() for page in reader.pages
+             for ref in ((page.get("/Resources") or {}).get("/Font") or {}).values()]
     names = {str(f.get("/BaseFont")) for f in fonts}
     assert any("+evalkitSansSC-Regular" in n for n in names) and any("+evalkitSansSC-Bold" in n for n in names), names
     assert not [f for f in fonts if f.get("/Subtype") == "/Type3"], names

@@ -352,3 +352,25 @@ def test_on_the_sample_every_unit_s_listed_deductions_add_up_to_its_lost_points(
     row = gushan[gushan["问题类型"] == "逾期未报送统计表"]
     assert list(row["月份"]) == ["2月"] and list(row["扣分"]) == ["2.00"]
     assert list(row["证据"]) == ["（无文件：未报送）"]
+
+
+def test_scores_built_on_a_given_audit_equal_the_scores_that_run_their_own(monkeypatch):
+    """score_units(audit=...) with the audit of the scored span gives the same result and runs no
+    second audit; an audit of another span is refused, never silently mixed in."""
+    import evalkit.assess.scoring as scoring
+    from evalkit.assess.scoring import scored_span
+    from evalkit.audit.run import run_audit
+
+    ds = _units_ds()
+    own = score_units(ds, "2024-06")
+    span = scored_span(ds, "2024-06")
+    assert span.text == "2024-06" and span.kind == "ytd"  # the packaged scope: year to date
+    shared = run_audit(ds, span)
+    calls = []
+    monkeypatch.setattr(scoring, "run_audit", lambda *a, **k: calls.append(a) or run_audit(*a, **k))
+    given = score_units(ds, "2024-06", audit=shared)
+    assert calls == []
+    pd.testing.assert_frame_equal(given.frame, own.frame)
+    pd.testing.assert_frame_equal(given.parts, own.parts)
+    with pytest.raises(ValueError, match="2024-06"):
+        score_units(ds, "2024-06", audit=run_audit(ds, parse_period("2024-06")))  # the month, not the year to date

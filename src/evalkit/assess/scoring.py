@@ -309,17 +309,33 @@ def _ratio_part(ctx: ScoringContext, part: dict, cache: dict) -> tuple[dict, str
     return {u: _py(series.get(u)) if u in series.index else None for u in ctx.units}, INDICATORS[ind][1]
 
 
-def score_units(dataset: Dataset, period, config=None) -> ScoreResult:
-    """Score every unit for ``period`` (text or Period); see the module docstring."""
+def scored_span(dataset: Dataset, period, config=None) -> Period:
+    """The span ``score_units`` scores for ``period`` (a month is the year to date under
+    ``scope: ytd``), cut to the months the data covers."""
+    cfg, _ = load_scoring_config(config)
+    return scoring_period(within_data(dataset, as_period(period)), cfg["scope"])
+
+
+def score_units(dataset: Dataset, period, config=None, audit: AuditResult | None = None) -> ScoreResult:
+    """Score every unit for ``period`` (text or Period); see the module docstring.
+
+    audit  the ``run_audit`` result the scores are built on, when the caller already has it
+           (report.sections shares one per span): it must be of ``scored_span`` and of the
+           packaged audit config (the scoring config sets no ``audit_config``); None runs it.
+    """
     cfg, source = load_scoring_config(config)
     asked = within_data(dataset, as_period(period))
     span = scoring_period(asked, cfg["scope"])
+    if audit is not None and (audit.period != span or cfg.get("audit_config") is not None):
+        raise ValueError(f"score_units: the audit given is of {audit.period.text} ({audit.config_source}); "
+                         f"the scores need {span.text} with audit_config {cfg.get('audit_config')!r}")
     units = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []
     flags = cfg["veto"]["flags"]
     for unit in flags:
         if unit not in units:
             raise ConfigError(source, f"键 'veto.flags.{unit}'：单位不在名录中；名录单位：{'、'.join(units)}")
-    audit = run_audit(dataset, span, config=cfg.get("audit_config"))
+    if audit is None:
+        audit = run_audit(dataset, span, config=cfg.get("audit_config"))
     facts = audit.facts or audit_facts_for(dataset, span, cfg.get("audit_config"))  # the audit's: same span, config
     ctx = ScoringContext(dataset, span, facts, audit, units,
                          leaves=hierarchy.ledger_groups(dataset.units) if units else {})

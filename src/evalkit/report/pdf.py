@@ -44,7 +44,8 @@ CHROMIUM_ENV = "EVALKIT_CHROMIUM"
 MM = 1 / 25.4  # inches per mm: printToPDF takes inches
 
 _HEADER = ('<div style="width:100%;font-size:8pt;color:#555;padding:0 12mm;'
-           'font-family:\'evalkit Sans SC\',\'Noto Sans CJK SC\',sans-serif;display:flex;justify-content:space-between">'
+           'font-family:\'evalkit Sans SC\',\'Noto Sans CJK SC\',sans-serif;'
+           'display:flex;justify-content:space-between">'
            '<span>{band}</span><span>{title}</span></div>')
 _FOOTER = ('<div style="width:100%;font-size:8pt;color:#555;text-align:center;'
            'font-family:\'evalkit Sans SC\',\'Noto Sans CJK SC\',sans-serif">'

@@ -112,11 +112,10 @@ def _open_face(source: Path, family: str):
 def build_face(source: Path, style: str, out: Path, unicodes=None, family: str = "Noto Sans CJK SC") -> Path:
     """Cut ``source``'s ``family`` face down to ``unicodes`` (``CHARSET`` by default), turn its
     cubic CFF outlines into quadratic TrueType ones and save it as ``FAMILY`` ``style``."""
-    # lazy: fontTools (a matplotlib dependency) is needed only here
-    from fontTools import subset
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import newTable
+    from fontTools import subset  # lazy: only building the font needs fontTools
+    from fontTools.pens.cu2quPen import Cu2QuPen  # lazy: as above
+    from fontTools.pens.ttGlyphPen import TTGlyphPen  # lazy: as above
+    from fontTools.ttLib import newTable  # lazy: as above
 
     face = _open_face(source, family)
     options = subset.Options()

@@ -49,7 +49,15 @@ from evalkit.assess.cases import (
     key_case_numbers,
 )
 from evalkit.assess.cases import lookback as _lookback
-from evalkit.assess.scoring import FAIL, GRADE_NAMES, INDICATORS, finding_month, load_scoring_config, score_units
+from evalkit.assess.scoring import (
+    FAIL,
+    GRADE_NAMES,
+    INDICATORS,
+    finding_month,
+    load_scoring_config,
+    score_units,
+    scored_span,
+)
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.rules_handling import group_overdue
@@ -318,9 +326,16 @@ def audit(ds, period):
 
 
 def scores(ds, period):
-    """``score_units`` memoised."""
+    """``score_units`` memoised, built on the shared ``audit`` of the span it scores (one audit
+    run per span, not one for the findings and another inside the scores)."""
     p = as_period(period, ds)
-    return _memo(ds, "scores", p.text, p.kind, compute=lambda: score_units(ds, p), shared=True)
+
+    def compute():
+        if load_scoring_config(None)[0].get("audit_config") is not None:
+            return score_units(ds, p)
+        return score_units(ds, p, audit=audit(ds, scored_span(ds, p)))
+
+    return _memo(ds, "scores", p.text, p.kind, compute=compute, shared=True)
 
 
 def candidates(ds, period):
