@@ -2,9 +2,10 @@
 
 ``PdfPrinter`` starts ``chromium --headless`` once with ``--remote-debugging-pipe`` (the
 DevTools protocol over two inherited pipes: no port, no network) and prints each page with
-``Page.printToPDF``: A4, the page's own ``@page`` margins, a running title in the header
-and “第 N 页 / 共 M 页” in the footer. Fonts are embedded by Chromium (the CJK glyphs come
-from fonts-noto-cjk, installed by scripts/setup.sh). Starting Chromium is the slow part
+``Page.printToPDF``: A4, with the page's own ``@page`` margins and margin boxes (the running
+title and “第 N 页，共 M 页”, ``html.page_css``); Chromium's header and footer only for a page
+without them. Fonts are embedded by Chromium: the CJK glyphs from the TrueType cut of Noto
+Sans CJK SC that setup builds (``pdf_fonts``), else from fonts-noto-cjk itself. Starting Chromium is the slow part
 (about 1–3 s); a page then takes a fraction of a second. All pages are printed in one tab:
 a new tab per page costs a renderer start-up each time (about 0.3 s of CPU, measured). The tab
 lays pages out for print in a one-page-wide, 50 px high viewport (see ``_session``).
