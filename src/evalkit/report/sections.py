@@ -1351,7 +1351,13 @@ def missing_submissions(ds, period) -> list[str]:
 
 
 def phase_table(ds, period) -> pd.DataFrame:
-    """The plan's three phases with their dates, what is due, and where the data stands."""
+    """The plan's three phases with their dates, what is due, and where the data stands.
+
+    期末状态 is the state at the end of the period's last day (``as_of``): a phase whose last
+    day it is has ended; one in progress shows the share of its days (both ends counted)
+    that have passed, ``round((as_of − start + 1) / (end − start + 1) × 100)``, at most 99, so a phase
+    is never “进行中（已过 100%）”.
+    """
     p = as_period(period, ds)
     as_of = p.end
     phases = []
@@ -1359,11 +1365,11 @@ def phase_table(ds, period) -> pd.DataFrame:
         a, b = dt.date(p.year, *start), dt.date(p.year, *end)
         if as_of < a:
             state = "未开始"
-        elif as_of > b:
+        elif as_of >= b:
             state = "已结束"
         else:
-            total = (b - a).days or 1
-            state = f"进行中（已过 {min(100, round(100 * (as_of - a).days / total))}%）"
+            passed, days = (as_of - a).days + 1, (b - a).days + 1
+            state = f"进行中（已过 {min(99, round(100 * passed / days))}%）"
         phases.append((name, a, b, state))
     due = {
         "动员部署": "制定实施方案并专题动员部署（台账无此项记录，请另行核实）",
