@@ -80,6 +80,9 @@ def test_ensure_builds_once_and_then_only_checks(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf_fonts, "CHARSET_VERSION", pdf_fonts.CHARSET_VERSION + 1)
     pdf_fonts.ensure(tmp_path)
     assert len(calls) == 4
+    (tmp_path / "stamp.json").write_text("{damaged", encoding="utf-8")  # a damaged stamp: built again
+    pdf_fonts.ensure(tmp_path)
+    assert len(calls) == 6
 
 
 class _InlinePool:

@@ -29,6 +29,7 @@ import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 #: The family name the report stylesheet asks for first (report.css).
 FAMILY = "evalkit Sans SC"
@@ -175,7 +176,8 @@ def _write_conf(folder: Path) -> Path:
         "<!-- written by evalkit.report.pdf_fonts: the system's fonts plus the PDF font, "
         "for the PDF printer's Chromium only -->\n<fontconfig>\n"
         '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f"  <dir>{folder}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n",
+        f"  <dir>{escape(str(folder))}</dir>\n  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n"
+        "</fontconfig>\n",
         encoding="utf-8")
     if shutil.which("fc-cache"):  # index the new folder now, not at every browser start
         subprocess.run(["fc-cache", str(folder)], env={**os.environ, "FONTCONFIG_FILE": str(conf)},
@@ -191,8 +193,10 @@ def ensure(folder: Path | None = None, jobs: int = 2) -> tuple[str, Path | None]
         return "未找到 Noto Sans CJK SC（apt-get install fonts-noto-cjk）：PDF 使用系统字体", None
     stamp = _stamp_of(sources)
     stamp_path = folder / STAMP
-    current = fontconfig_file(folder) is not None and stamp_path.is_file() and \
-        json.loads(stamp_path.read_text(encoding="utf-8")) == stamp
+    try:
+        current = fontconfig_file(folder) is not None and json.loads(stamp_path.read_text(encoding="utf-8")) == stamp
+    except (OSError, ValueError):  # no stamp, or a damaged one: build again
+        current = False
     if current:
         return "PDF 字体已是最新", folder / CONF
     folder.mkdir(parents=True, exist_ok=True)
