@@ -316,17 +316,24 @@ def scored_span(dataset: Dataset, period, config=None) -> Period:
     return scoring_period(within_data(dataset, as_period(period)), cfg["scope"])
 
 
+def shares_audit(cfg: dict) -> bool:
+    """Whether scores under ``cfg`` (a loaded scoring config) can be built on the shared audit of
+    their span, which runs the packaged audit config: yes unless ``cfg`` sets its own
+    ``audit_config``."""
+    return cfg.get("audit_config") is None
+
+
 def score_units(dataset: Dataset, period, config=None, audit: AuditResult | None = None) -> ScoreResult:
     """Score every unit for ``period`` (text or Period); see the module docstring.
 
     audit  the ``run_audit`` result the scores are built on, when the caller already has it
-           (report.sections shares one per span): it must be of ``scored_span`` and of the
-           packaged audit config (the scoring config sets no ``audit_config``); None runs it.
+           (report.sections shares one per span): it must be of ``scored_span``, and the
+           scoring config must allow it (``shares_audit``); None runs it.
     """
     cfg, source = load_scoring_config(config)
     asked = within_data(dataset, as_period(period))
     span = scoring_period(asked, cfg["scope"])
-    if audit is not None and (audit.period != span or cfg.get("audit_config") is not None):
+    if audit is not None and (audit.period != span or not shares_audit(cfg)):
         raise ValueError(f"score_units: the audit given is of {audit.period.text} ({audit.config_source}); "
                          f"the scores need {span.text} with audit_config {cfg.get('audit_config')!r}")
     units = [str(u) for u in dataset.units["unit"]] if len(dataset.units) else []

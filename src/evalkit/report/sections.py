@@ -57,6 +57,7 @@ from evalkit.assess.scoring import (
     load_scoring_config,
     score_units,
     scored_span,
+    shares_audit,
 )
 from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
 from evalkit.audit.rules import AUDIT_RULES
@@ -331,7 +332,7 @@ def scores(ds, period):
     p = as_period(period, ds)
 
     def compute():
-        if load_scoring_config(None)[0].get("audit_config") is not None:
+        if not shares_audit(load_scoring_config(None)[0]):
             return score_units(ds, p)
         return score_units(ds, p, audit=audit(ds, scored_span(ds, p)))
 
