@@ -345,7 +345,7 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
     """`evalkit run data/sample` for 2 units with 2 workers writes every page and an index; a re-run skips."""
     monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
     args = ["run", str(SAMPLE), "--period", "2024-06", "--units", "蚶江村", "石壁村", "--jobs", "2",
-            "--out", str(tmp_path / "out"), "--pdf"]
+            "--out", str(tmp_path / "out")]  # PDFs by default
     assert cli.main(args) == 0, capsys.readouterr().out
     folder = tmp_path / "out" / "2024-06"
     names = {p.name for p in folder.iterdir()}
@@ -370,6 +370,33 @@ def test_evalkit_run_on_sample_two_units(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert cli.main(args) == 0
     assert "完成 0，跳过 5，失败 0" in capsys.readouterr().out
+
+
+def test_evalkit_run_no_pdf_writes_no_pdf(tmp_path, monkeypatch, capsys):
+    """`evalkit run --no-pdf`: every page and document, no PDF, no link to one, nothing said about Chromium."""
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["run", str(SAMPLE), "--period", "2024-06", "--units", "石壁村", "--jobs", "1",
+            "--out", str(tmp_path / "out"), "--no-pdf"]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    folder = tmp_path / "out" / "2024-06"
+    assert (folder / "unit-石壁村.html").is_file() and list((folder / "公文").glob("*.docx"))
+    assert not list(folder.glob("*.pdf")) and ".pdf" not in (folder / "index.html").read_text(encoding="utf-8")
+    assert "PDF" not in text and "Chromium" not in text
+
+
+def test_a_rerun_with_current_pdfs_starts_no_browser(stub, monkeypatch):
+    """Every PDF newer than its page: the re-run queues nothing, so no Chromium is started."""
+    from evalkit.report import batch
+
+    if not find_chromium():
+        pytest.skip("Chromium not installed")
+    first = _run(stub, pdf=True)
+    assert first.pdfs == len(first.outcomes)
+    started = []
+    monkeypatch.setattr(batch, "PdfPrinter", lambda *a, **k: started.append(1))
+    again = _run(stub, pdf=True)
+    assert again.count("skipped") == len(again.outcomes) and again.pdfs == 0 and started == []
 
 
 # --------------------------------------------------------------------------- cache

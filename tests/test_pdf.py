@@ -1,6 +1,6 @@
 """evalkit.report.pdf: every HTML report printed to PDF by headless Chromium.
 
-The tests need Chromium (Debian: apt-get install chromium; scripts/setup.sh installs it, so
+The tests need Chromium (Debian: apt-get install chromium-headless-shell; scripts/setup.sh installs it, so
 CI runs them) and skip with that reason where it is missing. Each PDF: A4 pages within the
 expected range, every font embedded (a FontFile2/FontFile3 stream, or a Type 3 font whose
 glyphs are drawn in the file itself), the running title and page numbers, and no missing
@@ -23,7 +23,8 @@ from evalkit.report.pdf import PdfPrinter, find_chromium
 pypdf = pytest.importorskip("pypdf")
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
-                                reason="Chromium not installed (apt-get install chromium; scripts/setup.sh does it)")
+                                reason="Chromium not installed (apt-get install chromium-headless-shell; "
+                                       "scripts/setup.sh does it)")
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -73,7 +73,7 @@ from evalkit.report.cache import (
     source_fingerprint,
 )
 from evalkit.report.html import BAND, BAND_TEMPLATE, headline_of, render_index, render_report, warm_up
-from evalkit.report.pdf import PdfError, PdfPrinter, find_chromium
+from evalkit.report.pdf import INSTALL_HINT, PdfError, PdfPrinter, find_chromium
 
 UNIT_NOTEBOOK = "10-unit-report.ipynb"
 TOWN_NOTEBOOK = "20-town-summary.ipynb"
@@ -636,7 +636,8 @@ def run_batch(data_dir, period, units=None, jobs=None, out_dir="outputs", force=
     pdf            print every report to ``<report>.pdf`` beside its HTML with one headless
                    Chromium (``report.pdf``), while the other reports are still running;
                    without Chromium no PDF is written and ``BatchResult.notes`` says so
-                   (``evalkit run --pdf``; off by default: it costs about 1 s of CPU a page)
+                   (off by default here, so library callers choose; ``evalkit run`` prints
+                   them unless ``--no-pdf``: about 0.2 s of Chromium CPU a report)
 
     ``out_dir`` is locked for the run (``core.outdir.output_lock``: another run or export
     on it is refused). Ctrl-C or SIGTERM stops the workers and their kernels, removes
@@ -810,7 +811,7 @@ class _PdfQueue:
         self._closing = False
         self._thread = None
         if find_chromium() is None:
-            notes.append("未找到 Chromium 浏览器，未生成 PDF（安装：apt-get install chromium；见 scripts/setup.sh）")
+            notes.append(f"未找到 Chromium 浏览器，未生成 PDF（安装：{INSTALL_HINT}）")
             return
         self._thread = threading.Thread(target=self._run, name="evalkit-pdf", daemon=True)
         self._thread.start()
@@ -834,9 +835,12 @@ class _PdfQueue:
             return self._queue.pop(0) if self._queue else None
 
     def _run(self) -> None:
+        spec = self._next()
+        if spec is None:  # nothing to print (a re-run with every PDF current): no browser started
+            return
         try:
             with PdfPrinter() as printer:
-                while (spec := self._next()) is not None:
+                while spec is not None:
                     t0 = time.perf_counter()
                     try:
                         printer.print_pdf(self.out / spec.html_name, self.out / pdf_name(spec),
@@ -846,6 +850,7 @@ class _PdfQueue:
                         _remove(self.out / pdf_name(spec))
                         self.notes.append(f"{spec.title} 的 PDF 未生成：{exc}")
                     self.seconds += time.perf_counter() - t0
+                    spec = self._next()
                 self.cpu = printer.cpu_seconds()
         except (PdfError, OSError) as exc:
             self.notes.append(f"PDF 未生成：{exc}")
