@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from openpyxl.utils.cell import column_index_from_string
-from openpyxl.worksheet._reader import CELL_TAG, FORMULA_TAG, ROW_TAG, WorkSheetParser
-from openpyxl.xml.functions import iterparse
+from defusedxml.ElementTree import iterparse  # what openpyxl's iterparse is with defusedxml
 
 from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.intake.ooxml import CELL_TAG, FORMULA_TAG, ROW_TAG, column_index
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._reader import WorkSheetParser
 
 COLUMN_MARGIN = 22
 #: Columns read per sheet: the widest form (附件2, 18 columns) plus the margin, i.e. A..AN.
@@ -117,6 +120,8 @@ def read_grid(ws, budget: Budget | None = None) -> Grid:
     and whatever the XML parser raises for malformed or unsafe XML (the caller refuses
     the file).
     """
+    from openpyxl.worksheet._reader import WorkSheetParser  # lazy: loaded with the workbook (ooxml)
+
     budget = Budget() if budget is None else budget
     wb = ws.parent
     # openpyxl's own cell conversion (shared strings, number casting, date styles, inline strings)
@@ -192,7 +197,7 @@ def _take_cell(parser: WorkSheetParser, el, row_no: int, rows: dict, grid: Grid,
         m = _REF.match(ref)
         if m is None:
             raise SheetTooComplex(f"单元格引用 {ref[:20]!r} 无效")
-        column = column_index_from_string(m.group(1).upper())
+        column = column_index(m.group(1).upper())
         # openpyxl's parser reads the reference itself; keep its column counter in step
         el.attrib.pop("r")
         parser.col_counter = column - 1

@@ -32,6 +32,13 @@ def _names(form: Form) -> dict[str, Column]:
 
 
 _FORM_NAMES_NORM = {form.id: _names(form) for form in (LEDGER, FIGURES)}
+# the same names by first character: a bracketed cell ("检查时间(年月日)") is compared with
+# the few names it can start with, not all of them (most cells under a header are data)
+_BY_FIRST = {form_id: {} for form_id in _FORM_NAMES_NORM}
+for _form_id, _all in _FORM_NAMES_NORM.items():
+    for _name in _all:
+        if _name:
+            _BY_FIRST[_form_id].setdefault(_name[0], []).append(_name)
 
 
 def header_names(form: Form) -> dict[str, Column]:
@@ -56,10 +63,11 @@ def match_row(texts: list[str], form: Form, taken: dict[int, Column] | None = No
         col = names.get(text) if text and i not in found else None
         if col is not None and col.key not in used:
             found[i], _ = col, used.add(col.key)
+    by_first = _BY_FIRST[form.id]
     for i, text in enumerate(texts):
         if i in found or "(" not in text:
             continue
-        best = max((n for n in names if text.startswith(n) and text[len(n):].startswith("(")
+        best = max((n for n in by_first.get(text[0], ()) if text.startswith(n) and text[len(n):].startswith("(")
                     and names[n].key not in used), key=len, default=None)
         if best is not None:
             found[i], _ = names[best], used.add(names[best].key)

@@ -64,6 +64,8 @@ from evalkit.intake.workbooks import read_file
 def _read_one(path: Path, rel: str, registry: Registry) -> FileRead:
     try:
         return read_file(path, rel, registry)
+    except ImportError:  # this installation, not the file (ooxml: openpyxl without defusedxml)
+        raise
     except Exception as exc:  # an unreadable workbook must not stop the other files
         result = FileRead(rel)
         result.problems.append(make_problem("file_unreadable", _unreadable_message(exc), file=rel))

@@ -17,8 +17,6 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from tqdm import tqdm
-
 from evalkit.intake.listing import Entry
 from evalkit.intake.records import FileRead
 from evalkit.intake.registry import Registry
@@ -41,13 +39,29 @@ def _work(index: int) -> FileRead:
     return _state["read"](entry.path, entry.name, _state["registry"])
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int):
+    """tqdm's bar on a terminal; otherwise a stand-in (tqdm is not even imported: 16 ms)."""
+    if not sys.stderr.isatty() or total < 2:
+        return _NoBar()
+    from tqdm import tqdm  # lazy: only a terminal shows the bar
+
+    return tqdm(total=total, desc="读取报送文件", unit="个", file=sys.stderr, leave=False)
+
+
 def read_files(entries: list[Entry], registry: Registry, read: Callable[..., FileRead],
                jobs: int | None = None) -> list[FileRead]:
     """``read(entry.path, entry.name, registry)`` for every entry, in entry order."""
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     jobs = min(jobs, max(1, len(entries) // MIN_FILES_PER_WORKER))
-    bar = tqdm(total=len(entries), desc="读取报送文件", unit="个", file=sys.stderr, leave=False,
-               disable=not sys.stderr.isatty() or len(entries) < 2)
+    bar = _progress_bar(len(entries))
     try:
         if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             out = []

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import load_workbook
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -33,6 +32,7 @@ from evalkit.core.forms import DEFAULT_YEAR
 from evalkit.core.problems import Problem, make_problem
 from evalkit.exceptions import DataDirError
 from evalkit.intake import cells
+from evalkit.intake.ooxml import load_workbook
 
 REGISTRY_DIR = "registry"
 SUBMISSIONS_DIR = "submissions"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from openpyxl.utils import get_column_letter
-
 from evalkit.intake import cells
 from evalkit.intake.columnar import direct
 from evalkit.intake.header import MIN_HEADER_MATCHES, Header, header_names, match_row, norm_row
+from evalkit.intake.ooxml import column_letter
 from evalkit.intake.records import SheetRead, sheet_problem
 
 
@@ -29,7 +28,7 @@ def raw_values(row: list, header: Header, grid_header: list[list], texts: list |
             name = col.header
         else:
             written = next((cells.to_text(h[i]) for h in grid_header if i < len(h) and cells.to_text(h[i])), None)
-            name = written or get_column_letter(i + 1)
+            name = written or column_letter(i + 1)
         out[name] = text
     return out
 

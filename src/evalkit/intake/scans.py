@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from defusedxml.ElementTree import iterparse as defused_iterparse
 
 from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS, is_percent_format
+from evalkit.intake.ooxml import column_index
 
 
 @dataclass
@@ -95,16 +96,9 @@ def xlsx_sheet_is_plain(xml: bytes) -> bool:
         m = _DIM_REF.match(dim.group(1).decode("ascii", "replace"))
         if m is None:
             return False
-        if m.group(1) and (_col_index(m.group(1)) > MAX_COLUMNS or int(m.group(2)) > MAX_ROWS):
+        if m.group(1) and (column_index(m.group(1)) > MAX_COLUMNS or int(m.group(2)) > MAX_ROWS):
             return False
     return True
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 _NUMFMT = re.compile(rb'<numFmt\s[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
@@ -137,8 +131,8 @@ def xlsx_percent_cells(xml: bytes, styles: set[int]) -> set[tuple[int, int]]:
                          b"|".join(str(s).encode() for s in sorted(styles)) + rb')"')
     pattern_rev = re.compile(rb'<c\s[^>]*?\bs="(' + b"|".join(str(s).encode() for s in sorted(styles)) +
                              rb')"[^>]*?\br="([A-Z]{1,3})(\d+)"')
-    out = {(int(row), _col_index(col.decode())) for col, row, _ in pattern.findall(xml)}
-    out |= {(int(row), _col_index(col.decode())) for _, col, row in pattern_rev.findall(xml)}
+    out = {(int(row), column_index(col.decode())) for col, row, _ in pattern.findall(xml)}
+    out |= {(int(row), column_index(col.decode())) for _, col, row in pattern_rev.findall(xml)}
     return out
 
 

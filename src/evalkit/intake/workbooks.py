@@ -1,7 +1,7 @@
 """One submission file: sniffing by content, checking its zip parts, and reading its sheets.
 
-Workbooks are untrusted: openpyxl parses them with defusedxml (checked at import),
-read-only and ``data_only=True`` so a formula yields its cached value and is never
+Workbooks are untrusted: openpyxl parses them with defusedxml (checked at import and when
+openpyxl loads, ``ooxml``), read-only and ``data_only=True`` so a formula yields its cached value and is never
 evaluated; a formula without a cached value is blank with a warning.
 """
 
@@ -22,10 +22,17 @@ from xml.etree.ElementTree import ParseError
 import python_calamine as calamine
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.xml import DEFUSEDXML
-from openpyxl.xml.constants import (
+from defusedxml.ElementTree import iterparse
+
+from evalkit.core.forms import FIGURES, LEDGER
+from evalkit.core.problems import Problem, make_problem
+from evalkit.exceptions import os_reason
+from evalkit.intake import cells, ole, scans
+from evalkit.intake.engines import Encrypted, SheetSource, calamine_sheets
+from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS, Budget, Grid, SheetTooComplex, read_grid
+from evalkit.intake.header import find_header
+from evalkit.intake.listing import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, FileTooLarge, NotRegularFile, read_bytes
+from evalkit.intake.ooxml import (
     ARC_APP,
     ARC_CONTENT_TYPES,
     ARC_CORE,
@@ -41,26 +48,14 @@ from openpyxl.xml.constants import (
     XLSX,
     XLTM,
     XLTX,
+    column_letter,
+    load_workbook,
 )
-from openpyxl.xml.functions import iterparse
-
-from evalkit.core.forms import FIGURES, LEDGER
-from evalkit.core.problems import Problem, make_problem
-from evalkit.exceptions import os_reason
-from evalkit.intake import cells, ole, scans
-from evalkit.intake.engines import Encrypted, SheetSource, calamine_sheets
-from evalkit.intake.grid import MAX_COLUMNS, MAX_ROWS, Budget, Grid, SheetTooComplex, read_grid
-from evalkit.intake.header import find_header
-from evalkit.intake.listing import MAX_FILE_BYTES, WORKBOOK_SUFFIXES, FileTooLarge, NotRegularFile, read_bytes
 from evalkit.intake.records import FORM_NAMES, FileRead, RowRead, SheetRead, sheet_problem
 from evalkit.intake.registry import Registry
 from evalkit.intake.rows import nonblank
 from evalkit.intake.scans import SheetScan, scan_biff, xlsx_percent_cells, xlsx_percent_styles, xlsx_sheet_is_plain
 from evalkit.intake.sheets import is_template_sheet, read_sheet
-
-if not DEFUSEDXML:  # pragma: no cover - defusedxml is a declared dependency
-    raise ImportError("evalkit.intake 需要 defusedxml 以安全解析报送的工作簿：pip install defusedxml")
-
 
 #: Total bytes of a workbook's zip members once decompressed (zip-bomb guard).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -670,15 +665,15 @@ def _ignored_cells_problem(grid: Grid, rel: str, title: str) -> Problem | None:
     row, col = grid.first_beyond
     parts = []
     if grid.cells_beyond:
-        parts.append(f"第 {get_column_letter(MAX_COLUMNS)} 列以右有 {grid.cells_beyond} 个非空单元格")
+        parts.append(f"第 {column_letter(MAX_COLUMNS)} 列以右有 {grid.cells_beyond} 个非空单元格")
     if grid.rows_beyond:
         parts.append(f"第 {MAX_ROWS} 行以下还有内容")
     return make_problem(
         "sheet_cells_ignored",
         f"工作表“{title}”{'，'.join(parts)}：统计表最多 {max(len(LEDGER.columns), len(FIGURES.columns))} "
-        f"列，只读取前 {get_column_letter(MAX_COLUMNS)} 列、前 {MAX_ROWS} 行，其余已忽略，未读取；"
+        f"列，只读取前 {column_letter(MAX_COLUMNS)} 列、前 {MAX_ROWS} 行，其余已忽略，未读取；"
         "请删除多余内容后重新报送",
-        file=rel, sheet=title, row=row, column=get_column_letter(col))
+        file=rel, sheet=title, row=row, column=column_letter(col))
 
 
 def _reject_unrecognised(sheet: SheetRead, grid: list) -> None:
@@ -689,5 +684,5 @@ def _reject_unrecognised(sheet: SheetRead, grid: list) -> None:
         "单位、监管企业(单位)总数(家)、检查覆盖率(%)）；请使用官方表格", sheet))
     for n, row in enumerate(grid, 1):
         if nonblank(row):
-            values = {get_column_letter(i + 1): cells.to_text(row[i]) for i in nonblank(row)}
+            values = {column_letter(i + 1): cells.to_text(row[i]) for i in nonblank(row)}
             sheet.rows.append(RowRead(n, values, {}))
