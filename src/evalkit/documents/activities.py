@@ -90,7 +90,7 @@ def ranking_rows(scope: Scope) -> tuple[list[str], list[list[str]]] | None:
     if table is None or table.empty:
         return None
     headers = [str(c) for c in table.columns]
-    rows = [[sections._cell_text(v) for v in rec] for rec in table.itertuples(index=False)]
+    rows = sections.cell_texts(table)
     return headers, rows
 
 
@@ -168,11 +168,10 @@ def write_activities(scope: Scope, path) -> None:
             g.table(headers, rows, right=[True, False, *[True] * (len(headers) - 3), False])
     elif res is not None and scope.unit in res.frame.index:
         row = res.frame.loc[scope.unit]
-        g.para(f"评议考核按{res.span.label}的数据计分，{scope.we}总分{sections._cell_text(row['total'])}分，"
+        g.para(f"评议考核按{res.span.label}的数据计分，{scope.we}总分{sections.score_text(row['total'])}分，"
                f"在{len(res.frame)}个单位中排第{int(row['rank'])}名，等级为{row['grade']}。")
         dims, _, _ = sections.score_tables(scope.ds, p, scope.unit)
-        g.table(["维度", "分值", "得分"], [[str(r["维度"]), sections._cell_text(r["分值"]),
-                                          sections._cell_text(r["得分"])] for r in dims.to_dict("records")],
+        g.table(["维度", "分值", "得分"], sections.cell_texts(dims),
                 right=[False, True, True])
 
     g.h1("六、下一步工作")

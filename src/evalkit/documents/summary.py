@@ -75,7 +75,7 @@ def write_summary(scope: Scope, path) -> None:
             g.table(headers, rows, right=[True, False, *[True] * (len(headers) - 3), False])
     elif res is not None and scope.unit in res.frame.index:
         row = res.frame.loc[scope.unit]
-        g.para(f"评议考核按{res.span.label}的数据计分，{scope.we}总分{sections._cell_text(row['total'])}分，"
+        g.para(f"评议考核按{res.span.label}的数据计分，{scope.we}总分{sections.score_text(row['total'])}分，"
                f"在{len(res.frame)}个单位中排第{int(row['rank'])}名，等级为{row['grade']}。")
 
     g.h1("四、存在的问题")

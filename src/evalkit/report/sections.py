@@ -199,6 +199,9 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
         return
     # escape="html": cells, index and headers may hold submitted text (unit and enterprise names)
     styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE, escape="html")
+    for column, kind in frame.attrs.get(KINDS_ATTR, {}).items():
+        if column in frame.columns:
+            styler = styler.format(lambda v, k=kind: format_value(v, k), subset=[column], escape="html")
     styler = styler.format_index(escape="html", axis=0).format_index(header_text, escape="html", axis=1)
     names = [c for c in frame.columns if c in _NAME_COLUMNS]
     if names:  # an enterprise name wrapping two characters a line is unreadable
@@ -275,6 +278,30 @@ def header_text(text) -> str:
     may break as 立案数 / (家), and “罚款(万元)” never as 罚款(万 / 元)."""
     text = _BRACKETED.sub(lambda m: _WORD_JOINER.join(m.group()), str(text))
     return _HEADER_BREAK.sub(_ZWSP, text).lstrip(_ZWSP)
+
+
+#: ``frame.attrs`` key: column -> ``format_value`` kind, for the columns of a table whose figures
+#: have one fixed form (评议考核 scores: always 2 decimals, 34.00 beside 30.32), honoured by
+#: ``show`` and ``cell_texts``; the frame itself keeps numbers, for analysts and charts.
+KINDS_ATTR = "evalkit_kinds"
+
+
+def with_kinds(frame: pd.DataFrame, **kinds: str) -> pd.DataFrame:
+    """``frame`` with ``kinds`` (column -> ``format_value`` kind) recorded for display."""
+    frame.attrs[KINDS_ATTR] = {**frame.attrs.get(KINDS_ATTR, {}), **kinds}
+    return frame
+
+
+def score_text(value) -> str:
+    """A 评议考核 score as text: 2 decimals (``format_value`` "score"), 不适用 without one."""
+    return format_value(value, "score")
+
+
+def cell_texts(frame: pd.DataFrame) -> list[list[str]]:
+    """Every row of ``frame`` as the texts ``show`` prints (the Word documents' tables)."""
+    kinds = frame.attrs.get(KINDS_ATTR, {})
+    fmts = [(lambda v, k=kinds[c]: format_value(v, k)) if c in kinds else _cell_text for c in frame.columns]
+    return [[f(v) for f, v in zip(fmts, rec, strict=True)] for rec in frame.itertuples(index=False)]
 
 
 def _cell_text(value) -> str:
@@ -1037,6 +1064,7 @@ def score_tables(ds, period, unit: str):
     dims = pd.DataFrame([{"维度": v["name"], "分值": v["weight"], "得分": as_number(row[d])}
                          for d, v in res.dimensions.items()])
     dims.loc[len(dims)] = {"维度": "总分", "分值": 100, "得分": as_number(row["total"])}
+    with_kinds(dims, 得分="score")
     parts = res.parts[res.parts["unit"] == unit]
     part_table = pd.DataFrame({
         "计分项": parts["name"],
@@ -1047,6 +1075,7 @@ def score_tables(ds, period, unit: str):
         "分值": parts["weight"].map(as_number), "得分": parts["points"].map(as_number),
         "适用": parts["applicable"].map(lambda a: "是" if a else "否（不适用，折算）"),
     })
+    with_kinds(part_table, 得分="score")
     return dims, part_table, list(row["explanation"])
 
 
@@ -1195,7 +1224,8 @@ def ranking_table(ds, period) -> pd.DataFrame | None:
         out[f"{v['name']}({v['weight']:g})"] = f[d].map(as_number).to_numpy()
     out["总分"] = f["total"].map(as_number).to_numpy()
     out["等级"] = [g + ("（否决）" if v else "") for g, v in zip(f["grade"], f["vetoed"], strict=True)]
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    return with_kinds(out, **{f"{v['name']}({v['weight']:g})": "score" for v in res.dimensions.values()}, 总分="score")
 
 
 @_glyphs_checked
