@@ -4,8 +4,8 @@
 
 Runs ``run_batch`` cold (an empty dataset cache, ``force=True``) twice: without extras (what
 ``scripts/bench_batch.py`` times) and with the period's documents (``evalkit.documents``, as
-``evalkit run`` passes them) and the PDFs (one headless Chromium, ``evalkit run --pdf``;
-``--no-pdf`` times the documents alone, i.e. plain ``evalkit run``). CPU is this process and
+``evalkit run`` passes them) and the PDFs (one headless Chromium, as plain ``evalkit run`` prints
+them; ``--no-pdf`` times the documents alone, i.e. ``evalkit run --no-pdf``). CPU is this process and
 its reaped children (workers, kernels) plus Chromium's session read from /proc. Prints both wall times, the
 increase, and where the added time goes: the documents job (in the worker pool), printing
 (Chromium, in a thread while the reports run) and the wait for the last PDFs after the last report.
@@ -57,7 +57,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--order", choices=("base-first", "full-first"), default="base-first",
                     help="which run goes first (the machine's load drifts; run both orders)")
-    ap.add_argument("--no-pdf", action="store_true", help="time the documents alone (evalkit run without --pdf)")
+    ap.add_argument("--no-pdf", action="store_true", help="time the documents alone (evalkit run --no-pdf)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="pairs of runs, the order alternating; the pair with the median increase is shown")
     args = ap.parse_args()

@@ -27,8 +27,17 @@ fi
 if [ "${EVALKIT_NO_CHROMIUM:-0}" != "1" ] && ! command -v chromium-headless-shell >/dev/null \
     && ! command -v chrome-headless-shell >/dev/null; then
   echo "[setup] installing chromium-headless-shell (apt), for the report PDFs"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+         $SUDO apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null; }; then
+    # a full browser still prints the same PDFs (about twice the CPU): setup goes on with it
+    if [ -n "${EVALKIT_CHROMIUM:-}" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+        || command -v google-chrome >/dev/null; then
+      echo "[setup] warning: chromium-headless-shell could not be installed; the PDFs use the installed Chromium"
+    else
+      echo "[setup] error: chromium-headless-shell could not be installed (EVALKIT_NO_CHROMIUM=1 skips the PDFs)" >&2
+      exit 1
+    fi
+  fi
 fi
 
 PY=${PYTHON:-python3}

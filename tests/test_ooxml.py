@@ -109,3 +109,12 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     assert type(bar).__name__ == "tqdm"
     bar.close()
     assert isinstance(parallel._progress_bar(1), parallel._NoBar)
+
+
+def test_openpyxl_without_defusedxml_is_refused_when_it_loads(monkeypatch, tmp_path):
+    """openpyxl's own flag is checked again on load (openpyxl imported before evalkit, say)."""
+    import openpyxl.xml
+
+    monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
+    with pytest.raises(ImportError, match="defusedxml"):
+        ooxml.load_workbook(tmp_path / "any.xlsx", read_only=True)

@@ -170,16 +170,22 @@ class PdfPrinter:
                 ticks += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
         return ticks / os.sysconf("SC_CLK_TCK")
 
-    def close(self) -> None:
+    def close(self, graceful: bool = True) -> None:
+        """Stop the browser: asked to close (``graceful``), else, or when it does not within
+        5 s, killed with every process of its session."""
         proc, self._proc = self._proc, None
         self._tab, self._buffer = None, b""
         if proc is not None:
-            with contextlib.suppress(Exception):
-                self._send("Browser.close")
-            try:
-                proc.wait(5)
-            except Exception:
-                proc.kill()
+            if graceful:
+                with contextlib.suppress(Exception):
+                    self._send("Browser.close")
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(5)
+            # the whole session: Debian's chromium-headless-shell is a shell script that runs
+            # the browser as its child, so killing ``proc`` alone could leave the browser behind
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(5)
             for fd in (self._write, self._read):
                 with contextlib.suppress(OSError):
@@ -201,7 +207,7 @@ class PdfPrinter:
         while b"\0" not in self._buffer:
             ready, _, _ = select.select([self._read], [], [], self.timeout)
             if not ready:  # a page that never finishes loading must not hang the batch
-                self.close()
+                self.close(graceful=False)
                 raise PdfError(f"Chromium 超过 {self.timeout:g} 秒未响应")
             chunk = os.read(self._read, 1 << 20)
             if not chunk:

@@ -287,7 +287,11 @@ KINDS_ATTR = "evalkit_kinds"
 
 
 def with_kinds(frame: pd.DataFrame, **kinds: str) -> pd.DataFrame:
-    """``frame`` with ``kinds`` (column -> ``format_value`` kind) recorded for display."""
+    """``frame`` with ``kinds`` (column -> ``format_value`` kind) recorded for display.
+
+    pandas keeps ``attrs`` through filtering, ``head`` and column selection, but ``merge`` and
+    ``concat`` with an unmarked frame drop them and ``rename`` leaves the old names: mark a
+    table after its last reshaping."""
     frame.attrs[KINDS_ATTR] = {**frame.attrs.get(KINDS_ATTR, {}), **kinds}
     return frame
 
