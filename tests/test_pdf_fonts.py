@@ -116,7 +116,8 @@ def test_printed_chinese_is_an_embedded_truetype_subset_not_type3(tmp_path):
 
     page = tmp_path / "p.html"
     page.write_text(f'<html lang="zh-CN"><meta charset="utf-8"><style>{report_css()}\n{page_css("蚶江镇测试报告")}'
-                    "</style><body><h1>蚶江镇执法报告</h1><p>排查隐患<b>955</b>处，整改率<b>不适用</b>。</p></body></html>",
+                    "</style><body><h1>蚶江镇执法报告</h1><p>排查隐患<b>955</b>处，整改率<b>不适用</b>。</p>"
+                    '<p style="break-before: page">第二页</p></body></html>',
                     encoding="utf-8")
     with PdfPrinter() as printer:
         printer.print_pdf(page, tmp_path / "p.pdf")
@@ -126,4 +127,7 @@ def test_printed_chinese_is_an_embedded_truetype_subset_not_type3(tmp_path):
     names = {str(f.get("/BaseFont")) for f in fonts}
     assert any("+evalkitSansSC-Regular" in n for n in names) and any("+evalkitSansSC-Bold" in n for n in names), names
     assert not [f for f in fonts if f.get("/Subtype") == "/Type3"], names
-    assert "蚶江镇测试报告" in reader.pages[0].extract_text()
+    # the running title: in the margin box from page 2 on; page 1's band and H1 say it already
+    assert len(reader.pages) == 2
+    assert "蚶江镇测试报告" not in reader.pages[0].extract_text()
+    assert "蚶江镇测试报告" in reader.pages[1].extract_text()

@@ -70,12 +70,14 @@ PAGE_NUMBERS_MARK = "counter(pages)"
 
 def page_css(running_title: str, band: str = BAND) -> str:
     """Printed page furniture (CSS paged media margin boxes): the report's title at the top
-    left, the campaign at the top right, “第 N 页，共 M 页” at the bottom. Chromium (131 and
-    later, including its ``--print-to-pdf``) prints them; a browser without margin boxes
-    ignores the rule and prints the page without them."""
+    left, the campaign at the top right, “第 N 页，共 M 页” at the bottom. Page 1 has no
+    running head: its band and H1 already say both, right under it. Chromium (131 and later,
+    including its ``--print-to-pdf``) prints them; a browser without margin boxes ignores the
+    rule and prints the page without them."""
     return ("@page { @top-left { content: " + css_string(running_title) + "; }"
             " @top-right { content: " + css_string(band) + "; }"
-            ' @bottom-center { content: "第 " counter(page) " 页，共 " counter(pages) " 页"; } }')
+            ' @bottom-center { content: "第 " counter(page) " 页，共 " counter(pages) " 页"; } }'
+            " @page :first { @top-left { content: none; } @top-right { content: none; } }")
 
 
 def _exporter():
