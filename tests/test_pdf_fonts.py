@@ -131,3 +131,16 @@ def test_printed_chinese_is_an_embedded_truetype_subset_not_type3(tmp_path):
     assert len(reader.pages) == 2
     assert "蚶江镇测试报告" not in reader.pages[0].extract_text()
     assert "蚶江镇测试报告" in reader.pages[1].extract_text()
+
+
+@pytest.mark.skipif(pdf_fonts.fontconfig_file() is None, reason="needs the PDF font (scripts/setup.sh builds it)")
+def test_the_look_back_marks_are_in_the_pdf_font():
+    """✓ × — of the 回头看 table print in evalkit Sans SC, regular and bold (a red cell is bold):
+    ✗ U+2717, the mark before, is not in Noto Sans CJK and printed as a Type 3 fallback glyph."""
+    from fontTools.ttLib import TTFont
+
+    from evalkit.report.sections import _MARK
+
+    for style in ("Regular", "Bold"):
+        cmap = TTFont(pdf_fonts.font_dir() / pdf_fonts.file_name(style), lazy=True).getBestCmap()
+        assert all(ord(mark) in cmap for mark in _MARK.values() if mark), style

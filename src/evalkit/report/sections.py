@@ -1612,11 +1612,12 @@ def negative_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- look-back
-_MARK = {True: "✓", False: "✗", None: "—"}
+# × for 不符合, as Chinese forms mark it (and in the PDF font's cut, where ✗ U+2717 is not)
+_MARK = {True: "✓", False: "×", None: "—"}
 
 
 def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(table, problems) of ``cases.lookback`` in Chinese with ✓ / ✗ / — (not applicable)."""
+    """(table, problems) of ``cases.lookback`` in Chinese with ✓ / × / — (not applicable)."""
     def mark(v):
         return _MARK[None if is_missing(v) else bool(v)]
 
@@ -1629,7 +1630,7 @@ def lookback_table(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     bad = pd.DataFrame(False, index=table.index, columns=table.columns)
     for key, name in cols:
         table[name] = checks[key].map(mark)
-        bad[name] = table[name] == "✗"
+        bad[name] = table[name] == _MARK[False]
     table["阳光执法公示"] = checks["published"]
     bad["阳光执法公示"] = False
     table["闭环状态"] = checks["status"]
