@@ -32,13 +32,19 @@ def _names(form: Form) -> dict[str, Column]:
 
 
 _FORM_NAMES_NORM = {form.id: _names(form) for form in (LEDGER, FIGURES)}
+
+
+def _by_first(names) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name in names:
+        if name:
+            out.setdefault(name[0], []).append(name)
+    return out
+
+
 # the same names by first character: a bracketed cell ("检查时间(年月日)") is compared with
 # the few names it can start with, not all of them (most cells under a header are data)
-_BY_FIRST = {form_id: {} for form_id in _FORM_NAMES_NORM}
-for _form_id, _all in _FORM_NAMES_NORM.items():
-    for _name in _all:
-        if _name:
-            _BY_FIRST[_form_id].setdefault(_name[0], []).append(_name)
+_BY_FIRST = {form_id: _by_first(names) for form_id, names in _FORM_NAMES_NORM.items()}
 
 
 def header_names(form: Form) -> dict[str, Column]:

@@ -138,7 +138,9 @@ class PdfPrinter:
             os.set_inheritable(3, True)
             os.set_inheritable(4, True)
             os.closerange(5, os.sysconf("SC_OPEN_MAX"))  # nothing else of ours (the --out lock, pool pipes)
-            if sys.platform.startswith("linux"):  # killed with the thread that started it: no orphan browser
+            # killed with the thread that started it; a browser run by a launcher script (Debian's
+            # headless shell) exits when its DevTools pipe closes: no orphan browser either way
+            if sys.platform.startswith("linux"):
                 ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
         env = dict(os.environ)

@@ -199,9 +199,8 @@ def show(frame: pd.DataFrame, caption: str | None = None, *, highlight=None, ind
         return
     # escape="html": cells, index and headers may hold submitted text (unit and enterprise names)
     styler = frame.style.format(_cell_text, na_rep=NOT_APPLICABLE, escape="html")
-    for column, kind in frame.attrs.get(KINDS_ATTR, {}).items():
-        if column in frame.columns:
-            styler = styler.format(lambda v, k=kind: format_value(v, k), subset=[column], escape="html")
+    for column, fmt in _kind_formatters(frame).items():
+        styler = styler.format(fmt, subset=[column], escape="html")
     styler = styler.format_index(escape="html", axis=0).format_index(header_text, escape="html", axis=1)
     names = [c for c in frame.columns if c in _NAME_COLUMNS]
     if names:  # an enterprise name wrapping two characters a line is unreadable
@@ -303,9 +302,15 @@ def score_text(value) -> str:
 
 def cell_texts(frame: pd.DataFrame) -> list[list[str]]:
     """Every row of ``frame`` as the texts ``show`` prints (the Word documents' tables)."""
-    kinds = frame.attrs.get(KINDS_ATTR, {})
-    fmts = [(lambda v, k=kinds[c]: format_value(v, k)) if c in kinds else _cell_text for c in frame.columns]
+    marked = _kind_formatters(frame)
+    fmts = [marked.get(c, _cell_text) for c in frame.columns]
     return [[f(v) for f, v in zip(fmts, rec, strict=True)] for rec in frame.itertuples(index=False)]
+
+
+def _kind_formatters(frame: pd.DataFrame) -> dict:
+    """Column -> formatter, for the columns of ``frame`` marked by ``with_kinds``."""
+    return {c: functools.partial(format_value, kind=k) for c, k in frame.attrs.get(KINDS_ATTR, {}).items()
+            if c in frame.columns}
 
 
 def _cell_text(value) -> str:
