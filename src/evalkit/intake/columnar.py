@@ -37,31 +37,56 @@ def direct(fn: Callable, value, *args):
 
 class ColumnCache:
     """``cache(fn, value, *args)`` == ``fn(value, *args)``, computed once per distinct
-    (fn, type(value), value, args)."""
+    (fn, type(value), value, args).
 
-    __slots__ = ("_memo", "max_entries")
+    Most cells are text or blank: those results live in one dict per parser (and its other
+    arguments) keyed by the text itself or None (neither can be confused with a number; a
+    ``str`` subclass takes the general path), which saves building and hashing a key tuple
+    with the value on every cell.
+    """
+
+    __slots__ = ("_memo", "_texts", "_size", "max_entries")
 
     def __init__(self, max_entries: int | None = None) -> None:
         self._memo: dict = {}
+        self._texts: dict = {}  # fn, or (fn, args) -> {text or None: outcome}
+        self._size = 0
         self.max_entries = max_entries
 
     def __len__(self) -> int:
-        return len(self._memo)
+        return self._size
+
+    def clear(self) -> None:
+        self._memo.clear()
+        self._texts.clear()
+        self._size = 0
+
+    def _outcome(self, fn: Callable, value, args: tuple) -> tuple:
+        if self.max_entries is not None and self._size >= self.max_entries:
+            self.clear()
+        self._size += 1
+        try:
+            return True, fn(value, *args)
+        except CellError as exc:
+            return False, (exc.rule, exc.detail)
 
     def __call__(self, fn: Callable, value, *args):
-        kind = type(value)
-        key = (fn, kind, value.hex() if kind is float else value, args)
-        try:
-            hit = self._memo[key]
-        except KeyError:
-            if self.max_entries is not None and len(self._memo) >= self.max_entries:
-                self._memo.clear()
+        if value is None or type(value) is str:  # the common cases, first
+            slot = (fn, args) if args else fn
+            memo = self._texts.get(slot)
+            hit = None if memo is None else memo.get(value)
+            if hit is None:
+                hit = self._outcome(fn, value, args)  # may empty the cache: look the dict up after
+                self._texts.setdefault(slot, {})[value] = hit
+        else:
+            kind = type(value)
+            key = (fn, kind, value.hex() if kind is float else value, args)
             try:
-                hit = self._memo[key] = (True, fn(value, *args))
-            except CellError as exc:
-                hit = self._memo[key] = (False, (exc.rule, exc.detail))
-        except TypeError:  # an unhashable value: parse it on its own
-            return fn(value, *args)
+                hit = self._memo.get(key)
+            except TypeError:  # an unhashable value: parse it on its own
+                return fn(value, *args)
+            if hit is None:
+                hit = self._memo[key] = self._outcome(fn, value, args)
         if hit[0]:
             return hit[1]
         raise CellError(*hit[1])
@@ -79,7 +104,7 @@ def shared_cache(registry) -> ColumnCache:
     cached too): a different registry (another data folder, an edited one) starts it empty.
     Each worker process has its own copy; its entries are pure results, valid in any process."""
     if _OWNER[0] is not registry:
-        _SHARED._memo.clear()
+        _SHARED.clear()
         _OWNER[0] = registry
     return _SHARED
 
@@ -87,5 +112,5 @@ def shared_cache(registry) -> ColumnCache:
 def release_shared_cache() -> None:
     """Empty this process's cache and forget its registry (``loader.load`` calls it once the files
     are read, so a notebook that loads a folder keeps no parse results in memory)."""
-    _SHARED._memo.clear()
+    _SHARED.clear()
     _OWNER[0] = None

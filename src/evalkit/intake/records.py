@@ -102,9 +102,7 @@ class RowBlock:
 
     @classmethod
     def from_rows(cls, rows: list[RowRead]) -> RowBlock:
-        keys = list(rows[0].record) if rows else []
-        # .get: a consolidated sheet's rejected rows may lack the unit/via its other rows carry
-        return cls([r.row for r in rows], {k: [r.record.get(k) for r in rows] for k in keys},
+        return cls([r.row for r in rows], _columns([r.record for r in rows]),
                    zlib.compress(json.dumps([r.values for r in rows], ensure_ascii=False).encode(), 1),
                    {i: r.problems for i, r in enumerate(rows) if r.problems},
                    {i: r.blanked for i, r in enumerate(rows) if r.blanked})
@@ -139,6 +137,17 @@ class RowBlock:
         """Positions of the accepted rows, in order."""
         errors = self.errors
         return [i for i in range(len(self.rows)) if i not in errors] if errors else list(range(len(self.rows)))
+
+
+def _columns(records: list[dict]) -> dict[str, list]:
+    """The records as columns, keyed by the first record's fields (in its order)."""
+    if not records:
+        return {}
+    keys = tuple(records[0])
+    if all(tuple(r) == keys for r in records):  # the usual case: transposed at C speed
+        return dict(zip(keys, map(list, zip(*(r.values() for r in records), strict=True)), strict=True))
+    # .get: a consolidated sheet's rejected rows may lack the unit/via its other rows carry
+    return {k: [r.get(k) for r in records] for k in keys}
 
 
 @dataclass

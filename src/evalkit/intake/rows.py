@@ -15,20 +15,29 @@ def row_cells(row: list, header: Header) -> dict[str, object]:
     return {col.key: (row[i] if i < len(row) else None) for i, col in header.columns.items()}
 
 
-def raw_values(row: list, header: Header, grid_header: list[list], texts: list | None = None) -> dict[str, str]:
-    """Header -> raw text of every non-blank cell (official header for form columns).
-    ``texts``: the row's cells through ``cells.to_text``, when the caller has them."""
+def column_label(i: int, header: Header, grid_header: list[list]) -> str:
+    """The name a raw value of column ``i`` is kept under: the official header of a form
+    column, else the text written above it in the header rows, else its letter."""
+    col = header.columns.get(i)
+    if col is not None:
+        return col.header
+    written = next((cells.to_text(h[i]) for h in grid_header if i < len(h) and cells.to_text(h[i])), None)
+    return written or column_letter(i + 1)
+
+
+def raw_values(row: list, header: Header, grid_header: list[list], texts: list | None = None,
+               labels: dict[int, str] | None = None) -> dict[str, str]:
+    """Header -> raw text of every non-blank cell (``column_label``). ``texts``: the row's cells
+    through ``cells.to_text``, when the caller has them; ``labels``: the sheet's labels so far."""
     texts = [cells.to_text(v) for v in row] if texts is None else texts
+    labels = {} if labels is None else labels
     out = {}
     for i, text in enumerate(texts):
         if text is None:
             continue
-        col = header.columns.get(i)
-        if col is not None:
-            name = col.header
-        else:
-            written = next((cells.to_text(h[i]) for h in grid_header if i < len(h) and cells.to_text(h[i])), None)
-            name = written or column_letter(i + 1)
+        name = labels.get(i)
+        if name is None:
+            name = labels[i] = column_label(i, header, grid_header)
         out[name] = text
     return out
 
@@ -50,7 +59,11 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
     for r, c in sorted(formula_blanks):
         blanks[r].append(c)
     names = header_names(header.form)
-    to_text = cells.to_text
+    to_text, norm = cells.to_text, cells.norm
+    # a text cell -> (its text, whether it may be a header name): each distinct text of the
+    # sheet is looked at once (the enterprises, dates and status words repeat down the rows)
+    seen: dict[str, tuple[str | None, bool]] = {}
+    labels: dict[int, str] = {}
     for n in range(header.row + 1, len(grid) + 1):
         row = grid[n - 1]
         for c in blanks.get(n, ()):
@@ -59,7 +72,22 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
                 "formula_no_cached_value",
                 "单元格是公式但没有计算结果：已按空白处理；请在 Excel 中打开、保存后重新报送，或直接填写数值",
                 sheet, row=n, column=col.header if col else None))
-        texts = [None if v is None else to_text(v) for v in row]
+        texts = []
+        header_like = 0
+        for v in row:
+            if type(v) is str:
+                known = seen.get(v)
+                if known is None:
+                    normed = norm(v)
+                    known = seen[v] = (to_text(v), normed in names or "(" in normed)
+                texts.append(known[0])
+                header_like += known[1]
+            elif isinstance(v, str):  # a str subclass: not a key to share
+                normed = norm(v)
+                texts.append(to_text(v))
+                header_like += normed in names or "(" in normed
+            else:
+                texts.append(None if v is None else to_text(v))
         filled = [i for i, t in enumerate(texts) if t is not None]
         if not filled:
             continue
@@ -70,23 +98,11 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
             continue
         if not meaningful(row, filled, header, call):
             continue
-        if _may_be_header(row, names) and len(match_row(norm_row(row), header.form)) >= MIN_HEADER_MATCHES:
+        # ``match_row`` only matches a text equal to a name or holding a bracket: a row with fewer
+        # such cells than MIN_HEADER_MATCHES cannot repeat the header
+        if header_like >= MIN_HEADER_MATCHES and len(match_row(norm_row(row), header.form)) >= MIN_HEADER_MATCHES:
             continue  # the header repeated (a second table, or a page break copy)
-        yield n, row, raw_values(row, header, header_rows, texts)
-
-
-def _may_be_header(row: list, names) -> bool:
-    """False when fewer than MIN_HEADER_MATCHES cells could be a header name (``match_row``
-    matches a text equal to a name, or one holding a bracket): the row cannot repeat the header."""
-    hits = 0
-    for v in row:
-        if isinstance(v, str):
-            text = cells.norm(v)
-            if text in names or "(" in text:
-                hits += 1
-                if hits >= MIN_HEADER_MATCHES:
-                    return True
-    return False
+        yield n, row, raw_values(row, header, header_rows, texts, labels)
 
 
 def meaningful(row: list, filled: list[int], header: Header, call=direct) -> bool:
