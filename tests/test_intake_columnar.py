@@ -328,3 +328,17 @@ def test_sample_same_with_one_and_two_workers(monkeypatch, capsys):
     assert len(v1["problems"]) >= 30  # the planted defects
     assert v1 == v2
     assert m1 == m2
+
+
+def test_column_cache_parses_unhashable_arguments_on_their_own():
+    """A value or an argument that cannot be a key is parsed without the cache, text or not."""
+    cache = ColumnCache()
+
+    def joined(value, parts):
+        return f"{value}:{'/'.join(parts)}"
+
+    assert cache(joined, "a", ["x", "y"]) == "a:x/y"
+    assert cache(joined, None, ["x"]) == "None:x"
+    assert cache(joined, 1.5, ["x"]) == "1.5:x"
+    assert cache(cells.to_text, ["not", "a", "cell"]) == "['not', 'a', 'cell']"
+    assert len(cache) == 0

@@ -73,7 +73,10 @@ class ColumnCache:
     def __call__(self, fn: Callable, value, *args):
         if value is None or type(value) is str:  # the common cases, first
             slot = (fn, args) if args else fn
-            memo = self._texts.get(slot)
+            try:
+                memo = self._texts.get(slot)
+            except TypeError:  # an unhashable argument: parse it on its own
+                return fn(value, *args)
             hit = None if memo is None else memo.get(value)
             if hit is None:
                 hit = self._outcome(fn, value, args)  # may empty the cache: look the dict up after
