@@ -342,3 +342,22 @@ def test_column_cache_parses_unhashable_arguments_on_their_own():
     assert cache(joined, 1.5, ["x"]) == "1.5:x"
     assert cache(cells.to_text, ["not", "a", "cell"]) == "['not', 'a', 'cell']"
     assert len(cache) == 0
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["2024-05", "石壁村", "a.xlsx", ""]),
+                                    st.integers(min_value=0, max_value=2024), st.booleans()),
+                          st.integers(min_value=0, max_value=4)), min_size=1, max_size=8))
+def test_sheet_fields_built_by_code_equal_the_whole_list(pairs):
+    """tables._repeated (one value per sheet, taken by code) gives the Series pandas builds from
+    every row's value: the same values and the same dtype."""
+    from evalkit.intake.tables import _repeated
+
+    values, counts = [v for v, _ in pairs], [c for _, c in pairs]
+    whole = pd.Series([v for v, c in pairs for _ in range(c)])
+    if not len(whole):
+        whole = whole.astype(object)
+    got = _repeated(values, counts)
+    pd.testing.assert_series_equal(got, whole if len(whole) else got.iloc[:0])
+    if len(whole):
+        assert got.dtype == whole.dtype

@@ -25,12 +25,30 @@ from evalkit.intake.records import (
     cut,
 )
 
+#: Fields every row of a sheet shares: built from one value per sheet (``_repeated``).
+_SHEET_FIELDS = ("file", "sheet", "year", "month", "period")
 
-def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict[str, list]:
+
+def _repeated(values: list, counts: list[int]) -> pd.Series:
+    """``values[i]`` repeated ``counts[i]`` times: the column pandas infers from the whole list
+    (its dtype depends only on the types present, and the distinct values hold them all), built
+    from the distinct values and taken by code instead of from a Python list of every row's
+    value (a million texts cost seconds to convert; ten thousand do not)."""
+    values, counts = [v for v, n in zip(values, counts, strict=True) if n], [n for n in counts if n]
+    codes: dict = {}
+    per_value = [codes.setdefault((type(v), v), len(codes)) for v in values]
+    distinct = pd.Series([v for _, v in codes], dtype=None if codes else object)
+    taken = np.repeat(np.asarray(per_value, dtype=np.intp), np.asarray(counts, dtype=np.intp))
+    return distinct.take(taken).reset_index(drop=True)
+
+
+def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict[str, list | pd.Series]:
     """The accepted rows of every ``form`` sheet, column by column (``RowBlock.columns``), with
     the sheet's file, sheet, row, unit, year, month, period (and row_id for the ledger)."""
     out: dict[str, list] = {k: [] for k in keys}
-    meta = {"file", "sheet", "row", "year", "month", "period", "row_id"}  # unit, via: per row if read so
+    sheets: dict[str, list] = {k: [] for k in _SHEET_FIELDS}
+    counts: list[int] = []
+    meta = {*_SHEET_FIELDS, "row", "row_id"}  # unit, via: per row if read so
     for f in files:
         for s in f.sheets:
             if s.form != form:
@@ -51,7 +69,8 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
             out["row"] += rows
             for key, value in (("file", s.file), ("sheet", s.sheet), ("year", s.year),
                                ("month", s.month), ("period", s.period)):
-                out[key] += [value] * n
+                sheets[key].append(value)
+            counts.append(n)
             for key in keys:
                 if key in meta:
                     continue
@@ -60,6 +79,9 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
                     out[key] += [s.unit if key == "unit" else None] * n
                 else:
                     out[key] += column if whole else [column[i] for i in keep]
+    for key in _SHEET_FIELDS:
+        if key in out:
+            out[key] = _repeated(sheets[key], counts) if counts else []
     return out
 
 
@@ -75,8 +97,13 @@ def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
     return frame
 
 
-def _order(ledger: pd.DataFrame) -> pd.DataFrame:
-    return ledger.sort_values(["inspection_date", "file", "sheet", "row"], kind="stable")
+_ORDER = ["inspection_date", "file", "sheet", "row"]
+
+
+def _order(ledger: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the ledger in inspection order (date, then file, sheet, row); only these
+    are reordered (the ledger's lists and texts cost seconds to move at national size)."""
+    return ledger[list(dict.fromkeys([*_ORDER, *columns]))].sort_values(_ORDER, kind="stable")
 
 
 def _each_distinct(values, fn) -> np.ndarray:
@@ -107,7 +134,7 @@ def cross_row_checks(ledger: pd.DataFrame) -> list[Problem]:
     """
     if ledger.empty:
         return []
-    order = _order(ledger)
+    order = _order(ledger, ["case_no", "year", "unit", "enterprise_name", "enterprise", "is_recheck"])
     n = len(order)
     case = order["case_no"]
     with_case = np.flatnonzero((case.notna() & (case != "")).to_numpy(dtype=bool))
@@ -162,7 +189,8 @@ def items_frame(ledger: pd.DataFrame, days: int = cells.DEFAULT_RECTIFICATION_DA
     (earliest earlier open item of the same enterprise and hazard text) runs in order, but only
     over the keys that a 复查 item has: an item whose key no 复查 item shares is never linked.
     """
-    order = _order(ledger)
+    order = _order(ledger, ["hazards", "rectifications", "is_recheck", "enterprise_name", "row_id", "unit",
+                            "period", "case_no"])
     pos, numbers, hazards, rects = [], [], [], []
     for i, (hz, rc) in enumerate(zip(order["hazards"].tolist(), order["rectifications"].tolist(), strict=True)):
         if not hz:
