@@ -162,3 +162,11 @@ def test_match_enterprise(reg):
     assert r.match_enterprise(" 石狮市宏达五金厂 ") == ("石狮市宏达五金厂", None)
     assert r.match_enterprise("石狮市宏达五金") == (None, "石狮市宏达五金厂")
     assert r.match_enterprise("完全不同的名字") == (None, None)
+
+
+def test_registered_name_is_match_enterprise_without_the_suggestion(reg):
+    """The exact lookup intake does first: the same name match_enterprise gives, and no search."""
+    r = load_registry(reg)
+    for written in (" 石狮市宏达五金厂 ", "石狮市宏达五金", "完全不同的名字", "", None):
+        assert r.registered_name(written) == r.match_enterprise(written)[0]
+    assert r.registered_name("石狮市 宏达五金厂") == "石狮市宏达五金厂"

@@ -68,17 +68,17 @@ def parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Regis
         problem("enterprise_missing", "受检企业(单位)名称为空：每行应填写一家受检企业的名称", "enterprise")
         rec["enterprise_name"], rec["registered"] = None, False
     else:
-        name, suggestion = call(registry.match_enterprise, written)
+        name = call(registry.registered_name, written)
         near, candidates = call(registry.near_miss, written) if name is None else (None, [])
         if near is not None:
             name = near
             problem("enterprise_name_near_miss",
                     f"受检企业 '{cut(written)}' 与名录中的 '{near}' 只差一两个字：已按 '{near}' 统计；"
                     "如确为另一家企业，请补充企业名录，否则请改正名称", "enterprise", written)
-        elif candidates:
-            suggestion = "、".join(candidates)
         rec["enterprise_name"], rec["registered"] = name or written, name is not None
         if name is None:
+            # the tied near misses, else the closest name (searched only here: it is the costly part)
+            suggestion = "、".join(candidates) if candidates else call(registry.match_enterprise, written)[1]
             hint = f"（是否为：{suggestion}？）" if suggestion else ""
             problem("enterprise_unregistered",
                     f"受检企业 '{cut(written)}' 不在企业名录中{hint}：请核对企业名称，或补充企业名录",

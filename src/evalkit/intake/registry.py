@@ -89,6 +89,12 @@ class Registry:
         self._enterprise_keys = {cells.normalise_name(n): n for n in self.enterprises["name"]}
         self._unit_keys = {cells.normalise_name(u): u for u in self.units["unit"]}
 
+    def registered_name(self, written: str | None) -> str | None:
+        """The registry name ``written`` matches after normalisation (NFKC, spaces, brackets),
+        or None: ``match_enterprise`` without the search for a suggestion."""
+        key = cells.normalise_name(written)
+        return self._enterprise_keys.get(key) if key else None
+
     def match_enterprise(self, written: str | None) -> tuple[str | None, str | None]:
         """(registry name, None) when ``written`` matches after normalisation (NFKC,
         spaces, brackets); else (None, the closest registry name or None)."""
