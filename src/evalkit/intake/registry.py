@@ -98,11 +98,12 @@ class Registry:
     def match_enterprise(self, written: str | None) -> tuple[str | None, str | None]:
         """(registry name, None) when ``written`` matches after normalisation (NFKC,
         spaces, brackets); else (None, the closest registry name or None)."""
+        name = self.registered_name(written)
+        if name is not None:
+            return name, None
         key = cells.normalise_name(written)
         if not key:
             return None, None
-        if key in self._enterprise_keys:
-            return self._enterprise_keys[key], None
         if key not in self._suggest_cache:
             # rapidfuzz's ratio (the Indel similarity difflib's ratio approximates), in C++: difflib
             # took 0.6 s per name against 5,000 registry names
