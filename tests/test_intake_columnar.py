@@ -361,3 +361,42 @@ def test_sheet_fields_built_by_code_equal_the_whole_list(pairs):
     pd.testing.assert_series_equal(got, whole if len(whole) else got.iloc[:0])
     if len(whole):
         assert got.dtype == whole.dtype
+
+
+text_or_blank = st.one_of(
+    st.none(), st.sampled_from(["石壁村", "a.xlsx#统计表一#10", "a.xlsx#统计表一#9", "Z", "é", "😀", ""]),
+    st.text(max_size=6))
+
+
+@PROPERTY
+@given(st.lists(st.one_of(text_or_blank, st.integers(min_value=0, max_value=9), st.booleans(),
+                          st.floats(allow_nan=True), st.lists(st.just("x"), max_size=1)), max_size=8),
+       st.booleans())
+def test_text_columns_built_by_pyarrow_equal_what_pandas_infers(values, texts_only):
+    """tables._as_column gives the column pandas infers from the same list: a str column when all
+    values are texts or blanks (at least one text), the untouched list otherwise (pandas infers it)."""
+    from evalkit.intake.tables import _as_column
+
+    if texts_only:
+        values = [v if v is None or isinstance(v, str) else str(v) for v in values]
+    got = pd.DataFrame({"c": _as_column(list(values))}) if values else pd.DataFrame({"c": []})
+    pd.testing.assert_frame_equal(got, pd.DataFrame({"c": list(values)}), check_exact=True)
+
+
+@PROPERTY
+@given(st.lists(text_or_blank, max_size=10))
+def test_text_ranks_are_the_sorted_factorize_codes(values):
+    """tables._text_ranks ranks texts as pandas' sorted factorize numbers them (ties equal, code point
+    order, blanks and all-blank columns handed to pandas)."""
+    from evalkit.intake.tables import _text_ranks
+
+    series = pd.Series(values, dtype="str")
+    assert _text_ranks(series).tolist() == pd.factorize(series, sort=True)[0].tolist()
+
+
+def test_text_ranks_by_hand():
+    """By hand: "#10" sorts before "#9" as text, equal texts share a rank, CJK after ASCII."""
+    from evalkit.intake.tables import _text_ranks
+
+    series = pd.Series(["a#9", "a#10", "石壁村", "a#9", "Z"], dtype="str")
+    assert _text_ranks(series).tolist() == [2, 1, 3, 2, 0]
