@@ -71,9 +71,15 @@ def _as_column(values: list) -> pd.Series | list:
 
 def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict[str, list | pd.Series]:
     """The accepted rows of every ``form`` sheet, column by column (``RowBlock.columns``), with
-    the sheet's file, sheet, row, unit, year, month, period (and row_id for the ledger)."""
-    out: dict[str, list] = {k: [] for k in keys}
+    the sheet's file, sheet, row, unit, year, month, period (and row_id for the ledger).
+
+    A column is joined from each sheet's piece: a list, or a pyarrow array (the text fields,
+    ``records.TEXT_COLUMNS``); arrays are joined as arrays (``_joined``).
+    """
+    pieces: dict[str, list] = {k: [] for k in keys}
+    rows: list[int] = []
     sheets: dict[str, list] = {k: [] for k in _SHEET_FIELDS}
+    prefixes: list[str] = []
     counts: list[int] = []
     meta = {*_SHEET_FIELDS, "row", "row_id"}  # unit, via: per row if read so
     for f in files:
@@ -88,12 +94,10 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
             if not keep:
                 continue
             whole = len(keep) == len(block)
-            rows = block.rows if whole else [block.rows[i] for i in keep]
-            n = len(rows)
-            if "row_id" in out:
-                prefix = f"{s.file}#{s.sheet}#"
-                out["row_id"] += [f"{prefix}{r}" for r in rows]
-            out["row"] += rows
+            mine = block.rows if whole else [block.rows[i] for i in keep]
+            n = len(mine)
+            rows += mine
+            prefixes.append(f"{s.file}#{s.sheet}#")
             for key, value in (("file", s.file), ("sheet", s.sheet), ("year", s.year),
                                ("month", s.month), ("period", s.period)):
                 sheets[key].append(value)
@@ -103,15 +107,48 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
                     continue
                 column = block.columns.get(key)
                 if column is None:  # a unit's own sheet: no ``via``; its unit is the sheet's
-                    out[key] += [s.unit if key == "unit" else None] * n
+                    pieces[key].append([s.unit if key == "unit" else None] * n)
+                elif isinstance(column, pa.Array):
+                    pieces[key].append(column if whole else column.take(keep))
                 else:
-                    out[key] += column if whole else [column[i] for i in keep]
+                    pieces[key].append(column if whole else [column[i] for i in keep])
+    out: dict[str, list | pd.Series] = {}
     for key in keys:
         if key in _SHEET_FIELDS:
             out[key] = _repeated(sheets[key], counts) if counts else []
+        elif key == "row":
+            out[key] = rows
+        elif key == "row_id":
+            out[key] = _row_ids(prefixes, counts, rows)
         else:
-            out[key] = _as_column(out[key])
+            out[key] = _joined(pieces[key])
     return out
+
+
+def _joined(pieces: list) -> pd.Series | list:
+    """The sheets' pieces of one column as the column pandas infers from all their values:
+    pyarrow arrays joined as one str column (all blank: a list of None, which pandas infers
+    as object, as it does from the values); lists, or a mix, as one list (``_as_column``)."""
+    if pieces and all(isinstance(p, pa.Array) for p in pieces):
+        array = pa.concat_arrays(pieces)
+        if array.null_count == len(array):
+            return [None] * len(array)
+        return pd.Series(pd.arrays.ArrowStringArray(array, dtype=_TEXT))
+    values: list = []
+    for p in pieces:
+        values += p.to_pylist() if isinstance(p, pa.Array) else p
+    return _as_column(values)
+
+
+def _row_ids(prefixes: list[str], counts: list[int], rows: list[int]) -> pd.Series | list:
+    """``f"{file}#{sheet}#{row}"`` of every row, joined by pyarrow from one prefix per sheet."""
+    if not rows:
+        return []
+    prefix = pa.array(prefixes, type=pa.large_string()).take(
+        np.repeat(np.arange(len(prefixes), dtype=np.int64), np.asarray(counts, dtype=np.int64)))
+    numbers = pc.cast(pa.array(rows, type=pa.int64()), pa.large_string())
+    joined = pc.binary_join_element_wise(prefix, numbers, pa.scalar("", type=pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(joined, dtype=_TEXT))
 
 
 def ledger_frame(files: list[FileRead]) -> pd.DataFrame:
