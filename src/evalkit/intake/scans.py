@@ -72,29 +72,36 @@ def _note(scan: SheetScan, row: int, col: int, content: bool) -> None:
 
 
 _BAD_XML = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_PREFIXED_CELL = re.compile(rb"<\w+:(?:c|row|sheetData)\b")
 _FORMULA = re.compile(rb"<f[\s>/]")
-# Every cell and row tag, and those that open with an in-bounds reference (``r`` first, as
-# Excel, WPS, LibreOffice and openpyxl write it): a column up to AN, a row of at most 4 digits.
-# The counts are equal only when every tag is such a one; two C-speed passes, where a search
-# for the bad tags backtracks through every cell's attributes. A tag with ``r`` elsewhere only
-# sends the file to the openpyxl reader (the same rows, read slower).
-_CELL_TAG = re.compile(rb"<c[\s>/]")
-_CELL_IN = re.compile(rb'<c r="(?:A[A-N]|[A-Z])\d{1,4}"[\s>/]')
-_ROW_TAG = re.compile(rb"<row[\s>/]")
-_ROW_IN = re.compile(rb'<row r="\d{1,4}"[\s>/]')
+# A cell or row tag that does not open with an in-bounds reference (``r`` first, as Excel,
+# WPS, LibreOffice and openpyxl write it: a column up to AN, a row of at most 4 digits). One
+# C-speed search: the lookahead after "<c " is bounded, so it never runs through a cell's
+# attributes. A tag with ``r`` elsewhere only sends the file to the openpyxl reader (the same
+# rows, read slower).
+_ODD_TAG = re.compile(rb'<(?:c(?:[\t\n\r\f\v>/]| (?!r="(?:A[A-N]|[A-Z])\d{1,4}"[\s>/]))'
+                      rb'|row(?:[\t\n\r\f\v>/]| (?!r="\d{1,4}"[\s>/])))')
+# A prefixed cell, row or sheetData tag (``<x:c``): found from its rare ":c", ":row" or
+# ":sheetData", then checked back to its "<" (searching "<\w+:" would try every tag's name).
+_PREFIXED_NAME = re.compile(rb":(?:c|row|sheetData)\b")
+_WORD = re.compile(rb"\w+")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"')
 _DIM_REF = re.compile(r"^[A-Z]{1,3}\d{1,7}(?::([A-Z]{1,3})(\d{1,7}))?$")
+
+
+def _has_prefixed_cell(xml: bytes) -> bool:
+    r"""Whether ``<\w+:(?:c|row|sheetData)\b`` occurs in ``xml``."""
+    for m in _PREFIXED_NAME.finditer(xml):
+        lt = xml.rfind(b"<", 0, m.start())
+        if lt >= 0 and _WORD.fullmatch(xml, lt + 1, m.start()):
+            return True
+    return False
 
 
 def xlsx_sheet_is_plain(xml: bytes) -> bool:
     """True when calamine may read this worksheet part: every cell and row carries its
     reference, all lie within MAX_ROWS x MAX_COLUMNS (so is its declared dimension), and
     there is no formula and no DTD. Otherwise the openpyxl reader handles the file."""
-    if _BAD_XML.search(xml) or _PREFIXED_CELL.search(xml) or _FORMULA.search(xml):
-        return False
-    if len(_CELL_IN.findall(xml)) != len(_CELL_TAG.findall(xml)) or \
-            len(_ROW_IN.findall(xml)) != len(_ROW_TAG.findall(xml)):
+    if _BAD_XML.search(xml) or _FORMULA.search(xml) or _ODD_TAG.search(xml) or _has_prefixed_cell(xml):
         return False
     dim = _DIMENSION.search(xml)
     if dim is not None:
