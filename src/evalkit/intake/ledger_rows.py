@@ -32,135 +32,163 @@ def read_ledger_rows(sheet: SheetRead, grid, header: Header, registry: Registry,
 def parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Registry, yuan_fine: bool,
                      call=direct) -> None:
     """One 附件1 row into ``read.record`` and ``read.problems``. ``call(fn, value, *args)`` runs
-    a per-cell parser: ``columnar.direct`` (cell by cell) or a ``ColumnCache`` (each distinct
-    value once); both give the same record and problems."""
-    col = LEDGER.column
-    add = read.problems.append
+    a per-cell judge: ``columnar.direct`` (cell by cell) or a ``ColumnCache`` (each distinct
+    value once); both give the same record and problems.
 
-    def problem(rule, message, key, value=None):
-        found = sheet_problem(rule, message, sheet, row=read.row, column=col(key).header, value=value)
-        add(found)
-        return found
-
-    def unreadable(exc: cells.CellError, label: str, key: str, value) -> None:
-        """The cell's error; for a blankable column the row is kept with the cell unknown."""
-        text = cells.to_text(value)
-        message = quoted(label, text, exc.detail)
-        if key in BLANKABLE_COLUMNS:
-            message += f"（本行仍计入检查，{label}按未知处理，不计为 0）"
-        found = problem(exc.rule, message, key, text)
-        if key in BLANKABLE_COLUMNS:
-            read.blanked.append(found)
-            rec["unreadable"] = ";".join(filter(None, [rec.get("unreadable"), key]))
-
-    rec = read.record
-    rec["unreadable"] = None
-    # seq: informative only
-    try:
-        seq = call(cells.parse_count, raw.get("seq"))
-    except cells.CellError:
-        seq = None
-    rec["seq"] = None if seq is None or seq > _MAX_SEQ else int(seq)  # the ledger stores it as Int64
-    # enterprise
-    written = call(cells.clean_name, raw.get("enterprise"))
-    rec["enterprise"] = written
-    if written is None and "enterprise" in raw:  # a missing column is a sheet error already
-        problem("enterprise_missing", "受检企业(单位)名称为空：每行应填写一家受检企业的名称", "enterprise")
-        rec["enterprise_name"], rec["registered"] = None, False
-    else:
-        name = call(registry.registered_name, written)
-        near, candidates = call(registry.near_miss, written) if name is None else (None, [])
-        if near is not None:
-            name = near
-            problem("enterprise_name_near_miss",
-                    f"受检企业 '{cut(written)}' 与名录中的 '{near}' 只差一两个字：已按 '{near}' 统计；"
-                    "如确为另一家企业，请补充企业名录，否则请改正名称", "enterprise", written)
-        rec["enterprise_name"], rec["registered"] = name or written, name is not None
-        if name is None:
-            # the tied near misses, else the closest name (searched only here: it is the costly part)
-            suggestion = "、".join(candidates) if candidates else call(registry.match_enterprise, written)[1]
-            hint = f"（是否为：{suggestion}？）" if suggestion else ""
-            problem("enterprise_unregistered",
-                    f"受检企业 '{cut(written)}' 不在企业名录中{hint}：请核对企业名称，或补充企业名录",
-                    "enterprise", written)
-    # date
-    date_raw = raw.get("inspection_date")
-    try:
-        date = call(cells.parse_date, date_raw, sheet.year or DEFAULT_YEAR, sheet.month)
-    except cells.CellError as exc:
-        date = None
-        problem(exc.rule, quoted("检查时间", cells.to_text(date_raw), exc.detail), "inspection_date",
-                cells.to_text(date_raw))
-    else:
-        if date is None:
-            if "inspection_date" in raw:
-                problem("date_unparseable", "检查时间为空：请填写检查日期，如 2024-05-06", "inspection_date")
-        elif (readings := call(cells.ambiguous_numeric_date, date_raw, sheet.year or DEFAULT_YEAR)) is not None:
-            first, second = (f"{d.month}月{d.day}日" for d in readings)
-            problem("date_ambiguous",
-                    f"检查时间是数字 {cells.to_text(date_raw)}，可读作 {first} 或 {second}（Excel 把键入的 "
-                    f"{readings[1].month}.{readings[1].day} 存为 {cells.to_text(date_raw)}）：本行暂按 {first} 统计；"
-                    f"请改为文字日期，如 {readings[1].isoformat()}", "inspection_date", cells.to_text(date_raw))
-        if date is not None and sheet.month and (date.year, date.month) != (sheet.year, sheet.month):
-            problem("date_outside_month",
-                    f"检查时间 {date.isoformat()} 不在填报月份 {sheet.year}年{sheet.month}月 内："
-                    "本行按填报月份统计；请核对检查时间或月份", "inspection_date", cells.to_text(date_raw))
-    rec["inspection_date"] = date
-    # inspectors (only when the column exists)
-    people = call(cells.split_persons, raw.get("inspectors"))
-    rec["inspectors"], rec["inspector_count"] = people, len(people)
-    if "inspectors" in raw and len(people) < 2:
-        shown = cells.to_text(raw.get("inspectors"))
-        found = "为空" if not people else f" '{cut(shown)}' 只有 1 人"
-        problem("inspectors_fewer_than_two",
-                f"执法人员{found}：现场执法不得少于两人（行政处罚法第四十二条），请填写全部执法人员，用、分隔",
-                "inspectors", shown)
-    # items
+    Each field's judge (``_enterprise``, ``_inspection_date``, ``_inspectors``, ``_fine``) is a
+    pure function of its cell and the sheet, giving the field's values and its problems as
+    (rule, message, column key, value); only the checks across fields run per row.
+    """
+    specs: list[tuple] = []
+    seq = call(_seq, raw.get("seq"))
+    written, name, registered, found = call(_enterprise, raw.get("enterprise"), registry, "enterprise" in raw)
+    specs += found
+    date, found = call(_inspection_date, raw.get("inspection_date"), sheet.year, sheet.month,
+                       "inspection_date" in raw)
+    specs += found
+    people, found = call(_inspectors, raw.get("inspectors"), "inspectors" in raw)
+    specs += found
     hazards = call(cells.split_items, raw.get("hazards"))
     rects = call(cells.split_items, raw.get("rectifications"))
-    rec["hazards"], rec["rectifications"] = hazards, rects
     if len(rects) > len(hazards):
-        problem("rectifications_exceed_hazards",
-                f"完成整改情况有 {len(rects)} 项，多于违法行为(隐患)的 {len(hazards)} 项："
-                "整改项应与隐患项一一对应，多出的整改项未计入", "rectifications",
-                cells.to_text(raw.get("rectifications")))
-    # case, fine, handling
+        specs.append(("rectifications_exceed_hazards",
+                      f"完成整改情况有 {len(rects)} 项，多于违法行为(隐患)的 {len(hazards)} 项："
+                      "整改项应与隐患项一一对应，多出的整改项未计入", "rectifications",
+                      cells.to_text(raw.get("rectifications"))))
     case_no = call(cells.clean_name, raw.get("case_no"))
-    rec["case_no"] = case_no
-    fine_raw = raw.get("fine_wan")
-    fine, fine_failed = None, False
-    try:
-        fine, bare = call(cells.parse_money, fine_raw, "元" if yuan_fine else "万元")
-    except cells.CellError as exc:
-        fine_failed = True
-        unreadable(exc, "罚款金额", "fine_wan", fine_raw)
-    else:
-        if fine is not None and bare and fine >= cells.IMPLAUSIBLE_WAN:
-            problem("fine_implausible",
-                    f"罚款金额 {cells.to_text(fine_raw)} 万元过大，疑似以元填写：本列单位为万元，"
-                    "如 5000 元应填 0.5 或写明“5000元”", "fine_wan", cells.to_text(fine_raw))
-    rec["fine_wan"] = float("nan") if fine is None else fine
-    rec["legal_basis"] = call(cells.clean_text, raw.get("legal_basis"))
-    rec["other_handling"] = call(cells.clean_text, raw.get("other_handling"))
-    rec["remarks"] = call(cells.clean_text, raw.get("remarks"))
+    fine, fine_failed, found = call(_fine, raw.get("fine_wan"), yuan_fine)
+    specs += found
+    # an unreadable fine leaves the cell unknown and keeps the row (records.BLANKABLE_COLUMNS)
+    blanked = found[0] if fine_failed and "fine_wan" in BLANKABLE_COLUMNS else None
+    legal_basis = call(cells.clean_text, raw.get("legal_basis"))
+    other_handling = call(cells.clean_text, raw.get("other_handling"))
+    remarks = call(cells.clean_text, raw.get("remarks"))
+    rec = read.record
+    rec.update(unreadable=None if blanked is None else "fine_wan", seq=seq, enterprise=written, enterprise_name=name,
+               registered=registered, inspection_date=date, inspectors=people, inspector_count=len(people),
+               hazards=hazards, rectifications=rects, case_no=case_no, fine_wan=float("nan") if fine is None else fine,
+               legal_basis=legal_basis, other_handling=other_handling, remarks=remarks)
     if fine and not case_no:
-        _fine_without_case(problem, fine, rec)
-    if case_no and not fine and not fine_failed and not rec["legal_basis"] and not rec["other_handling"]:
-        problem("case_without_penalty",
-                f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
-                "case_no", case_no)
-    rec["is_recheck"] = call(cells.is_recheck, rec["remarks"], call(cells.to_text, raw.get("rectifications")))
+        specs += _fine_without_case(fine, rec)
+    if case_no and not fine and not fine_failed and not legal_basis and not other_handling:
+        specs.append(("case_without_penalty",
+                      f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
+                      "case_no", case_no))
+    rec["is_recheck"] = call(cells.is_recheck, remarks, call(cells.to_text, raw.get("rectifications")))
+    if specs:
+        col = LEDGER.column
+        for spec in specs:
+            rule, message, key, value = spec
+            problem = sheet_problem(rule, message, sheet, row=read.row, column=col(key).header, value=value)
+            read.problems.append(problem)
+            if spec is blanked:
+                read.blanked.append(problem)
 
 
+def _seq(value) -> int | None:
+    """序号: informative only, so junk (or one past Int64) is dropped rather than reported."""
+    try:
+        seq = cells.parse_count(value)
+    except cells.CellError:
+        return None
+    return None if seq is None or seq > _MAX_SEQ else int(seq)  # the ledger stores it as Int64
 
-def _fine_without_case(problem, fine: float, rec: dict) -> None:
+
+def _enterprise(value, registry: Registry, present: bool) -> tuple:
+    """(as written, the name counted, registered?, problems) of a 受检企业 cell: the registry
+    name it matches exactly, else its one near miss (a typo, with a warning), else unregistered
+    with the tied near misses or the closest name as a hint."""
+    written = cells.clean_name(value)
+    if written is None and present:  # a missing column is a sheet error already
+        return None, None, False, (("enterprise_missing", "受检企业(单位)名称为空：每行应填写一家受检企业的名称",
+                                    "enterprise", None),)
+    specs = []
+    name = registry.registered_name(written)
+    near, candidates = registry.near_miss(written) if name is None else (None, [])
+    if near is not None:
+        name = near
+        specs.append(("enterprise_name_near_miss",
+                      f"受检企业 '{cut(written)}' 与名录中的 '{near}' 只差一两个字：已按 '{near}' 统计；"
+                      "如确为另一家企业，请补充企业名录，否则请改正名称", "enterprise", written))
+    if name is None:
+        # the tied near misses, else the closest name (searched only here: it is the costly part)
+        suggestion = "、".join(candidates) if candidates else registry.match_enterprise(written)[1]
+        hint = f"（是否为：{suggestion}？）" if suggestion else ""
+        specs.append(("enterprise_unregistered",
+                      f"受检企业 '{cut(written)}' 不在企业名录中{hint}：请核对企业名称，或补充企业名录",
+                      "enterprise", written))
+    return written, name or written, name is not None, tuple(specs)
+
+
+def _inspection_date(value, year: int | None, month: int | None, present: bool) -> tuple:
+    """(date or None, problems) of a 检查时间 cell on a sheet of ``year``/``month``: unreadable,
+    blank, an ambiguous number (5.1 for 5.10) or outside the month."""
+    text = cells.to_text(value)
+    try:
+        date = cells.parse_date(value, year or DEFAULT_YEAR, month)
+    except cells.CellError as exc:
+        return None, ((exc.rule, quoted("检查时间", text, exc.detail), "inspection_date", text),)
+    specs = []
+    if date is None:
+        if present:
+            specs.append(("date_unparseable", "检查时间为空：请填写检查日期，如 2024-05-06", "inspection_date", None))
+    elif (readings := cells.ambiguous_numeric_date(value, year or DEFAULT_YEAR)) is not None:
+        first, second = (f"{d.month}月{d.day}日" for d in readings)
+        specs.append(("date_ambiguous",
+                      f"检查时间是数字 {text}，可读作 {first} 或 {second}（Excel 把键入的 "
+                      f"{readings[1].month}.{readings[1].day} 存为 {text}）：本行暂按 {first} 统计；"
+                      f"请改为文字日期，如 {readings[1].isoformat()}", "inspection_date", text))
+    if date is not None and month and (date.year, date.month) != (year, month):
+        specs.append(("date_outside_month",
+                      f"检查时间 {date.isoformat()} 不在填报月份 {year}年{month}月 内："
+                      "本行按填报月份统计；请核对检查时间或月份", "inspection_date", text))
+    return date, tuple(specs)
+
+
+def _inspectors(value, present: bool) -> tuple:
+    """(names, problems) of an 执法人员 cell: fewer than two (行政处罚法第四十二条) is a problem
+    when the column exists."""
+    people = cells.split_persons(value)
+    if not present or len(people) >= 2:
+        return people, ()
+    shown = cells.to_text(value)
+    found = "为空" if not people else f" '{cut(shown)}' 只有 1 人"
+    return people, (("inspectors_fewer_than_two",
+                     f"执法人员{found}：现场执法不得少于两人（行政处罚法第四十二条），请填写全部执法人员，用、分隔",
+                     "inspectors", shown),)
+
+
+def _fine(value, yuan: bool) -> tuple:
+    """(万元 or None, unreadable?, problems) of a 罚款金额 cell (``yuan``: the header says 元);
+    an unreadable one has its one problem, which says the row still counts when the fine is
+    blankable (``BLANKABLE_COLUMNS``)."""
+    try:
+        fine, bare = cells.parse_money(value, "元" if yuan else "万元")
+    except cells.CellError as exc:
+        text = cells.to_text(value)
+        message = quoted("罚款金额", text, exc.detail)
+        if "fine_wan" in BLANKABLE_COLUMNS:
+            message += "（本行仍计入检查，罚款金额按未知处理，不计为 0）"
+        return None, True, ((exc.rule, message, "fine_wan", text),)
+    if fine is not None and bare and fine >= cells.IMPLAUSIBLE_WAN:
+        text = cells.to_text(value)
+        return fine, False, (("fine_implausible",
+                              f"罚款金额 {text} 万元过大，疑似以元填写：本列单位为万元，"
+                              "如 5000 元应填 0.5 或写明“5000元”", "fine_wan", text),)
+    return fine, False, ()
+
+
+def _fine_without_case(fine: float, rec: dict) -> list[tuple]:
     """fine_without_case, unless the row records the 简易程序 (当场处罚) and the fine is within
     its limit (行政处罚法第五十一条: 3000 元 on an organisation, 200 元 on a citizen;
     ``handling.summary_procedure`` reads 其他查处, 处罚依据 and 备注): such a fine needs no case."""
     procedure = summary_procedure(rec["other_handling"], rec["legal_basis"], rec["remarks"])
     if procedure is None:
-        problem("fine_without_case", f"有罚款 {fine:g} 万元但立案案号为空：罚款应先立案，请补填立案案号", "case_no")
-    elif not procedure.allows(fine):
-        problem("fine_without_case",
-                f"有罚款 {fine:g} 万元但立案案号为空：本行记为“{procedure.term}”，但简易程序（当场处罚）只适用于"
-                f"{procedure.limit_text}的罚款（行政处罚法第五十一条），此罚款应立案查处，请补填立案案号", "case_no")
+        return [("fine_without_case", f"有罚款 {fine:g} 万元但立案案号为空：罚款应先立案，请补填立案案号",
+                 "case_no", None)]
+    if not procedure.allows(fine):
+        return [("fine_without_case",
+                 f"有罚款 {fine:g} 万元但立案案号为空：本行记为“{procedure.term}”，但简易程序（当场处罚）只适用于"
+                 f"{procedure.limit_text}的罚款（行政处罚法第五十一条），此罚款应立案查处，请补填立案案号", "case_no",
+                 None)]
+    return []
