@@ -400,3 +400,19 @@ def test_text_ranks_by_hand():
 
     series = pd.Series(["a#9", "a#10", "石壁村", "a#9", "Z"], dtype="str")
     assert _text_ranks(series).tolist() == [2, 1, 3, 2, 0]
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.lists(st.one_of(st.none(), st.sampled_from(["石壁村", "a", ""])), max_size=4),
+                          st.booleans()), max_size=4))
+def test_sheets_text_pieces_join_as_pandas_infers_their_values(pieces):
+    """tables._joined: the sheets' pieces of a text column (pyarrow arrays from the workers, or lists)
+    give the column pandas infers from all their values: str, or object when every value is blank."""
+    from evalkit.intake.records import text_array
+    from evalkit.intake.tables import _joined
+
+    parts = [text_array(list(values)) if as_array else list(values) for values, as_array in pieces]
+    every = [v for values, _ in pieces for v in values]
+    got = _joined(parts)
+    pd.testing.assert_frame_equal(pd.DataFrame({"c": got}) if every else pd.DataFrame({"c": []}),
+                                  pd.DataFrame({"c": every}), check_exact=True)
