@@ -16,6 +16,7 @@ figures_rows  附件2 本月数/累计数 rows
 cross_file    duplicates, lateness, received dates across files
 tables        the Dataset tables, items and the 复查 linking, checks across ledger rows (column-wise)
 records       RowRead/RowBlock/SheetRead/FileRead, the table columns, problem helpers
+arrow_pool    pyarrow's memory pool while the tables are built (the system allocator: freed memory reused)
 handling      the 其他查处 vocabulary; validation_report formats ``evalkit validate``
 """
 

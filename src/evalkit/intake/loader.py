@@ -43,6 +43,7 @@ from evalkit.core.dataset import Dataset
 from evalkit.core.problems import make_problem, problems_frame
 from evalkit.exceptions import DataDirError, InternalError, os_reason
 from evalkit.intake import cells
+from evalkit.intake.arrow_pool import use_system_pool
 from evalkit.intake.columnar import release_shared_cache
 from evalkit.intake.consolidated import supersede_relayed
 from evalkit.intake.cross_file import mark_late, resolve_duplicates, settle_rows, unknown_received
@@ -114,6 +115,7 @@ def load(data_dir, jobs: int | None = None) -> Dataset:
     problem row; see docs/intake.md.
     """
     started = time.perf_counter()
+    use_system_pool()  # freed table memory is reused, not taken fresh from the system (arrow_pool)
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(data_dir, "目录不存在" if not data_dir.exists() else "不是目录")
