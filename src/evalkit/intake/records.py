@@ -153,10 +153,13 @@ class RowBlock:
 
 
 def text_array(values: list) -> pa.Array | list:
-    """A column of texts and blanks as a pyarrow large_string array (None: null); a column
-    holding anything else (pyarrow refuses it) stays the list it is."""
+    """A column of texts and blanks as a pyarrow string array (None: null), as it travels from
+    a worker (int32 offsets: half the bytes of large_string for a sheet's hundred rows); a column
+    of blanks only, or holding anything else (pyarrow refuses it), stays the list it is."""
+    if values.count(None) == len(values):
+        return values
     try:
-        return pa.array(values, type=pa.large_string())
+        return pa.array(values, type=pa.string())
     except (pa.ArrowException, TypeError, ValueError, UnicodeError):
         return values
 

@@ -126,11 +126,16 @@ def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict
 
 
 def _joined(pieces: list) -> pd.Series | list:
-    """The sheets' pieces of one column as the column pandas infers from all their values:
-    pyarrow arrays joined as one str column (all blank: a list of None, which pandas infers
-    as object, as it does from the values); lists, or a mix, as one list (``_as_column``)."""
-    if pieces and all(isinstance(p, pa.Array) for p in pieces):
-        array = pa.concat_arrays(pieces)
+    """The sheets' pieces of one column as the column pandas infers from all their values.
+
+    Pieces are lists, or pyarrow string arrays (``records.text_array``); when every piece is an
+    array or a list of blanks only, they are joined as arrays into one str column; when every
+    value is blank, a list of None (pandas infers object from it, as from the values); otherwise
+    as one list (``_as_column``)."""
+    arrays = [p if isinstance(p, pa.Array) else pa.nulls(len(p), pa.string()) if p.count(None) == len(p) else None
+              for p in pieces]
+    if pieces and all(a is not None for a in arrays):
+        array = pa.chunked_array(arrays, type=pa.string()).cast(pa.large_string()).combine_chunks()
         if array.null_count == len(array):
             return [None] * len(array)
         return pd.Series(pd.arrays.ArrowStringArray(array, dtype=_TEXT))
