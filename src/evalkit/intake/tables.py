@@ -26,6 +26,7 @@ from evalkit.intake.records import (
     SUPERSEDED_COLUMNS,
     FileRead,
     cut,
+    text_array,
 )
 
 #: Fields every row of a sheet shares: built from one value per sheet (``_repeated``).
@@ -50,23 +51,13 @@ _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype
 
 def _as_column(values: list) -> pd.Series | list:
     """A Python list of texts and blanks as the str column pandas infers from it, built by
-    pyarrow in one pass (pandas first copies and checks every value: 2-5x slower on a
-    million texts); any other list is returned as it is, for pandas to infer.
-
-    The fast path is taken only when pyarrow accepts every value as text and at least one is
-    text: a number, a bool, a float NaN or a list makes pyarrow refuse at once, and a list of
-    blanks only is left to pandas (it infers object). The texts here come from the cell
-    parsers, which return ``str`` or None (never ``bytes``, which pyarrow would also take).
-    """
-    if not values:
+    pyarrow in one pass (``records.text_array``; pandas first copies and checks every value:
+    2-5x slower on a million texts); any other list, or blanks only (pandas infers object),
+    is returned as it is, for pandas to infer."""
+    array = text_array(values)
+    if not isinstance(array, pa.Array):
         return values
-    try:
-        array = pa.array(values, type=pa.large_string())
-    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
-        return values  # pandas infers it (and raises what it raises today)
-    if array.null_count == len(array):
-        return values
-    return pd.Series(pd.arrays.ArrowStringArray(array, dtype=_TEXT))
+    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string()), dtype=_TEXT))
 
 
 def _accepted_columns(files: list[FileRead], form: str, keys: list[str]) -> dict[str, list | pd.Series]:
@@ -181,7 +172,7 @@ def _inspection_order(ledger: pd.DataFrame) -> np.ndarray:
 def _order(ledger: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``columns`` of the ledger in inspection order (date, then file, sheet, row); only these
     are reordered (the ledger's lists and texts cost seconds to move at national size)."""
-    return ledger[list(dict.fromkeys([*_ORDER, *columns]))].sort_values(_ORDER, kind="stable")
+    return ledger[list(dict.fromkeys([*_ORDER, *columns]))].take(_inspection_order(ledger))
 
 
 def _each_distinct(values, fn) -> np.ndarray:
