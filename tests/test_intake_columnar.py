@@ -27,8 +27,8 @@ from evalkit.cli import main
 from evalkit.core.forms import LEDGER
 from evalkit.core.problems import make_problem
 from evalkit.intake import cells, parallel
-from evalkit.intake.columnar import ColumnCache, direct, shared_cache
-from evalkit.intake.ledger_rows import parse_ledger_row
+from evalkit.intake.columnar import ColumnCache, direct, direct_column, shared_cache
+from evalkit.intake.ledger_rows import parse_ledger_rows
 from evalkit.intake.records import FileRead, RowBlock, RowRead, SheetRead, cut
 from evalkit.intake.registry import load_registry
 from evalkit.intake.tables import cross_row_checks, items_frame, ledger_frame
@@ -121,24 +121,90 @@ def _registry():
 
 
 ROW_KEYS = [c.key for c in LEDGER.columns]
-row_strategy = st.dictionaries(st.sampled_from(ROW_KEYS), cell, max_size=len(ROW_KEYS))
+
+
+@st.composite
+def ledger_sheet(draw):
+    """A sheet's cells by field: the header's columns (a random subset of the form's), each a column of cells."""
+    keys = draw(st.lists(st.sampled_from(ROW_KEYS), unique=True, max_size=len(ROW_KEYS)))
+    n = draw(st.integers(min_value=1, max_value=12))
+    return n, {k: draw(st.lists(cell, min_size=n, max_size=n)) for k in keys}
 
 
 @PROPERTY
-@given(st.lists(row_strategy, min_size=1, max_size=12), st.booleans(), st.sampled_from([None, 5, 12]))
-def test_ledger_rows_column_wise_equal_cell_by_cell(rows, yuan, month):
-    """parse_ledger_row with one ColumnCache over the sheet gives every row the record and problems
-    (rule, row, column, message, value) that it gives cell by cell."""
+@given(ledger_sheet(), st.booleans(), st.sampled_from([None, 5, 12]))
+def test_ledger_rows_column_wise_equal_cell_by_cell(sheet_cells, yuan, month):
+    """parse_ledger_rows with one ColumnCache over the sheet gives every row the record and problems
+    (rule, row, column, message, value) that it gives cell by cell; twice, so repeated values are hits."""
+    n, raw = sheet_cells
+    raw = {k: v + v for k, v in raw.items()}
     registry = _registry()
     sheet = SheetRead("submissions/a.xlsx", "统计表一", LEDGER.id, unit="石壁村", year=2024, month=month)
     cache = ColumnCache()
-    for n, raw in enumerate(rows + rows, 5):
-        one, two = RowRead(n, {}, {}), RowRead(n, {}, {})
-        parse_ledger_row(one, dict(raw), sheet, registry, yuan, direct)
-        parse_ledger_row(two, dict(raw), sheet, registry, yuan, cache)
-        assert repr(two.record) == repr(one.record)
-        assert [p.to_dict() for p in two.problems] == [p.to_dict() for p in one.problems]
-        assert [p.to_dict() for p in two.blanked] == [p.to_dict() for p in one.blanked]
+    one = [RowRead(r, [], {}) for r in range(5, 5 + 2 * n)]
+    two = [RowRead(r, [], {}) for r in range(5, 5 + 2 * n)]
+    parse_ledger_rows(one, raw, sheet, registry, yuan, direct_column)
+    parse_ledger_rows(two, raw, sheet, registry, yuan, cache.column)
+    for a, b in zip(one, two, strict=True):
+        assert repr(b.record) == repr(a.record)
+        assert [p.to_dict() for p in b.problems] == [p.to_dict() for p in a.problems]
+        assert [p.to_dict() for p in b.blanked] == [p.to_dict() for p in a.blanked]
+
+
+def test_enterprise_judged_once_per_distinct_name(monkeypatch):
+    """The registry is a cell judge's argument: it hashes by identity, so a sheet's six rows naming
+    two enterprises look the registry up twice, not six times."""
+    registry = load_registry(make_data_dir(Path(tempfile.mkdtemp()) / "data"))
+    names = list(registry.enterprises["name"])[:2]
+    looked_up = []
+    original = registry.registered_name
+    monkeypatch.setattr(registry, "registered_name", lambda w: looked_up.append(w) or original(w))
+    sheet = SheetRead("submissions/a.xlsx", "统计表一", LEDGER.id, unit="石壁村", year=2024, month=5)
+    reads = [RowRead(r, [], {}) for r in range(5, 11)]
+    parse_ledger_rows(reads, {"enterprise": names * 3}, sheet, registry, False, ColumnCache().column)
+    assert looked_up == names
+    assert [r.record["enterprise_name"] for r in reads] == names * 3
+
+
+@PROPERTY
+@given(st.lists(cell, min_size=0, max_size=10))
+def test_column_gives_what_each_cell_gives(values):
+    """ColumnCache.column over a column equals the parser cell by cell: the same values, or the
+    CellError of the first cell that raises one."""
+    cache = ColumnCache()
+    for fn, args in PARSERS:
+        for _ in range(2):
+            expected = [_outcome(fn, v, *args) for v in values]
+            first_error = next((o for o in expected if o[0] == "error"), None)
+            try:
+                got = [("ok", r) for r in cache.column(fn, values, *args)]
+            except cells.CellError as exc:
+                assert first_error == ("error", exc.rule, exc.detail), (fn.__name__, values)
+            else:
+                assert first_error is None
+                assert repr(got) == repr(expected), (fn.__name__, values, args)
+
+
+def test_ledger_sheet_by_hand():
+    """Three rows by hand: a repeated date and enterprise parse once and land on each row; the single
+    inspector and the fine without a case are flagged on their own rows; 复查 in 完成整改情况 counts."""
+    registry = _registry()
+    name = next(iter(registry.enterprises["name"]))
+    sheet = SheetRead("submissions/a.xlsx", "统计表一", LEDGER.id, unit="石壁村", year=2024, month=5)
+    raw = {"enterprise": [name, name, None], "inspection_date": ["2024-05-06", "2024-05-06", "5月7日"],
+           "inspectors": ["张三、李四", "张三", "张三、李四"], "hazards": ["1. 堵塞", "1. 灭火器过期", None],
+           "rectifications": ["已整改", "复查：已整改", None], "fine_wan": [None, "0.5", None]}
+    reads = [RowRead(r, [], {}) for r in (5, 6, 7)]
+    cache = ColumnCache()
+    parse_ledger_rows(reads, raw, sheet, registry, False, cache.column)
+    assert [r.record["inspection_date"] for r in reads] == [dt.date(2024, 5, 6)] * 2 + [dt.date(2024, 5, 7)]
+    assert [r.record["enterprise_name"] for r in reads] == [name, name, None]
+    assert [r.record["is_recheck"] for r in reads] == [False, True, False]
+    assert [r.record["fine_wan"] for r in reads][1] == 0.5
+    assert [sorted(p.rule for p in r.problems) for r in reads] == [
+        [], ["fine_without_case", "inspectors_fewer_than_two"], ["enterprise_missing"]]
+    assert all(p.row == r.row for r in reads for p in r.problems)
+    assert reads[1].record["seq"] is None and "seq" not in raw
 
 
 # --------------------------------------------------------------------------- items and cross-row checks
@@ -253,7 +319,7 @@ def _ledger(rows: list[dict]) -> pd.DataFrame:
                     "case_no": r["case_no"], "fine_wan": float("nan"), "legal_basis": None, "other_handling": None,
                     "remarks": "复查" if r["is_recheck"] else None, "is_recheck": r["is_recheck"],
                     "unreadable": None} for r in mine]
-        reads = [RowRead(5 + i, {}, rec) for i, rec in enumerate(records)]
+        reads = [RowRead(5 + i, [], rec) for i, rec in enumerate(records)]
         sheet = SheetRead(name, "统计表一", LEDGER.id, unit=mine[0]["unit"], year=2024, month=5,
                           block=RowBlock.from_rows(reads))
         files.append(FileRead(name, sheets=[sheet]))

@@ -35,6 +35,11 @@ def direct(fn: Callable, value, *args):
     return fn(value, *args)
 
 
+def direct_column(fn: Callable, values: list, *args) -> list:
+    """The per-cell twin of ``ColumnCache.column``: ``[fn(v, *args) for v in values]``."""
+    return [fn(v, *args) for v in values]
+
+
 class ColumnCache:
     """``cache(fn, value, *args)`` == ``fn(value, *args)``, computed once per distinct
     (fn, type(value), value, args).
@@ -82,17 +87,54 @@ class ColumnCache:
                 hit = self._outcome(fn, value, args)  # may empty the cache: look the dict up after
                 self._texts.setdefault(slot, {})[value] = hit
         else:
-            kind = type(value)
-            key = (fn, kind, value.hex() if kind is float else value, args)
-            try:
-                hit = self._memo.get(key)
-            except TypeError:  # an unhashable value: parse it on its own
+            hit = self._other(fn, value, args)
+            if hit is None:  # an unhashable value: parse it on its own
                 return fn(value, *args)
-            if hit is None:
-                hit = self._memo[key] = self._outcome(fn, value, args)
         if hit[0]:
             return hit[1]
         raise CellError(*hit[1])
+
+    def _other(self, fn: Callable, value, args: tuple) -> tuple | None:
+        """The outcome for a value that is neither text nor blank; None when it cannot be a key."""
+        kind = type(value)
+        key = (fn, kind, value.hex() if kind is float else value, args)
+        try:
+            hit = self._memo.get(key)
+        except TypeError:
+            return None
+        if hit is None:
+            hit = self._memo[key] = self._outcome(fn, value, args)
+        return hit
+
+    def column(self, fn: Callable, values: list, *args) -> list:
+        """``[self(fn, v, *args) for v in values]``, the slot looked up once for the column: the
+        first cell whose value makes ``fn`` raise CellError raises it, as cell by cell."""
+        slot = (fn, args) if args else fn
+        try:
+            memo = self._texts.get(slot)
+        except TypeError:  # an unhashable argument: every cell parsed on its own
+            return [fn(v, *args) for v in values]
+        if memo is None:
+            memo = self._texts[slot] = {}
+        out = []
+        append = out.append
+        for value in values:
+            if value is None or type(value) is str:
+                hit = memo.get(value)
+                if hit is None:
+                    hit = self._outcome(fn, value, args)
+                    # a full cache was just emptied: this column's dict goes back in (bounded by the column)
+                    memo = self._texts.setdefault(slot, memo)
+                    memo[value] = hit
+            else:
+                hit = self._other(fn, value, args)
+                if hit is None:
+                    append(fn(value, *args))
+                    continue
+            if not hit[0]:
+                raise CellError(*hit[1])
+            append(hit[1])
+        return out
 
 
 #: Results ``shared_cache`` holds before it starts again from empty.

@@ -8,75 +8,94 @@ from __future__ import annotations
 
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER
 from evalkit.intake import cells
-from evalkit.intake.columnar import direct, shared_cache
+from evalkit.intake.columnar import direct_column, shared_cache
 from evalkit.intake.handling import summary_procedure
 from evalkit.intake.header import Header
 from evalkit.intake.records import BLANKABLE_COLUMNS, RowRead, SheetRead, cut, quoted, sheet_problem
 from evalkit.intake.registry import Registry
-from evalkit.intake.rows import data_rows, row_cells
+from evalkit.intake.rows import data_rows
 
 _MAX_SEQ = 2**63 - 1  # a larger 序号 is junk; it is informative only, so it is dropped
 
 
 def read_ledger_rows(sheet: SheetRead, grid, header: Header, registry: Registry, formula_blanks) -> None:
-    """Parse the sheet's data rows; each distinct value of a column is parsed once
-    (``columnar.shared_cache``)."""
+    """Parse the sheet's data rows column by column; each distinct value of a column is parsed
+    once (``columnar.shared_cache``)."""
     yuan_fine = "(元)" in cells.norm(header.written.get("fine_wan", ""))
-    call = shared_cache(registry)
-    for n, row, values in data_rows(grid, header, formula_blanks, sheet, call):
-        read = RowRead(n, values, {})
-        parse_ledger_row(read, row_cells(row, header), sheet, registry, yuan_fine, call)
-        sheet.rows.append(read)
+    cache = shared_cache(registry)
+    reads, rows = [], []
+    for n, row, values in data_rows(grid, header, formula_blanks, sheet, cache):
+        reads.append(RowRead(n, values, {}))
+        rows.append(row)
+    # a column the header lacks is absent (its judge knows: a missing column is a sheet error already)
+    raw = {col.key: [row[i] if i < len(row) else None for row in rows] for i, col in header.columns.items()}
+    parse_ledger_rows(reads, raw, sheet, registry, yuan_fine, cache.column)
+    sheet.rows += reads
 
 
-def parse_ledger_row(read: RowRead, raw: dict, sheet: SheetRead, registry: Registry, yuan_fine: bool,
-                     call=direct) -> None:
-    """One 附件1 row into ``read.record`` and ``read.problems``. ``call(fn, value, *args)`` runs
-    a per-cell judge: ``columnar.direct`` (cell by cell) or a ``ColumnCache`` (each distinct
-    value once); both give the same record and problems.
+def parse_ledger_rows(reads: list[RowRead], raw: dict[str, list], sheet: SheetRead, registry: Registry,
+                      yuan_fine: bool, column=direct_column) -> None:
+    """附件1 rows into each ``read.record`` and ``read.problems``: ``raw`` holds the sheet's cells
+    by field, one list per column of the header (a field the header lacks is absent), in the order
+    of ``reads``. ``column(fn, values, *args)`` runs a per-cell judge down a column:
+    ``columnar.direct_column`` (cell by cell) or ``ColumnCache.column`` (each distinct value
+    once); both give the same records and problems.
 
     Each field's judge (``_enterprise``, ``_inspection_date``, ``_inspectors``, ``_fine``) is a
     pure function of its cell and the sheet, giving the field's values and its problems as
     (rule, message, column key, value); only the checks across fields run per row.
     """
-    specs: list[tuple] = []
-    seq = call(_seq, raw.get("seq"))
-    written, name, registered, found = call(_enterprise, raw.get("enterprise"), registry, "enterprise" in raw)
-    specs += found
-    date, found = call(_inspection_date, raw.get("inspection_date"), sheet.year, sheet.month,
-                       "inspection_date" in raw)
-    specs += found
-    people, found = call(_inspectors, raw.get("inspectors"), "inspectors" in raw)
-    specs += found
-    hazards = call(cells.split_items, raw.get("hazards"))
-    rects = call(cells.split_items, raw.get("rectifications"))
-    if len(rects) > len(hazards):
-        specs.append(("rectifications_exceed_hazards",
-                      f"完成整改情况有 {len(rects)} 项，多于违法行为(隐患)的 {len(hazards)} 项："
-                      "整改项应与隐患项一一对应，多出的整改项未计入", "rectifications",
-                      cells.to_text(raw.get("rectifications"))))
-    case_no = call(cells.clean_name, raw.get("case_no"))
-    fine, fine_failed, found = call(_fine, raw.get("fine_wan"), yuan_fine)
-    specs += found
-    # an unreadable fine leaves the cell unknown and keeps the row (records.BLANKABLE_COLUMNS)
-    blanked = found[0] if fine_failed and "fine_wan" in BLANKABLE_COLUMNS else None
-    legal_basis = call(cells.clean_text, raw.get("legal_basis"))
-    other_handling = call(cells.clean_text, raw.get("other_handling"))
-    remarks = call(cells.clean_text, raw.get("remarks"))
-    rec = read.record
-    rec.update(unreadable=None if blanked is None else "fine_wan", seq=seq, enterprise=written, enterprise_name=name,
-               registered=registered, inspection_date=date, inspectors=people, inspector_count=len(people),
-               hazards=hazards, rectifications=rects, case_no=case_no, fine_wan=float("nan") if fine is None else fine,
-               legal_basis=legal_basis, other_handling=other_handling, remarks=remarks)
-    if fine and not case_no:
-        specs += _fine_without_case(fine, rec)
-    if case_no and not fine and not fine_failed and not legal_basis and not other_handling:
-        specs.append(("case_without_penalty",
-                      f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
-                      "case_no", case_no))
-    rec["is_recheck"] = call(cells.is_recheck, remarks, call(cells.to_text, raw.get("rectifications")))
-    if specs:
-        col = LEDGER.column
+    blank = [None] * len(reads)
+
+    def judged(fn, key, *args):
+        return column(fn, raw.get(key, blank), *args)
+
+    seqs = judged(_seq, "seq")
+    enterprises = judged(_enterprise, "enterprise", registry, "enterprise" in raw)
+    dates = judged(_inspection_date, "inspection_date", sheet.year, sheet.month, "inspection_date" in raw)
+    people = judged(_inspectors, "inspectors", "inspectors" in raw)
+    hazards = judged(cells.split_items, "hazards")
+    rects = judged(cells.split_items, "rectifications")
+    rect_texts = judged(cells.to_text, "rectifications")
+    case_nos = judged(cells.clean_name, "case_no")
+    fines = judged(_fine, "fine_wan", yuan_fine)
+    legal = judged(cells.clean_text, "legal_basis")
+    other = judged(cells.clean_text, "other_handling")
+    remarks = judged(cells.clean_text, "remarks")
+    # 复查 in 备注 or in 完成整改情况 (``cells.is_recheck`` of both is either's)
+    recheck = [a or b for a, b in zip(column(cells.is_recheck, remarks), column(cells.is_recheck, rect_texts),
+                                      strict=True)]
+    col = LEDGER.column
+    nan = float("nan")
+    for i, read in enumerate(reads):
+        written, name, registered, found = enterprises[i]
+        specs = list(found)
+        date, found = dates[i]
+        specs += found
+        names, found = people[i]
+        specs += found
+        hazard, rect = hazards[i], rects[i]
+        if len(rect) > len(hazard):
+            specs.append(("rectifications_exceed_hazards",
+                          f"完成整改情况有 {len(rect)} 项，多于违法行为(隐患)的 {len(hazard)} 项："
+                          "整改项应与隐患项一一对应，多出的整改项未计入", "rectifications", rect_texts[i]))
+        case_no = case_nos[i]
+        fine, fine_failed, found = fines[i]
+        specs += found
+        # an unreadable fine leaves the cell unknown and keeps the row (records.BLANKABLE_COLUMNS)
+        blanked = found[0] if fine_failed and "fine_wan" in BLANKABLE_COLUMNS else None
+        rec = read.record
+        rec.update(unreadable=None if blanked is None else "fine_wan", seq=seqs[i], enterprise=written,
+                   enterprise_name=name, registered=registered, inspection_date=date, inspectors=names,
+                   inspector_count=len(names), hazards=hazard, rectifications=rect, case_no=case_no,
+                   fine_wan=nan if fine is None else fine, legal_basis=legal[i], other_handling=other[i],
+                   remarks=remarks[i], is_recheck=recheck[i])
+        if fine and not case_no:
+            specs += _fine_without_case(fine, rec)
+        if case_no and not fine and not fine_failed and not legal[i] and not other[i]:
+            specs.append(("case_without_penalty",
+                          f"立案案号 {cut(case_no)} 没有罚款、处罚依据或其他查处情况：请补填处罚结果或处理情况",
+                          "case_no", case_no))
         for spec in specs:
             rule, message, key, value = spec
             problem = sheet_problem(rule, message, sheet, row=read.row, column=col(key).header, value=value)

@@ -74,10 +74,11 @@ REJECTED_COLUMNS = ["file", "sheet", "row", "form", "reason", "values"]
 
 @dataclass
 class RowRead:
-    """One data row: its raw values, its parsed record and its own problems."""
+    """One data row: its raw texts, its parsed record and its own problems. ``values`` holds the
+    text of each cell by column position (None: blank); the sheet's ``labels`` name the columns."""
 
     row: int
-    values: dict[str, str]
+    values: list[str | None]
     record: dict
     problems: list[Problem] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # rule ids; filled at the end
@@ -93,9 +94,9 @@ class RowBlock:
     """The rows of one sheet, column by column: what a worker sends back for a sheet.
 
     ``rows`` holds the Excel row numbers; ``columns`` the parsed record, one list per field
-    (``RowRead.record``'s keys); ``values`` every row's raw text by header, as one
-    zlib-compressed JSON list for the sheet (decoded only when a row is rejected,
-    ``values_of``); ``problems``, ``blanked`` and ``errors``
+    (``RowRead.record``'s keys); ``values`` every row's raw texts and the sheet's column labels,
+    as one zlib-compressed JSON document for the sheet (decoded only when a row is rejected,
+    ``values_of``: a row's non-blank texts by label); ``problems``, ``blanked`` and ``errors``
     are sparse: row position -> that row's problems, its blanked problems, its error rules
     (``cross_file.settle_rows``; a row with errors is rejected). One object per column instead
     of several per row keeps the parent's memory and the pickling small.
@@ -110,13 +111,17 @@ class RowBlock:
         self.errors: dict[int, list[str]] = {}
 
     @classmethod
-    def from_rows(cls, rows: list[RowRead]) -> RowBlock:
+    def from_rows(cls, rows: list[RowRead], labels: dict[int, str] | None = None) -> RowBlock:
+        """``labels``: column position -> the name a row's text in that column is kept under."""
         columns = _columns([r.record for r in rows])
         for key in TEXT_COLUMNS:
             if key in columns:
                 columns[key] = text_array(columns[key])
-        return cls([r.row for r in rows], columns,
-                   zlib.compress(json.dumps([r.values for r in rows], ensure_ascii=False).encode(), 1),
+        labels = labels or {}
+        names = [labels.get(i) for i in range(max(labels, default=-1) + 1)]
+        # lists of texts, not a dict per row: the labels are written once (half the JSON to encode)
+        values = json.dumps([names, [r.values for r in rows]], ensure_ascii=False, separators=(",", ":"))
+        return cls([r.row for r in rows], columns, zlib.compress(values.encode(), 1),
                    {i: r.problems for i, r in enumerate(rows) if r.problems},
                    {i: r.blanked for i, r in enumerate(rows) if r.blanked})
 
@@ -133,7 +138,10 @@ class RowBlock:
         return self.all_values()[i]
 
     def all_values(self) -> list[dict[str, str]]:
-        return json.loads(zlib.decompress(self.values))
+        """Every row's non-blank texts by column label, in column order (a label two columns share
+        keeps the later text, at the first one's place)."""
+        names, rows = json.loads(zlib.decompress(self.values))
+        return [{names[i]: text for i, text in enumerate(texts) if text is not None} for texts in rows]
 
     def row_problems(self) -> list[Problem]:
         """Every row's own problems, in row order."""
@@ -190,12 +198,13 @@ class SheetRead:
     received: dt.date | None = None
     late: bool = False
     rows: list[RowRead] = field(default_factory=list)  # while the sheet is parsed; then ``block``
+    labels: dict[int, str] = field(default_factory=dict)  # column position -> the label of its raw texts
     problems: list[Problem] = field(default_factory=list)
     block: RowBlock | None = None
 
     def pack(self) -> None:
         """Move ``rows`` into ``block`` (columns), as the file's reader returns it."""
-        self.block, self.rows = RowBlock.from_rows(self.rows), []
+        self.block, self.rows = RowBlock.from_rows(self.rows, self.labels), []
 
     @property
     def sheet_errors(self) -> list[str]:

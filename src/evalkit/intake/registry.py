@@ -72,7 +72,7 @@ class Table:
     rows: list[tuple[int, list]]
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: a cell judge's argument (columnar)
 class Registry:
     enterprises: pd.DataFrame
     units: pd.DataFrame

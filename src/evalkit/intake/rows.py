@@ -25,25 +25,10 @@ def column_label(i: int, header: Header, grid_header: list[list]) -> str:
     return written or column_letter(i + 1)
 
 
-def raw_values(row: list, header: Header, grid_header: list[list], texts: list | None = None,
-               labels: dict[int, str] | None = None) -> dict[str, str]:
-    """Header -> raw text of every non-blank cell (``column_label``). ``texts``: the row's cells
-    through ``cells.to_text``, when the caller has them; ``labels``: the sheet's labels so far."""
-    texts = [cells.to_text(v) for v in row] if texts is None else texts
-    labels = {} if labels is None else labels
-    out = {}
-    for i, text in enumerate(texts):
-        if text is None:
-            continue
-        name = labels.get(i)
-        if name is None:
-            name = labels[i] = column_label(i, header, grid_header)
-        out[name] = text
-    return out
-
-
 def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead, call=direct, keep=None):
-    """(Excel row number, row) of data rows below the header.
+    """(Excel row number, row, its texts) of data rows below the header: the texts are the
+    row's cells through ``cells.to_text`` by position, and ``sheet.labels`` names each column
+    holding one (``column_label``).
 
     Skipped and not counted: blank rows; template rows holding only a 序号 or
     placeholders; a note that nothing was done ("本月无执法检查"); the header
@@ -63,7 +48,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
     # a text cell -> (its text, whether it may be a header name): each distinct text of the
     # sheet is looked at once (the enterprises, dates and status words repeat down the rows)
     seen: dict[str, tuple[str | None, bool]] = {}
-    labels: dict[int, str] = {}
+    labels = sheet.labels
     for n in range(header.row + 1, len(grid) + 1):
         row = grid[n - 1]
         for c in blanks.get(n, ()):
@@ -102,7 +87,10 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
         # such cells than MIN_HEADER_MATCHES cannot repeat the header
         if header_like >= MIN_HEADER_MATCHES and len(match_row(norm_row(row), header.form)) >= MIN_HEADER_MATCHES:
             continue  # the header repeated (a second table, or a page break copy)
-        yield n, row, raw_values(row, header, header_rows, texts, labels)
+        for i in filled:
+            if i not in labels:
+                labels[i] = column_label(i, header, header_rows)
+        yield n, row, texts
 
 
 def meaningful(row: list, filled: list[int], header: Header, call=direct) -> bool:

@@ -683,6 +683,7 @@ def _reject_unrecognised(sheet: SheetRead, grid: list) -> None:
         f"工作表“{sheet.sheet}”无法识别为附件1或附件2：未找到表头行（如 序号、受检企业(单位)名称、检查时间 或 "
         "单位、监管企业(单位)总数(家)、检查覆盖率(%)）；请使用官方表格", sheet))
     for n, row in enumerate(grid, 1):
-        if nonblank(row):
-            values = {column_letter(i + 1): cells.to_text(row[i]) for i in nonblank(row)}
-            sheet.rows.append(RowRead(n, values, {}))
+        if filled := nonblank(row):
+            for i in filled:
+                sheet.labels.setdefault(i, column_letter(i + 1))
+            sheet.rows.append(RowRead(n, [cells.to_text(v) for v in row], {}))
