@@ -135,7 +135,9 @@ TOKENS = [b'<c r="A1">', b'<c r="AN9999"/>', b'<c r="AO1">', b'<c t="s" r="A1">'
           b'<c  r="A1">', b'<c r="A1"\n>', b'<c r="A10000">', b'<row r="1">', b'<row r="1" spans="1:2">', b"<row>",
           b'<row\nr="1">', b'<row r="12345">', b'<x:c r="A1">', b"<x:row>", b"<ns1:sheetData>", b"<a b:c>",
           b" :c ", b"<x:cols>", b"<x:c-1>", b"<cols>", b"<col/>", b"<f>", b"<f/>", b"<fo>", b'<dimension ref="A1:B2"/>',
-          b'<dimension ref="A1:AO2"/>', b"<!doctype x>", b"<v>1</v>", b"</c>", b"</row>", b"<", b"c", b":", b" ", b"x"]
+          b'<dimension ref="A1:AO2"/>', b"<!doctype x>",
+          b"<!ENTITY a>", b"<!EnTiTy", b"<!-- c -->", b"<![CDATA[<c>]]>", b"<!",
+          b"<v>1</v>", b"</c>", b"</row>", b"<", b"c", b":", b" ", b"x"]
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -50,11 +50,12 @@ class ColumnCache:
     with the value on every cell.
     """
 
-    __slots__ = ("_memo", "_texts", "_size", "max_entries")
+    __slots__ = ("_memo", "_texts", "_floats", "_size", "max_entries")
 
     def __init__(self, max_entries: int | None = None) -> None:
         self._memo: dict = {}
         self._texts: dict = {}  # fn, or (fn, args) -> {text or None: outcome}
+        self._floats: dict = {}  # the same slots -> {float other than 0.0, -0.0 and NaN: outcome} (``column``)
         self._size = 0
         self.max_entries = max_entries
 
@@ -64,6 +65,7 @@ class ColumnCache:
     def clear(self) -> None:
         self._memo.clear()
         self._texts.clear()
+        self._floats.clear()
         self._size = 0
 
     def _outcome(self, fn: Callable, value, args: tuple) -> tuple:
@@ -116,16 +118,26 @@ class ColumnCache:
             return [fn(v, *args) for v in values]
         if memo is None:
             memo = self._texts[slot] = {}
+        floats = self._floats.get(slot)
+        if floats is None:
+            floats = self._floats[slot] = {}
         out = []
         append = out.append
         for value in values:
-            if value is None or type(value) is str:
+            kind = type(value)
+            if value is None or kind is str:
                 hit = memo.get(value)
                 if hit is None:
                     hit = self._outcome(fn, value, args)
                     # a full cache was just emptied: this column's dict goes back in (bounded by the column)
                     memo = self._texts.setdefault(slot, memo)
                     memo[value] = hit
+            elif kind is float and value and value == value:  # equal floats are the same bits but for ±0.0
+                hit = floats.get(value)
+                if hit is None:
+                    hit = self._outcome(fn, value, args)
+                    floats = self._floats.setdefault(slot, floats)
+                    floats[value] = hit
             else:
                 hit = self._other(fn, value, args)
                 if hit is None:

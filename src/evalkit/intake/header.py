@@ -89,6 +89,11 @@ def find_header(grid: list[list]) -> Header | None:
         if sum(1 for t in texts if t) < MIN_HEADER_MATCHES:
             continue
         for form in (LEDGER, FIGURES):
+            names = _FORM_NAMES_NORM[form.id]
+            # match_row only matches a text equal to a name or holding a bracket: a data row with
+            # fewer such cells cannot be the header (most of the rows scanned are data)
+            if sum(1 for t in texts if t in names or "(" in t) < MIN_HEADER_MATCHES:
+                continue
             found = match_row(texts, form)
             if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > best[0]):
                 best = (len(found), r, form, found)

@@ -48,6 +48,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
     # a text cell -> (its text, whether it may be a header name): each distinct text of the
     # sheet is looked at once (the enterprises, dates and status words repeat down the rows)
     seen: dict[str, tuple[str | None, bool]] = {}
+    numbers: dict[float, str | None] = {}
     labels = sheet.labels
     for n in range(header.row + 1, len(grid) + 1):
         row = grid[n - 1]
@@ -58,21 +59,30 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
                 "单元格是公式但没有计算结果：已按空白处理；请在 Excel 中打开、保存后重新报送，或直接填写数值",
                 sheet, row=n, column=col.header if col else None))
         texts = []
+        append = texts.append
         header_like = 0
         for v in row:
-            if type(v) is str:
+            kind = type(v)
+            if kind is str:
                 known = seen.get(v)
                 if known is None:
                     normed = norm(v)
                     known = seen[v] = (to_text(v), normed in names or "(" in normed)
-                texts.append(known[0])
+                append(known[0])
                 header_like += known[1]
+            elif v is None:
+                append(None)
+            elif kind is float or kind is int:  # equal numbers print alike (1 and 1.0 as "1"; not bools)
+                text = numbers.get(v)
+                if text is None:
+                    text = numbers[v] = to_text(v)
+                append(text)
             elif isinstance(v, str):  # a str subclass: not a key to share
                 normed = norm(v)
-                texts.append(to_text(v))
+                append(to_text(v))
                 header_like += normed in names or "(" in normed
             else:
-                texts.append(None if v is None else to_text(v))
+                append(to_text(v))
         filled = [i for i, t in enumerate(texts) if t is not None]
         if not filled:
             continue

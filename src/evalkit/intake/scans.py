@@ -71,15 +71,15 @@ def _note(scan: SheetScan, row: int, col: int, content: bool) -> None:
 # --------------------------------------------------------------------------- .xlsx
 
 
-_BAD_XML = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_FORMULA = re.compile(rb"<f[\s>/]")
-# A cell or row tag that does not open with an in-bounds reference (``r`` first, as Excel,
-# WPS, LibreOffice and openpyxl write it: a column up to AN, a row of at most 4 digits). One
-# C-speed search: the lookahead after "<c " is bounded, so it never runs through a cell's
-# attributes. A tag with ``r`` elsewhere only sends the file to the openpyxl reader (the same
-# rows, read slower).
-_ODD_TAG = re.compile(rb'<(?:c(?:[\t\n\r\f\v>/]| (?!r="(?:A[A-N]|[A-Z])\d{1,4}"[\s>/]))'
-                      rb'|row(?:[\t\n\r\f\v>/]| (?!r="\d{1,4}"[\s>/])))')
+# What sends a sheet part to the openpyxl reader, found in one C-speed search (each is a tag
+# opening, so the search stops only at a "<"): an XML declaration of a DTD or entities; a
+# formula; a cell or row tag that does not open with an in-bounds reference (``r`` first, as Excel,
+# WPS, LibreOffice and openpyxl write it: a column up to AN, a row of at most 4 digits; the
+# lookahead after "<c " is bounded, so it never runs through a cell's attributes). A tag with
+# ``r`` elsewhere only sends the file to the openpyxl reader (the same rows, read slower).
+_NOT_PLAIN = re.compile(rb'<(?:!(?i:DOCTYPE|ENTITY)|f[\s>/]'
+                        rb'|c(?:[\t\n\r\f\v>/]| (?!r="(?:A[A-N]|[A-Z])\d{1,4}"[\s>/]))'
+                        rb'|row(?:[\t\n\r\f\v>/]| (?!r="\d{1,4}"[\s>/])))')
 # A prefixed cell, row or sheetData tag (``<x:c``): found from its rare ":c", ":row" or
 # ":sheetData", then checked back to its "<" (searching "<\w+:" would try every tag's name).
 _PREFIXED_NAME = re.compile(rb":(?:c|row|sheetData)\b")
@@ -101,7 +101,7 @@ def xlsx_sheet_is_plain(xml: bytes) -> bool:
     """True when calamine may read this worksheet part: every cell and row carries its
     reference, all lie within MAX_ROWS x MAX_COLUMNS (so is its declared dimension), and
     there is no formula and no DTD. Otherwise the openpyxl reader handles the file."""
-    if _BAD_XML.search(xml) or _FORMULA.search(xml) or _ODD_TAG.search(xml) or _has_prefixed_cell(xml):
+    if _NOT_PLAIN.search(xml) or _has_prefixed_cell(xml):
         return False
     dim = _DIMENSION.search(xml)
     if dim is not None:
