@@ -482,3 +482,16 @@ def test_sheets_text_pieces_join_as_pandas_infers_their_values(pieces):
     got = _joined(parts)
     pd.testing.assert_frame_equal(pd.DataFrame({"c": got}) if every else pd.DataFrame({"c": []}),
                                   pd.DataFrame({"c": every}), check_exact=True)
+
+
+def test_block_values_by_label_as_written():
+    """A block keeps each row's raw texts with the sheet's labels once; a row's values come back as
+    its non-blank texts by label in column order, a label two columns share keeping the later text."""
+    rows = [RowRead(5, ["1", None, "石狮市宏达五金厂", "上旬"], {}), RowRead(6, [None, "x", None], {}),
+            RowRead(7, [], {}), RowRead(8, ["2", "早", "某厂", "晚"], {})]
+    block = RowBlock.from_rows(rows, {0: "序号", 1: "说明", 2: "受检企业(单位)名称", 3: "说明"})
+    got = block.all_values()
+    assert [list(v.items()) for v in got] == [
+        [("序号", "1"), ("受检企业(单位)名称", "石狮市宏达五金厂"), ("说明", "上旬")], [("说明", "x")], [],
+        [("序号", "2"), ("说明", "晚"), ("受检企业(单位)名称", "某厂")]]
+    assert block.values_of(1) == {"说明": "x"}
