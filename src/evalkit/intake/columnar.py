@@ -14,7 +14,8 @@ Why not regular expressions vectorised over a column (``Series.str``): a sheet h
 money and item grammars would then exist twice (they are judgments: docs/design.md).
 
 What counts as the same value: the exact type and value (``True``, ``1`` and ``1.0`` are
-three values; ``-0.0`` and ``0.0`` are two, so the key of a float is its ``hex()``), plus
+three values; ``-0.0`` and ``0.0`` are two, so a zero float is keyed by its ``hex()``; other
+equal floats have the same bits, NaN is never equal, so they are keyed by value), plus
 the parser and its other arguments (the form's year and month for a date). A parser that
 raises ``CellError`` raises a fresh ``CellError`` with the same rule and detail for every
 cell with that value. The parsers are pure, so one cache serves every sheet a process reads
@@ -55,7 +56,7 @@ class ColumnCache:
     def __init__(self, max_entries: int | None = None) -> None:
         self._memo: dict = {}
         self._texts: dict = {}  # fn, or (fn, args) -> {text or None: outcome}
-        self._floats: dict = {}  # the same slots -> {float other than 0.0, -0.0 and NaN: outcome} (``column``)
+        self._floats: dict = {}  # the same slots -> {float other than 0.0, -0.0 and NaN: outcome}
         self._size = 0
         self.max_entries = max_entries
 
@@ -88,6 +89,16 @@ class ColumnCache:
             if hit is None:
                 hit = self._outcome(fn, value, args)  # may empty the cache: look the dict up after
                 self._texts.setdefault(slot, {})[value] = hit
+        elif type(value) is float and value and value == value:  # as in ``column``
+            slot = (fn, args) if args else fn
+            try:
+                floats = self._floats.get(slot)
+            except TypeError:
+                return fn(value, *args)
+            hit = None if floats is None else floats.get(value)
+            if hit is None:
+                hit = self._outcome(fn, value, args)
+                self._floats.setdefault(slot, {})[value] = hit
         else:
             hit = self._other(fn, value, args)
             if hit is None:  # an unhashable value: parse it on its own
