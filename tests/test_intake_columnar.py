@@ -185,6 +185,23 @@ def test_column_gives_what_each_cell_gives(values):
                 assert repr(got) == repr(expected), (fn.__name__, values, args)
 
 
+def _held(cache: ColumnCache) -> int:
+    return len(cache._memo) + sum(map(len, cache._texts.values())) + sum(map(len, cache._floats.values()))
+
+
+@PROPERTY
+@given(st.lists(st.lists(cell, max_size=6), min_size=1, max_size=8), st.integers(min_value=1, max_value=5))
+def test_bounded_cache_holds_no_more_than_it_counts(columns, bound):
+    """A bounded cache filled column by column holds at most ``max_entries`` results after each column
+    (a slot emptied mid-column starts again), and still gives every parser's answers."""
+    cache = ColumnCache(max_entries=bound)
+    for values in columns:
+        for fn in (cells.clean_text, cells.to_text):
+            assert repr(cache.column(fn, values)) == repr([fn(v) for v in values])
+            assert _held(cache) <= bound
+            assert len(cache) <= bound
+
+
 def test_ledger_sheet_by_hand():
     """Three rows by hand: a repeated date and enterprise parse once and land on each row; the single
     inspector and the fine without a case are flagged on their own rows; 复查 in 完成整改情况 counts."""
@@ -321,7 +338,7 @@ def _ledger(rows: list[dict]) -> pd.DataFrame:
                     "unreadable": None} for r in mine]
         reads = [RowRead(5 + i, [], rec) for i, rec in enumerate(records)]
         sheet = SheetRead(name, "统计表一", LEDGER.id, unit=mine[0]["unit"], year=2024, month=5,
-                          block=RowBlock.from_rows(reads))
+                          block=RowBlock.from_rows(reads, {}))
         files.append(FileRead(name, sheets=[sheet]))
     return ledger_frame(files)
 

@@ -6,8 +6,9 @@ does what ``pandas.factorize`` does for a column of text: it calls the one per-c
 (``evalkit.intake.cells``, the registry's matchers) on the first occurrence of each distinct
 value and hands the same result to every later cell with that value. There is no second
 copy of any rule: the vectorised path *is* the per-cell path, applied to the distinct values
-(``direct`` is its per-cell twin; tests/test_intake_columnar.py asserts both give the same
-records and problems on random and hostile rows).
+(``direct`` and ``direct_column`` are its per-cell twins for one cell and for a whole column,
+``ColumnCache.__call__`` and ``ColumnCache.column``; tests/test_intake_columnar.py asserts both
+give the same records and problems on random and hostile sheets).
 
 Why not regular expressions vectorised over a column (``Series.str``): a sheet holds about
 100 rows, where a pandas string call costs more than the parse it replaces, and the date,
@@ -129,9 +130,7 @@ class ColumnCache:
             return [fn(v, *args) for v in values]
         if memo is None:
             memo = self._texts[slot] = {}
-        floats = self._floats.get(slot)
-        if floats is None:
-            floats = self._floats[slot] = {}
+        floats = self._floats.get(slot, {})
         out = []
         append = out.append
         for value in values:
@@ -140,14 +139,15 @@ class ColumnCache:
                 hit = memo.get(value)
                 if hit is None:
                     hit = self._outcome(fn, value, args)
-                    # a full cache was just emptied: this column's dict goes back in (bounded by the column)
-                    memo = self._texts.setdefault(slot, memo)
+                    if self._texts.get(slot) is not memo:  # the full cache was just emptied: start this slot again
+                        memo = self._texts[slot] = {}
                     memo[value] = hit
             elif kind is float and value and value == value:  # equal floats are the same bits but for ±0.0
                 hit = floats.get(value)
                 if hit is None:
                     hit = self._outcome(fn, value, args)
-                    floats = self._floats.setdefault(slot, floats)
+                    if self._floats.get(slot) is not floats:  # new, or emptied with the cache
+                        floats = self._floats[slot] = {}
                     floats[value] = hit
             else:
                 hit = self._other(fn, value, args)

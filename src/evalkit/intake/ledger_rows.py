@@ -1,4 +1,5 @@
-"""附件1 rows: one inspection per row, parsed cell by cell with ``evalkit.intake.cells``.
+"""附件1 rows: one inspection per row, judged column by column (``columnar``) with the per-cell
+judges of ``evalkit.intake.cells``.
 
 An error in a cell of ``records.BLANKABLE_COLUMNS`` (the fine) leaves that cell unknown
 (NaN, named in ``unreadable``) and keeps the row; any other error rejects it (docs/intake.md §8).

@@ -111,14 +111,15 @@ class RowBlock:
         self.errors: dict[int, list[str]] = {}
 
     @classmethod
-    def from_rows(cls, rows: list[RowRead], labels: dict[int, str] | None = None) -> RowBlock:
-        """``labels``: column position -> the name a row's text in that column is kept under."""
+    def from_rows(cls, rows: list[RowRead], labels: dict[int, str]) -> RowBlock:
+        """``labels``: column position -> the name a row's text in that column is kept under (every
+        position where a row has a text)."""
         columns = _columns([r.record for r in rows])
         for key in TEXT_COLUMNS:
             if key in columns:
                 columns[key] = text_array(columns[key])
-        labels = labels or {}
-        names = [labels.get(i) for i in range(max(labels, default=-1) + 1)]
+        width = max((len(r.values) for r in rows), default=0)
+        names = [labels.get(i) for i in range(max(width, max(labels, default=-1) + 1))]
         # lists of texts, not a dict per row: the labels are written once (half the JSON to encode)
         values = json.dumps([names, [r.values for r in rows]], ensure_ascii=False, separators=(",", ":"))
         return cls([r.row for r in rows], columns, zlib.compress(values.encode(), 1),
@@ -204,7 +205,7 @@ class SheetRead:
 
     def pack(self) -> None:
         """Move ``rows`` into ``block`` (columns), as the file's reader returns it."""
-        self.block, self.rows = RowBlock.from_rows(self.rows, self.labels), []
+        self.block, self.rows, self.labels = RowBlock.from_rows(self.rows, self.labels), [], {}
 
     @property
     def sheet_errors(self) -> list[str]:

@@ -48,7 +48,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
     # a text cell -> (its text, whether it may be a header name): each distinct text of the
     # sheet is looked at once (the enterprises, dates and status words repeat down the rows)
     seen: dict[str, tuple[str | None, bool]] = {}
-    numbers: dict[float, str | None] = {}
+    numbers: dict[int | float, str | None] = {}
     labels = sheet.labels
     for n in range(header.row + 1, len(grid) + 1):
         row = grid[n - 1]
