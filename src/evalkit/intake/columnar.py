@@ -88,8 +88,7 @@ class ColumnCache:
                 return fn(value, *args)
             hit = None if memo is None else memo.get(value)
             if hit is None:
-                hit = self._outcome(fn, value, args)  # may empty the cache: look the dict up after
-                self._texts.setdefault(slot, {})[value] = hit
+                self._remember(self._texts, slot, memo, value, hit := self._outcome(fn, value, args))
         elif type(value) is float and value and value == value:  # as in ``column``
             slot = (fn, args) if args else fn
             try:
@@ -98,8 +97,7 @@ class ColumnCache:
                 return fn(value, *args)
             hit = None if floats is None else floats.get(value)
             if hit is None:
-                hit = self._outcome(fn, value, args)
-                self._floats.setdefault(slot, {})[value] = hit
+                self._remember(self._floats, slot, floats, value, hit := self._outcome(fn, value, args))
         else:
             hit = self._other(fn, value, args)
             if hit is None:  # an unhashable value: parse it on its own
@@ -107,6 +105,16 @@ class ColumnCache:
         if hit[0]:
             return hit[1]
         raise CellError(*hit[1])
+
+    @staticmethod
+    def _remember(table: dict, slot, memo: dict | None, value, hit: tuple) -> dict:
+        """Keep ``hit`` for ``value`` in ``table[slot]`` and return that dict. ``memo`` is the slot's
+        dict as the caller last saw it: when the slot is new, or the full cache was emptied while
+        ``hit`` was computed, the slot starts again from empty (the bound counts every entry kept)."""
+        if memo is None or table.get(slot) is not memo:
+            memo = table[slot] = {}
+        memo[value] = hit
+        return memo
 
     def _other(self, fn: Callable, value, args: tuple) -> tuple | None:
         """The outcome for a value that is neither text nor blank; None when it cannot be a key."""
@@ -128,8 +136,7 @@ class ColumnCache:
             memo = self._texts.get(slot)
         except TypeError:  # an unhashable argument: every cell parsed on its own
             return [fn(v, *args) for v in values]
-        if memo is None:
-            memo = self._texts[slot] = {}
+        memo = {} if memo is None else memo
         floats = self._floats.get(slot, {})
         out = []
         append = out.append
@@ -138,17 +145,11 @@ class ColumnCache:
             if value is None or kind is str:
                 hit = memo.get(value)
                 if hit is None:
-                    hit = self._outcome(fn, value, args)
-                    if self._texts.get(slot) is not memo:  # the full cache was just emptied: start this slot again
-                        memo = self._texts[slot] = {}
-                    memo[value] = hit
+                    memo = self._remember(self._texts, slot, memo, value, hit := self._outcome(fn, value, args))
             elif kind is float and value and value == value:  # equal floats are the same bits but for ±0.0
                 hit = floats.get(value)
                 if hit is None:
-                    hit = self._outcome(fn, value, args)
-                    if self._floats.get(slot) is not floats:  # new, or emptied with the cache
-                        floats = self._floats[slot] = {}
-                    floats[value] = hit
+                    floats = self._remember(self._floats, slot, floats, value, hit := self._outcome(fn, value, args))
             else:
                 hit = self._other(fn, value, args)
                 if hit is None:

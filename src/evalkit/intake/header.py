@@ -56,6 +56,13 @@ def norm_row(row: list) -> list[str]:
     return [cells.norm(v) if isinstance(v, str) else "" for v in row]
 
 
+def may_name_column(text: str, names: dict[str, Column]) -> bool:
+    """Whether ``match_row`` could match this normalised cell: a header name or alias itself, or a
+    text holding a bracket ("检查时间(年月日)"). A row with fewer such cells than
+    MIN_HEADER_MATCHES is no header (most rows looked at are data)."""
+    return text in names or "(" in text
+
+
 def match_row(texts: list[str], form: Form, taken: dict[int, Column] | None = None) -> dict[int, Column]:
     """Column index -> form column for the header cells of one row (``texts`` normalised).
 
@@ -90,9 +97,7 @@ def find_header(grid: list[list]) -> Header | None:
             continue
         for form in (LEDGER, FIGURES):
             names = _FORM_NAMES_NORM[form.id]
-            # match_row only matches a text equal to a name or holding a bracket: a data row with
-            # fewer such cells cannot be the header (most of the rows scanned are data)
-            if sum(1 for t in texts if t in names or "(" in t) < MIN_HEADER_MATCHES:
+            if sum(1 for t in texts if may_name_column(t, names)) < MIN_HEADER_MATCHES:
                 continue
             found = match_row(texts, form)
             if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > best[0]):

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from evalkit.intake import cells
 from evalkit.intake.columnar import direct
-from evalkit.intake.header import MIN_HEADER_MATCHES, Header, header_names, match_row, norm_row
+from evalkit.intake.header import MIN_HEADER_MATCHES, Header, header_names, match_row, may_name_column, norm_row
 from evalkit.intake.ooxml import column_letter
 from evalkit.intake.records import SheetRead, sheet_problem
 
@@ -67,7 +67,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
                 known = seen.get(v)
                 if known is None:
                     normed = norm(v)
-                    known = seen[v] = (to_text(v), normed in names or "(" in normed)
+                    known = seen[v] = (to_text(v), may_name_column(normed, names))
                 append(known[0])
                 header_like += known[1]
             elif v is None:
@@ -80,7 +80,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
             elif isinstance(v, str):  # a str subclass: not a key to share
                 normed = norm(v)
                 append(to_text(v))
-                header_like += normed in names or "(" in normed
+                header_like += may_name_column(normed, names)
             else:
                 append(to_text(v))
         filled = [i for i, t in enumerate(texts) if t is not None]
@@ -93,8 +93,7 @@ def data_rows(grid: list[list], header: Header, formula_blanks, sheet: SheetRead
             continue
         if not meaningful(row, filled, header, call):
             continue
-        # ``match_row`` only matches a text equal to a name or holding a bracket: a row with fewer
-        # such cells than MIN_HEADER_MATCHES cannot repeat the header
+        # a row with fewer cells that ``may_name_column`` than MIN_HEADER_MATCHES cannot repeat the header
         if header_like >= MIN_HEADER_MATCHES and len(match_row(norm_row(row), header.form)) >= MIN_HEADER_MATCHES:
             continue  # the header repeated (a second table, or a page break copy)
         for i in filled:
