@@ -58,6 +58,38 @@ def test_reconciliation_mismatch_names_metric_and_both_values():
     assert all(ev == [f"submissions/{A}_202406.xlsx#附件2#6"] for ev in found["evidence"])
 
 
+def test_coverage_following_the_printed_formula_is_no_mismatch():
+    """附件2 备注2: 检查覆盖率 = 现场监督检查企业数 / 监管企业总数. 锦里村 supervises 甲厂 and 乙厂 and inspected
+    甲厂 and 丙厂 (丙厂 is 水头村's): the metric gives 1/2 = 50.00, the printed formula 2/2 = 100.00; a report of
+    either agrees, 75 matches neither."""
+    rows = [row(A, 6, "甲厂", "2024-06-03"), row(A, 6, "丙厂", "2024-06-04")]
+    ents = [{"name": "甲厂", "unit": A}, {"name": "乙厂", "unit": A}, {"name": "丙厂", "unit": C}]
+
+    def found(reported):
+        figs = [figure(A, 6, "本月数", row=6, supervised_total=2, inspected=2, coverage_rate=reported)]
+        res = _rule(run_audit(build(rows, figures=figs, enterprises=ents), "2024-06"), "reconciliation_mismatch")
+        return [(f["details"]["metric"], f["details"]["recomputed"]) for f in res.to_dict("records")]
+
+    assert found(50) == [] and found(100) == []
+    assert found(75) == [("coverage_rate", 50.0)]
+
+
+def test_handling_rate_by_any_reading_is_no_mismatch():
+    """甲厂's 2 hazards were fined 0.2 万元 by 简易程序 (no case): 查处 2/2 = 100.00 by default, 0.00 when only
+    立案 counts. The garbled footnote allows either: a report of 100 or 0 agrees; 50 matches no reading."""
+    rows = [row(A, 6, "甲厂", "2024-06-03", ["未设置安全警示标志", "未配劳动防护用品"], ["已整改", "已整改"],
+                fine=0.2, other="简易程序当场处罚")]
+
+    def found(reported):
+        figs = [figure(A, 6, "本月数", row=6, supervised_total=1, inspected=1, hazards_found=2, hazards_rectified=2,
+                       coverage_rate=100, fines_wan=0.2, violation_handling_rate=reported)]
+        res = _rule(run_audit(build(rows, figures=figs), "2024-06"), "reconciliation_mismatch")
+        return [(f["details"]["metric"], f["details"]["recomputed"]) for f in res.to_dict("records")]
+
+    assert found(100) == [] and found(0) == []
+    assert found(50) == [("violation_handling_rate", 100.0)]
+
+
 def test_reconciliation_tolerance_from_config(tmp_path):
     """A wider rate tolerance (0.05) accepts 50.02 vs 50.00; the count still differs."""
     cfg = tmp_path / "a.yaml"
@@ -188,7 +220,7 @@ def test_plan_rules_skipped_without_plan():
 
 # ------------------------------------------------------------------ rule 6
 def test_criminal_referral_missing():
-    """V17 always due; V20 only when major and refused/overdue; a later referral row counts."""
+    """V17 always due; V20 only when major and a refusal is written; a later referral row counts."""
     rows = [
         row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"], fine=1),          # due, not referred
         row(A, 6, "丁厂", "2024-06-03", ["关闭、破坏监控报警设备"], ["已整改"], other="移送公安机关1人"),
@@ -196,7 +228,7 @@ def test_criminal_referral_missing():
         row(A, 6, "戊厂", "2024-06-05", ["粉尘积聚"], ["拒不整改"]),                            # not major
         row(A, 6, "己厂", "2024-06-06", ["重大事故隐患：粉尘积聚"], ["拒不整改"]),               # due ...
         row(A, 6, "己厂", "2024-06-20", other="移送公安机关追究刑事责任"),                        # ... referred later
-        row(A, 6, "庚厂", "2024-06-07", ["重大事故隐患：粉尘积聚"], ["逾期未整改"], fine=2),     # due, not referred
+        row(A, 6, "庚厂", "2024-06-07", ["重大事故隐患：粉尘积聚"], ["拒不整改"], fine=2),       # due, not referred
         row(A, 5, "辛厂", "2024-05-08", ["关闭、破坏监控报警设备"], ["限期整改"], other="移送公安机关1人"),
         # restated: referred in May
         row(A, 6, "辛厂", "2024-06-08", ["关闭、破坏监控报警设备"], ["已整改"], remarks="复查"),
@@ -205,6 +237,34 @@ def test_criminal_referral_missing():
     assert sorted(found["enterprise"]) == ["乙厂", "庚厂"]
     assert set(found["severity"]) == {"高"}
     assert {d["code"] for d in found["details"]} == {"V17", "V20"}
+
+
+def test_missed_deadline_alone_is_no_refusal_for_the_crime():
+    """刑法第一百三十四条之一第（二）项 needs 拒不执行: a 重大事故隐患 only 逾期未整改 on its 复查 (fined,
+    停产停业整顿 ordered) is not due; the same row with 拒不执行整改指令 in 备注 is, and so is
+    拒不 in 其他查处; 不存在拒不执行 in 备注 is no refusal."""
+    def case(**texts):
+        return [row(A, 6, "宝隆厂", "2024-06-05", ["重大事故隐患：粉尘积聚"], ["限2024年6月20日前整改"]),
+                row(A, 6, "宝隆厂", "2024-06-24", ["重大事故隐患：粉尘积聚"], ["逾期未整改"], case_no="B1",
+                    fine=5, **{"remarks": "复查（原检查2024-06-05）", **texts})]
+
+    def due(rows):
+        return list(_rule(run_audit(build(rows), "2024-06"), "criminal_referral_missing")["enterprise"])
+
+    assert due(case(other="责令停产停业整顿")) == []
+    assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），拒不执行整改指令")) == ["宝隆厂"]
+    assert due(case(other="拒不执行，责令停产停业整顿")) == ["宝隆厂"]
+    assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），不存在拒不执行情形")) == []
+
+
+def test_referral_written_in_remarks_counts():
+    """A V17 case referred in 备注 (not 其他查处) was referred: no 以罚代刑; 未移送 in 备注 is none."""
+    base = dict(case_no="J1", fine=1)
+    referred = row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"],
+                   remarks="涉嫌危险作业罪，已移送公安机关追究刑事责任", **base)
+    not_yet = row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"], remarks="未移送公安机关", **base)
+    assert _rule(run_audit(build([referred]), "2024-06"), "criminal_referral_missing").empty
+    assert list(_rule(run_audit(build([not_yet]), "2024-06"), "criminal_referral_missing")["enterprise"]) == ["乙厂"]
 
 
 # ------------------------------------------------------------------ rule 7
@@ -323,6 +383,19 @@ def test_fine_out_of_range():
     found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
     got = {f["case_no"]: (f["low_wan"], f["high_wan"]) for f in found["details"]}
     assert got == {"F1": (0.0, 5.0), "F3": (2.0, 5.0), "F5": (0.0, 5.0), "F6": (0.0, 5.0)}
+
+
+def test_fine_on_a_person_is_not_held_to_the_enterprise_minimum():
+    """消防法第六十条第二款 fines a person (at most 500 元) for blocking a fire lane: 0.02 万元 on the 车主 is
+    not below V26's enterprise range [0.5, 5]; the same fine with no person named is; 6 万元 on a
+    person is still above the enterprise maximum 5."""
+    lane, basis = ["占用、堵塞消防车通道"], "《消防法》第六十条第二款"
+    rows = [row(A, 6, "甲", "2024-06-01", lane, ["当场整改"], case_no="P1", fine=0.02, basis=basis,
+                remarks="对车主当场处罚200元"),
+            row(A, 6, "乙", "2024-06-02", lane, ["当场整改"], case_no="P2", fine=0.02, basis=basis),
+            row(A, 6, "丙", "2024-06-03", lane, ["当场整改"], case_no="P3", fine=6, basis=basis, remarks="对个人处罚")]
+    found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
+    assert {f["case_no"]: f["side"] for f in found["details"]} == {"P2": "below", "P3": "above"}
 
 
 def test_fine_lower_bound_any_or_every_item(tmp_path):
@@ -469,6 +542,20 @@ def test_closure_due_180_days_and_one_year():
     assert dict(zip(found["enterprise"], found["severity"], strict=True)) == {"甲": "高", "乙": "低"}
     yi = found[found["enterprise"] == "乙"].iloc[0]["details"]
     assert yi["test"] == "一年内4次" and yi["requested"] is True
+
+
+def test_closure_due_counts_penalties_under_this_law_only():
+    """第一百一十三条 counts 受到本法（安全生产法）规定的行政处罚: three major-hazard penalties under 消防法
+    are no closure case; the same three under 安全生产法第一百零五条 are; two of each are not (2 < 3)."""
+    fire = ["重大事故隐患：占用、堵塞消防车通道"]  # V26, 消防法第六十条第一款第（五）项
+    exits = ["重大事故隐患：疏散通道堵塞"]  # V01, 安全生产法第一百零五条第（二）项
+    basis_fire, basis_safety = "《消防法》第六十条第一款第（五）项", "《安全生产法》第一百零五条第（二）项"
+    rows = [row(A, m, "甲", f"2024-0{m}-10", fire, case_no=f"J{m}", fine=1, basis=basis_fire) for m in (2, 4, 6)]
+    rows += [row(A, m, "乙", f"2024-0{m}-11", exits, case_no=f"Y{m}", fine=1, basis=basis_safety) for m in (2, 4, 6)]
+    rows += [row(A, m, "丙", f"2024-0{m}-12", fire, case_no=f"B{m}", fine=1) for m in (2, 4)]  # no basis: V26's law
+    rows += [row(A, 6, "丙", "2024-06-12", exits, case_no="B6", fine=1)]
+    found = _rule(run_audit(build(rows), "2024-06"), "closure_due")
+    assert list(found["enterprise"]) == ["乙"]
 
 
 def test_closure_due_refused_suspension_113_4():

@@ -262,6 +262,19 @@ def test_split_persons(raw, expected):
     assert cells.split_persons(raw) == expected
 
 
+@pytest.mark.parametrize("raw, names, count", [
+    ("黄文龙等2人", ["黄文龙等2人"], 2), ("黄文龙等两人", ["黄文龙等两人"], 2),
+    ("张三、李四共3人", ["张三", "李四共3人"], 3),
+    ("张三（执法证35001）李四（执法证35002）", ["张三(执法证35001)", "李四(执法证35002)"], 2),
+    ("张三、李四等1人", ["张三", "李四等1人"], 2), ("张三", ["张三"], 1), ("王五等人", ["王五等人"], 1), (None, [], 0),
+])
+def test_count_persons_reads_the_stated_number(raw, names, count):
+    """行政处罚法第四十二条 asks for two officers: "等2人" states two; a bracket note ends a name; the
+    larger of the names and the stated number counts ("等人" states none)."""
+    assert cells.split_persons(raw) == names
+    assert cells.count_persons(raw) == count
+
+
 # --------------------------------------------------------------------------- rectification
 
 
@@ -275,6 +288,21 @@ def test_split_persons(raw, expected):
 ])
 def test_rectification_status(raw, expected):
     """The rectification vocabulary of docs/design.md, negations first."""
+    assert cells.rectification_status(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("完成整改", "rectified"), ("整改到位", "rectified"), ("已按要求整改", "rectified"), ("隐患已消除", "rectified"),
+    ("已清理完毕", "rectified"), ("已更换灭火器", "rectified"), ("现场清理完毕", "rectified"),
+    ("已拆除私拉电线", "rectified"),
+    # an order, a deadline or a negation before the word: not done
+    ("要求整改到位", None), ("督促完成整改", None), ("限7月1日前完成整改", "pending"), ("7日内完成整改", "pending"),
+    ("不能按期完成整改", None), ("尚未清理完毕", None), ("未完成整改", "pending"), ("整改不到位", None),
+    ("限期整改，已更换灭火器", "pending"),  # an order read first, as before
+])
+def test_words_of_a_finished_correction(raw, expected):
+    """整改到位, 隐患已消除, 已更换… say rectified when nothing else is said; an order or a negation in
+    the four characters before cancels them (a rectified hazard must never be counted open)."""
     assert cells.rectification_status(raw) == expected
 
 
@@ -296,6 +324,7 @@ def test_each_blocker_cancels_an_on_the_spot_term(blocker):
 @pytest.mark.parametrize("raw, spot, status", [
     ("当场整改", True, "rectified"), ("立行立改（已整改）", True, "rectified"), ("现场整改完毕", True, "rectified"),
     ("已当场改正", True, "rectified"), ("当即整改到位", True, "rectified"),
+    ("当场已整改", True, "rectified"), ("现场已整改到位", True, "rectified"), ("当场完成整改", True, "rectified"),
     ("已整改", False, "rectified"), ("整改完毕", False, "rectified"),  # done, but not said when
     ("未当场整改", False, "pending"), ("未能当场整改，限7月1日前整改", False, "pending"),
     ("未当场整改，次日整改完毕", False, "rectified"),  # rectified, but not on the spot

@@ -222,6 +222,35 @@ def test_ledger_sheet_by_hand():
         [], ["fine_without_case", "inspectors_fewer_than_two"], ["enterprise_missing"]]
     assert all(p.row == r.row for r in reads for p in r.problems)
     assert reads[1].record["seq"] is None and "seq" not in raw
+    assert [r.record["inspector_count"] for r in reads] == [2, 1, 2]
+
+
+def test_rectification_that_reads_no_status_is_named():
+    """"已约谈" says neither rectified nor ordered: a warning naming it (the hazard counts as open);
+    "整改到位" and "限期整改" read, so no warning; a blank one is no text to judge."""
+    registry = _registry()
+    name = next(iter(registry.enterprises["name"]))
+    sheet = SheetRead("submissions/a.xlsx", "统计表一", LEDGER.id, unit="石壁村", year=2024, month=5)
+    raw = {"enterprise": [name] * 3, "inspection_date": ["2024-05-06"] * 3, "inspectors": ["张三、李四"] * 3,
+           "hazards": ["1. 堵塞\n2. 灭火器过期", "1. 堵塞", "1. 堵塞"],
+           "rectifications": ["1. 已约谈\n2. 整改到位", "限期整改", None]}
+    reads = [RowRead(r, [], {}) for r in (5, 6, 7)]
+    parse_ledger_rows(reads, raw, sheet, registry, False, ColumnCache().column)
+    assert [[p.rule for p in r.problems] for r in reads] == [["rectification_unclear"], [], []]
+    assert "“已约谈”" in reads[0].problems[0].message
+
+
+def test_stated_number_of_inspectors_is_two():
+    """"黄文龙等2人" states two officers (行政处罚法第四十二条 is met): no problem, count 2; "黄文龙" is one."""
+    registry = _registry()
+    name = next(iter(registry.enterprises["name"]))
+    sheet = SheetRead("submissions/a.xlsx", "统计表一", LEDGER.id, unit="石壁村", year=2024, month=5)
+    raw = {"enterprise": [name, name], "inspection_date": ["2024-05-06", "2024-05-06"],
+           "inspectors": ["黄文龙等2人", "黄文龙"]}
+    reads = [RowRead(r, [], {}) for r in (5, 6)]
+    parse_ledger_rows(reads, raw, sheet, registry, False, ColumnCache().column)
+    assert [r.record["inspector_count"] for r in reads] == [2, 1]
+    assert [[p.rule for p in r.problems] for r in reads] == [[], ["inspectors_fewer_than_two"]]
 
 
 # --------------------------------------------------------------------------- items and cross-row checks

@@ -164,6 +164,27 @@ def test_a_recheck_closure_after_the_scope_end_does_not_count():
     assert result.total["rectification_rate"] == 33.33
 
 
+def test_a_summary_procedure_fine_is_a_penalty_in_the_handling_rate():
+    """行政处罚法第五十一条: A厂's 2 hazards fined 0.2 万元 on the spot (简易程序, no case) are 查处; B厂's
+    0.5 万元 "简易程序" exceeds the 0.3 万元 limit on an organisation (not one); C厂's 0.02 万元 on a citizen
+    is within 200 元; D厂 only ordered. 查处 2 + 0 + 1 + 0 = 3 of 2 + 1 + 1 + 1 = 5 hazards: 60.00."""
+    h2, h1 = ["灭火器过期", "疏散通道堵塞"], ["灭火器过期"]
+    rows = [inspection("石壁村", "A厂", "2024-05-03", h2, ["已整改", "已整改"], fine=0.2, other="简易程序当场处罚"),
+            inspection("石壁村", "B厂", "2024-05-04", h1, ["已整改"], fine=0.5, other="简易程序当场处罚"),
+            inspection("石壁村", "C厂", "2024-05-05", h1, ["已整改"], fine=0.02,
+                       remarks="适用简易程序，对个人当场罚款"),
+            inspection("石壁村", "D厂", "2024-05-06", h1, ["限期整改"])]
+    ds = make_dataset([(e, "石壁村") for e in ("A厂", "B厂", "C厂", "D厂")], rows)
+    result = compute_metrics(ds, "2024-05")
+    comp = result.components.loc["石壁村"]
+    assert (int(comp["handled_items"]), int(comp["case_items"]), int(comp["hazards_found"])) == (3, 0, 5)
+    assert int(comp["case_handled_items"]) == 0
+    assert result.frame.at["石壁村", "violation_handling_rate"] == 60.0
+    # the readings a unit's 附件2 may follow: coverage by the printed formula 4/4; 查处率 by each variant
+    # (3/5; 立案 only 0/5; case rows 0/5; cases among violating 0/4; per order 0/4)
+    assert result.readings("石壁村") == {"coverage_rate": [100.0], "violation_handling_rate": [60.0, 0.0, 0.0, 0.0, 0.0]}
+
+
 def test_ytd_counts_an_enterprise_inspected_in_two_months_once():
     """A厂 inspected in April and May: 1 + 1 in the months, 1 in the ytd (inspected, 家)."""
     ds = make_dataset([("A厂", "石壁村")], [inspection("石壁村", "A厂", "2024-04-03"),
@@ -278,6 +299,8 @@ VARIANT_CASES = [
     # ytd per 责令整改 (rows with a new hazard): 石壁 1/(r0,r3); 锦里 1/(r1,r5,r6) = 33.33;
     # 综执 1/(r7); town 3/6
     ("cases_per_rectification_order", "ytd", (50.0, 33.33, 100.0, None, 50.0)),
+    # 立案 only: no 简易程序 fine in this town, so the default's values (EXPECTED_YTD)
+    ("case_handled_items_per_hazard", "ytd", (60.0, 66.67, 100.0, None, 70.0)),
 ]
 
 

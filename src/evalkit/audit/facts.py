@@ -54,7 +54,7 @@ from evalkit.core.catalogue import (
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
 from evalkit.intake.cells import STATUS_OVERDUE, STATUS_RECTIFIED, find_date
-from evalkit.intake.handling import is_summary_fine, parse_handling
+from evalkit.intake.handling import fines_a_person, is_summary_fine, parse_handling
 from evalkit.metrics.hazards import hazard_status, with_assumed_days
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
@@ -123,7 +123,8 @@ def period_end(period: Period) -> pd.Timestamp:
 #: The boolean columns of ``Facts.rows``.
 ROW_FLAGS = ("has_case", "fine_blank", "fine_unknown", "summary_fine", "is_recheck", "in_period", "suspended",
              "closure", "referral", "daily_penalty", "published", "from_report", "dual_penalty", "major",
-             "after_text", "suspension_order", "suspension_refused", "referred_other", "heavier")
+             "after_text", "suspension_order", "suspension_refused", "referred_other", "heavier", "refusal_text",
+             "on_person")
 
 
 class Facts:
@@ -166,7 +167,8 @@ class Facts:
                 "other_handling", "remarks",
                 "is_recheck", "in_period", "suspended", "closure", "referral", "daily_penalty",
                 "published", "from_report", "dual_penalty", "referred_other", "heavier", "codes", "major",
-                "after_text", "suspension_order", "suspension_refused", "escalated", "file", "sheet", "row"]
+                "after_text", "suspension_order", "suspension_refused", "refusal_text", "on_person", "escalated",
+                "file", "sheet", "row"]
         if ledger is None or ledger.empty:
             empty = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
             empty = empty.astype({**{c: bool for c in ROW_FLAGS}, "fine": float, "date": "datetime64[ns]"})
@@ -204,12 +206,18 @@ class Facts:
             "file": hist["file"], "sheet": hist["sheet"], "row": hist["row"],
         })
         out["has_case"] = out["case_no"].notna()
+        out["on_person"] = [fines_a_person(o, b, r) for o, b, r in zip(other, basis, remarks, strict=True)]
         out["summary_fine"] = [is_summary_fine(f, c, o, b, r) for f, c, o, b, r in zip(
             out["fine"], out["case_no"], out["other_handling"], out["legal_basis"], out["remarks"], strict=True)]
         out["in_period"] = out["period"].isin(self.period.period_keys)
         out["suspended"] = [h.get("suspended", 0) > 0 for h in handled]
         out["closure"] = [h.get("closure_requested", 0) > 0 for h in handled]
-        out["referral"] = [h.get("criminal_referrals", 0) > 0 for h in handled]
+        # A referral written in 备注 is as done as one in 其他查处: 以罚代刑 (a 一票否决) must not
+        # turn on which column the clerk used.
+        out["referral"] = [h.get("criminal_referrals", 0) > 0 or parse_handling(r).get("criminal_referrals", 0) > 0
+                           for h, r in zip(handled, remarks, strict=True)]
+        # 拒不执行 written on the row (其他查处, 处罚依据 or 备注), not denied (不存在拒不执行).
+        out["refusal_text"] = [affirmed(p.refusal, t) for t in all_text]
         out["daily_penalty"] = [bool(p.daily_penalty.search(t)) for t in all_text]
         out["published"] = [bool(p.publication.search(t)) for t in handling_text]
         out["from_report"] = [bool(p.report.search(t)) for t in handling_text]
@@ -290,7 +298,7 @@ class Facts:
     def items(self) -> pd.DataFrame:
         items = self.dataset.items
         ledger = self.dataset.ledger
-        extra = ["code", "major", "criminal_risk", "refused", "hazard_status", "in_period"]
+        extra = ["code", "major", "criminal_risk", "refusal_written", "refused", "hazard_status", "in_period"]
         if items is None or items.empty or ledger is None or ledger.empty:
             return pd.DataFrame(columns=list(getattr(items, "columns", [])) + extra)
         hist_ids = set(ledger.loc[history_mask(ledger, self.period), "row_id"].astype(str))
@@ -308,8 +316,11 @@ class Facts:
         risk = dict(zip(cat.index.tolist(), cat["criminal_risk"].tolist(), strict=True))
         it["criminal_risk"] = [risk[c] if c in risk else None for c in it["code"].tolist()]
         refusal = self.patterns.refusal
-        it["refused"] = [(s == REFUSED_STATUS) or (isinstance(r, str) and bool(refusal.search(r)))
-                         for s, r in zip(it["status"].tolist(), it["rectification"].tolist(), strict=True)]
+        # written: the item's own 完成整改情况 says 拒不…; refused: that, or the deadline missed
+        # (逾期未整改). Only the written refusal can make a crime (``referral_due``).
+        it["refusal_written"] = [isinstance(r, str) and bool(refusal.search(r)) for r in it["rectification"].tolist()]
+        it["refused"] = [(s == REFUSED_STATUS) or w
+                         for s, w in zip(it["status"].tolist(), it["refusal_written"].tolist(), strict=True)]
         it["hazard_status"] = hazard_status(it, self.end, grace_days=self.grace_days)
         it["in_period"] = it["period"].isin(self.period.period_keys)
         return it
@@ -557,7 +568,10 @@ def check_fine(row, lower: str = "any_item") -> FineCheck | None:
 
     The items' escalation states (``rows.escalated``) pick base or after ranges; a fine below
     the applicable minimum or above the maximum is out of range. A 按日连续处罚 row is not
-    range-checked (``daily``): its total is a multiple of the original fine.
+    range-checked (``daily``): its total is a multiple of the original fine. A fine the row puts
+    on a citizen (``rows.on_person``: 对个人, 对车主 …; 消防法第六十条第二款 fines a person at most
+    500 元) is not held to the enterprise's minimum: the catalogue's ranges are the enterprise's,
+    and its maximum, higher than a person's, is still a safe upper bound.
     """
     fine = float(row["fine"])
     if fine <= 0:
@@ -574,7 +588,7 @@ def check_fine(row, lower: str = "any_item") -> FineCheck | None:
         return FineCheck(None, None, False, False, False, daily, cited, fine)
     if daily:
         return FineCheck(fr, None, True, False, False, True, cited, fine)
-    below = bool(fine < fr.low - 1e-9)
+    below = bool(fine < fr.low - 1e-9) and not bool(get("on_person", False))
     above = bool(fr.high is not None and fine > fr.high + 1e-9)
     return FineCheck(fr, fr.high, fr.escalated, below, above, False, cited, fine)
 
@@ -725,10 +739,14 @@ def referral_due(facts: Facts, in_period_only: bool = True) -> pd.DataFrame:
 
     Due when a new hazard item's code carries a criminal risk in the catalogue (V17, V28);
     for V20 (未采取措施消除事故隐患, 危险作业罪 第（二）项) when the item — usually on the
-    复查 row — is a 重大事故隐患 whose order to correct was refused or missed (status overdue,
-    拒不…). One row per (row, code): row_id, unit, enterprise, code, criminal_risk, hazard,
-    referred (a referral on a row of the same enterprise dated on or after the first time
-    this hazard was found there, up to the period end), referral_row.
+    复查 row — is a 重大事故隐患 whose order to correct the ledger says was refused: 拒不…
+    (``patterns.refusal``) in the item's 完成整改情况 or in the row's 其他查处, 处罚依据 or 备注.
+    A deadline merely missed (逾期未整改) is not 拒不执行 (刑法第一百三十四条之一第（二）项; 两高
+    解释（二）第四条: 无正当理由故意不执行): it is rule 9's overdue hazard and 第一百零二条's
+    escalation, never on its own a 以罚代刑 veto. One row per (row, code): row_id, unit,
+    enterprise, code, criminal_risk, hazard, referred (a referral, in 其他查处 or 备注, on a
+    row of the same enterprise dated on or after the first time this hazard was found there,
+    up to the period end), referral_row.
     """
     cols = ["row_id", "unit", "enterprise", "code", "criminal_risk", "hazard", "referred", "referral_row"]
     it = facts.items
@@ -740,8 +758,10 @@ def referral_due(facts: Facts, in_period_only: bool = True) -> pd.DataFrame:
     # V17/V28: the new hazard is due (a 复查 restating it is not a second case); V20: the
     # refusal is what makes it a crime, and it usually shows on the 复查 row.
     new = risky["counts_as_hazard"].astype(bool)
-    risky = risky[((risky["code"] != "V20") & new) | ((risky["code"] == "V20") & risky["major"] & risky["refused"])]
     v, at = facts.row_values, facts.row_positions
+    refusal_rows = set(facts.rows.index[facts.rows["refusal_text"].to_numpy(dtype=bool)])
+    written = risky["refusal_written"].astype(bool) | risky["row_id"].isin(refusal_rows)
+    risky = risky[((risky["code"] != "V20") & new) | ((risky["code"] == "V20") & risky["major"] & written)]
     risky = risky.drop_duplicates(["row_id", "code"])
     # the first time each hazard was found at each enterprise (any item of the history)
     found = it[it["enterprise_name"].isin(risky["enterprise_name"]) & it["hazard"].isin(risky["hazard"])]

@@ -92,6 +92,20 @@ def differs(reported, recomputed, kind: str, tolerances: Mapping | None = None) 
     return abs((rep or 0.0) - (rec or 0.0)) > tol + _EPSILON
 
 
+def held_to(key: str, reported, recomputed, readings: Mapping, kind: str, tolerances: Mapping | None = None):
+    """The recomputed value the reported cell ``key`` is compared with: ``recomputed``, or, when the
+    reported value differs from it but agrees with another reading of the same rate that the unit
+    may have followed (``readings``: ``MetricsResult.readings`` — 检查覆盖率 by the formula 附件2
+    备注2 prints, 违法行为查处率 by each of its documented readings), that reading. A unit that
+    filled the form by one of them has filled it right: no mismatch is said."""
+    if not differs(reported, recomputed, kind, tolerances):
+        return recomputed
+    for other in readings.get(key, ()):
+        if other is not None and not differs(reported, other, kind, tolerances):
+            return other
+    return recomputed
+
+
 #: What ``verdict`` says about one pair of cells.
 Verdict = Literal["same", "differs", "incomplete"]
 

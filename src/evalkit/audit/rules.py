@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit._text import AUDIT_SEVERITIES, BLANK, NOT_APPLICABLE, as_number, format_value
 from evalkit.audit.facts import Facts
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, held_to, verdict
 from evalkit.core import hierarchy
 from evalkit.core.dataset import Dataset, covered_months
 from evalkit.core.forms import FIGURES, LEDGER
@@ -144,6 +144,8 @@ def _reconciled_cells(ctx: Context):
                 rec = frame.at[unit, col.key]  # (a unit listed twice)
             why = result.is_incomplete(unit, col.key)
             rep = fig[col.key]
+            if isinstance(at, int):  # another reading of the rate the unit may have followed
+                rec = held_to(col.key, rep, rec, result.readings(unit), col.kind, ctx.config)
             yield fig, scope, col, rep, rec, verdict(rep, rec, col.kind, ctx.config, incomplete=why), why
 
 
@@ -158,7 +160,9 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
     reported value is compared with ``evalkit.metrics.engine.compute_metrics(source="ledger")``
     (scope ``month`` for 本月数, ``ytd`` for 累计数) by ``evalkit.audit.reconcile.differs``
     (blank = 0 or 不适用, a reported 0 = 不适用; tolerance: counts exact, rates 0.01
-    percentage points, 万元 0.0001). One finding per differing cell, both values shown.
+    percentage points, 万元 0.0001). 检查覆盖率 agrees when it matches either the metric (the
+    unit's own registry enterprises inspected) or the form's printed formula (附件2 备注2:
+    现场监督检查企业数 / 监管企业总数). One finding per differing cell, both values shown.
     A recomputed figure that is incomplete (``MetricsResult.incomplete``) is never a
     mismatch: rule 1b (``reconciliation_incomplete``) reports it.
     """

@@ -23,7 +23,7 @@ from evalkit.audit.facts import (
     repeat_offences,
 )
 from evalkit.audit.rules import Context, finding, fmt
-from evalkit.core.catalogue import load_catalogue, penalty_articles, provision
+from evalkit.core.catalogue import citations, load_catalogue, penalty_articles, provision
 from evalkit.intake.cells import DEADLINE_ASSUMED, DEADLINE_RELATIVE, DEADLINE_WRITTEN, rectified_on_the_spot
 from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import OVERDUE
@@ -43,10 +43,11 @@ def check_criminal_referral_missing(ctx: Context) -> list[dict]:
     """Rule 6. 以罚代刑: a violation that may be a crime, with no referral recorded.
 
     Due: an item of the period whose catalogue code has a criminal risk (V17 关闭、破坏监控
-    报警设备, V28 非法从事高危作业: always; V20: only a 重大事故隐患 whose order to correct was
-    refused or missed). Referred: 其他查处 of this row, or of a later row of the same
-    enterprise up to the period end, names a criminal referral (移送公安/司法机关, 追究刑事
-    责任; read by ``evalkit.intake.handling``). Severity 高; a 一票否决 condition in scoring.
+    报警设备, V28 非法从事高危作业: always; V20: only a 重大事故隐患 whose order to correct the
+    ledger says was refused, 拒不…; a missed deadline alone is not 拒不执行, ``facts.referral_due``).
+    Referred: 其他查处 or 备注 of this row, or of a later row of the same enterprise up to the
+    period end, names a criminal referral (移送公安/司法机关, 追究刑事责任; read by
+    ``evalkit.intake.handling``). Severity 高; a 一票否决 condition in scoring.
     """
     due = referral_due(ctx.facts)
     rows = ctx.facts.rows
@@ -560,12 +561,24 @@ def check_case_basis_missing(ctx: Context) -> list[dict]:
 
 
 # ------------------------------------------------------------------ rule 11
+def under_work_safety_law(legal_basis: str | None, codes) -> bool:
+    """Whether a row's penalty was imposed under 安全生产法 (第一百一十三条第（一）项 counts 受到本法规定的
+    行政处罚 only): the articles its 处罚依据 cites decide; with none cited, its items' catalogue
+    penalty articles; with neither known, True (重大事故隐患 is 安全生产法's own term, 第一百零二条)."""
+    cited = citations(legal_basis)
+    if cited:
+        return any(c.article.startswith("安全生产法") for c in cited)
+    known = [p.article for p in map(provision, codes or ()) if p is not None]
+    return not known or any(a.startswith("安全生产法") for a in known)
+
+
 def closure_candidates(ctx: Context) -> pd.DataFrame:
     """Enterprises meeting 安全生产法第一百一十三条 as of the period end.
 
     (一) 存在重大事故隐患，一百八十日内三次或者一年内四次受到本法规定的行政处罚: penalties are
     ledger rows up to the period end, dated within ``long_window_days`` before it, with a
-    重大事故隐患 item and a case or a fine (one per case number, else per row). Met:
+    重大事故隐患 item and a case or a fine (one per case number, else per row), imposed under
+    本法, 安全生产法 (``under_work_safety_law``: a penalty under 消防法 or 特种设备安全法 is not one). Met:
     ``short_count`` (3) penalties with the last at most ``short_window_days`` (180) days after
     the first, or ``long_count`` (4) within ``long_window_days`` (365).
     (四) 拒不执行负有安全生产监督管理职责的部门作出的停产停业整顿决定: a row dated within
@@ -587,6 +600,8 @@ def closure_candidates(ctx: Context) -> pd.DataFrame:
     since = ctx.facts.end - pd.Timedelta(days=int(cfg["long_window_days"]))
     met: dict[str, dict] = {}
     pen = rows[rows["major"] & (rows["has_case"] | (rows["fine"] > 0)) & (rows["date"] > since)]
+    pen = pen[np.array([under_work_safety_law(b, c) for b, c in zip(pen["legal_basis"], pen["codes"], strict=True)],
+                       dtype=bool)]
     pen = pen.assign(key=pen["case_no"].fillna(pd.Series(pen.index, index=pen.index)))
     pen = pen.sort_values("date").drop_duplicates("key")
     for ent, grp in pen.groupby("enterprise", sort=True):

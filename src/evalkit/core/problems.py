@@ -70,6 +70,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     _R("case_without_penalty", "warning", "有立案案号无处罚或处理", "cell"),
     _R("case_no_duplicate", "warning", "立案案号年内重复", "cell"),
     _R("rectifications_exceed_hazards", "warning", "整改项多于隐患项", "cell"),
+    _R("rectification_unclear", "warning", "完成整改情况看不出是否已整改", "cell"),
     _R("enterprise_unregistered", "warning", "受检企业不在名录中", "cell"),
     _R("enterprise_name_near_miss", "warning", "受检企业名称与名录相差一两个字，按名录企业计", "cell"),
     _R("enterprise_date_duplicate", "warning", "同一企业同一日期重复", "row"),

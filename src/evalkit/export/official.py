@@ -34,7 +34,7 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 
 from evalkit._text import BLANK, INCOMPLETE, NOT_APPLICABLE, format_value, is_missing
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, held_to, verdict
 from evalkit.core import hierarchy
 from evalkit.core.atomic import TMP_SUFFIX, save_workbook
 from evalkit.core.cell_style import style_cell
@@ -285,7 +285,13 @@ def figures_inputs(dataset, period: Period) -> dict:
         "reported_month_total": None if rep_month.missing else rep_month.total,
         "reported_cumulative_total": None if rep_ytd.missing else rep_ytd.total,
         "month_incomplete": month.incomplete, "cumulative_incomplete": ytd.incomplete,
+        "month_readings": _readings(month), "cumulative_readings": _readings(ytd),
     }
+
+
+def _readings(result) -> dict[str, dict]:
+    """``MetricsResult.readings`` of every unit and of the total (``TOWN_TOTAL``)."""
+    return {**{u: result.readings(u) for u in result.frame.index}, TOWN_TOTAL: result.readings(TOWN_TOTAL)}
 
 
 def export_level_figures(dataset, period: str | Period, out_dir: str | Path = "outputs", *,
@@ -324,6 +330,7 @@ def write_level_figures(dataset, p: Period, path: Path, top: str, level: str | N
                                            if top in reported.frame.index else inputs[f"reported_{key}_total"])
         inputs[f"{key}_incomplete"] = {**inputs[f"{key}_incomplete"],
                                        TOWN_TOTAL: inputs[f"{key}_incomplete"].get(top, {})}
+        inputs[f"{key}_readings"] = {**inputs[f"{key}_readings"], TOWN_TOTAL: inputs[f"{key}_readings"].get(top, {})}
     return write_figures_workbook(path, period=p, units=rows, region=top,
                                   total_label=hierarchy.total_label(dataset.units, top), **inputs)
 
@@ -392,6 +399,8 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                            reported_cumulative_total: pd.Series | None = None,
                            month_incomplete: Mapping[str, Mapping[str, str]] | None = None,
                            cumulative_incomplete: Mapping[str, Mapping[str, str]] | None = None,
+                           month_readings: Mapping[str, Mapping] | None = None,
+                           cumulative_readings: Mapping[str, Mapping] | None = None,
                            region: str = REGION, total_label: str = TOTAL_LABEL) -> Path:
     """Write the town's consolidated 附件2 (统计表二) for ``period``.
 
@@ -403,10 +412,13 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
     reported value, and a unit without its own 附件2 row gets a comment on its label cell.
     ``month_incomplete``/``cumulative_incomplete`` are the tables' ``MetricsResult.incomplete``:
     such a cell is not compared (``reconcile.verdict``) and its comment gives the reason.
+    ``month_readings``/``cumulative_readings``: unit (``TOWN_TOTAL`` for the total) ->
+    ``MetricsResult.readings``, the other readings a reported rate may follow (``reconcile.held_to``).
     """
     rows: list[tuple[str, dict]] = []
-    checks: list[tuple[dict | None, dict | None, Mapping[str, str]]] = []  # (ours, reported, incomplete)
+    checks: list[tuple] = []  # (ours, reported, incomplete, other readings)
     partial = {MONTH_LABEL: month_incomplete or {}, CUMULATIVE_LABEL: cumulative_incomplete or {}}
+    other = {MONTH_LABEL: month_readings or {}, CUMULATIVE_LABEL: cumulative_readings or {}}
     for unit in units:
         for label, ours, theirs in (
             (MONTH_LABEL, _row_values(month, unit), _reported_row(reported_month, unit)),
@@ -414,14 +426,14 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
         ):
             ours = ours or {}
             rows.append((f"{unit} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
-            checks.append((ours, theirs, partial[label].get(unit, {})))
+            checks.append((ours, theirs, partial[label].get(unit, {}), other[label].get(unit, {})))
     for label, ours, theirs in (
         (MONTH_LABEL, _series_values(month_total), _series_values(reported_month_total)),
         (CUMULATIVE_LABEL, _series_values(cumulative_total), _series_values(reported_cumulative_total)),
     ):
         ours = ours or {}
         rows.append((f"{total_label} {label}", {k: figure_cell_value(k, v) for k, v in ours.items()}))
-        checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {})))
+        checks.append((ours, theirs, partial[label].get(TOWN_TOTAL, {}), other[label].get(TOWN_TOTAL, {})))
 
     wb = Workbook()
     print_fit.set_default_font(wb)
@@ -430,7 +442,7 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
     lay = write_figures_sheet(ws, unit=region, year=period.year, month=period.last_month, rows=rows)
     ncols = len(FIGURES.columns)
     differences: list[tuple[str, str, str, str, str]] = []  # (unit, 行别, column, reported, ledger)
-    for offset, ((label, _), (ours, theirs, incomplete)) in enumerate(zip(rows, checks, strict=True)):
+    for offset, ((label, _), (ours, theirs, incomplete, readings)) in enumerate(zip(rows, checks, strict=True)):
         r = lay.first_data_row + offset
         label_cell = ws.cell(r, 1)
         for c, key in enumerate(FIGURES.keys[1:], 2):
@@ -442,9 +454,10 @@ def write_figures_workbook(path: str | Path, *, period: Period, units: Sequence[
                 style.add_comment(label_cell, "该单位本期未报送统计表（二），无报送数可比对。")
             continue
         for c, key in enumerate(FIGURES.keys[1:], 2):
-            if verdict(theirs.get(key), ours.get(key), FIGURES.column(key).kind,
-                       incomplete=incomplete.get(key)) == "differs":
-                reported, ledger = _shown(key, theirs.get(key)), _shown(key, ours.get(key))
+            kind = FIGURES.column(key).kind
+            held = held_to(key, theirs.get(key), ours.get(key), readings, kind)  # another reading the unit followed
+            if verdict(theirs.get(key), held, kind, incomplete=incomplete.get(key)) == "differs":
+                reported, ledger = _shown(key, theirs.get(key)), _shown(key, held)
                 style.add_comment(ws.cell(r, c), f"单位报送数：{reported}\n台账汇总数：{ledger}")
                 _mark_difference(ws.cell(r, c))
                 unit, kind = label.rsplit(" ", 1)

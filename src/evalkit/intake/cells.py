@@ -492,15 +492,28 @@ def pair_items(hazards: Sequence[str], rectifications: Sequence[str]) -> list[st
 # --------------------------------------------------------------------------- persons
 
 _PERSON_SEP = re.compile(r"[、,;；，\s/]+")
+#: The number of officers a cell states itself: "黄文龙等2人", "张三、李四共3人", "计两名".
+_STATED_PERSONS = re.compile(r"(?:等|共|计)\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:人|名)")
 
 
 def split_persons(value) -> list[str]:
-    """执法人员 as a list of names, split on 、 ， , ; ； / and spaces; duplicates removed."""
+    """执法人员 as a list of names, split on 、 ， , ; ； / and spaces, and after a closing
+    bracket (张三（执法证…）李四（执法证…） is two names); duplicates removed."""
     text = clean_text(value)
     if text is None:
         return []
-    names = [n.strip() for n in _PERSON_SEP.split(unicodedata.normalize("NFKC", text))]
+    text = unicodedata.normalize("NFKC", text).replace(")", ")、")
+    names = [n.strip() for n in _PERSON_SEP.split(text)]
     return list(dict.fromkeys(n for n in names if n and norm(n) not in NULL_MARKERS))
+
+
+def count_persons(value) -> int:
+    """How many officers an 执法人员 cell names: its names (``split_persons``), or the number it
+    states (等2人, 共3人, 计两名: 行政处罚法第四十二条 asks for two, not for their names), the larger."""
+    names = split_persons(value)
+    text = clean_text(value)
+    stated = [_cn_count(m.group(1)) for m in _STATED_PERSONS.finditer(unicodedata.normalize("NFKC", text or ""))]
+    return max([len(names), *(n for n in stated if n)])
 
 
 # --------------------------------------------------------------------------- rectification
@@ -511,6 +524,12 @@ _NEGATED = ("未整改", "未完成整改", "未改正", "未落实整改", "尚
 _RECTIFIED = ("已整改", "已完成整改", "整改完毕", "整改完成", "已改正", "已落实整改", "当场整改",
               "立行立改", "现场整改")
 _PENDING = ("限期整改", "责令限期整改", "责令整改", "责令改正", "限期改正")
+#: Words of a finished correction read only when a text says nothing else (no order, no
+#: negation): 整改到位, 隐患已消除, 已更换灭火器, 现场清理完毕. Not when one of
+#: ``_DONE_BLOCKERS`` is in the four characters before (未完成整改, 要求整改到位, 限7月1日前完成整改).
+_DONE = ("完成整改", "整改到位", "改正到位", "按要求整改", "按期整改", "全部整改", "已消除", "已排除", "清理完毕",
+         "已清理", "已拆除", "已更换", "已修复", "已补齐", "已配齐", "已配备")
+_DONE_BLOCKERS = re.compile("未|不|没|无法|尚|要求|责令|限|前|内|应|须|需|督促|待|将|拟")
 _PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至"
                          r"|(?:\d+|[一二两三四五六七八九十]+)\s*个?(?:工作日|日|天|小时)\s*(?:以内|之内|内).{0,4}(?:整改|改正)")
 #: Days allowed for rectification when the text gives no date (documented default).
@@ -521,7 +540,9 @@ DEFAULT_RECTIFICATION_DAYS = 30
 #: go unpunished; audit rule 7). Declared once: ``rectified_on_the_spot`` reads them for the
 #: audit and the typical cases' 回头看; docs/audit.md lists them; tests/test_cells.py checks each.
 ON_THE_SPOT_TERMS = ("当场整改", "当场改正", "当场纠正", "现场整改", "现场改正", "现场纠正", "立行立改",
-                     "立查立改", "即查即改", "边查边改", "当即整改", "当即改正")
+                     "立查立改", "即查即改", "边查边改", "当即整改", "当即改正",
+                     "当场已整改", "当场已改正", "现场已整改", "现场已改正", "当即已整改", "当场完成整改",
+                     "现场完成整改")
 #: Words that, written just before a term, make it no fact: a negation (未当场整改) or an
 #: order (责令当场改正 says what was ordered, not what was done).
 ON_THE_SPOT_BLOCKERS = ("未", "未能", "没有", "没", "不能", "无法", "尚未", "不", "拒不", "责令", "要求", "应", "须",
@@ -537,7 +558,9 @@ def rectification_status(value) -> str | None:
     拒不执行), then negated forms (未整改, 整改中 …) -> pending, then rectified words
     (已整改, 整改完毕, 当场整改, 立行立改 …) outside a negated on-the-spot phrase (未当场整改,
     无法现场整改: those alone read pending), then order words (限期整改, 限…前整改,
-    责令改正, 7日内整改 …) -> pending. None when the text says none of these.
+    责令改正, 7日内整改 …) -> pending, then words of a finished correction (``_DONE``:
+    整改到位, 完成整改, 隐患已消除, 已更换…, 清理完毕; not after 未/要求/限/前/内 …) -> rectified.
+    None when the text says none of these.
     """
     text = norm(value)
     if not text:
@@ -553,7 +576,20 @@ def rectification_status(value) -> str | None:
         return STATUS_RECTIFIED
     if rest != text or any(w in rest for w in _PENDING) or _PENDING_RE.search(rest):
         return STATUS_PENDING
+    if _done_term(text):
+        return STATUS_RECTIFIED
     return None
+
+
+def _done_term(text: str) -> bool:
+    # a ``_DONE`` word of the normalised ``text`` without a blocker in the four characters before it
+    for term in _DONE:
+        start = text.find(term)
+        while start >= 0:
+            if not _DONE_BLOCKERS.search(text[max(0, start - 4):start]):
+                return True
+            start = text.find(term, start + 1)
+    return False
 
 
 #: How a hazard's deadline was found (``items.deadline_basis``): a date written in the text

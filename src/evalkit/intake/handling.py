@@ -217,7 +217,7 @@ SUMMARY_PROCEDURE_TERMS: tuple[str, ...] = (
 )
 #: The words that put the fine on a citizen (a natural person) rather than the enterprise. When
 #: the text says none of them, the fine is taken to fall on an organisation (the larger limit).
-PERSON_TERMS: tuple[str, ...] = ("对公民", "公民个人", "对个人", "自然人")
+PERSON_TERMS: tuple[str, ...] = ("对公民", "公民个人", "对个人", "自然人", "对车主", "对驾驶员", "对驾驶人")
 #: The most a 简易程序 fine may be, in 万元: 3,000 元 on an organisation, 200 元 on a citizen.
 SUMMARY_FINE_LIMIT_WAN: dict[str, float] = {"organisation": 0.3, "person": 0.02}
 #: A term preceded by one of these is not recorded as done: "不适用简易程序", "未当场处罚".
@@ -270,7 +270,15 @@ def summary_procedure(*texts) -> SummaryProcedure | None:
     term = _found(text, _SUMMARY_KEYS)
     if term is None:
         return None
-    return SummaryProcedure(term, _found(text, _PERSON_KEYS) is not None)
+    return SummaryProcedure(term, fines_a_person(text))
+
+
+def fines_a_person(*texts) -> bool:
+    """True when the texts (其他查处, 处罚依据, 备注) put the fine on a citizen: a ``PERSON_TERMS``
+    word (对个人, 对车主 …), not negated. The enterprise's range is then not the applicable one."""
+    text = "；".join(_SPACES.sub("", unicodedata.normalize("NFKC", str(t)))
+                    for t in texts if isinstance(t, str) and t.strip())
+    return bool(text) and _found(text, _PERSON_KEYS) is not None
 
 
 def is_summary_fine(fine_wan, case_no, *texts) -> bool:

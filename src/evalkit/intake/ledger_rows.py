@@ -7,6 +7,8 @@ An error in a cell of ``records.BLANKABLE_COLUMNS`` (the fine) leaves that cell 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from evalkit.core.forms import DEFAULT_YEAR, LEDGER
 from evalkit.intake import cells
 from evalkit.intake.columnar import direct_column, shared_cache
@@ -17,6 +19,9 @@ from evalkit.intake.registry import Registry
 from evalkit.intake.rows import data_rows
 
 _MAX_SEQ = 2**63 - 1  # a larger 序号 is junk; it is informative only, so it is dropped
+#: A 完成整改情况 item's status (``cells.rectification_status``), once per distinct text: a text
+#: that reads none (rectified, pending, overdue) counts as open, so intake says so.
+_status = lru_cache(maxsize=1 << 14)(cells.rectification_status)
 
 
 def read_ledger_rows(sheet: SheetRead, grid, header: Header, registry: Registry, formula_blanks) -> None:
@@ -73,9 +78,14 @@ def parse_ledger_rows(reads: list[RowRead], raw: dict[str, list], sheet: SheetRe
         specs = list(found)
         date, found = dates[i]
         specs += found
-        names, found = people[i]
+        names, count, found = people[i]
         specs += found
         hazard, rect = hazards[i], rects[i]
+        unclear = [t for t in rect if _status(t) is None]
+        if unclear:
+            specs.append(("rectification_unclear",
+                          f"完成整改情况“{cut('；'.join(unclear))}”看不出是否已整改：这些隐患按未整改计"
+                          "（到期即逾期）；请写明“已整改”“限…前整改”等", "rectifications", rect_texts[i]))
         if len(rect) > len(hazard):
             specs.append(("rectifications_exceed_hazards",
                           f"完成整改情况有 {len(rect)} 项，多于违法行为(隐患)的 {len(hazard)} 项："
@@ -88,7 +98,7 @@ def parse_ledger_rows(reads: list[RowRead], raw: dict[str, list], sheet: SheetRe
         rec = read.record
         rec.update(unreadable=None if blanked is None else "fine_wan", seq=seqs[i], enterprise=written,
                    enterprise_name=name, registered=registered, inspection_date=date, inspectors=names,
-                   inspector_count=len(names), hazards=hazard, rectifications=rect, case_no=case_no,
+                   inspector_count=count, hazards=hazard, rectifications=rect, case_no=case_no,
                    fine_wan=nan if fine is None else fine, legal_basis=legal[i], other_handling=other[i],
                    remarks=remarks[i], is_recheck=recheck[i])
         if fine and not case_no:
@@ -166,14 +176,15 @@ def _inspection_date(value, year: int | None, month: int | None, present: bool) 
 
 
 def _inspectors(value, present: bool) -> tuple:
-    """(names, problems) of an 执法人员 cell: fewer than two (行政处罚法第四十二条) is a problem
-    when the column exists."""
+    """(names, count, problems) of an 执法人员 cell: fewer than two (行政处罚法第四十二条;
+    ``cells.count_persons``: "黄文龙等2人" is two) is a problem when the column exists."""
     people = cells.split_persons(value)
-    if not present or len(people) >= 2:
-        return people, ()
+    count = cells.count_persons(value)
+    if not present or count >= 2:
+        return people, count, ()
     shown = cells.to_text(value)
     found = "为空" if not people else f" '{cut(shown)}' 只有 1 人"
-    return people, (("inspectors_fewer_than_two",
+    return people, count, (("inspectors_fewer_than_two",
                      f"执法人员{found}：现场执法不得少于两人（行政处罚法第四十二条），请填写全部执法人员，用、分隔",
                      "inspectors", shown),)
 

@@ -57,7 +57,7 @@ from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.forms import LEDGER
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
-from evalkit.intake.handling import handling_counts
+from evalkit.intake.handling import handling_counts, is_summary_fine
 from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import done_on
 from evalkit.metrics.registry import (
@@ -141,7 +141,12 @@ def money_wan(micro) -> float | None:
 VIOLATION_HANDLING_VARIANTS: dict[str, tuple[str, str, str]] = {
     "handled_items_per_hazard": (
         "handled_items", "hazards_found",
-        "被查处的违法行为(隐患)项数（发现它的检查行有立案案号，或范围结束日前的复查行逾期未改立案）/ 排查隐患数 × 100"),
+        "被查处的违法行为(隐患)项数（发现它的检查行立案或简易程序当场罚款，或范围结束日前的复查行逾期未改立案或罚款）"
+        "/ 排查隐患数 × 100"),
+    "case_handled_items_per_hazard": (
+        "case_handled_items", "hazards_found",
+        "立案查处的违法行为(隐患)项数（发现它的检查行有立案案号，或范围结束日前的复查行逾期未改立案）"
+        "/ 排查隐患数 × 100"),
     "case_items_per_hazard": (
         "case_items", "hazards_found", "有立案案号的检查行上的违法行为(隐患)项数 / 排查隐患数 × 100"),
     "cases_per_violating_enterprise": (
@@ -209,6 +214,9 @@ class _Ledger:
 
         self.has_case = _nonblank(ledger["case_no"])
         fines = pd.to_numeric(ledger["fine_wan"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        # 查处: a 立案案号, or a 简易程序 fine within its limit (行政处罚法第五十一条: decided on the
+        # spot, no case filed), as audit rule 7 counts a penalty (``intake.handling.is_summary_fine``).
+        self.penalised = self.has_case | _summary_fines(ledger, fines, self.has_case)
         self.fine_micro = np.rint(fines * _MICRO)  # float64 whole numbers: never an int64 that could wrap
         # Registry pairs (name, unit): is the enterprise in the inspecting unit's own list?
         reg_ent = pd.Index(ent_names).get_indexer(reg["name"]) if len(reg) else np.array([], np.int64)
@@ -231,10 +239,14 @@ class _Ledger:
         self.hazard_row = row[new]
         self.hazard_items = items.loc[new, ["status", "deadline", "closed_by", "closed_date"]]
         self.done_at = done_on(self.hazard_items)  # metrics.hazards' rule, columns read once
-        # The day a later 复查 row escalated each new hazard with a 立案案号 (NaT: none), for
+        # The day a later 复查 row escalated each new hazard with a penalty (NaT: none), for
         # 违法行为查处率 (metrics.escalation; the scope's end decides, like a closure).
-        escalated = recheck_escalations(items[row >= 0])["by_date"]
+        penalised_ids = set(ledger["row_id"].astype(str).to_numpy()[self.penalised].tolist())
+        escalated = recheck_escalations(items[row >= 0], penalised_rows=penalised_ids)["by_date"]
         self.escalated_day = pd.to_datetime(escalated.reindex(items.index[new])).to_numpy(dtype="datetime64[D]")
+        # the same with 立案案号 only (variant case_handled_items_per_hazard, the 立案 reading)
+        by_case = recheck_escalations(items[row >= 0])["by_date"]
+        self.case_escalated_day = pd.to_datetime(by_case.reindex(items.index[new])).to_numpy(dtype="datetime64[D]")
 
     def in_scope(self, period: Period) -> np.ndarray:
         keys = set(period.period_keys)
@@ -266,6 +278,18 @@ def _by_unique(series: pd.Series, test: Callable[[str], bool]) -> np.ndarray:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     flags = np.array([bool(test(str(u))) for u in uniques] + [False], dtype=bool)
     return flags[codes]  # code -1 (blank cell) hits the trailing False
+
+
+def _summary_fines(ledger: pd.DataFrame, fines: np.ndarray, has_case: np.ndarray) -> np.ndarray:
+    """Per ledger row: a 简易程序 fine (``is_summary_fine``: no case, recorded as such, within its
+    limit). Only rows with a fine and no case can be one, so only those texts are read."""
+    out = np.zeros(len(ledger), dtype=bool)
+    maybe = np.flatnonzero((fines > 0) & ~has_case)
+    if len(maybe):
+        cols = [ledger[c].to_numpy(dtype=object)[maybe]
+                for c in ("case_no", "other_handling", "legal_basis", "remarks")]
+        out[maybe] = [is_summary_fine(f, *texts) for f, *texts in zip(fines[maybe].tolist(), *cols, strict=True)]
+    return out
 
 
 def _nonblank(series: pd.Series) -> np.ndarray:
@@ -351,10 +375,13 @@ class MetricsEngine:
         in_scope[rows] = True
         rectified = done & in_scope[L.hazard_row]
         by_unit("hazards_rectified", np.bincount(L.unit[L.hazard_row[rectified]], minlength=nu).astype(np.int64))
-        # 查处: the scope's new hazards whose own row has a case, or escalated by a 复查 case by the scope's end.
+        # 查处: the scope's new hazards whose own row has a case or a 简易程序 fine, or escalated by a
+        # 复查 penalty by the scope's end.
         end = np.datetime64(pd.Timestamp(period.end).date(), "D")
-        handled = in_scope[L.hazard_row] & (L.has_case[L.hazard_row] | (L.escalated_day <= end))
+        handled = in_scope[L.hazard_row] & (L.penalised[L.hazard_row] | (L.escalated_day <= end))
         by_unit("handled_items", np.bincount(L.unit[L.hazard_row[handled]], minlength=nu).astype(np.int64))
+        by_case = in_scope[L.hazard_row] & (L.has_case[L.hazard_row] | (L.case_escalated_day <= end))
+        by_unit("case_handled_items", np.bincount(L.unit[L.hazard_row[by_case]], minlength=nu).astype(np.int64))
         for m, measure in HANDLING_METRICS.items():
             if measure == "家":
                 distinct(m, pair_any(L.handling[m] > 0))
@@ -717,6 +744,24 @@ class MetricsResult:
     incomplete: dict[str, dict[str, str]] = field(default_factory=dict)
     #: The total's name as printed: 全镇合计 for a town folder, 全市合计 for a city's (``hierarchy.total_label``).
     total_label: str = TOTAL_LABEL
+
+    def readings(self, unit: str) -> dict[str, list[float | None]]:
+        """Other readings of the form's rates that ``unit``'s 附件2 (``TOTAL_LABEL``: the total's)
+        may have followed, for ``audit.reconcile.held_to``: 检查覆盖率 by the formula 附件2 备注2
+        prints (现场监督检查企业数 / 监管企业总数, enterprises outside the unit's registry included);
+        违法行为查处率 by every reading of ``VIOLATION_HANDLING_VARIANTS`` (its footnote is garbled:
+        each is a reading a unit may take). Empty without components (the reported source)."""
+        if unit == TOTAL_LABEL:
+            comp = self.components_total
+        elif self.components is not None and unit in self.components.index:
+            comp = self.components.loc[unit]
+        else:
+            comp = None
+        if comp is None:
+            return {}
+        return {"coverage_rate": [rate(comp.get("inspected"), comp.get("supervised_total"))],
+                "violation_handling_rate": [rate(comp.get(num), comp.get(den))
+                                            for num, den, _ in VIOLATION_HANDLING_VARIANTS.values()]}
 
     def for_units(self, units: list[str], total_of: str | None = None, label: str | None = None) -> MetricsResult:
         """The same result with only ``units``' rows (``--level``/``--unit``, ``hierarchy.select_units``)

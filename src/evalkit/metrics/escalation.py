@@ -43,7 +43,8 @@ def recheck_escalations(items: pd.DataFrame, penalised_rows=None) -> pd.DataFram
 
     ``items`` is a ``Dataset.items`` frame (or a selection holding both the hazards and the
     复查 rows' items). ``penalised_rows``: row ids that count as a penalty; default (None) the
-    rows with a 立案案号 (items.case_no not blank). The audit's rule 7 adds the 简易程序 fines.
+    rows with a 立案案号 (items.case_no not blank); the metrics and audit rule 7 pass those and
+    the 简易程序 fines (``intake.handling.is_summary_fine``).
 
     An item T (items.counts_as_hazard) is escalated by a 复查 row R when:
 

@@ -53,8 +53,10 @@ COMPONENTS: dict[str, str] = {
     "inspected_in_registry": "其中在本单位名录内的企业数（家）；inspected 减去它 = 检查了名录外或其他单位名录内的企业",
     "hazards_found": "新发现的违法行为(隐患)项数（items.counts_as_hazard）",
     "hazards_rectified": "其中已整改的项数：整改情况为已整改，或被范围结束日及以前的复查闭合",
-    "handled_items": ("被查处的新违法行为(隐患)项数：发现它的检查行有立案案号，或范围结束日及以前的复查行"
-                      "（同一企业、同一隐患或同一违法行为代码）逾期未改立案"),
+    "handled_items": ("被查处的新违法行为(隐患)项数：发现它的检查行有立案案号或简易程序当场罚款（限额内），"
+                      "或范围结束日及以前的复查行（同一企业、同一隐患或同一违法行为代码）逾期未改立案或简易程序罚款"),
+    "case_handled_items": ("立案查处的新违法行为(隐患)项数：发现它的检查行有立案案号，或范围结束日及以前的复查行"
+                           "（同一企业、同一隐患或同一违法行为代码）逾期未改立案（简易程序罚款不计）"),
     "case_items": "有立案案号的检查行上的新违法行为(隐患)项数",
     "cases_filed": "有立案案号的不同企业数（家）",
     "violating_enterprises": "有新违法行为(隐患)的不同企业数（家）",
@@ -390,13 +392,16 @@ _R(MetricDef(
     numerator="cases_filed", denominator="inspected", group=_G_CASE))
 _R(MetricDef(
     "violation_handling_rate", "违法行为查处率",
-    "被查处的违法行为(隐患)项数（发现它的检查行有立案案号，或范围结束日前的复查行逾期未改立案）/ 排查隐患数 × 100",
+    "被查处的违法行为(隐患)项数（发现它的检查行立案或简易程序当场罚款，或范围结束日前的复查行逾期未改立案或罚款）"
+    "/ 排查隐患数 × 100",
     "%", True,
     f"{_PLAN6}；{_FIG} 备注2（脚注缺字）", "rate",
     numerator="handled_items", denominator="hazards_found",
     reported_parts=(None, "hazards_found"), group=_G_CASE,
-    notes="附件2 备注2 的脚注缺字（“违法行为数/排查隐患数”）；默认口径如上：一项隐患在发现它的检查行立案，"
-          "或在范围结束日及以前复查时逾期未改、在复查行立案（方案二（五）逾期未整改的依法从重查处），都算查处"
+    notes="附件2 备注2 的脚注缺字（“违法行为数/排查隐患数”）；默认口径如上：一项隐患在发现它的检查行立案"
+          "或按简易程序当场罚款（行政处罚法第五十一条：对单位3000元、对公民200元以下，不立案；与核查规则7同一口径，"
+          "intake.handling.is_summary_fine），或在范围结束日及以前复查时逾期未改、在复查行立案或罚款"
+          "（方案二（五）逾期未整改的依法从重查处），都算查处"
           "（metrics.escalation）。另三种口径可在 config/metrics.yaml 中选择（violation_handling_rate.variant），"
           "见 VIOLATION_HANDLING_VARIANTS。分子只计本范围新发现的隐患项，故不超过100。",
     reported="报送值是单位自己的口径；附件2 没有查处数栏目，"

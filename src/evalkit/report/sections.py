@@ -59,7 +59,7 @@ from evalkit.assess.scoring import (
     scored_span,
     shares_audit,
 )
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, verdict
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, held_to, verdict
 from evalkit.audit.rules import AUDIT_RULES
 from evalkit.audit.rules_handling import group_overdue
 from evalkit.audit.run import run_audit
@@ -878,6 +878,8 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             kind = _kind(col.key)
             r = None if missing else as_number(reported[col.key])
             o = as_number(own.frame.at[unit, col.key]) if unit in own.frame.index else None
+            if p.kind == "month" and not missing:  # another reading of the rate the unit may have followed
+                o = as_number(held_to(col.key, r, o, own.readings(unit), col.kind))
             partial = own.is_incomplete(unit, col.key)  # a cell of the ledger could not be read
             r_col.append(NOT_SUBMITTED if missing else NOT_COMPARABLE if col.key in unsupported
                          else format_value(r, kind))
