@@ -255,6 +255,11 @@ def test_missed_deadline_alone_is_no_refusal_for_the_crime():
     assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），拒不执行整改指令")) == ["宝隆厂"]
     assert due(case(other="拒不执行，责令停产停业整顿")) == ["宝隆厂"]
     assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），不存在拒不执行情形")) == []
+    # no refusal of the order to correct: refusing to sign, a denial, the statute quoted in 处罚依据
+    assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），企业负责人拒不签字，已留置送达")) == []
+    assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），经核查不属于拒不执行")) == []
+    assert due(case(other="责令停产停业整顿",
+                    basis="《安全生产法》第一百零二条（生产经营单位拒不执行的，责令停产停业整顿）")) == []
 
 
 def test_referral_written_in_remarks_counts():
@@ -263,8 +268,16 @@ def test_referral_written_in_remarks_counts():
     referred = row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"],
                    remarks="涉嫌危险作业罪，已移送公安机关追究刑事责任", **base)
     not_yet = row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"], remarks="未移送公安机关", **base)
+    proposed = row(A, 6, "乙厂", "2024-06-02", ["关闭、破坏监控报警设备"], ["已整改"],
+                   remarks="涉嫌危险作业罪，建议移送公安机关", **base)
     assert _rule(run_audit(build([referred]), "2024-06"), "criminal_referral_missing").empty
     assert list(_rule(run_audit(build([not_yet]), "2024-06"), "criminal_referral_missing")["enterprise"]) == ["乙厂"]
+    assert list(_rule(run_audit(build([proposed]), "2024-06"), "criminal_referral_missing")["enterprise"]) == ["乙厂"]
+    # the 附件2 recompute reads the same referral: 1 person reported, 1 recomputed, no mismatch
+    figs = [figure(A, 6, "本月数", row=6, supervised_total=0, inspected=1, hazards_found=1, hazards_rectified=1,
+                   cases_filed=1, case_ratio=100, violation_handling_rate=100, fines_wan=1, criminal_referrals=1)]
+    res = _rule(run_audit(build([referred], figures=figs), "2024-06"), "reconciliation_mismatch")
+    assert "criminal_referrals" not in [f["metric"] for f in res["details"]]
 
 
 # ------------------------------------------------------------------ rule 7
@@ -393,9 +406,16 @@ def test_fine_on_a_person_is_not_held_to_the_enterprise_minimum():
     rows = [row(A, 6, "甲", "2024-06-01", lane, ["当场整改"], case_no="P1", fine=0.02, basis=basis,
                 remarks="对车主当场处罚200元"),
             row(A, 6, "乙", "2024-06-02", lane, ["当场整改"], case_no="P2", fine=0.02, basis=basis),
-            row(A, 6, "丙", "2024-06-03", lane, ["当场整改"], case_no="P3", fine=6, basis=basis, remarks="对个人处罚")]
+            row(A, 6, "丙", "2024-06-03", lane, ["当场整改"], case_no="P3", fine=6, basis=basis, remarks="对个人处罚"),
+            # both fined (对单位…，对个人…): the column holds the enterprise's fine too, held to its minimum
+            row(A, 6, "丁", "2024-06-04", lane, case_no="P4", fine=0.3, basis="消防法第六十条第一款第（五）项",
+                other="对单位罚款0.2万元，对个人罚款0.1万元"),
+            # 第九十四条 fines the 主要负责人 (V22, [2, 5] 万元): a person's own range, still held to its minimum
+            row(A, 6, "戊", "2024-06-05", ["主要负责人未履行安全生产管理职责"], case_no="P5", fine=1,
+                basis="安全生产法第九十四条", other="对个人（主要负责人）罚款1万元")]
     found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
-    assert {f["case_no"]: f["side"] for f in found["details"]} == {"P2": "below", "P3": "above"}
+    assert {f["case_no"]: f["side"] for f in found["details"]} == {"P2": "below", "P3": "above", "P4": "below",
+                                                                    "P5": "below"}
 
 
 def test_fine_lower_bound_any_or_every_item(tmp_path):
@@ -546,7 +566,8 @@ def test_closure_due_180_days_and_one_year():
 
 def test_closure_due_counts_penalties_under_this_law_only():
     """第一百一十三条 counts 受到本法（安全生产法）规定的行政处罚: three major-hazard penalties under 消防法
-    are no closure case; the same three under 安全生产法第一百零五条 are; two of each are not (2 < 3)."""
+    are no closure case; the same three under 安全生产法第一百零五条 are; 丙's two under 消防法 and one under
+    安全生产法 are not (1 < 3); 丁's three cite a duty article of 安全生产法 but fine under 消防法: none."""
     fire = ["重大事故隐患：占用、堵塞消防车通道"]  # V26, 消防法第六十条第一款第（五）项
     exits = ["重大事故隐患：疏散通道堵塞"]  # V01, 安全生产法第一百零五条第（二）项
     basis_fire, basis_safety = "《消防法》第六十条第一款第（五）项", "《安全生产法》第一百零五条第（二）项"
@@ -554,6 +575,8 @@ def test_closure_due_counts_penalties_under_this_law_only():
     rows += [row(A, m, "乙", f"2024-0{m}-11", exits, case_no=f"Y{m}", fine=1, basis=basis_safety) for m in (2, 4, 6)]
     rows += [row(A, m, "丙", f"2024-0{m}-12", fire, case_no=f"B{m}", fine=1) for m in (2, 4)]  # no basis: V26's law
     rows += [row(A, 6, "丙", "2024-06-12", exits, case_no="B6", fine=1)]
+    duty = "违反《安全生产法》第四十二条第二款，依据《消防法》第六十条第一款第（五）项"
+    rows += [row(A, m, "丁", f"2024-0{m}-13", fire, case_no=f"D{m}", fine=1, basis=duty) for m in (2, 4, 6)]
     found = _rule(run_audit(build(rows), "2024-06"), "closure_due")
     assert list(found["enterprise"]) == ["乙"]
 

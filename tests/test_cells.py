@@ -267,6 +267,9 @@ def test_split_persons(raw, expected):
     ("张三、李四共3人", ["张三", "李四共3人"], 3),
     ("张三（执法证35001）李四（执法证35002）", ["张三(执法证35001)", "李四(执法证35002)"], 2),
     ("张三、李四等1人", ["张三", "李四等1人"], 2), ("张三", ["张三"], 1), ("王五等人", ["王五等人"], 1), (None, [], 0),
+    # "等2人陪同": the 2 who came along are not officers
+    ("黄文龙带企业负责人等2人陪同", ["黄文龙带企业负责人等2人陪同"], 1),
+    ("黄文龙（共2人）", ["黄文龙(共2人)"], 2),
 ])
 def test_count_persons_reads_the_stated_number(raw, names, count):
     """行政处罚法第四十二条 asks for two officers: "等2人" states two; a bracket note ends a name; the
@@ -299,6 +302,12 @@ def test_rectification_status(raw, expected):
     ("要求整改到位", None), ("督促完成整改", None), ("限7月1日前完成整改", "pending"), ("7日内完成整改", "pending"),
     ("不能按期完成整改", None), ("尚未清理完毕", None), ("未完成整改", "pending"), ("整改不到位", None),
     ("限期整改，已更换灭火器", "pending"),  # an order read first, as before
+    # orders, plans and partial work (review of session 25): not done
+    ("督促企业尽快整改到位", None), ("要求企业落实整改到位", None), ("请按要求整改", None),
+    ("计划本月底完成整改", None),
+    ("企业承诺下周完成整改", None), ("整改到位后申请复查", None), ("已更换部分灭火器，其余限期更换", None),
+    ("部分已配备，其余尽快配齐", None), ("已配备灭火器但压力不足", None),
+    ("已更换灭火器，已清理杂物", "rectified"), ("隐患已消除。", "rectified"),
 ])
 def test_words_of_a_finished_correction(raw, expected):
     """整改到位, 隐患已消除, 已更换… say rectified when nothing else is said; an order or a negation in

@@ -232,6 +232,29 @@ def test_rule13_b_total_disagreeing_with_the_ledger_gives_a_finding(tmp_path):
     assert found["unit"].tolist() == ["蚶江镇"]
 
 
+def test_rule13_b_total_by_another_reading_of_the_handling_rate_agrees(tmp_path):
+    """石壁村's 2 hazards were fined 0.2 万元 by 简易程序, 综合执法队's one only ordered: 查处 2/3 = 66.67 by the
+    default reading, 0.00 when only 立案 counts. A 合计 of 0 follows a documented reading (as a unit's
+    would, rule 1): no finding; 50 follows none: one."""
+    def town(handling):
+        data = make_data_dir(tmp_path / str(handling))
+        ledger_file(data, "sb.xlsx", [
+            inspection(hazards=("消防通道堵塞", "灭火器过期"), rectifications=("已整改", "已整改"), fine_wan=0.2,
+                       other_handling="简易程序当场处罚"),
+            inspection(enterprise="蚶江锦里制衣有限公司", date=dt.date(2024, 5, 7), hazards=None, rectifications=None)],
+            unit="石壁村")
+        ledger_file(data, "zf.xlsx", [inspection(enterprise="蚶江石湖港务有限公司", date=dt.date(2024, 5, 8),
+                                                 hazards=("无应急预案",), rectifications=("限期整改",))],
+                    unit="综合执法队")
+        _town_figures(data, [_fig(f"合计 {label}", 4, 3, 75, 3, 2, 0, 0, handling, 0.2)
+                             for label in ("本月数", "累计数")])
+        found = run_audit(load(data, jobs=1), "2024-05").findings
+        return [d["columns"] for d in found.loc[found["rule"] == "consolidated_ledger_mismatch", "details"]]
+
+    assert town(0) == [] and town(66.67) == []
+    assert town(50) == [{"violation_handling_rate": {"reported": 50.0, "recomputed": 66.67}}]
+
+
 def test_a_unit_of_another_town_is_flagged(tmp_path):
     """units.csv puts 综合执法队 under 祥芝镇: 蚶江镇's form listing it gets relayed_unit_outside (row kept)."""
     data = make_data_dir(tmp_path, units=None)

@@ -54,6 +54,21 @@ def test_negated_blank_or_empty_text_counts_nothing(text):
     assert parse_handling(text) == {}
 
 
+@pytest.mark.parametrize("text", ["建议移送公安机关", "应移送公安机关", "待移送公安机关", "准备移送公安机关",
+                                  "是否移送公安机关待定", "移送公安机关未果", "建议停产整顿"])
+def test_a_proposal_or_a_failed_attempt_counts_nothing(text):
+    """建议/应/待/准备/是否 before a measure proposes it; 未果 after it says it failed: nothing done."""
+    assert parse_handling(text) == {}
+
+
+def test_criminal_referrals_read_from_remarks_when_other_has_none():
+    """其他查处 first; a referral written only in 备注 counts; a proposal in 备注 does not."""
+    from evalkit.intake.handling import criminal_referrals
+    assert criminal_referrals("移送公安机关2人", "移送公安机关1人") == 2
+    assert criminal_referrals(None, "已移送公安机关追究刑事责任1人") == 1
+    assert criminal_referrals("责令停产整顿", "建议移送公安机关") == 0
+
+
 @pytest.mark.parametrize(("text", "count"), [("移送公安机关两人", 2), ("移送公安机关十二人", 12),
                                              ("移送公安机关二十名", 20), ("暂扣操作证三本", 3)])
 def test_chinese_numerals_are_read(text, count):

@@ -182,7 +182,8 @@ def test_a_summary_procedure_fine_is_a_penalty_in_the_handling_rate():
     assert result.frame.at["石壁村", "violation_handling_rate"] == 60.0
     # the readings a unit's 附件2 may follow: coverage by the printed formula 4/4; 查处率 by each variant
     # (3/5; 立案 only 0/5; case rows 0/5; cases among violating 0/4; per order 0/4)
-    assert result.readings("石壁村") == {"coverage_rate": [100.0], "violation_handling_rate": [60.0, 0.0, 0.0, 0.0, 0.0]}
+    assert result.readings("石壁村") == {"coverage_rate": [100.0],
+                                         "violation_handling_rate": [60.0, 0.0, 0.0, 0.0, 0.0]}
 
 
 def test_ytd_counts_an_enterprise_inspected_in_two_months_once():

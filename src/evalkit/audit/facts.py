@@ -54,7 +54,7 @@ from evalkit.core.catalogue import (
 from evalkit.core.dataset import Dataset
 from evalkit.core.periods import Period
 from evalkit.intake.cells import STATUS_OVERDUE, STATUS_RECTIFIED, find_date
-from evalkit.intake.handling import fines_a_person, is_summary_fine, parse_handling
+from evalkit.intake.handling import criminal_referrals, fines_only_a_person, is_summary_fine, parse_handling
 from evalkit.metrics.hazards import hazard_status, with_assumed_days
 
 #: Item statuses and text that mean the enterprise refused or missed the order to correct.
@@ -85,7 +85,7 @@ def _text(*parts) -> str:
 
 
 #: Words that, written just before a match, deny it ("未擅自恢复生产", "不存在拒不执行").
-_DENIED = re.compile(r"(?:未|无|不|没有|未发现|未见|不存在)$")
+_DENIED = re.compile(r"(?:未|无|不|没有|未发现|未见|不存在|不属于|不构成|并非|并无)$")
 #: 停产停业整顿 as the penalty (安全生产法第九十四条…第一百零五条), not 第六十五条's 暂时停产停业.
 SUSPENSION_ORDER = re.compile(r"停产停业整顿|停产整顿|停业整顿")
 
@@ -206,7 +206,7 @@ class Facts:
             "file": hist["file"], "sheet": hist["sheet"], "row": hist["row"],
         })
         out["has_case"] = out["case_no"].notna()
-        out["on_person"] = [fines_a_person(o, b, r) for o, b, r in zip(other, basis, remarks, strict=True)]
+        out["on_person"] = [fines_only_a_person(o, b, r) for o, b, r in zip(other, basis, remarks, strict=True)]
         out["summary_fine"] = [is_summary_fine(f, c, o, b, r) for f, c, o, b, r in zip(
             out["fine"], out["case_no"], out["other_handling"], out["legal_basis"], out["remarks"], strict=True)]
         out["in_period"] = out["period"].isin(self.period.period_keys)
@@ -214,10 +214,10 @@ class Facts:
         out["closure"] = [h.get("closure_requested", 0) > 0 for h in handled]
         # A referral written in 备注 is as done as one in 其他查处: 以罚代刑 (a 一票否决) must not
         # turn on which column the clerk used.
-        out["referral"] = [h.get("criminal_referrals", 0) > 0 or parse_handling(r).get("criminal_referrals", 0) > 0
-                           for h, r in zip(handled, remarks, strict=True)]
-        # 拒不执行 written on the row (其他查处, 处罚依据 or 备注), not denied (不存在拒不执行).
-        out["refusal_text"] = [affirmed(p.refusal, t) for t in all_text]
+        out["referral"] = [criminal_referrals(o, r) > 0 for o, r in zip(other, remarks, strict=True)]
+        # 拒不整改 / 拒不执行 written on the row (其他查处 or 备注, not 处罚依据: it quotes the statute's
+        # own 拒不执行的…), not denied (不存在拒不执行, 不属于拒不执行).
+        out["refusal_text"] = [affirmed(p.refusal, t) for t in handling_text]
         out["daily_penalty"] = [bool(p.daily_penalty.search(t)) for t in all_text]
         out["published"] = [bool(p.publication.search(t)) for t in handling_text]
         out["from_report"] = [bool(p.report.search(t)) for t in handling_text]
@@ -318,7 +318,7 @@ class Facts:
         refusal = self.patterns.refusal
         # written: the item's own 完成整改情况 says 拒不…; refused: that, or the deadline missed
         # (逾期未整改). Only the written refusal can make a crime (``referral_due``).
-        it["refusal_written"] = [isinstance(r, str) and bool(refusal.search(r)) for r in it["rectification"].tolist()]
+        it["refusal_written"] = [isinstance(r, str) and affirmed(refusal, r) for r in it["rectification"].tolist()]
         it["refused"] = [(s == REFUSED_STATUS) or w
                          for s, w in zip(it["status"].tolist(), it["refusal_written"].tolist(), strict=True)]
         it["hazard_status"] = hazard_status(it, self.end, grace_days=self.grace_days)
@@ -569,9 +569,11 @@ def check_fine(row, lower: str = "any_item") -> FineCheck | None:
     The items' escalation states (``rows.escalated``) pick base or after ranges; a fine below
     the applicable minimum or above the maximum is out of range. A 按日连续处罚 row is not
     range-checked (``daily``): its total is a multiple of the original fine. A fine the row puts
-    on a citizen (``rows.on_person``: 对个人, 对车主 …; 消防法第六十条第二款 fines a person at most
-    500 元) is not held to the enterprise's minimum: the catalogue's ranges are the enterprise's,
-    and its maximum, higher than a person's, is still a safe upper bound.
+    on a citizen alone (``rows.on_person``: 对个人, 对车主 …, no 对单位/对企业; 消防法第六十条第二款
+    fines a person at most 500 元) is not held to the minimum of an article that fines the
+    enterprise: the catalogue's range there is the enterprise's, and its maximum, higher than a
+    person's, is still a safe upper bound. Not for 一案双罚 (``dual_penalty``: the column sums both
+    fines) nor for an article that fines the person itself (V22 第九十四条, V23 第九十六条).
     """
     fine = float(row["fine"])
     if fine <= 0:
@@ -588,7 +590,9 @@ def check_fine(row, lower: str = "any_item") -> FineCheck | None:
         return FineCheck(None, None, False, False, False, daily, cited, fine)
     if daily:
         return FineCheck(fr, None, True, False, False, True, cited, fine)
-    below = bool(fine < fr.low - 1e-9) and not bool(get("on_person", False))
+    enterprise_range = all(p is None or p.fined_party == "单位" for p in map(provision, codes))
+    person_only = bool(get("on_person", False)) and not bool(get("dual_penalty", False)) and enterprise_range
+    below = bool(fine < fr.low - 1e-9) and not person_only
     above = bool(fr.high is not None and fine > fr.high + 1e-9)
     return FineCheck(fr, fr.high, fr.escalated, below, above, False, cited, fine)
 

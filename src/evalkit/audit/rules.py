@@ -160,9 +160,10 @@ def check_reconciliation_mismatch(ctx: Context) -> list[dict]:
     reported value is compared with ``evalkit.metrics.engine.compute_metrics(source="ledger")``
     (scope ``month`` for 本月数, ``ytd`` for 累计数) by ``evalkit.audit.reconcile.differs``
     (blank = 0 or 不适用, a reported 0 = 不适用; tolerance: counts exact, rates 0.01
-    percentage points, 万元 0.0001). 检查覆盖率 agrees when it matches either the metric (the
-    unit's own registry enterprises inspected) or the form's printed formula (附件2 备注2:
-    现场监督检查企业数 / 监管企业总数). One finding per differing cell, both values shown.
+    percentage points, 万元 0.0001). A rate agrees when it matches another reading the unit may
+    have followed (``reconcile.held_to``, ``MetricsResult.readings``): 检查覆盖率 by the form's
+    printed formula (附件2 备注2: 现场监督检查企业数 / 监管企业总数), 违法行为查处率 by every documented
+    variant (its footnote is garbled). One finding per differing cell, both values shown.
     A recomputed figure that is incomplete (``MetricsResult.incomplete``) is never a
     mismatch: rule 1b (``reconciliation_incomplete``) reports it.
     """

@@ -31,7 +31,7 @@ import dataclasses
 import pandas as pd
 
 from evalkit._text import as_number
-from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs, verdict
+from evalkit.audit.reconcile import COMPARED, SCOPE_OF_ROW, differs, held_to, verdict
 from evalkit.audit.rules import Context, finding, fmt
 from evalkit.core import hierarchy
 from evalkit.core.forms import FIGURES, LEDGER
@@ -167,9 +167,10 @@ def check_consolidated_ledger_mismatch(ctx: Context) -> list[dict]:
         if not group or not _ledger_present(ctx, group, town, months):
             continue
         result = _group_metrics(ctx, group, cache, period, scope)
+        readings = result.readings(TOTAL_LABEL)  # the other readings a 合计 may follow, as a unit's (rule 1)
         bad = {}
         for col in COMPARED:
-            rec = result.total.get(col.key)
+            rec = held_to(col.key, total.get(col.key), result.total.get(col.key), readings, col.kind, ctx.config)
             why = result.is_incomplete(TOTAL_LABEL, col.key)
             if verdict(total.get(col.key), rec, col.kind, ctx.config, incomplete=why) == "differs":
                 bad[col.key] = {"reported": total.get(col.key), "recomputed": rec}

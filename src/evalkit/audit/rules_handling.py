@@ -23,7 +23,7 @@ from evalkit.audit.facts import (
     repeat_offences,
 )
 from evalkit.audit.rules import Context, finding, fmt
-from evalkit.core.catalogue import citations, load_catalogue, penalty_articles, provision
+from evalkit.core.catalogue import cited_codes, load_catalogue, penalty_articles, provision
 from evalkit.intake.cells import DEADLINE_ASSUMED, DEADLINE_RELATIVE, DEADLINE_WRITTEN, rectified_on_the_spot
 from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import OVERDUE
@@ -563,12 +563,10 @@ def check_case_basis_missing(ctx: Context) -> list[dict]:
 # ------------------------------------------------------------------ rule 11
 def under_work_safety_law(legal_basis: str | None, codes) -> bool:
     """Whether a row's penalty was imposed under 安全生产法 (第一百一十三条第（一）项 counts 受到本法规定的
-    行政处罚 only): the articles its 处罚依据 cites decide; with none cited, its items' catalogue
-    penalty articles; with neither known, True (重大事故隐患 is 安全生产法's own term, 第一百零二条)."""
-    cited = citations(legal_basis)
-    if cited:
-        return any(c.article.startswith("安全生产法") for c in cited)
-    known = [p.article for p in map(provision, codes or ()) if p is not None]
+    行政处罚 only): the penalty articles its 处罚依据 cites decide (``cited_codes``: a violated duty
+    article, 违反《安全生产法》第四十二条, is no penalty article); with none cited, its items'
+    catalogue penalty articles; with neither known, True (重大事故隐患 is 安全生产法's own term)."""
+    known = [p.article for p in map(provision, cited_codes(legal_basis) or codes or ()) if p is not None]
     return not known or any(a.startswith("安全生产法") for a in known)
 
 
@@ -696,7 +694,6 @@ def single_code_fines(ctx: Context) -> pd.DataFrame:
     rows = ctx.facts.period_rows
     cfg = ctx.config["fine_disparity"]
     aggravation = re.compile(cfg["aggravation"])
-    refusal = ctx.facts.patterns.refusal
     fined = rows[(rows["fine"] > 0) & ~rows["fine_unknown"]]
     if fined.empty:
         return pd.DataFrame(columns=SINGLE_CODE_COLUMNS)
@@ -717,7 +714,7 @@ def single_code_fines(ctx: Context) -> pd.DataFrame:
             why = "按日连续处罚"
         elif row["suspended"] or row["closure"]:
             why = "责令停产停业整顿" if row["suspended"] else "提请关闭"
-        elif rid in refused_rows or refusal.search(text):
+        elif rid in refused_rows or row["refusal_text"]:
             why = "拒不整改"
         elif aggravation.search(text):
             why = "写明从重"

@@ -120,7 +120,10 @@ HANDLING_TERMS: tuple[HandlingTerm, ...] = (
 HANDLING_METRICS: dict[str, str] = {
     c.key: c.unit for c in FIGURES.columns if c.key in {t.metric for t in HANDLING_TERMS}}
 
-_NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟)$")
+# Just before a term: it was not done, or only proposed (建议移送, 待移送, 是否移送…).
+_NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟|建议|应|应当|待|准备|需|需要|是否)$")
+# Within six characters after a term: it was tried and failed (移送公安机关未果).
+_FAILED = re.compile(r"(?:未果|未成功|被退回)")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。、\n\r]|并|同时|以及")
 _NUM = r"(\d+|[一二两三四五六七八九十百]+)"
 _BLANK = "□"  # replaces a consumed match; no pattern matches it
@@ -175,7 +178,7 @@ def _parse_cached(text: str) -> tuple[tuple[str, int], ...]:
         for term, regex in _COMPILED:
             found = None
             for match in regex.finditer(clause):
-                if _NEGATION.search(clause[: match.start()]):
+                if _NEGATION.search(clause[: match.start()]) or _FAILED.search(clause, match.end(), match.end() + 6):
                     continue
                 found = match
                 break
@@ -187,6 +190,14 @@ def _parse_cached(text: str) -> tuple[tuple[str, int], ...]:
                 clause, found.start(), found.end(), term.count_units)
             clause = blanked
     return tuple(counts.items())
+
+
+def criminal_referrals(other, remarks) -> int:
+    """People referred for criminal liability (移送公安/司法机关, 追究刑事责任) on one ledger row: as its
+    其他查处(或移送)情况 says, else as its 备注 says (a referral written in the wrong column is as
+    done). The one reading the audit's 以罚代刑 (rule 6) and the metric criminal_referrals share."""
+    n = parse_handling(other).get("criminal_referrals", 0)
+    return n if n else parse_handling(remarks).get("criminal_referrals", 0)
 
 
 def handling_counts(texts: pd.Series) -> pd.DataFrame:
@@ -263,8 +274,7 @@ def summary_procedure(*texts) -> SummaryProcedure | None:
     """The 简易程序 record of a row from its 其他查处(或移送)情况, 处罚依据 and 备注 texts, or None
     when none of ``SUMMARY_PROCEDURE_TERMS`` appears (a negated one, "不适用简易程序", does not
     count). ``on_person`` when a ``PERSON_TERMS`` word appears in the same texts."""
-    text = "；".join(_SPACES.sub("", unicodedata.normalize("NFKC", str(t)))
-                    for t in texts if isinstance(t, str) and t.strip())
+    text = _joined(texts)
     if not text:
         return None
     term = _found(text, _SUMMARY_KEYS)
@@ -273,12 +283,27 @@ def summary_procedure(*texts) -> SummaryProcedure | None:
     return SummaryProcedure(term, fines_a_person(text))
 
 
+#: Words that put a fine on the enterprise: with one of them, a fine is not a citizen's alone.
+ORGANISATION_TERMS: tuple[str, ...] = ("对单位", "对企业", "对公司", "对该单位", "对该企业", "对该公司",
+                                      "对生产经营单位")
+_ORGANISATION_KEYS = tuple(unicodedata.normalize("NFKC", t) for t in ORGANISATION_TERMS)
+
+
+def _joined(texts) -> str:
+    return "；".join(_SPACES.sub("", unicodedata.normalize("NFKC", str(t)))
+                    for t in texts if isinstance(t, str) and t.strip())
+
+
 def fines_a_person(*texts) -> bool:
     """True when the texts (其他查处, 处罚依据, 备注) put the fine on a citizen: a ``PERSON_TERMS``
-    word (对个人, 对车主 …), not negated. The enterprise's range is then not the applicable one."""
-    text = "；".join(_SPACES.sub("", unicodedata.normalize("NFKC", str(t)))
-                    for t in texts if isinstance(t, str) and t.strip())
+    word (对个人, 对车主 …), not negated (the 简易程序's 200 元 limit)."""
+    text = _joined(texts)
     return bool(text) and _found(text, _PERSON_KEYS) is not None
+
+
+def fines_only_a_person(*texts) -> bool:
+    """``fines_a_person``, and no ``ORGANISATION_TERMS`` word (对单位罚款…，对个人罚款… fines both)."""
+    return fines_a_person(*texts) and _found(_joined(texts), _ORGANISATION_KEYS) is None
 
 
 def is_summary_fine(fine_wan, case_no, *texts) -> bool:

@@ -229,6 +229,11 @@ class _Ledger:
                            for key in CELL_COMPONENTS}
         handling = handling_counts(ledger["other_handling"])
         self.handling = {m: handling[m].to_numpy() for m in HANDLING_METRICS}
+        # 移送追究刑事责任: written in 备注 counts where 其他查处 says none (``handling.criminal_referrals``,
+        # here column-wise: each distinct 备注 parsed once)
+        own = self.handling["criminal_referrals"]
+        in_remarks = handling_counts(ledger["remarks"])["criminal_referrals"].to_numpy()
+        self.handling["criminal_referrals"] = np.where(own > 0, own, in_remarks)
         self.report = _contains(ledger["remarks"], "举报")
 
         # Items: new hazards per row; whether each is rectified depends on the scope's end

@@ -402,7 +402,7 @@ _R(MetricDef(
           "或按简易程序当场罚款（行政处罚法第五十一条：对单位3000元、对公民200元以下，不立案；与核查规则7同一口径，"
           "intake.handling.is_summary_fine），或在范围结束日及以前复查时逾期未改、在复查行立案或罚款"
           "（方案二（五）逾期未整改的依法从重查处），都算查处"
-          "（metrics.escalation）。另三种口径可在 config/metrics.yaml 中选择（violation_handling_rate.variant），"
+          "（metrics.escalation）。另四种口径可在 config/metrics.yaml 中选择（violation_handling_rate.variant），"
           "见 VIOLATION_HANDLING_VARIANTS。分子只计本范围新发现的隐患项，故不超过100。",
     reported="报送值是单位自己的口径；附件2 没有查处数栏目，"
              "季度、年度与全镇合计把各月 报送率×排查隐患数/100 相加后除以隐患数之和。"))
