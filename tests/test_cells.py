@@ -308,6 +308,7 @@ def test_rectification_status(raw, expected):
     ("企业承诺下周完成整改", None), ("整改到位后申请复查", None), ("已更换部分灭火器，其余限期更换", None),
     ("部分已配备，其余尽快配齐", None), ("已配备灭火器但压力不足", None),
     ("已更换灭火器，已清理杂物", "rectified"), ("隐患已消除。", "rectified"),
+    ("复查合格", "rectified"), ("验收合格", "rectified"), ("待复查合格后恢复生产", None),
 ])
 def test_words_of_a_finished_correction(raw, expected):
     """整改到位, 隐患已消除, 已更换… say rectified when nothing else is said; an order or a negation in
