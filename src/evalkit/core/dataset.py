@@ -129,7 +129,8 @@ def covered_months(ds: Dataset) -> list[str]:
     months: set[str] = set()
     for frame in (ds.submissions, ds.ledger, ds.figures):
         if len(frame) and "period" in frame:
-            months.update(str(p) for p in frame["period"].dropna())
+            # distinct values first: a national ledger holds a million rows and a dozen months
+            months.update(str(p) for p in frame["period"].dropna().unique())
     return sorted(m for m in months if len(m) == 7 and m[4] == "-")
 
 
