@@ -237,3 +237,24 @@ def test_audit_config_override_reaches_rule_1(dataset, tmp_path):
     # hazards_rectified blank vs 2 still differs (|0 − 2| > 1)
     assert got == EXPECTED - {("石壁村", "hazards_found", "本月数"), ("石壁村", "blacklisted", "本月数"),
                               ("锦里村", "reports_verified", "本月数")}
+
+
+def test_report_table_names_the_other_reading_the_unit_followed():
+    """锦里村's 2 hazards were fined 0.2 万元 by 简易程序 (no case): 查处率 100.00 by default, 0.00 counting 立案
+    only. Its 附件2 says 0: the report shows the ledger's 100.00 with the reading that agrees, unmarked;
+    a 附件2 of 50 (no reading) is marked."""
+    from fixtures_audit import build, figure, row
+
+    unit = "锦里村"
+    rows = [row(unit, 6, "甲厂", "2024-06-03", ["未设置安全警示标志", "未配劳动防护用品"], ["已整改", "已整改"],
+                fine=0.2, other="简易程序当场处罚")]
+
+    def cell(reported):
+        figs = [figure(unit, 6, "本月数", row=6, supervised_total=1, inspected=1, coverage_rate=100, hazards_found=2,
+                       hazards_rectified=2, fines_wan=0.2, violation_handling_rate=reported)]
+        table, marked = figures_comparison(build(rows, figures=figs), "2024-06", unit)
+        at = [c.key for c in COMPARED].index("violation_handling_rate")
+        return table.at[at, "本月数·台账重算"], bool(marked.at[at, "本月数·台账重算"])
+
+    assert cell(0) == ("100.00%（按另一口径为 0.00%，与报送相符）", False)
+    assert cell(50) == ("100.00%", True)

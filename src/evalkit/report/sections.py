@@ -878,14 +878,20 @@ def figures_comparison(ds, period, unit: str) -> tuple[pd.DataFrame, pd.DataFram
             kind = _kind(col.key)
             r = None if missing else as_number(reported[col.key])
             o = as_number(own.frame.at[unit, col.key]) if unit in own.frame.index else None
-            if p.kind == "month" and not missing:  # another reading of the rate the unit may have followed
-                o = as_number(held_to(col.key, r, o, own.readings(unit), col.kind))
+            held = o  # another reading of the rate the unit may have followed (``reconcile.held_to``)
+            if p.kind == "month" and not missing:
+                held = as_number(held_to(col.key, r, o, own.readings(unit), col.kind))
             partial = own.is_incomplete(unit, col.key)  # a cell of the ledger could not be read
             r_col.append(NOT_SUBMITTED if missing else NOT_COMPARABLE if col.key in unsupported
                          else format_value(r, kind))
-            o_col.append(f"{format_value(o, kind)}（{INCOMPLETE}）" if partial else format_value(o, kind))
+            shown = format_value(o, kind)
+            if partial:
+                shown = f"{shown}（{INCOMPLETE}）"
+            elif held != o:
+                shown = f"{shown}（按另一口径为 {format_value(held, kind)}，与报送相符）"
+            o_col.append(shown)
             d_col.append(p.kind == "month" and not missing
-                         and verdict(r, o, col.kind, incomplete=partial) == "differs")
+                         and verdict(r, held, col.kind, incomplete=partial) == "differs")
         table[f"{label}·报送"] = r_col
         table[f"{label}·台账重算"] = o_col
         marked[f"{label}·报送"] = [False] * len(COMPARED)
