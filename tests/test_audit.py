@@ -418,6 +418,21 @@ def test_fine_on_a_person_is_not_held_to_the_enterprise_minimum():
                                                                     "P5": "below"}
 
 
+def test_fine_below_the_after_range_only_because_of_a_suspension_says_so():
+    """第九十七条 has 停产停业整顿 only after the deadline (逾期未改正 → 10–20 万元): a first inspection, deadline
+    06-19 not yet passed, 0.8 万元 (within ≤ 10) with 责令停产停业整顿 is still below [10, 20], and the message
+    says the suspension is the fact to check; with 逾期未改正 written in 备注 the plain finding stays."""
+    def found(**texts):
+        rows = [row(A, 6, "华峰厂", "2024-06-04", ["未制定生产安全事故应急救援预案"], ["限2024年6月19日前整改"],
+                    case_no="H1", fine=0.8, basis="安全生产法第九十七条第（六）项", other="责令停产停业整顿", **texts)]
+        f = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
+        return [(d["low_wan"], d["escalated_by_suspension_only"], "需核查的是停产停业整顿的依据" in m)
+                for d, m in zip(f["details"], f["message"], strict=True)]
+
+    assert found() == [(10.0, True, True)]
+    assert found(remarks="逾期未改正") == [(10.0, False, False)]
+
+
 def test_fine_lower_bound_any_or_every_item(tmp_path):
     """V22 (min 2) + V14 (min 0) fined 1 万元, citing both articles: fine under any_item (min of minimums 0),
     too low under every_item (2). Citing 第九十四条 alone: V22 was surely fined, so 1 < 2 is too low either way.

@@ -450,6 +450,19 @@ def _range_text(fr) -> str:
     return f"按{fr.basis}：{'、'.join(parts)}{persons}"
 
 
+def _escalated_by_suspension_only(row, chk, lower: str, refused: bool) -> bool:
+    """A fine found below its 逾期未改正 range only because the row orders 停产停业整顿: not a 复查, no
+    逾期未改正 / 拒不 written on the row or its items (``refused``), and within the article's base
+    range. The row is inconsistent either way; the message says which fact would clear the fine,
+    so the unit is not blamed for the wrong one."""
+    if not (chk.below and chk.escalation and row["suspension_order"]) or row["after_text"] or row["is_recheck"]:
+        return False
+    if refused:
+        return False
+    base = check_fine({**row.to_dict(), "escalated": None, "suspension_order": False}, lower)
+    return base is not None and base.within is True
+
+
 def check_fine_out_of_range(ctx: Context) -> list[dict]:
     """Rule 10a. A fine below the minimum or above the maximum of the applicable legal range,
     and a 按日连续处罚 that is not the original fine per day.
@@ -473,21 +486,28 @@ def check_fine_out_of_range(ctx: Context) -> list[dict]:
     out = []
     lower = ctx.config["fines"]["lower_bound"]
     rows = ctx.facts.period_rows
+    it = ctx.facts.items
+    refused_rows = set(it.loc[it["refused"].astype(bool), "row_id"]) if not it.empty else set()
     for rid, row in rows[rows["fine"] > 0].iterrows():  # check_fine: nothing to check without a fine
         chk = check_fine(row, lower)
         if chk is None or chk.range is None or chk.within is not False:
             continue
         fr = chk.range
         shown_high = "未知" if fr.high is None else fmt(fr.high)
+        message = (f"罚款 {fmt(row['fine'])} 万元{'低于' if chk.below else '高于'}法定幅度"
+                   f"［{fmt(fr.low)}，{shown_high}］万元（{_range_text(fr)}）")
+        by_suspension = _escalated_by_suspension_only(row, chk, lower, rid in refused_rows)
+        if by_suspension:
+            message += ("；按逾期未改正后的幅度核对，只因本行责令停产停业整顿（该条中这是逾期未改正后的处罚），"
+                        "而本行不是复查、也未写逾期未改正：若检查时尚未逾期，罚款在基本幅度内，需核查的是停产停业整顿的依据")
         out.append(finding(
             ctx, "fine_out_of_range", unit=row["unit"], enterprise=row["enterprise"],
-            message=(f"罚款 {fmt(row['fine'])} 万元{'低于' if chk.below else '高于'}法定幅度"
-                     f"［{fmt(fr.low)}，{shown_high}］万元（{_range_text(fr)}）"),
+            message=message,
             evidence=[rid],
             details={"fine_wan": float(row["fine"]), "low_wan": fr.low, "high_wan": chk.high_used,
                      "codes": list(fr.codes), "states": list(fr.states), "range_from": fr.basis,
                      "side": "below" if chk.below else "above", "escalated": bool(fr.escalated),
-                     "case_no": row["case_no"]},
+                     "case_no": row["case_no"], "escalated_by_suspension_only": by_suspension},
         ))
     daily = daily_penalty_checks(ctx.facts)
     unjudged = []
