@@ -193,6 +193,13 @@ def test_plan_not_executed():
     """Due by June and not done by the planning unit in/after the planned month: e2 and e4."""
     found = _rule(run_audit(_plan_ds(), "2024-06"), "plan_not_executed")
     assert sorted(found["enterprise"]) == ["e2", "e4"]
+    # e2 was inspected by A in April, before its planned May: named, never “no record”
+    by = dict(zip(found["enterprise"], found["message"], strict=True))
+    assert "5月及以后未见该单位检查记录（此前有 1 次检查" in by["e2"]
+    assert by["e4"].endswith("截至2024年06月30日未见该单位检查记录")
+    e2 = found[found["enterprise"] == "e2"].iloc[0]
+    # A's April file: e1 on row 5, e2 on row 6
+    assert e2["details"]["earlier_rows"] == [f"submissions/{A}_202404.xlsx#附件1#6"] == e2["evidence"][1:]
 
 
 def test_random_inspection_share_planned():

@@ -426,6 +426,16 @@ def _carried_out(ctx: Context, name: str, unit: str, month: int) -> list[str]:
     return v["row_id"][hit].tolist()
 
 
+def _earlier_inspections(ctx: Context, name: str, unit: str, month: int) -> list[str]:
+    """Row ids of the unit's inspections of ``name`` in the period's year before plan ``month``."""
+    pos = ctx.facts.enterprise_positions(name)
+    v = ctx.facts.row_values
+    start = pd.Timestamp(ctx.period.year, int(month), 1).to_datetime64()
+    hit = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)
+              & (v["month"][pos] < int(month)) & (v["date"][pos] < start)]
+    return v["row_id"][hit].tolist()
+
+
 def check_random_inspection_low(ctx: Context) -> list[dict]:
     """Rule 4. “双随机”抽查比例 = the unit's 双随机 plan enterprises ÷ its supervised total.
 
@@ -472,6 +482,8 @@ def check_plan_not_executed(ctx: Context) -> list[dict]:
 
     Carried out = a ledger row by the plan's unit for the enterprise, submitted in the year
     in or after the planned month (or dated on/after its first day), up to the period end.
+    An inspection earlier in the year does not carry out the plan, but the message names it
+    (“此前有 N 次检查”, ``details.earlier_rows`` and the evidence): never “no record” when one exists.
     A key-industry enterprise not inspected by anyone this year whose planned month has
     passed is reported here only (rule 3 leaves it to this rule); the message says so.
     """
@@ -488,12 +500,16 @@ def check_plan_not_executed(ctx: Context) -> list[dict]:
             continue
         key = key_missed.get(p["name"])
         also = f"；该企业为重点行业（{key}）企业，本年度各单位均未检查" if key else ""
+        earlier = _earlier_inspections(ctx, p["name"], p["unit"], p["month"])
+        seen = (f"{int(p['month'])}月及以后未见该单位检查记录（此前有 {len(earlier)} 次检查，不计为执行计划）"
+                if earlier else "未见该单位检查记录")
         out.append(finding(
             ctx, "plan_not_executed", unit=p["unit"], enterprise=p["name"],
             message=(f"年度执法计划安排{int(p['month'])}月对{p['name']}开展{p['method']}，"
-                     f"截至{ctx.period.end:%Y年%m月%d日}未见该单位检查记录{also}"),
-            evidence=[f"registry/plan#{p['name']}#{int(p['month'])}月"],
-            details={"planned_month": int(p["month"]), "method": p["method"], "key_industry": key},
+                     f"截至{ctx.period.end:%Y年%m月%d日}{seen}{also}"),
+            evidence=[f"registry/plan#{p['name']}#{int(p['month'])}月", *earlier],
+            details={"planned_month": int(p["month"]), "method": p["method"], "key_industry": key,
+                     "earlier_rows": earlier},
         ))
     return out
 
