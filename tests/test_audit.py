@@ -267,6 +267,9 @@ def test_missed_deadline_alone_is_no_refusal_for_the_crime():
     assert due(case(other="责令停产停业整顿", remarks="复查（原检查2024-06-05），经核查不属于拒不执行")) == []
     assert due(case(other="责令停产停业整顿",
                     basis="《安全生产法》第一百零二条（生产经营单位拒不执行的，责令停产停业整顿）")) == []
+    # refusals of the order in other words (second review): each is due
+    for said in ("企业拒不按要求整改", "拒不进行整改", "拒不履行整改义务", "拒不配合整改", "拒绝按期整改"):
+        assert due(case(other="责令停产停业整顿", remarks=f"复查（原检查2024-06-05），{said}")) == ["宝隆厂"], said
 
 
 def test_referral_written_in_remarks_counts():
@@ -423,6 +426,16 @@ def test_fine_on_a_person_is_not_held_to_the_enterprise_minimum():
     found = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
     assert {f["case_no"]: f["side"] for f in found["details"]} == {"P2": "below", "P3": "above", "P4": "below",
                                                                     "P5": "below"}
+    # the plainest wordings of a citizen's fine (second review): no finding; 第九十四条 cited with no item the
+    # catalogue matches still fines the person (V22's [2, 5] from 处罚依据): below
+    for said in ("对个人罚款200元", "对个人处200元罚款", "对个人（车主）处罚200元"):
+        one = [row(A, 6, "己", "2024-06-06", lane, ["当场整改"], case_no="P6", fine=0.02, basis=basis, other=said)]
+        assert _rule(run_audit(build(one), "2024-06"), "fine_out_of_range").empty, said
+    for items in ([], ["其他问题"]):
+        one = [row(A, 6, "庚", "2024-06-07", items, case_no="P7", fine=1, basis="安全生产法第九十四条",
+                   other="对公民罚款1万元")]
+        got = _rule(run_audit(build(one), "2024-06"), "fine_out_of_range")
+        assert [(d["low_wan"], d["side"]) for d in got["details"]] == [(2.0, "below")], items
 
 
 def test_fine_below_the_after_range_only_because_of_a_suspension_says_so():
@@ -438,6 +451,14 @@ def test_fine_below_the_after_range_only_because_of_a_suspension_says_so():
 
     assert found() == [(10.0, True, True)]
     assert found(remarks="逾期未改正") == [(10.0, False, False)]
+
+    def found_with(rect):  # the item itself says it is overdue: that is the escalation, not the suspension
+        rows = [row(A, 6, "华峰厂", "2024-06-04", ["未制定生产安全事故应急救援预案"], [rect],
+                    case_no="H1", fine=0.8, basis="安全生产法第九十七条第（六）项", other="责令停产停业整顿")]
+        f = _rule(run_audit(build(rows), "2024-06"), "fine_out_of_range")
+        return [d["escalated_by_suspension_only"] for d in f["details"]]
+
+    assert found_with("逾期仍未整改") == [False] and found_with("逾期不改正") == [False]
 
 
 def test_fine_lower_bound_any_or_every_item(tmp_path):
@@ -599,6 +620,10 @@ def test_closure_due_counts_penalties_under_this_law_only():
     rows += [row(A, 6, "丙", "2024-06-12", exits, case_no="B6", fine=1)]
     duty = "违反《安全生产法》第四十二条第二款，依据《消防法》第六十条第一款第（五）项"
     rows += [row(A, m, "丁", f"2024-0{m}-13", fire, case_no=f"D{m}", fine=1, basis=duty) for m in (2, 4, 6)]
+    # 戊: a 消防法 项 the catalogue has no code for, and an item it cannot match: the cited law still decides
+    hydrant = ["重大事故隐患：埋压、圈占、遮挡消火栓"]
+    rows += [row(A, m, "戊", f"2024-0{m}-14", hydrant, case_no=f"W{m}", fine=1,
+                 basis="《消防法》第六十条第一款第（二）项") for m in (2, 4, 6)]
     found = _rule(run_audit(build(rows), "2024-06"), "closure_due")
     assert list(found["enterprise"]) == ["乙"]
 

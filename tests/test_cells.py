@@ -269,6 +269,8 @@ def test_split_persons(raw, expected):
     ("张三、李四等1人", ["张三", "李四等1人"], 2), ("张三", ["张三"], 1), ("王五等人", ["王五等人"], 1), (None, [], 0),
     # "等2人陪同": the 2 who came along are not officers
     ("黄文龙带企业负责人等2人陪同", ["黄文龙带企业负责人等2人陪同"], 1),
+    ("黄文龙等2人。", ["黄文龙等2人。"], 2), ("黄文龙等两名执法人员", ["黄文龙等两名执法人员"], 2),
+    ("黄文龙等2人现场检查", ["黄文龙等2人现场检查"], 2),
     ("黄文龙（共2人）", ["黄文龙(共2人)"], 2),
 ])
 def test_count_persons_reads_the_stated_number(raw, names, count):
@@ -309,6 +311,11 @@ def test_rectification_status(raw, expected):
     ("部分已配备，其余尽快配齐", None), ("已配备灭火器但压力不足", None),
     ("已更换灭火器，已清理杂物", "rectified"), ("隐患已消除。", "rectified"),
     ("复查合格", "rectified"), ("验收合格", "rectified"), ("待复查合格后恢复生产", None),
+    # a blocker's character in an ordinary word is no blocker (second review of session 25)
+    ("仓库内过期灭火器已更换", "rectified"), ("车间内消防通道杂物已清理", "rectified"),
+    ("会议室灭火器已更换", "rectified"),
+    ("不合格灭火器已更换", "rectified"), ("已如期完成整改", "rectified"), ("应急疏散指示标志已补齐", "rectified"),
+    ("已补齐未设置的警示标志", "rectified"), ("应急照明已更换", "rectified"),
 ])
 def test_words_of_a_finished_correction(raw, expected):
     """整改到位, 隐患已消除, 已更换… say rectified when nothing else is said; an order or a negation in

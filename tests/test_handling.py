@@ -55,7 +55,8 @@ def test_negated_blank_or_empty_text_counts_nothing(text):
 
 
 @pytest.mark.parametrize("text", ["建议移送公安机关", "应移送公安机关", "待移送公安机关", "准备移送公安机关",
-                                  "是否移送公安机关待定", "移送公安机关未果", "建议停产整顿"])
+                                  "是否移送公安机关待定", "移送公安机关未果", "建议停产整顿",
+                                  "移送石狮市公安局刑侦大队未果", "应予停产整顿"])
 def test_a_proposal_or_a_failed_attempt_counts_nothing(text):
     """建议/应/待/准备/是否 before a measure proposes it; 未果 after it says it failed: nothing done."""
     assert parse_handling(text) == {}

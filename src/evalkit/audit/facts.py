@@ -572,8 +572,9 @@ def check_fine(row, lower: str = "any_item") -> FineCheck | None:
     on a citizen alone (``rows.on_person``: 对个人, 对车主 …, no 对单位/对企业; 消防法第六十条第二款
     fines a person at most 500 元) is not held to the minimum of an article that fines the
     enterprise: the catalogue's range there is the enterprise's, and its maximum, higher than a
-    person's, is still a safe upper bound. Not for 一案双罚 (``dual_penalty``: the column sums both
-    fines) nor for an article that fines the person itself (V22 第九十四条, V23 第九十六条).
+    person's, is still a safe upper bound. Not when 对单位/对企业 is written too (both fined: the
+    column holds the enterprise's fine), nor for an article that fines the person itself (V22
+    第九十四条, V23 第九十六条).
     """
     fine = float(row["fine"])
     if fine <= 0:
@@ -590,8 +591,9 @@ def check_fine(row, lower: str = "any_item") -> FineCheck | None:
         return FineCheck(None, None, False, False, False, daily, cited, fine)
     if daily:
         return FineCheck(fr, None, True, False, False, True, cited, fine)
-    enterprise_range = all(p is None or p.fined_party == "单位" for p in map(provision, codes))
-    person_only = bool(get("on_person", False)) and not bool(get("dual_penalty", False)) and enterprise_range
+    # the range's own codes (from the items, or from 处罚依据 when no item matched) must fine the enterprise
+    enterprise_range = all(p is None or p.fined_party == "单位" for p in map(provision, fr.codes))
+    person_only = bool(get("on_person", False)) and enterprise_range
     below = bool(fine < fr.low - 1e-9) and not person_only
     above = bool(fr.high is not None and fine > fr.high + 1e-9)
     return FineCheck(fr, fr.high, fr.escalated, below, above, False, cited, fine)
@@ -743,8 +745,9 @@ def referral_due(facts: Facts, in_period_only: bool = True) -> pd.DataFrame:
 
     Due when a new hazard item's code carries a criminal risk in the catalogue (V17, V28);
     for V20 (未采取措施消除事故隐患, 危险作业罪 第（二）项) when the item — usually on the
-    复查 row — is a 重大事故隐患 whose order to correct the ledger says was refused: 拒不…
-    (``patterns.refusal``) in the item's 完成整改情况 or in the row's 其他查处, 处罚依据 or 备注.
+    复查 row — is a 重大事故隐患 whose order to correct the ledger says was refused: 拒不整改 / 拒不
+    执行 … (``patterns.refusal``, not denied) in the item's 完成整改情况 or in the row's 其他查处 or
+    备注 (not 处罚依据: it quotes the statute's own 拒不执行的…).
     A deadline merely missed (逾期未整改) is not 拒不执行 (刑法第一百三十四条之一第（二）项; 两高
     解释（二）第四条: 无正当理由故意不执行): it is rule 9's overdue hazard and 第一百零二条's
     escalation, never on its own a 以罚代刑 veto. One row per (row, code): row_id, unit,

@@ -432,7 +432,7 @@ def _earlier_inspections(ctx: Context, name: str, unit: str, month: int) -> list
     v = ctx.facts.row_values
     start = pd.Timestamp(ctx.period.year, int(month), 1).to_datetime64()
     hit = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)
-              & (v["month"][pos] < int(month)) & (v["date"][pos] < start)]
+              & (v["month"][pos] < int(month)) & ~(v["date"][pos] >= start)]  # an unread date: by its month
     return v["row_id"][hit].tolist()
 
 

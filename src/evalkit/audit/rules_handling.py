@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -17,13 +18,14 @@ from evalkit.audit.facts import (
     AFTER,
     EITHER,
     SUSPENSION_ORDER,
+    affirmed,
     check_fine,
     daily_penalty_checks,
     referral_due,
     repeat_offences,
 )
 from evalkit.audit.rules import Context, finding, fmt
-from evalkit.core.catalogue import cited_codes, load_catalogue, penalty_articles, provision
+from evalkit.core.catalogue import citations, cited_codes, load_catalogue, penalty_articles, provision
 from evalkit.intake.cells import DEADLINE_ASSUMED, DEADLINE_RELATIVE, DEADLINE_WRITTEN, rectified_on_the_spot
 from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import OVERDUE
@@ -487,7 +489,12 @@ def check_fine_out_of_range(ctx: Context) -> list[dict]:
     lower = ctx.config["fines"]["lower_bound"]
     rows = ctx.facts.period_rows
     it = ctx.facts.items
-    refused_rows = set(it.loc[it["refused"].astype(bool), "row_id"]) if not it.empty else set()
+    overdue_items = set()  # rows with an item that itself says 逾期未整改 / 拒不…: its own escalation
+    if not it.empty:
+        after = ctx.facts.patterns.after_deadline
+        said = [bool(r) or (isinstance(t, str) and affirmed(after, t))
+                for r, t in zip(it["refused"], it["rectification"], strict=True)]
+        overdue_items = set(it.loc[np.array(said, dtype=bool), "row_id"])
     for rid, row in rows[rows["fine"] > 0].iterrows():  # check_fine: nothing to check without a fine
         chk = check_fine(row, lower)
         if chk is None or chk.range is None or chk.within is not False:
@@ -496,7 +503,7 @@ def check_fine_out_of_range(ctx: Context) -> list[dict]:
         shown_high = "未知" if fr.high is None else fmt(fr.high)
         message = (f"罚款 {fmt(row['fine'])} 万元{'低于' if chk.below else '高于'}法定幅度"
                    f"［{fmt(fr.low)}，{shown_high}］万元（{_range_text(fr)}）")
-        by_suspension = _escalated_by_suspension_only(row, chk, lower, rid in refused_rows)
+        by_suspension = _escalated_by_suspension_only(row, chk, lower, rid in overdue_items)
         if by_suspension:
             message += ("；按逾期未改正后的幅度核对，只因本行责令停产停业整顿（该条中这是逾期未改正后的处罚），"
                         "而本行不是复查、也未写逾期未改正：若检查时尚未逾期，罚款在基本幅度内，需核查的是停产停业整顿的依据")
@@ -586,8 +593,20 @@ def under_work_safety_law(legal_basis: str | None, codes) -> bool:
     行政处罚 only): the penalty articles its 处罚依据 cites decide (``cited_codes``: a violated duty
     article, 违反《安全生产法》第四十二条, is no penalty article); with none cited, its items'
     catalogue penalty articles; with neither known, True (重大事故隐患 is 安全生产法's own term)."""
-    known = [p.article for p in map(provision, cited_codes(legal_basis) or codes or ()) if p is not None]
+    cited = cited_codes(legal_basis)
+    if not cited:  # a penalty article the catalogue has no code for still names its law
+        laws = [c.article for c in citations(legal_basis) if c.article not in _duty_articles()]
+        if laws:
+            return any(a.startswith("安全生产法") for a in laws)
+    known = [p.article for p in map(provision, cited or codes or ()) if p is not None]
     return not known or any(a.startswith("安全生产法") for a in known)
+
+
+@lru_cache(maxsize=1)
+def _duty_articles() -> frozenset[str]:
+    """The catalogue's duty articles (安全生产法第四十二条 …): cited as 违反…, they name no penalty."""
+    return frozenset(c.article for text in load_catalogue()["duty_article"] if isinstance(text, str)
+                     for c in citations(text))
 
 
 def closure_candidates(ctx: Context) -> pd.DataFrame:

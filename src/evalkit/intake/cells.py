@@ -493,8 +493,8 @@ def pair_items(hazards: Sequence[str], rectifications: Sequence[str]) -> list[st
 
 _PERSON_SEP = re.compile(r"[、,;；，\s/]+")
 #: The number of officers a cell states itself: "黄文龙等2人", "张三、李四共3人", "计两名".
-#: The phrase must end the cell or a name list ("企业负责人等2人陪同" states who came along, not the officers).
-_STATED_PERSONS = re.compile(r"(?:等|共|计)\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:人|名)(?=$|[、,，;；\s)）])")
+#: Not when the people came along ("企业负责人等2人陪同", "等2人陪检"): those are not the officers.
+_STATED_PERSONS = re.compile(r"(?:等|共|计)\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:人|名)(?!\s*(?:陪|随))")
 
 
 def split_persons(value) -> list[str]:
@@ -527,15 +527,19 @@ _RECTIFIED = ("已整改", "已完成整改", "整改完毕", "整改完成", "�
 _PENDING = ("限期整改", "责令限期整改", "责令整改", "责令改正", "限期改正")
 #: Words of a finished correction read only when a text says nothing else (no order, no
 #: negation): 整改到位, 隐患已消除, 已更换灭火器, 现场清理完毕. Only as a statement of its own clause:
-#: not after one of ``_DONE_BLOCKERS`` earlier in the clause (未完成整改, 督促企业尽快整改到位,
-#: 企业承诺下周完成整改, 限7月1日前完成整改), nor with one of ``_DONE_UNFINISHED`` after it
-#: (整改到位后申请复查, 已更换部分灭火器, 已配备灭火器但压力不足). A text this misses stays unread:
-#: intake warns rectification_unclear.
+#: not after a word of ``_DONE_BLOCKERS`` anywhere earlier in the clause (督促企业尽快整改到位,
+#: 企业承诺下周完成整改, 不能按期完成整改), nor right after one of ``_DONE_NEAR`` (限7月1日前完成整改,
+#: 7日内完成整改; single characters only next to the word: 仓库内过期灭火器已更换 is done), nor with
+#: one of ``_DONE_UNFINISHED`` after it (整改到位后申请复查, 已更换部分灭火器, 已配备灭火器但压力不足).
+#: A text this misses stays unread: intake warns rectification_unclear.
 _DONE = ("完成整改", "整改到位", "改正到位", "按要求整改", "按期整改", "全部整改", "已消除", "已排除", "清理完毕",
          "已清理", "已拆除", "已更换", "已修复", "已补齐", "已配齐", "已配备", "复查合格", "验收合格", "复查通过")
-_DONE_BLOCKERS = re.compile("未|不|没|无法|尚|要求|责令|限|前|内|应|须|需|督促|待|将|拟|请|尽快|计划|承诺|会|如|若"
+_DONE_BLOCKERS = re.compile("未能|尚未|没有|不能|无法|要求|责令|限期|督促|尽快|计划|承诺|准备|将于|拟|请|应当|需要|必须"
                             "|部分|其余")
-_DONE_UNFINISHED = re.compile("后|但|仍|不足|未|部分|其余|尚")
+_DONE_NEAR = re.compile("(?:未|不|没|尚|应|须|需|待|将|会|限|前|内)$")
+_DONE_UNFINISHED = re.compile("后|但|仍|不足|部分|其余|尚")
+#: Words holding a blocker's character that say nothing about the correction.
+_DONE_HARMLESS = re.compile("应急|如期|按期|内容")
 _DONE_CLAUSES = re.compile(r"[,;。、:!?]")
 _PENDING_RE = re.compile(r"限.{0,20}前.{0,4}(整改|改正)|限期至"
                          r"|(?:\d+|[一二两三四五六七八九十]+)\s*个?(?:工作日|日|天|小时)\s*(?:以内|之内|内).{0,4}(?:整改|改正)")
@@ -592,12 +596,15 @@ def _done_term(text: str) -> bool:
     # a ``_DONE`` word stated in a clause of the normalised ``text``: no blocker before it in the
     # clause, nothing unfinished after it
     for clause in _DONE_CLAUSES.split(text):
+        plain = _DONE_HARMLESS.sub(lambda m: "□" * len(m.group(0)), clause)
         for term in _DONE:
-            start = clause.find(term)
+            start = plain.find(term)
             while start >= 0:
-                if not (_DONE_BLOCKERS.search(clause[:start]) or _DONE_UNFINISHED.search(clause[start + len(term):])):
+                before, after = plain[:start], plain[start + len(term):]
+                if not (_DONE_BLOCKERS.search(before) or _DONE_NEAR.search(before[-2:])
+                        or _DONE_UNFINISHED.search(after)):
                     return True
-                start = clause.find(term, start + 1)
+                start = plain.find(term, start + 1)
     return False
 
 

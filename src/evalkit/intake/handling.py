@@ -121,8 +121,8 @@ HANDLING_METRICS: dict[str, str] = {
     c.key: c.unit for c in FIGURES.columns if c.key in {t.metric for t in HANDLING_TERMS}}
 
 # Just before a term: it was not done, or only proposed (建议移送, 待移送, 是否移送…).
-_NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟|建议|应|应当|待|准备|需|需要|是否)$")
-# Within six characters after a term: it was tried and failed (移送公安机关未果).
+_NEGATION = re.compile(r"(?:未|不|无|无需|暂不|不予|免予|拟|建议|应|应当|应予|待|准备|需|需要|是否)$")
+# After a term, in its clause: it was tried and failed (移送石狮市公安局刑侦大队未果).
 _FAILED = re.compile(r"(?:未果|未成功|被退回)")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。、\n\r]|并|同时|以及")
 _NUM = r"(\d+|[一二两三四五六七八九十百]+)"
@@ -178,7 +178,7 @@ def _parse_cached(text: str) -> tuple[tuple[str, int], ...]:
         for term, regex in _COMPILED:
             found = None
             for match in regex.finditer(clause):
-                if _NEGATION.search(clause[: match.start()]) or _FAILED.search(clause, match.end(), match.end() + 6):
+                if _NEGATION.search(clause[: match.start()]) or _FAILED.search(clause, match.end()):
                     continue
                 found = match
                 break

@@ -433,9 +433,11 @@ _R(MetricDef(
     f"方案二(一) 纳入社会信用管理；{_FIG} 曝光、惩戒情况 联合惩戒（单位按“家”读，见 forms.OCR_READINGS）",
     "distinct", handling=True, group=_G_EXPOSE, notes=_FROM_HANDLING + "按企业去重。"))
 _R(MetricDef(
-    "criminal_referrals", "移送追究刑事责任", "其他查处情况中移送公安、司法机关的人数之和", "人", True,
+    "criminal_referrals", "移送追究刑事责任",
+    "其他查处情况（该栏未写移送时看备注）中移送公安、司法机关的人数之和", "人", True,
     f"方案二(三) 及时移送司法机关，杜绝以罚代刑；{_FIG} 曝光、惩戒情况 移送追究刑事责任", "count",
-    handling=True, group=_G_EXPOSE, notes=_FROM_HANDLING + "读出“2人”“两名”等人数，未写数字按1人。"))
+    handling=True, group=_G_EXPOSE, notes=_FROM_HANDLING + "读出“2人”“两名”等人数，未写数字按1人；其他查处未写移送、"
+    "备注写了的，按备注计（intake.handling.criminal_referrals，与核查规则6同一读法）。"))
 _R(MetricDef(
     "referred_other", "移送其他部门", "其他查处情况中移送、移交其他部门的起数之和", "起", True,
     f"方案二(四) 移交纪检监察机关、部门协调联动；{_FIG} 曝光、惩戒情况 移送其他部门", "count",
