@@ -416,24 +416,15 @@ def _plan(ctx: Context) -> pd.DataFrame | None:
     return plan
 
 
-def _carried_out(ctx: Context, name: str, unit: str, month: int) -> list[str]:
-    """Row ids of the unit's inspections of ``name`` in or after plan ``month``, up to period end."""
+def _carried_out(ctx: Context, name: str, unit: str, month: int, earlier: bool = False) -> list[str]:
+    """Row ids of the unit's inspections of ``name`` in the period's year, up to period end: in or
+    after plan ``month`` (submitted then, or dated on/after its 1st); ``earlier``: the others."""
     pos = ctx.facts.enterprise_positions(name)
     v = ctx.facts.row_values
     start = pd.Timestamp(ctx.period.year, int(month), 1).to_datetime64()
-    hit = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)
-              & ((v["month"][pos] >= int(month)) | (v["date"][pos] >= start))]
-    return v["row_id"][hit].tolist()
-
-
-def _earlier_inspections(ctx: Context, name: str, unit: str, month: int) -> list[str]:
-    """Row ids of the unit's inspections of ``name`` in the period's year before plan ``month``."""
-    pos = ctx.facts.enterprise_positions(name)
-    v = ctx.facts.row_values
-    start = pd.Timestamp(ctx.period.year, int(month), 1).to_datetime64()
-    hit = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)
-              & (v["month"][pos] < int(month)) & ~(v["date"][pos] >= start)]  # an unread date: by its month
-    return v["row_id"][hit].tolist()
+    mine = pos[(v["unit"][pos] == unit) & (v["year"][pos] == ctx.period.year)]
+    done = (v["month"][mine] >= int(month)) | (v["date"][mine] >= start)
+    return v["row_id"][mine[~done if earlier else done]].tolist()
 
 
 def check_random_inspection_low(ctx: Context) -> list[dict]:
@@ -500,7 +491,7 @@ def check_plan_not_executed(ctx: Context) -> list[dict]:
             continue
         key = key_missed.get(p["name"])
         also = f"；该企业为重点行业（{key}）企业，本年度各单位均未检查" if key else ""
-        earlier = _earlier_inspections(ctx, p["name"], p["unit"], p["month"])
+        earlier = _carried_out(ctx, p["name"], p["unit"], p["month"], earlier=True)
         seen = (f"{int(p['month'])}月及以后未见该单位检查记录（此前有 {len(earlier)} 次检查，不计为执行计划）"
                 if earlier else "未见该单位检查记录")
         out.append(finding(

@@ -57,6 +57,7 @@ from evalkit.core.dataset import Dataset, within_data
 from evalkit.core.forms import LEDGER
 from evalkit.core.periods import Period, parse_period
 from evalkit.exceptions import ParameterError
+from evalkit.intake import handling as _handling
 from evalkit.intake.handling import handling_counts, is_summary_fine
 from evalkit.metrics.escalation import recheck_escalations
 from evalkit.metrics.hazards import done_on
@@ -229,11 +230,11 @@ class _Ledger:
                            for key in CELL_COMPONENTS}
         handling = handling_counts(ledger["other_handling"])
         self.handling = {m: handling[m].to_numpy() for m in HANDLING_METRICS}
-        # 移送追究刑事责任: written in 备注 counts where 其他查处 says none (``handling.criminal_referrals``,
-        # here column-wise: each distinct 备注 parsed once)
-        own = self.handling["criminal_referrals"]
-        in_remarks = handling_counts(ledger["remarks"])["criminal_referrals"].to_numpy()
-        self.handling["criminal_referrals"] = np.where(own > 0, own, in_remarks)
+        # 移送追究刑事责任: ``handling.criminal_referrals`` (其他查处, else 备注), once per distinct pair
+        pairs, distinct_pairs = pd.MultiIndex.from_arrays([ledger["other_handling"], ledger["remarks"]]).factorize()
+        people = np.fromiter((_handling.criminal_referrals(o, r) for o, r in distinct_pairs), dtype=np.int64,
+                             count=len(distinct_pairs))
+        self.handling["criminal_referrals"] = people[pairs] if len(pairs) else self.handling["criminal_referrals"]
         self.report = _contains(ledger["remarks"], "举报")
 
         # Items: new hazards per row; whether each is rectified depends on the scope's end
